@@ -1,0 +1,69 @@
+/**
+ * Tagged domain errors. Structured fields only; no HTTP status or request context.
+ */
+import * as Schema from "effect/Schema"
+import { FieldIssue } from "./Issues.js"
+
+/** No user with this external id in the project. */
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", {
+  externalId: Schema.String
+}) {}
+
+/** No live notiflow with this id in the project's catalog. */
+export class NotiflowNotFound extends Schema.TaggedError<NotiflowNotFound>()("NotiflowNotFound", {
+  notiflowId: Schema.String
+}) {}
+
+/** The input broke the schema; every problem is listed. */
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+  issues: Schema.Array(FieldIssue)
+}) {}
+
+/** A commit expected another version than the stored one (a concurrent writer won). */
+export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
+  /** The expected version; `null` when the write expected the record not to exist. */
+  expected: Schema.NullOr(Schema.Number),
+  actual: Schema.NullOr(Schema.Number)
+}) {}
+
+/** A conditional write whose precondition (`If-Match`) does not hold for the current state. */
+export class PreconditionFailed extends Schema.TaggedError<PreconditionFailed>()("PreconditionFailed", {
+  /** The current representation's tag, computed by whoever supplied the precondition. */
+  current: Schema.String
+}) {}
+
+/** A write gave up after retrying against concurrent writers for too long. */
+export class WriteContention extends Schema.TaggedError<WriteContention>()("WriteContention", {
+  attempts: Schema.Number,
+  retryAfterSeconds: Schema.Number
+}) {}
+
+/** No such project. */
+export class ProjectNotFound extends Schema.TaggedError<ProjectNotFound>()("ProjectNotFound", {
+  projectId: Schema.String
+}) {}
+
+/** No such API key in the project. */
+export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()("ApiKeyNotFound", {
+  keyId: Schema.String
+}) {}
+
+/** The storage failed. `cause` stays inside the process: it is logged, never answered. */
+export class RepositoryError extends Schema.TaggedError<RepositoryError>()("RepositoryError", {
+  operation: Schema.String,
+  /** True when the store could not be reached (connection refused, timeout): retry later. */
+  unavailable: Schema.Boolean,
+  cause: Schema.Defect
+}) {}
+
+/** Every domain error, for exhaustive mappings. */
+export type DomainError =
+  | UserNotFound
+  | NotiflowNotFound
+  | ValidationFailed
+  | VersionConflict
+  | PreconditionFailed
+  | WriteContention
+  | ProjectNotFound
+  | ApiKeyNotFound
+  | RepositoryError

@@ -1,0 +1,368 @@
+/**
+ * Merge-patch rules over a preference set (API.md §4.2, RFC 7396 restricted to our schema).
+ *
+ * Every function here is pure and plain TypeScript so services that do not use Effect can call
+ * them. Records are built with `Object.fromEntries` and read with own-property checks only, so
+ * no key (not even `__proto__`) can reach `Object.prototype`.
+ */
+import * as Schema from "effect/Schema"
+import type { Decoded, FieldIssue } from "./Issues.js"
+import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
+import type {
+  Audience,
+  ChannelChoices,
+  ChannelType,
+  NotiflowCatalogEntry,
+  NotiflowChoice,
+  PreferenceChoices,
+  PreferenceSet
+} from "./Preferences.js"
+import { CHANNEL_TYPES, isChannelType, isConfigurable, isNotiflowId } from "./Preferences.js"
+
+/** Per-channel-type patch: `true`/`false` sets a choice, `null` removes it, absent leaves it. */
+export type ChannelPatch = { readonly [K in ChannelType]?: boolean | null }
+
+/**
+ * Patch of one notiflow's choices. `replace` only appears in composed patches (see
+ * {@link composePatch}): it clears the notiflow's choices before applying the rest.
+ */
+export interface NotiflowPatch {
+  readonly replace?: true
+  readonly enabled?: boolean | null
+  readonly channel_types?: ChannelPatch
+}
+
+/** A decoded preference patch. `null` for a notiflow removes all its choices. */
+export interface PreferencePatch {
+  readonly channel_types?: ChannelPatch
+  readonly notiflows?: Readonly<Record<string, NotiflowPatch | null>>
+}
+
+/** The most notiflow entries one patch may carry. */
+export const MAX_PATCH_NOTIFLOWS = 1000
+
+const NullableBoolean = Schema.NullOr(Schema.Boolean)
+const channelPatchFields = Object.fromEntries(
+  CHANNEL_TYPES.map((c) => [c, Schema.optionalWith(NullableBoolean, { exact: true })])
+) as { readonly [K in ChannelType]: Schema.optionalWith<typeof NullableBoolean, { exact: true }> }
+
+/** Wire schema of a channel patch (documentation and OpenAPI; decoding goes through {@link decodePatch}). */
+export const ChannelPatchSchema = Schema.Struct(channelPatchFields).annotations({
+  identifier: "ChannelTypesPatch",
+  description: "true/false sets an explicit choice, null removes it, an absent key leaves it as it is"
+})
+
+/** Wire schema of a preference patch, for documentation and the OpenAPI document. */
+export const PreferencePatchSchema = Schema.Struct({
+  channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true }),
+  notiflows: Schema.optionalWith(
+    Schema.Record({
+      key: Schema.String,
+      value: Schema.NullOr(
+        Schema.Struct({
+          enabled: Schema.optionalWith(NullableBoolean, { exact: true }),
+          channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true }),
+          name: Schema.optionalWith(Schema.String, { exact: true, description: "read-only; accepted and ignored" })
+        })
+      )
+    }),
+    { exact: true }
+  )
+}).annotations({ identifier: "PreferencePatch" })
+
+/** What a patch is validated against: the audience and the project's catalog. */
+export interface PatchContext {
+  readonly audience: Audience
+  /** The catalog entry for an id, deleted ones included; `undefined` when it never existed. */
+  readonly notiflow: (id: string) => NotiflowCatalogEntry | undefined
+}
+
+const decodeChannelPatch = (input: unknown, path: string, issues: Array<FieldIssue>): ChannelPatch | undefined => {
+  if (input === null) {
+    issues.push(issue(path, "invalid_type", "must be an object; send null for a single channel type to remove that choice"))
+    return undefined
+  }
+  if (!isJsonObject(input)) {
+    issues.push(issue(path, "invalid_type", `must be an object, got ${typeName(input)}`))
+    return undefined
+  }
+  const entries: Array<[ChannelType, boolean | null]> = []
+  for (const [key, value] of Object.entries(input)) {
+    const field = joinPath(path, key)
+    if (!isChannelType(key)) {
+      issues.push(issue(field, "unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`))
+    } else if (value !== null && typeof value !== "boolean") {
+      issues.push(issue(field, "invalid_type", `must be true, false or null, got ${typeName(value)}`))
+    } else {
+      entries.push([key, value])
+    }
+  }
+  return Object.fromEntries(entries)
+}
+
+const unknownNotiflow = (field: string): FieldIssue => issue(field, "unknown_notiflow", "unknown notiflow")
+
+const decodeNotiflowEntry = (
+  id: string,
+  input: unknown,
+  context: PatchContext,
+  issues: Array<FieldIssue>
+): NotiflowPatch | null | undefined => {
+  const path = joinPath("notiflows", id)
+  if (!isNotiflowId(id)) {
+    issues.push(issue(path, "invalid_format", "notiflow ids are 1-64 characters of A-Za-z0-9_:- and not a reserved word"))
+    return undefined
+  }
+  const entry = context.notiflow(id)
+  const hiddenFromUser = entry !== undefined && context.audience === "user" && !isConfigurable(entry)
+  if (entry === undefined || hiddenFromUser) {
+    issues.push(unknownNotiflow(path))
+    return undefined
+  }
+  // `null` clears old choices, so it is allowed for a deleted notiflow too.
+  if (input === null) return null
+  if (entry.deleted) {
+    issues.push(unknownNotiflow(path))
+    return undefined
+  }
+  if (!isJsonObject(input)) {
+    issues.push(issue(path, "invalid_type", `must be an object or null, got ${typeName(input)}`))
+    return undefined
+  }
+  let enabled: boolean | null | undefined
+  let channels: ChannelPatch | undefined
+  for (const [key, value] of Object.entries(input)) {
+    const field = joinPath(path, key)
+    if (key === "enabled") {
+      if (value === null || typeof value === "boolean") enabled = value
+      else issues.push(issue(field, "invalid_type", `must be true, false or null, got ${typeName(value)}`))
+    } else if (key === "channel_types") {
+      channels = decodeChannelPatch(value, field, issues)
+    } else if (key === "name") {
+      // Read-only: accepted so a client can send back what it read.
+      if (typeof value !== "string") issues.push(issue(field, "invalid_type", "name is read-only; if sent it must be a string"))
+    } else {
+      issues.push(issue(field, "unknown_field", "unknown field; expected enabled or channel_types"))
+    }
+  }
+  return {
+    ...(enabled !== undefined ? { enabled } : {}),
+    ...(channels !== undefined ? { channel_types: channels } : {})
+  }
+}
+
+/**
+ * Validates an untrusted JSON value as a preference patch, reporting every problem at once.
+ */
+export const decodePatch = (input: unknown, context: PatchContext): Decoded<PreferencePatch> => {
+  const issues: Array<FieldIssue> = []
+  if (!isJsonObject(input)) {
+    return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
+  }
+  let channelTypes: ChannelPatch | undefined
+  let notiflows: Record<string, NotiflowPatch | null> | undefined
+  for (const [key, value] of Object.entries(input)) {
+    if (key === "channel_types") {
+      channelTypes = decodeChannelPatch(value, key, issues)
+    } else if (key === "notiflows") {
+      if (!isJsonObject(value)) {
+        const hint = value === null ? "; send null for a single notiflow to remove its choices" : `, got ${typeName(value)}`
+        issues.push(issue(key, "invalid_type", `must be an object${hint}`))
+        continue
+      }
+      const ids = Object.keys(value)
+      if (ids.length > MAX_PATCH_NOTIFLOWS) {
+        issues.push(issue(key, "too_many", `at most ${MAX_PATCH_NOTIFLOWS} notiflows per request, got ${ids.length}`))
+        continue
+      }
+      const entries: Array<[string, NotiflowPatch | null]> = []
+      for (const id of ids) {
+        const decoded = decodeNotiflowEntry(id, value[id], context, issues)
+        if (decoded !== undefined) entries.push([id, decoded])
+      }
+      notiflows = Object.fromEntries(entries)
+    } else {
+      issues.push(issue(key, "unknown_field", "unknown field; expected channel_types or notiflows"))
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues }
+  return {
+    ok: true,
+    value: {
+      ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
+      ...(notiflows !== undefined ? { notiflows } : {})
+    }
+  }
+}
+
+const applyChannelPatch = (choices: ChannelChoices, patch: ChannelPatch | undefined): ChannelChoices => {
+  if (patch === undefined) return choices
+  const out: Array<[string, boolean]> = []
+  for (const c of CHANNEL_TYPES) {
+    const p = patch[c]
+    const value = p === undefined ? choices[c] : p
+    if (value !== null && value !== undefined) out.push([c, value])
+  }
+  return Object.fromEntries(out) as ChannelChoices
+}
+
+const applyNotiflowPatch = (choice: NotiflowChoice | undefined, patch: NotiflowPatch): NotiflowChoice | undefined => {
+  const base: NotiflowChoice = patch.replace === true || choice === undefined ? {} : choice
+  const enabled = patch.enabled === undefined ? base.enabled : patch.enabled
+  const channels = applyChannelPatch(base.channel_types ?? {}, patch.channel_types)
+  const hasChannels = Object.keys(channels).length > 0
+  if ((enabled === null || enabled === undefined) && !hasChannels) return undefined
+  return {
+    ...(enabled !== null && enabled !== undefined ? { enabled } : {}),
+    ...(hasChannels ? { channel_types: channels } : {})
+  }
+}
+
+/**
+ * Applies a patch to explicit choices (merge-patch semantics), pruning emptied objects.
+ * Returns the same choices object (by reference) when nothing changes.
+ */
+export const applyPatch = <S extends PreferenceChoices>(set: S, patch: PreferencePatch): S => {
+  const channelTypes = applyChannelPatch(set.channel_types, patch.channel_types)
+  let notiflows = set.notiflows
+  if (patch.notiflows !== undefined) {
+    const next = new Map(Object.entries(set.notiflows))
+    for (const [id, p] of Object.entries(patch.notiflows)) {
+      const updated = p === null ? undefined : applyNotiflowPatch(next.get(id), p)
+      if (updated === undefined) next.delete(id)
+      else next.set(id, updated)
+    }
+    notiflows = Object.fromEntries(next)
+  }
+  const result = { ...set, channel_types: channelTypes, notiflows }
+  return sameChoices(set, result) ? set : result
+}
+
+const composeChannelPatch = (p: ChannelPatch | undefined, q: ChannelPatch | undefined): ChannelPatch | undefined =>
+  p === undefined ? q : q === undefined ? p : { ...p, ...q }
+
+const composeNotiflowPatch = (p: NotiflowPatch | null | undefined, q: NotiflowPatch | null): NotiflowPatch | null => {
+  if (q === null || p === undefined || q.replace === true) return q
+  // After a removal, q's choices start from nothing: express that as a replacing patch.
+  const base: NotiflowPatch = p === null ? { replace: true } : p
+  const enabled = q.enabled === undefined ? base.enabled : q.enabled
+  const channels = composeChannelPatch(base.channel_types, q.channel_types)
+  return {
+    ...(base.replace === true ? { replace: true as const } : {}),
+    ...(enabled !== undefined ? { enabled } : {}),
+    ...(channels !== undefined ? { channel_types: channels } : {})
+  }
+}
+
+/**
+ * The patch equivalent to applying `p` then `q`: `applyPatch(applyPatch(s, p), q)` equals
+ * `applyPatch(s, composePatch(p, q))` for every `s`. The result may contain `replace` steps.
+ */
+export const composePatch = (p: PreferencePatch, q: PreferencePatch): PreferencePatch => {
+  const channelTypes = composeChannelPatch(p.channel_types, q.channel_types)
+  let notiflows = p.notiflows
+  if (q.notiflows !== undefined) {
+    const merged = new Map<string, NotiflowPatch | null>(Object.entries(p.notiflows ?? {}))
+    for (const [id, qe] of Object.entries(q.notiflows)) merged.set(id, composeNotiflowPatch(merged.get(id), qe))
+    notiflows = Object.fromEntries(merged)
+  }
+  return {
+    ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
+    ...(notiflows !== undefined ? { notiflows } : {})
+  }
+}
+
+/** One leaf-level change for history: `null` means "no explicit choice". */
+export interface Change {
+  readonly path: string
+  readonly from: boolean | null
+  readonly to: boolean | null
+}
+
+export const ChangeSchema = Schema.Struct({
+  path: Schema.String,
+  from: Schema.NullOr(Schema.Boolean),
+  to: Schema.NullOr(Schema.Boolean)
+}).annotations({ identifier: "PreferenceChange" })
+
+const leaves = (choices: PreferenceChoices): Map<string, boolean> => {
+  const out = new Map<string, boolean>()
+  for (const c of CHANNEL_TYPES) {
+    const v = choices.channel_types[c]
+    if (v !== undefined) out.set(`channel_types.${c}`, v)
+  }
+  for (const [id, choice] of Object.entries(choices.notiflows)) {
+    if (choice.enabled !== undefined) out.set(`notiflows.${id}.enabled`, choice.enabled)
+    for (const c of CHANNEL_TYPES) {
+      const v = choice.channel_types?.[c]
+      if (v !== undefined) out.set(`notiflows.${id}.channel_types.${c}`, v)
+    }
+  }
+  return out
+}
+
+/** The leaf-level changes from `before` to `after`, sorted by path. */
+export const diff = (before: PreferenceChoices, after: PreferenceChoices): ReadonlyArray<Change> => {
+  const a = leaves(before)
+  const b = leaves(after)
+  const changes: Array<Change> = []
+  for (const [path, from] of a) {
+    const to = b.get(path)
+    if (to !== from) changes.push({ path, from, to: to ?? null })
+  }
+  for (const [path, to] of b) if (!a.has(path)) changes.push({ path, from: null, to })
+  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
+}
+
+/** True when two sets hold exactly the same explicit choices (versions aside). */
+export const sameChoices = (a: PreferenceChoices, b: PreferenceChoices): boolean => {
+  const la = leaves(a)
+  const lb = leaves(b)
+  if (la.size !== lb.size) return false
+  for (const [path, v] of la) if (lb.get(path) !== v) return false
+  return true
+}
+
+/** Turns a list of changes back into a patch: replaying `diff(a, b)` on `a` gives `b`. */
+export const changesToPatch = (changes: ReadonlyArray<Change>): PreferencePatch => {
+  const channelTypes: Array<[string, boolean | null]> = []
+  const notiflows = new Map<string, { enabled?: boolean | null; channels: Array<[string, boolean | null]> }>()
+  for (const { path, to } of changes) {
+    const parts = path.split(".")
+    if (parts[0] === "channel_types" && parts[1] !== undefined) {
+      channelTypes.push([parts[1], to])
+    } else if (parts[0] === "notiflows" && parts[1] !== undefined) {
+      const entry = notiflows.get(parts[1]) ?? { channels: [] }
+      if (parts[2] === "enabled") entry.enabled = to
+      else if (parts[2] === "channel_types" && parts[3] !== undefined) entry.channels.push([parts[3], to])
+      notiflows.set(parts[1], entry)
+    }
+  }
+  const patch: { channel_types?: ChannelPatch; notiflows?: Record<string, NotiflowPatch> } = {}
+  if (channelTypes.length > 0) patch.channel_types = Object.fromEntries(channelTypes) as ChannelPatch
+  if (notiflows.size > 0) {
+    patch.notiflows = Object.fromEntries(
+      [...notiflows].map(([id, e]): [string, NotiflowPatch] => [
+        id,
+        {
+          ...(e.enabled !== undefined ? { enabled: e.enabled } : {}),
+          ...(e.channels.length > 0 ? { channel_types: Object.fromEntries(e.channels) as ChannelPatch } : {})
+        }
+      ])
+    )
+  }
+  return patch
+}
+
+/** Keeps only the choices for notiflows that `keep` accepts (e.g. live or configurable ones). */
+export const filterNotiflows = (choices: PreferenceChoices, keep: (id: string) => boolean): PreferenceChoices => ({
+  channel_types: choices.channel_types,
+  notiflows: Object.fromEntries(Object.entries(choices.notiflows).filter(([id]) => keep(id)))
+})
+
+/** Explicit choices as a set with a version. */
+export const withVersion = (choices: PreferenceChoices, version: number): PreferenceSet => ({
+  version,
+  channel_types: choices.channel_types,
+  notiflows: choices.notiflows
+})

@@ -1,0 +1,48 @@
+/**
+ * Port: preference sets and their history. Adapters provide primitives (load, commit at an
+ * expected version with its history entry); merging and versioning live in the domain.
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
+import type { HistoryEntry, HistoryInput } from "./History.js"
+import type { Slice, SliceQuery } from "./Pagination.js"
+import type { PreferenceChoices, PreferenceSet } from "./Preferences.js"
+
+/** A user's identity with its stored preference set (version 0 and empty when never written). */
+export interface StoredPreferences {
+  readonly userId: string
+  readonly externalId: string
+  readonly preferences: PreferenceSet
+}
+
+/** An atomic write: only if the stored version is `expectedVersion`; stores `choices` at `expectedVersion + 1` and appends `history`. */
+export interface PreferenceCommit {
+  readonly projectId: string
+  readonly userId: string
+  readonly expectedVersion: number
+  readonly choices: PreferenceChoices
+  readonly history: HistoryInput
+}
+
+export class PreferenceRepository extends Context.Tag("@notiflows/domain/PreferenceRepository")<
+  PreferenceRepository,
+  {
+    /** The user and its preference set, in one read. */
+    readonly load: (projectId: string, externalId: string) => Effect.Effect<Option.Option<StoredPreferences>, RepositoryError>
+    /** Stored choices of many users in one read; users that do not exist are absent from the map. */
+    readonly loadMany: (
+      projectId: string,
+      externalIds: ReadonlyArray<string>
+    ) => Effect.Effect<ReadonlyMap<string, PreferenceChoices>, RepositoryError>
+    /** Compare-and-set with the history entry, atomically. Fails with the actual version on a mismatch. */
+    readonly commit: (commit: PreferenceCommit) => Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError>
+    /** History of one user, newest first, paginated by version. */
+    readonly history: (
+      projectId: string,
+      userId: string,
+      query: SliceQuery<number>
+    ) => Effect.Effect<Slice<HistoryEntry>, RepositoryError>
+  }
+>() {}

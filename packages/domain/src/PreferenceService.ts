@@ -1,0 +1,180 @@
+/**
+ * Use cases over preferences, built on the ports' primitives: read, merge-patch with
+ * optimistic concurrency, reset, history. Adapters cannot re-implement merging or versioning.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { StoredNotiflow } from "./Catalog.js"
+import { PreconditionFailed, ProjectNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
+import type { Actor, HistoryEntry } from "./History.js"
+import type { Page, SliceQuery } from "./Pagination.js"
+import { toPage } from "./Pagination.js"
+import type { PreferencePatch } from "./PreferencePatch.js"
+import { applyPatch, decodePatch, diff } from "./PreferencePatch.js"
+import { PreferenceRepository } from "./PreferenceRepository.js"
+import type { Audience, PreferenceChoices, PreferenceSet, ProjectDefaults } from "./Preferences.js"
+import { isConfigurable } from "./Preferences.js"
+import { retryOnConflict } from "./internal/retry.js"
+import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
+import { ProjectRepository } from "./ProjectRepository.js"
+
+/** Everything a preferences representation is computed from. */
+export interface PreferenceSnapshot {
+  readonly userId: string
+  readonly externalId: string
+  readonly preferences: PreferenceSet
+  readonly catalog: ReadonlyArray<StoredNotiflow>
+  readonly defaults: ProjectDefaults
+}
+
+/**
+ * A precondition on the current snapshot (`If-Match`): answers `undefined` when it holds, else
+ * the current tag to report. It is re-checked on every retry, so a concurrent change fails it.
+ */
+export type Precondition = (snapshot: PreferenceSnapshot) => string | undefined
+
+/** Who writes and why, for history. */
+export interface WriteContext {
+  readonly actor: Actor
+  readonly requestId: string | null
+}
+
+/** The project's catalog and defaults. */
+export const loadProjectView = (projectId: string) =>
+  Effect.all(
+    [
+      Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId)),
+      Effect.flatMap(ProjectRepository, (p) =>
+        Effect.flatMap(p.get(projectId), (o) =>
+          Option.match(o, {
+            onNone: () => Effect.fail(new ProjectNotFound({ projectId })),
+            onSome: (project) => Effect.succeed(project.defaults)
+          })
+        )
+      )
+    ],
+    { concurrency: "unbounded" }
+  )
+
+/** Loads a user's snapshot; fails with `UserNotFound`. */
+export const getPreferences = (projectId: string, externalId: string) =>
+  Effect.gen(function* () {
+    const repo = yield* PreferenceRepository
+    const [stored, [catalog, defaults]] = yield* Effect.all([repo.load(projectId, externalId), loadProjectView(projectId)], {
+      concurrency: "unbounded"
+    })
+    if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
+    const snapshot: PreferenceSnapshot = { ...stored.value, catalog, defaults }
+    return snapshot
+  })
+
+const catalogLookup = (catalog: ReadonlyArray<StoredNotiflow>) => {
+  const byId = new Map(catalog.map((e) => [e.id as string, e]))
+  return (id: string) => byId.get(id)
+}
+
+const checkPrecondition = (snapshot: PreferenceSnapshot, precondition: Precondition | undefined) => {
+  const current = precondition?.(snapshot)
+  return current === undefined ? Effect.void : Effect.fail(new PreconditionFailed({ current }))
+}
+
+/**
+ * Commits `next(current)` at the loaded version. On a concurrent write, retries from a fresh
+ * read (never overwriting blindly).
+ */
+const writeChoices = (
+  projectId: string,
+  externalId: string,
+  next: (snapshot: PreferenceSnapshot) => Effect.Effect<PreferenceChoices, ValidationFailed>,
+  context: WriteContext,
+  precondition: Precondition | undefined
+) =>
+  Effect.gen(function* () {
+    const repo = yield* PreferenceRepository
+    const attempt = Effect.gen(function* () {
+      const snapshot = yield* getPreferences(projectId, externalId)
+      const choices = yield* next(snapshot)
+      yield* checkPrecondition(snapshot, precondition)
+      const changes = diff(snapshot.preferences, choices)
+      if (changes.length === 0) return snapshot
+      const changedAt = new Date(yield* Clock.currentTimeMillis)
+      const preferences = yield* repo.commit({
+        projectId,
+        userId: snapshot.userId,
+        expectedVersion: snapshot.preferences.version,
+        choices,
+        history: { actor: context.actor, request_id: context.requestId, changed_at: changedAt, changes }
+      })
+      return { ...snapshot, preferences }
+    })
+    // Every attempt re-reads and re-checks the precondition: a concurrent change that alters the
+    // representation turns into 412, one that does not is simply retried.
+    return yield* retryOnConflict(attempt)
+  })
+
+/** Decodes a patch against a snapshot's catalog for an audience. */
+export const decodePatchFor = (body: unknown, snapshot: PreferenceSnapshot, audience: Audience) => {
+  const decoded = decodePatch(body, { audience, notiflow: catalogLookup(snapshot.catalog) })
+  return decoded.ok ? Effect.succeed(decoded.value) : Effect.fail(new ValidationFailed({ issues: decoded.issues }))
+}
+
+/**
+ * API.md §4.2: validate, merge, commit. Checks in the contract's order: user (404), body (422),
+ * precondition (412). A write that changes nothing bumps nothing and writes no history.
+ */
+export const updatePreferences = (input: {
+  readonly projectId: string
+  readonly externalId: string
+  readonly audience: Audience
+  readonly body: unknown
+  readonly context: WriteContext
+  readonly precondition?: Precondition
+}) =>
+  writeChoices(
+    input.projectId,
+    input.externalId,
+    (snapshot) =>
+      Effect.map(decodePatchFor(input.body, snapshot, input.audience), (patch: PreferencePatch) =>
+        applyPatch(snapshot.preferences, patch)
+      ),
+    input.context,
+    input.precondition
+  )
+
+/** Removes every explicit choice (one history entry). */
+export const resetPreferences = (input: {
+  readonly projectId: string
+  readonly externalId: string
+  readonly context: WriteContext
+  readonly precondition?: Precondition
+}) =>
+  writeChoices(
+    input.projectId,
+    input.externalId,
+    () => Effect.succeed<PreferenceChoices>({ channel_types: {}, notiflows: {} }),
+    input.context,
+    input.precondition
+  )
+
+/**
+ * A user's history, newest first. On the user API, changes to notiflows the user may not
+ * configure are left out, so hidden ids do not leak.
+ */
+export const getHistory = (projectId: string, externalId: string, audience: Audience, query: SliceQuery<number>) =>
+  Effect.gen(function* () {
+    const repo = yield* PreferenceRepository
+    const stored = yield* repo.load(projectId, externalId)
+    if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
+    const slice = yield* repo.history(projectId, stored.value.userId, query)
+    let items: ReadonlyArray<HistoryEntry> = slice.items
+    if (audience === "user") {
+      const catalog = yield* Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId))
+      const configurable = new Set(catalog.filter(isConfigurable).map((e) => e.id as string))
+      items = items.map((entry) => ({
+        ...entry,
+        changes: entry.changes.filter((c) => !c.path.startsWith("notiflows.") || configurable.has(c.path.split(".")[1] ?? ""))
+      }))
+    }
+    return toPage({ items, hasMore: slice.hasMore }, query, (e) => String(e.version)) satisfies Page<HistoryEntry>
+  })

@@ -1,0 +1,130 @@
+/**
+ * Identifiers and the preference aggregate: a user's explicit choices only, never defaults.
+ */
+import * as Schema from "effect/Schema"
+
+/** The six channel types, in the order every view lists them. */
+export const CHANNEL_TYPES = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
+
+/** A delivery channel type. */
+export const ChannelType = Schema.Literal(...CHANNEL_TYPES)
+export type ChannelType = typeof ChannelType.Type
+
+const channelTypeSet: ReadonlySet<string> = new Set(CHANNEL_TYPES)
+
+/** True when `s` is one of the six channel types. */
+export const isChannelType = (s: string): s is ChannelType => channelTypeSet.has(s)
+
+/** Ids that would collide with JavaScript object machinery; never valid as notiflow ids. */
+export const RESERVED_IDS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"])
+
+const NOTIFLOW_ID = /^[A-Za-z0-9_:-]{1,64}$/
+
+/** True when `s` is a well-formed notiflow id (API.md §1). */
+export const isNotiflowId = (s: string): boolean => NOTIFLOW_ID.test(s) && !RESERVED_IDS.has(s)
+
+/** A notiflow id: 1–64 of `A-Za-z0-9_:-`, not a reserved word. */
+export const NotiflowId = Schema.String.pipe(
+  Schema.filter((s) => isNotiflowId(s) || "must be 1-64 characters of A-Za-z0-9_:- and not a reserved word"),
+  Schema.brand("NotiflowId")
+)
+export type NotiflowId = typeof NotiflowId.Type
+
+// Unicode category Cc: C0 controls, DEL and C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u
+
+/** True when `s` is a valid external user id: 1–255 code points, none a control character. */
+export const isExternalUserId = (s: string): boolean => {
+  if (s.length === 0 || CONTROL.test(s)) return false
+  let count = 0
+  for (const _ of s) {
+    if (++count > 255) return false
+  }
+  // Lone surrogates are not Unicode text; they would not survive a UTF-8 round trip.
+  return s.isWellFormed()
+}
+
+/** The id of a user in the customer's system; compared exactly. */
+export const ExternalUserId = Schema.String.pipe(
+  Schema.filter((s) => isExternalUserId(s) || "must be 1-255 characters with no control characters"),
+  Schema.brand("ExternalUserId")
+)
+export type ExternalUserId = typeof ExternalUserId.Type
+
+/** A project (tenant) id. */
+export const ProjectId = Schema.UUID.pipe(Schema.brand("ProjectId"))
+export type ProjectId = typeof ProjectId.Type
+
+/** Our own id of a user (UUIDv7). */
+export const UserId = Schema.UUID.pipe(Schema.brand("UserId"))
+export type UserId = typeof UserId.Type
+
+const optionalBoolean = Schema.optionalWith(Schema.Boolean, { exact: true })
+
+/** Explicit per-channel-type choices; absent = no explicit choice. */
+export const ChannelChoices = Schema.Struct({
+  chat: optionalBoolean,
+  email: optionalBoolean,
+  in_app: optionalBoolean,
+  mobile_push: optionalBoolean,
+  sms: optionalBoolean,
+  web_push: optionalBoolean
+})
+export type ChannelChoices = typeof ChannelChoices.Type
+
+/** Explicit choices for one notiflow. Never stored empty. */
+export const NotiflowChoice = Schema.Struct({
+  enabled: optionalBoolean,
+  channel_types: Schema.optionalWith(ChannelChoices, { exact: true })
+})
+export type NotiflowChoice = typeof NotiflowChoice.Type
+
+const NotiflowKey = Schema.String.pipe(Schema.filter((s) => isNotiflowId(s) || "invalid notiflow id"))
+
+/** A user's explicit choices (no version). */
+export const PreferenceChoices = Schema.Struct({
+  channel_types: ChannelChoices,
+  notiflows: Schema.Record({ key: NotiflowKey, value: NotiflowChoice })
+})
+export type PreferenceChoices = typeof PreferenceChoices.Type
+
+/** The stored aggregate: explicit choices plus a version that grows by one per changing write. */
+export const PreferenceSet = Schema.Struct({
+  version: Schema.NonNegativeInt,
+  ...PreferenceChoices.fields
+})
+export type PreferenceSet = typeof PreferenceSet.Type
+
+/** The empty choices, version 0. */
+export const emptyPreferenceSet: PreferenceSet = { version: 0, channel_types: {}, notiflows: {} }
+
+/** Project-wide per-channel-type defaults (explicit entries only). */
+export const ProjectDefaults = Schema.Struct({ channel_types: ChannelChoices })
+export type ProjectDefaults = typeof ProjectDefaults.Type
+
+/** A notiflow in a project's catalog. */
+export const NotiflowCatalogEntry = Schema.Struct({
+  id: NotiflowId,
+  name: Schema.String,
+  include_in_preferences: Schema.Boolean,
+  required: Schema.Boolean,
+  default_enabled: Schema.Boolean,
+  default_channel_types: ChannelChoices,
+  deleted: Schema.Boolean
+})
+export type NotiflowCatalogEntry = typeof NotiflowCatalogEntry.Type
+
+/** Who reads or writes: the admin API sees the whole catalog, the user API what a user may configure. */
+export type Audience = "admin" | "user"
+
+/** Whether a user may configure a notiflow on the user API. */
+export const isConfigurable = (entry: NotiflowCatalogEntry): boolean =>
+  entry.include_in_preferences && !entry.required
+
+/** Whether a notiflow is visible to an audience (live, and configurable for users). */
+export const isVisible = (entry: NotiflowCatalogEntry, audience: Audience): boolean =>
+  !entry.deleted && (audience === "admin" || isConfigurable(entry))
+
+/** Own-property read: never follows the prototype chain (`toString` is a valid notiflow id). */
+export const own = <V>(record: Readonly<Record<string, V>>, key: string): V | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined

@@ -1,0 +1,44 @@
+/**
+ * Port: users. The domain computes every new profile; adapters store it at an expected revision.
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { RepositoryError, VersionConflict } from "./Errors.js"
+import type { HistoryInput } from "./History.js"
+import type { Slice, SliceQuery } from "./Pagination.js"
+import type { PreferenceChoices } from "./Preferences.js"
+import type { User, UserProfile } from "./Users.js"
+
+/** A preference write carried by a user upsert, committed in the same transaction. */
+export interface UserPreferenceWrite {
+  readonly expectedVersion: number
+  readonly choices: PreferenceChoices
+  readonly history: HistoryInput
+}
+
+/**
+ * Create (`expectedRevision: null`) or update a user at an expected revision. Creating inserts
+ * an empty preference set (version 0) too. A concurrent creation or update fails with
+ * `VersionConflict`, never a duplicate.
+ */
+export interface UserWrite {
+  readonly projectId: string
+  readonly externalId: string
+  readonly expectedRevision: number | null
+  readonly profile: UserProfile
+  readonly at: Date
+  readonly preferences?: UserPreferenceWrite
+}
+
+export class UserRepository extends Context.Tag("@notiflows/domain/UserRepository")<
+  UserRepository,
+  {
+    readonly find: (projectId: string, externalId: string) => Effect.Effect<Option.Option<User>, RepositoryError>
+    /** Newest first, paginated by user id (UUIDv7, time-ordered). */
+    readonly list: (projectId: string, query: SliceQuery<string>) => Effect.Effect<Slice<User>, RepositoryError>
+    readonly save: (write: UserWrite) => Effect.Effect<User, VersionConflict | RepositoryError>
+    /** Erases the user with its preferences and history in one transaction; false when absent. */
+    readonly remove: (projectId: string, externalId: string) => Effect.Effect<boolean, RepositoryError>
+  }
+>() {}

@@ -1,0 +1,97 @@
+/**
+ * Use cases over users: upsert (with an initial preference patch in the same commit), read,
+ * list, erase.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { UserNotFound, ValidationFailed } from "./Errors.js"
+import type { SliceQuery } from "./Pagination.js"
+import { toPage } from "./Pagination.js"
+import { applyPatch, diff } from "./PreferencePatch.js"
+import { PreferenceRepository } from "./PreferenceRepository.js"
+import type { WriteContext } from "./PreferenceService.js"
+import { loadProjectView } from "./PreferenceService.js"
+import { emptyPreferenceSet } from "./Preferences.js"
+import { retryOnConflict } from "./internal/retry.js"
+import type { UserPreferenceWrite } from "./UserRepository.js"
+import { UserRepository } from "./UserRepository.js"
+import type { User } from "./Users.js"
+import { applyUserPatch, decodeUserPatch, emptyProfile, profileOf } from "./Users.js"
+
+const sameProfile = (a: User | undefined, b: ReturnType<typeof applyUserPatch>): boolean =>
+  a !== undefined && JSON.stringify(profileOf(a)) === JSON.stringify(b)
+
+/**
+ * API.md §5 `PUT /users/{user_id}`: creates or updates; answers the user and whether it was
+ * created. Concurrent upserts of the same new user create it once (the loser retries as an update).
+ */
+export const upsertUser = (input: {
+  readonly projectId: string
+  readonly externalId: string
+  readonly body: unknown
+  readonly context: WriteContext
+}) =>
+  Effect.gen(function* () {
+    const users = yield* UserRepository
+    const prefs = yield* PreferenceRepository
+    const attempt = Effect.gen(function* () {
+      const [[catalog], existing, stored] = yield* Effect.all(
+        [loadProjectView(input.projectId), users.find(input.projectId, input.externalId), prefs.load(input.projectId, input.externalId)],
+        { concurrency: "unbounded" }
+      )
+      const byId = new Map(catalog.map((e) => [e.id as string, e]))
+      const decoded = decodeUserPatch(input.body, input.externalId, { audience: "admin", notiflow: (id) => byId.get(id) })
+      if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
+      const current = Option.getOrUndefined(existing)
+      const profile = applyUserPatch(current ?? emptyProfile, decoded.value)
+      const before = Option.match(stored, { onNone: () => emptyPreferenceSet, onSome: (s) => s.preferences })
+      const at = new Date(yield* Clock.currentTimeMillis)
+      let preferences: UserPreferenceWrite | undefined
+      if (decoded.value.preferences !== undefined) {
+        const choices = applyPatch(before, decoded.value.preferences)
+        const changes = diff(before, choices)
+        if (changes.length > 0) {
+          preferences = {
+            expectedVersion: current === undefined ? 0 : before.version,
+            choices,
+            history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: at, changes }
+          }
+        }
+      }
+      if (current !== undefined && preferences === undefined && sameProfile(current, profile)) {
+        return { user: current, created: false }
+      }
+      const user = yield* users.save({
+        projectId: input.projectId,
+        externalId: input.externalId,
+        expectedRevision: current?.revision ?? null,
+        profile,
+        at,
+        ...(preferences !== undefined ? { preferences } : {})
+      })
+      return { user, created: current === undefined }
+    })
+    return yield* retryOnConflict(attempt)
+  })
+
+export const getUser = (projectId: string, externalId: string) =>
+  Effect.flatMap(UserRepository, (users) =>
+    Effect.flatMap(users.find(projectId, externalId), (o) =>
+      Option.match(o, { onNone: () => Effect.fail(new UserNotFound({ externalId })), onSome: Effect.succeed })
+    )
+  )
+
+/** Users newest first. */
+export const listUsers = (projectId: string, query: SliceQuery<string>) =>
+  Effect.flatMap(UserRepository, (users) =>
+    Effect.map(users.list(projectId, query), (slice) => toPage(slice, query, (u: User) => u.id))
+  )
+
+/** Erasure: the user, its preferences and their history. */
+export const deleteUser = (projectId: string, externalId: string) =>
+  Effect.flatMap(UserRepository, (users) =>
+    Effect.flatMap(users.remove(projectId, externalId), (removed) =>
+      removed ? Effect.void : Effect.fail(new UserNotFound({ externalId }))
+    )
+  )

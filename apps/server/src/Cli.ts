@@ -1,0 +1,190 @@
+/**
+ * The `notiflows-prefs` command line: serve, migrate, and project, key and catalog
+ * administration against the same database the service uses (PostgreSQL or PGlite).
+ */
+import { readFile } from "node:fs/promises"
+import { parseArgs } from "node:util"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import { isNotiflowId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import { generateApiKey } from "@notiflows/http-express"
+import { createProjectWithKeys } from "./Bootstrap.js"
+import type { Config } from "./Config.js"
+import { databaseLayer, type Repositories } from "./Database.js"
+import { signingKeyFromPem } from "./Signing.js"
+
+export const HELP = `notiflows-prefs — Notiflows Preferences service and administration
+
+Usage:
+  notiflows-prefs serve                         start the HTTP service (default)
+  notiflows-prefs migrate                       apply database migrations and exit
+  notiflows-prefs project create --name <name> [--security-mode on|off]
+  notiflows-prefs project list
+  notiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off]
+                              [--allowed-origin <origin>]... [--clear-origins]
+                              [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]
+  notiflows-prefs keys create [--project <id>] --kind public|secret
+  notiflows-prefs keys list [--project <id>]
+  notiflows-prefs keys revoke [--project <id>] <key id>
+  notiflows-prefs notiflows import [--project <id>] <file.json>
+  notiflows-prefs <command> --help
+
+The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
+NOTIFLOWS_DATA_DIR (default ./.notiflows/data). --project may be left out when the
+database holds exactly one project.
+`
+
+const COMMAND_HELP: Record<string, string> = {
+  serve: "notiflows-prefs serve\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). See the README for every variable.\n",
+  migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
+  project:
+    "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",
+  keys: "notiflows-prefs keys create [--project <id>] --kind public|secret\n  Prints the new key once.\nnotiflows-prefs keys list [--project <id>]\nnotiflows-prefs keys revoke [--project <id>] <key id>\n",
+  notiflows:
+    'notiflows-prefs notiflows import [--project <id>] <file.json>\n  Upserts every notiflow of the file: a JSON array of {"id", "name", "include_in_preferences"?, "required"?, "default_enabled"?, "default_channel_types"?} (or {"notiflows": [...]}).\n'
+}
+
+/** A usage error: printed with the command's help, exit code 2. */
+export class UsageError extends Error {}
+
+const normalizeOrigin = (raw: string): string => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new UsageError(`not an origin: ${raw}`)
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+    throw new UsageError(`an allowed origin is scheme://host[:port] with no path, got ${raw}`)
+  }
+  return url.origin
+}
+
+const resolveProject = (explicit: string | undefined) =>
+  Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    if (explicit !== undefined) {
+      const found = yield* projects.get(explicit)
+      if (Option.isNone(found)) return yield* Effect.fail(new UsageError(`no project ${explicit}`))
+      return found.value
+    }
+    const all = yield* projects.list()
+    if (all.length === 1 && all[0] !== undefined) return all[0]
+    return yield* Effect.fail(new UsageError(all.length === 0 ? "no project exists yet: run `project create --name <name>`" : "several projects exist: pass --project <id>"))
+  })
+
+const print = (out: (s: string) => void, value: unknown) => out(JSON.stringify(value, null, 2))
+
+/** Runs a CLI command (all but `serve`). Returns the exit code. */
+export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
+  const [command, sub] = argv
+  if (argv.includes("--help") || argv.includes("-h")) {
+    out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
+    return 0
+  }
+  const { values, positionals } = parseArgs({
+    args: argv.slice(command === "migrate" ? 1 : 2),
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      project: { type: "string" },
+      "security-mode": { type: "string" },
+      "allowed-origin": { type: "string", multiple: true },
+      "clear-origins": { type: "boolean" },
+      "signing-key": { type: "string" },
+      kid: { type: "string" },
+      "remove-kid": { type: "string" },
+      kind: { type: "string" }
+    }
+  })
+  const mode = values["security-mode"]
+  if (mode !== undefined && mode !== "on" && mode !== "off") throw new UsageError("--security-mode is on or off")
+
+  let program: Effect.Effect<unknown, unknown, Repositories>
+  if (command === "migrate") {
+    program = Effect.sync(() => out("migrations applied"))
+  } else if (command === "project" && sub === "create") {
+    if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required")
+    program = Effect.map(createProjectWithKeys(values.name.trim(), mode ?? "on"), (r) =>
+      print(out, { project_id: r.project.id, name: r.project.name, security_mode: r.project.securityMode, public_key: r.publicKey, secret_key: r.secretKey, note: "the keys are shown once; store them now" })
+    )
+  } else if (command === "project" && sub === "list") {
+    program = Effect.flatMap(ProjectRepository, (p) =>
+      Effect.map(p.list(), (all) => print(out, all.map((x) => ({ id: x.id, name: x.name, security_mode: x.securityMode, allowed_origins: x.allowedOrigins, signing_key_ids: x.signingKeys.map((k) => k.kid) }))))
+    )
+  } else if (command === "project" && sub === "set") {
+    const origins = (values["allowed-origin"] ?? []).map(normalizeOrigin)
+    const signingKey = values["signing-key"] === undefined ? undefined : await signingKeyFromPem(await readFile(values["signing-key"], "utf8"), values.kid)
+    program = Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const project = yield* resolveProject(values.project)
+      const keep = project.signingKeys.filter((k) => k.kid !== values["remove-kid"] && k.kid !== signingKey?.kid)
+      const updated = yield* projects.update(project.id, {
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(mode !== undefined ? { securityMode: mode } : {}),
+        allowedOrigins: [...new Set([...(values["clear-origins"] === true ? [] : project.allowedOrigins), ...origins])],
+        signingKeys: signingKey === undefined ? keep : [...keep, signingKey]
+      })
+      print(out, { id: updated.id, name: updated.name, security_mode: updated.securityMode, allowed_origins: updated.allowedOrigins, signing_key_ids: updated.signingKeys.map((k) => k.kid) })
+    })
+  } else if (command === "keys" && sub === "create") {
+    const kind = values.kind
+    if (kind !== "public" && kind !== "secret") throw new UsageError("--kind is public or secret")
+    program = Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const project = yield* resolveProject(values.project)
+      const generated = generateApiKey(kind)
+      const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
+      print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
+    })
+  } else if (command === "keys" && sub === "list") {
+    program = Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const project = yield* resolveProject(values.project)
+      const keys = yield* projects.listApiKeys(project.id)
+      print(out, keys.map((k) => ({ id: k.id, kind: k.kind, prefix: k.prefix, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null })))
+    })
+  } else if (command === "keys" && sub === "revoke") {
+    const keyId = positionals[0]
+    if (keyId === undefined) throw new UsageError("the key id to revoke is required")
+    program = Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const project = yield* resolveProject(values.project)
+      const revoked = yield* projects.revokeApiKey(project.id, keyId, new Date())
+      print(out, { id: revoked.id, revoked_at: revoked.revokedAt?.toISOString() ?? null, note: "running instances stop accepting it within 5 s" })
+    })
+  } else if (command === "notiflows" && sub === "import") {
+    const file = positionals[0]
+    if (file === undefined) throw new UsageError("the JSON file to import is required")
+    const parsed: unknown = JSON.parse(await readFile(file, "utf8"))
+    const list = Array.isArray(parsed) ? parsed : (parsed as { notiflows?: unknown })?.notiflows
+    if (!Array.isArray(list)) throw new UsageError('the file must hold a JSON array of notiflows or {"notiflows": [...]}')
+    program = Effect.gen(function* () {
+      const project = yield* resolveProject(values.project)
+      let created = 0
+      let updated = 0
+      for (const [i, item] of list.entries()) {
+        const id = (item as { id?: unknown })?.id
+        if (typeof id !== "string" || !isNotiflowId(id)) return yield* Effect.fail(new UsageError(`entry ${i}: "id" must be a valid notiflow id`))
+        const { id: _, ...body } = item as Record<string, unknown>
+        const result = yield* Effect.mapError(upsertNotiflow(project.id, id, body), (e) =>
+          e._tag === "ValidationFailed" ? new UsageError(`entry ${i} (${id}): ${e.issues.map((x) => `${x.field || "body"}: ${x.message}`).join("; ")}`) : e
+        )
+        if (result.created) created++
+        else updated++
+      }
+      print(out, { imported: list.length, created, updated })
+    })
+  } else {
+    throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)
+  }
+
+  const runtime = ManagedRuntime.make(databaseLayer(config))
+  try {
+    await runtime.runPromise(program as Effect.Effect<unknown, unknown, never>)
+    return 0
+  } finally {
+    await runtime.dispose()
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The standalone service: builds the storage layer, provisions the project, mounts the router
+ * and listens. Shuts down gracefully on SIGTERM/SIGINT.
+ */
+import { randomBytes } from "node:crypto"
+import type { AddressInfo, Socket } from "node:net"
+import * as http from "node:http"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import express from "express"
+import type { Logger } from "pino"
+import { ProjectRepository } from "@notiflows/domain"
+import { makeRouter } from "@notiflows/http-express"
+import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
+import type { Config } from "./Config.js"
+import { databaseLayer, describeDatabase } from "./Database.js"
+import { signingKeyFromPem } from "./Signing.js"
+
+export interface RunningServer {
+  readonly url: string
+  readonly server: http.Server
+  readonly bootstrap: BootstrapResult
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
+  readonly close: () => Promise<void>
+}
+
+const errorBody = (status: number, code: string, message: string): string =>
+  JSON.stringify({
+    error: {
+      type: `https://docs.notiflows.com/errors/${code}`,
+      code,
+      message,
+      status,
+      request_id: `req_${randomBytes(12).toString("base64url")}`,
+      details: {}
+    }
+  })
+
+/** Answers requests Node rejects before Express (oversized headers, malformed HTTP) in the envelope. */
+const onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
+  if (!socket.writable || (err as { code?: string }).code === "ECONNRESET") {
+    socket.destroy()
+    return
+  }
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW"
+  const status = tooLarge ? 431 : 400
+  const body = tooLarge
+    ? errorBody(431, "request_header_fields_too_large", "Request header fields are too large")
+    : errorBody(400, "bad_request", "Malformed HTTP request")
+  const reason = tooLarge ? "Request Header Fields Too Large" : "Bad Request"
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  )
+}
+
+/** Starts the service. */
+export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
+  const runtime = ManagedRuntime.make(databaseLayer(config))
+  let result: BootstrapResult
+  try {
+    const signingKey =
+      config.userSigningPublicKey === undefined ? undefined : await signingKeyFromPem(config.userSigningPublicKey)
+    result = await runtime.runPromise(bootstrap(config, signingKey))
+  } catch (error) {
+    await runtime.dispose()
+    throw error
+  }
+  const readiness = () =>
+    runtime.runPromise(
+      ProjectRepository.pipe(
+        Effect.flatMap((projects) => projects.get(result.project.id)),
+        Effect.timeout("2 seconds"),
+        Effect.as(true),
+        Effect.orElseSucceed(() => false)
+      )
+    )
+
+  const app = express()
+  app.disable("x-powered-by")
+  app.use(makeRouter(runtime, { logger, readiness }))
+
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app)
+  server.on("clientError", onClientError)
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  logger.info({ url, database: describeDatabase(config), project: result.project.id }, "notiflows preferences listening")
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const deadline = setTimeout(() => server.closeAllConnections(), 10_000)
+      await stopped
+      clearTimeout(deadline)
+      await runtime.dispose()
+    })()
+    return closing
+  }
+  return { url, server, bootstrap: result, close }
+}

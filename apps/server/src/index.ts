@@ -1,0 +1,6 @@
+export * from "./Bootstrap.js"
+export * from "./Cli.js"
+export * from "./Config.js"
+export * from "./Database.js"
+export * from "./Server.js"
+export * from "./Signing.js"

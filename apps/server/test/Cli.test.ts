@@ -1,0 +1,91 @@
+/**
+ * The `notiflows-prefs` CLI against a file-backed PGlite database, then the service reading
+ * what it wrote.
+ */
+import { generateKeyPairSync } from "node:crypto"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { client, runCli, startService } from "./support.js"
+
+const dir = mkdtempSync(join(tmpdir(), "notiflows-cli-"))
+const env = { NOTIFLOWS_DATA_DIR: join(dir, "data") }
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const json = (stdout: string): any => JSON.parse(stdout)
+
+describe("notiflows-prefs CLI", () => {
+  it("prints help for every command", async () => {
+    const top = await runCli(["--help"], env)
+    expect(top.code).toBe(0)
+    expect(top.stdout).toContain("notiflows-prefs project create")
+    for (const command of ["serve", "migrate", "project", "keys", "notiflows"]) {
+      const help = await runCli([command, "--help"], env)
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain(`notiflows-prefs ${command}`)
+    }
+    const unknown = await runCli(["frobnicate"], env)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("unknown command")
+  })
+
+  it("administers projects, keys and the catalog, and the service honours it", async () => {
+    expect((await runCli(["migrate"], env)).code).toBe(0)
+    const created = await runCli(["project", "create", "--name", "Acme"], env)
+    expect(created.code).toBe(0)
+    const project = json(created.stdout)
+    expect(project.secret_key).toMatch(/^sk_[A-Za-z0-9]{22,}$/)
+    expect(project.public_key).toMatch(/^pk_[A-Za-z0-9]{22,}$/)
+
+    const extra = json((await runCli(["keys", "create", "--kind", "secret"], env)).stdout)
+    expect(extra.key).toMatch(/^sk_/)
+    const listed = json((await runCli(["keys", "list"], env)).stdout)
+    expect(listed).toHaveLength(3)
+    expect(JSON.stringify(listed)).not.toContain(extra.key)
+
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+    writeFileSync(join(dir, "signing.pem"), publicKey.export({ type: "spki", format: "pem" }))
+    const set = await runCli(
+      ["project", "set", "--security-mode", "off", "--allowed-origin", "https://app.example.com", "--signing-key", join(dir, "signing.pem")],
+      env
+    )
+    expect(set.code).toBe(0)
+    expect(json(set.stdout)).toMatchObject({ security_mode: "off", allowed_origins: ["https://app.example.com"] })
+    expect(json(set.stdout).signing_key_ids[0]).toMatch(/^[A-Za-z0-9_-]{43}$/)
+
+    writeFileSync(
+      join(dir, "notiflows.json"),
+      JSON.stringify([
+        { id: "order-updates", name: "Order Updates" },
+        { id: "security-alerts", name: "Security alerts", required: true }
+      ])
+    )
+    const imported = await runCli(["notiflows", "import", join(dir, "notiflows.json")], env)
+    expect(imported.code).toBe(0)
+    expect(json(imported.stdout)).toEqual({ imported: 2, created: 2, updated: 0 })
+    const bad = await runCli(["project", "set", "--allowed-origin", "https://x.example.com/path"], env)
+    expect(bad.code).toBe(2)
+
+    const revoked = await runCli(["keys", "revoke", extra.id], env)
+    expect(revoked.code).toBe(0)
+
+    const service = await startService(env)
+    try {
+      const api = client(service.url, { "x-notiflows-secret-key": project.secret_key })
+      const notiflows = await api.get("/admin/notiflows")
+      expect(notiflows.status).toBe(200)
+      expect(notiflows.body.items.map((n: { id: string }) => n.id)).toEqual(["order-updates", "security-alerts"])
+      expect((await client(service.url, { "x-notiflows-secret-key": extra.key }).get("/admin/notiflows")).status).toBe(401)
+      // Security mode off: the development header may stand in for a user token.
+      expect((await api.put("/admin/users/dev-user", {})).status).toBe(201)
+      const mine = await client(service.url, { "x-notiflows-api-key": project.public_key, "x-notiflows-user-id": "dev-user" }).get(
+        "/user/preferences"
+      )
+      expect(mine.status).toBe(200)
+      expect(Object.keys(mine.body.notiflows)).toEqual(["order-updates"])
+    } finally {
+      expect(await service.stop()).toBe(0)
+    }
+  })
+})

@@ -1,0 +1,121 @@
+/**
+ * Runs the built service as a real process for end-to-end tests.
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { fileURLToPath } from "node:url"
+import postgres from "postgres"
+
+export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+export const randomKey = (prefix: "pk" | "sk"): string =>
+  `${prefix}_${randomBytes(24).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 30)}`
+
+export interface Service {
+  readonly url: string
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Sends a signal and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Starts `notiflows-prefs serve` on a free port and waits until it listens. */
+export const startService = (env: Record<string, string>, timeoutMs = 60_000): Promise<Service> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, "serve"], {
+      env: { PATH: process.env["PATH"] ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let err = ""
+    let listening = false
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`service did not start in time:\n${out}\n${err}`))
+    }, timeoutMs)
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()))
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out)
+      if (match?.[1] !== undefined && !listening) {
+        listening = true
+        clearTimeout(timer)
+        resolve({
+          url: match[1],
+          child,
+          stdout: () => out,
+          stderr: () => err,
+          stop: (signal = "SIGTERM") => {
+            child.kill(signal)
+            return exited
+          }
+        })
+      }
+    })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      if (!listening) reject(new Error(`service exited with ${code} before listening:\n${out}\n${err}`))
+    })
+  })
+
+/** Runs the CLI to completion. */
+export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.once("exit", (code) => resolve({ code, stdout, stderr }))
+  })
+
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+/**
+ * A throwaway PostgreSQL database for this run, or `undefined` when the server is unreachable
+ * outside CI (the caller falls back to PGlite and says so). In CI an unreachable server fails.
+ */
+export const throwawayDatabase = async (): Promise<{ url: string; drop: () => Promise<void> } | undefined> => {
+  const base = process.env["DATABASE_URL"] ?? DEFAULT_DATABASE_URL
+  const admin = postgres(base, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  try {
+    await admin`select 1`
+  } catch (error) {
+    await admin.end({ timeout: 1 }).catch(() => {})
+    if (process.env["CI"] === "true") throw new Error(`PostgreSQL at ${base} is unreachable in CI: ${String(error)}`)
+    console.warn(`PostgreSQL at ${base} is unreachable: the PostgreSQL end-to-end run falls back to PGlite`)
+    return undefined
+  }
+  const name = `notiflows_e2e_${randomBytes(6).toString("hex")}`
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end({ timeout: 5 })
+    }
+  }
+}
+
+/** A small JSON HTTP client. */
+export const client = (base: string, headers: Record<string, string>) => {
+  const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extra },
+      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {})
+    })
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, body: text.length > 0 ? (JSON.parse(text) as any) : undefined }
+  }
+  return {
+    get: (path: string, extra?: Record<string, string>) => call("GET", path, undefined, extra),
+    put: (path: string, body: unknown, extra?: Record<string, string>) => call("PUT", path, body, extra),
+    post: (path: string, body: unknown, extra?: Record<string, string>) => call("POST", path, body, extra),
+    del: (path: string, extra?: Record<string, string>) => call("DELETE", path, undefined, extra)
+  }
+}

@@ -6,7 +6,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { Actor, Change, NotiflowCatalogEntry, PreferenceChoices } from "@notiflows/domain"
+import type { Actor, Change, NotiflowCatalogEntry, PreferenceChoices, ProjectDefaults, SecurityMode } from "@notiflows/domain"
 
 export interface PreferenceRow {
   readonly version: number
@@ -40,6 +40,14 @@ export interface ApiKeyRow {
   readonly revoked: boolean
 }
 
+export interface ProjectRow {
+  readonly id: string
+  readonly name: string
+  readonly security_mode: SecurityMode
+  readonly defaults: ProjectDefaults
+  readonly defaults_revision: number
+}
+
 export class StorageInspector extends Context.Tag("@notiflows/testing/StorageInspector")<
   StorageInspector,
   {
@@ -51,6 +59,9 @@ export class StorageInspector extends Context.Tag("@notiflows/testing/StorageIns
     /** Number of user rows in a project. */
     readonly userCount: (projectId: string) => Effect.Effect<number>
     readonly notiflowRow: (projectId: string, id: string) => Effect.Effect<Option.Option<NotiflowRow>>
+    /** Every API key row of a project, in creation order. */
     readonly apiKeyRows: (projectId: string) => Effect.Effect<ReadonlyArray<ApiKeyRow>>
+    /** The stored project row with its channel defaults. */
+    readonly projectRow: (projectId: string) => Effect.Effect<Option.Option<ProjectRow>>
   }
 >() {}

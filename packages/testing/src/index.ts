@@ -1,1 +1,12 @@
+/**
+ * @notiflows/testing — the in-memory reference adapters, arbitraries derived from the domain
+ * schemas, the merge law suite and the conformance suites every adapter must pass.
+ */
+export * as InMemory from "./InMemory.js"
+export type { AdapterServices } from "./InMemory.js"
+export { layer as layerInMemory } from "./InMemory.js"
 export * from "./StorageInspector.js"
+export type { SuiteOptions } from "./internal/fixtures.js"
+export type { SuiteCases, SuiteIt, SuiteLayer } from "./internal/harness.js"
+export * from "./ConformanceSuite.js"
+export * from "./UsersSuite.js"

@@ -1,0 +1,34 @@
+/**
+ * The in-memory adapters: the reference implementation of every port, plus the
+ * {@link StorageInspector} that reads their state. Each `Layer.build` gets a fresh store, so every
+ * suite (or test file) that builds the layer is isolated from the others.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
+import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
+import { makeProjectRepository } from "./InMemoryProjectRepository.js"
+import { makeStorageInspector } from "./InMemoryStorageInspector.js"
+import { makeUserRepository } from "./InMemoryUserRepository.js"
+import { makeStore } from "./internal/store.js"
+import { StorageInspector } from "./StorageInspector.js"
+
+/** Everything an adapter layer provides to the conformance suites. */
+export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
+
+/** All four ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
+export const make: Effect.Effect<Context.Context<AdapterServices>> = Effect.sync(() => {
+  const store = makeStore()
+  return Context.empty().pipe(
+    Context.add(PreferenceRepository, makePreferenceRepository(store)),
+    Context.add(UserRepository, makeUserRepository(store)),
+    Context.add(NotiflowCatalogRepository, makeCatalogRepository(store)),
+    Context.add(ProjectRepository, makeProjectRepository(store)),
+    Context.add(StorageInspector, makeStorageInspector(store))
+  )
+})
+
+/** The in-memory adapters as one layer; a fresh, empty store per build. */
+export const layer: Layer.Layer<AdapterServices> = Layer.effectContext(make)

@@ -1,0 +1,55 @@
+/**
+ * Helpers shared by the conformance suites: fresh ids per case, a fresh project per case, and
+ * small shorthands over the use cases.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type { Project, StoredNotiflow, User, WriteContext } from "@notiflows/domain"
+import { ProjectRepository, upsertNotiflow, upsertUser } from "@notiflows/domain"
+import { uuidv4 } from "./ids.js"
+
+/** Options every suite accepts. */
+export interface SuiteOptions {
+  /** Fibers run at once by the concurrency suite (default 50). */
+  readonly concurrency?: number
+}
+
+let counter = 0
+
+/** A fresh id with a readable prefix, unique in this process and across runs. */
+export const freshId = (prefix: string): string => `${prefix}_${(++counter).toString(36)}_${uuidv4().slice(0, 8)}`
+
+/** A random 64-hex-digit string (stands in for a SHA-256 key hash). */
+export const freshHash = (): string => (uuidv4() + uuidv4()).replace(/-/g, "").slice(0, 64)
+
+export const admin = (requestId: string = freshId("req")): WriteContext => ({
+  actor: { type: "secret_key", id: "key_suite" },
+  requestId
+})
+
+/** A new project per test case: cases never see each other's data. */
+export const freshProject: Effect.Effect<Project, unknown, ProjectRepository> = Effect.flatMap(ProjectRepository, (p) =>
+  p.create({ name: freshId("project"), securityMode: "on" })
+)
+
+/** Creates (or updates) a user through the use case. */
+export const createUser = (projectId: string, externalId: string = freshId("user"), body: unknown = {}) =>
+  Effect.map(upsertUser({ projectId, externalId, body, context: admin() }), (r): User => r.user)
+
+/** Creates a notiflow through the use case. */
+export const createNotiflow = (projectId: string, id: string = freshId("nf"), body: Record<string, unknown> = {}) =>
+  Effect.map(upsertNotiflow(projectId, id, { name: `Notiflow ${id}`, ...body }), (r): StoredNotiflow => r.notiflow)
+
+/** The failure of an effect, or a test failure when it succeeded. */
+export const flipFailure = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<E, string, R> =>
+  Effect.flatMap(Effect.either(effect), (e) =>
+    Either.isLeft(e) ? Effect.succeed(e.left) : Effect.fail(`expected a failure, got ${JSON.stringify(e.right)}`)
+  )
+
+/** The value of a `Some`, or a test failure. */
+export const some = <A>(o: Option.Option<A>, what: string): Effect.Effect<A, string> =>
+  Option.match(o, { onNone: () => Effect.fail(`expected ${what} to exist`), onSome: Effect.succeed })
+
+export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i

@@ -1,0 +1,89 @@
+/**
+ * The shared mutable state behind the in-memory adapters. Every operation reads and writes it
+ * inside one synchronous section (`Effect.sync`/`Effect.suspend`), so a compare-and-set and its
+ * history append can never interleave with another fiber: JavaScript runs one section at a time.
+ */
+import * as Effect from "effect/Effect"
+import { RepositoryError } from "@notiflows/domain"
+import type { ApiKey, HistoryEntry, PreferenceSet, Project, Slice, SliceQuery, StoredNotiflow, User } from "@notiflows/domain"
+
+export interface UserRecord {
+  user: User
+  preferences: PreferenceSet
+  /** Ascending by version. */
+  history: Array<HistoryEntry>
+}
+
+export interface ProjectRecord {
+  project: Project
+  /** By external id. */
+  readonly users: Map<string, UserRecord>
+  /** Our user id → external id. */
+  readonly userIds: Map<string, string>
+  readonly notiflows: Map<string, StoredNotiflow>
+  /** By key id, in creation order. */
+  readonly apiKeys: Map<string, { key: ApiKey; readonly hash: string }>
+}
+
+export interface Store {
+  /** In creation order (oldest first). */
+  readonly projects: Map<string, ProjectRecord>
+  /** Key hash → [project id, key id]. */
+  readonly keysByHash: Map<string, readonly [string, string]>
+}
+
+export const makeStore = (): Store => ({ projects: new Map(), keysByHash: new Map() })
+
+const emptyRecords = new Map<string, never>()
+
+export const usersOf = (store: Store, projectId: string): ReadonlyMap<string, UserRecord> =>
+  store.projects.get(projectId)?.users ?? emptyRecords
+
+/** The record of a user by our user id. */
+export const userById = (store: Store, projectId: string, userId: string): UserRecord | undefined => {
+  const project = store.projects.get(projectId)
+  const externalId = project?.userIds.get(userId)
+  return externalId === undefined ? undefined : project?.users.get(externalId)
+}
+
+/** Deep copy and freeze: what is stored can't be changed through a reference the caller kept. */
+export const snapshot = <A>(value: A): A => deepFreeze(structuredClone(value))
+
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null && !(value instanceof Date)) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * Newest-first slice over items sorted newest first (`keyOf` descending). `after` reads older
+ * items, `before` newer ones (the nearest `limit` of them, still answered newest first).
+ */
+export const sliceNewestFirst = <A, K extends string | number>(
+  newestFirst: ReadonlyArray<A>,
+  keyOf: (a: A) => K,
+  query: SliceQuery<K>
+): Slice<A> => {
+  const { after, before, limit } = query
+  const candidates = newestFirst.filter(
+    (a) => (after === undefined || keyOf(a) < after) && (before === undefined || keyOf(a) > before)
+  )
+  if (before !== undefined) {
+    const start = Math.max(0, candidates.length - limit)
+    return { items: candidates.slice(start), hasMore: start > 0 }
+  }
+  return { items: candidates.slice(0, limit), hasMore: candidates.length > limit }
+}
+
+/**
+ * A project's record for a write. Like a foreign key in SQL, writing users or notiflows into a
+ * project that does not exist is a storage failure, not a domain outcome.
+ */
+export const requireProject = (store: Store, projectId: string, operation: string): Effect.Effect<ProjectRecord, RepositoryError> => {
+  const project = store.projects.get(projectId)
+  return project !== undefined
+    ? Effect.succeed(project)
+    : Effect.fail(new RepositoryError({ operation, unavailable: false, cause: new Error(`no project ${projectId}`) }))
+}

@@ -1,0 +1,3 @@
+import { conformanceSuite, InMemory } from "@notiflows/testing"
+
+conformanceSuite("in-memory", InMemory.layer)

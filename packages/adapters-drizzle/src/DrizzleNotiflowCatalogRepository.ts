@@ -1,0 +1,119 @@
+/**
+ * {@link NotiflowCatalogRepository} over drizzle: entries keyed by (project, id), optimistic
+ * revisions, soft delete kept as `deleted_at`.
+ */
+import { and, eq, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { ChannelChoices, NotiflowCatalogEntry, RepositoryError, StoredNotiflow } from "@notiflows/domain"
+import { NotiflowCatalogRepository, VersionConflict } from "@notiflows/domain"
+import { notiflows } from "./schema.js"
+import type { Database } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { fromJson, isUuid, json, run } from "./internal/run.js"
+
+type Row = typeof notiflows.$inferSelect
+
+const toStored = (r: Row): StoredNotiflow => ({
+  id: r.id as StoredNotiflow["id"],
+  name: r.name,
+  include_in_preferences: r.includeInPreferences,
+  required: r.required,
+  default_enabled: r.defaultEnabled,
+  default_channel_types: fromJson<ChannelChoices>(r.defaultChannelTypes) ?? {},
+  deleted: r.deletedAt !== null,
+  revision: r.revision,
+  created_at: r.createdAt,
+  updated_at: r.updatedAt
+})
+
+const settings = (entry: NotiflowCatalogEntry, at: Date) => ({
+  name: entry.name,
+  includeInPreferences: entry.include_in_preferences,
+  required: entry.required,
+  defaultEnabled: entry.default_enabled,
+  defaultChannelTypes: sql`${json(entry.default_channel_types)}::jsonb`,
+  updatedAt: at
+})
+
+/** The port over a database. */
+export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
+  const byId = (projectId: string, id: string) => and(eq(notiflows.projectId, projectId), eq(notiflows.id, id))
+
+  const actualRevision = (projectId: string, id: string) =>
+    Effect.map(
+      run("notiflows.save", () => db.select({ revision: notiflows.revision }).from(notiflows).where(byId(projectId, id))),
+      (rows) => rows[0]?.revision ?? null
+    )
+
+  const save = (
+    projectId: string,
+    entry: NotiflowCatalogEntry,
+    expectedRevision: number | null,
+    at: Date
+  ): Effect.Effect<StoredNotiflow, VersionConflict | RepositoryError> => {
+    const written =
+      expectedRevision === null
+        ? run("notiflows.save", () =>
+            db
+              .insert(notiflows)
+              .values({
+                projectId,
+                id: entry.id,
+                ...settings(entry, at),
+                deletedAt: entry.deleted ? at : null,
+                revision: 1,
+                createdAt: at
+              })
+              .onConflictDoNothing()
+              .returning()
+          )
+        : run("notiflows.save", () =>
+            db
+              .update(notiflows)
+              .set({
+                ...settings(entry, at),
+                // A deletion keeps its first time; a restore clears it.
+                deletedAt: entry.deleted ? sql`coalesce(${notiflows.deletedAt}, ${at.toISOString()}::timestamptz)` : null,
+                revision: sql`${notiflows.revision} + 1`
+              })
+              .where(and(byId(projectId, entry.id), eq(notiflows.revision, expectedRevision)))
+              .returning()
+          )
+    return Effect.flatMap(written, (rows) =>
+      rows[0] !== undefined
+        ? Effect.succeed(toStored(rows[0]))
+        : Effect.flatMap(actualRevision(projectId, entry.id), (actual) =>
+            Effect.fail(new VersionConflict({ expected: expectedRevision, actual }))
+          )
+    )
+  }
+
+  return {
+    list: (projectId) =>
+      !isUuid(projectId)
+        ? Effect.succeed([])
+        : Effect.map(
+            run("notiflows.list", () =>
+              // Byte order (collation "C"), as ids are compared everywhere else.
+              db.select().from(notiflows).where(eq(notiflows.projectId, projectId)).orderBy(sql`${notiflows.id} collate "C"`)
+            ),
+            (rows) => rows.map(toStored)
+          ),
+    get: (projectId, id) =>
+      !isUuid(projectId)
+        ? Effect.succeed(Option.none())
+        : Effect.map(
+            run("notiflows.get", () => db.select().from(notiflows).where(byId(projectId, id))),
+            (rows) => Option.map(Option.fromNullable(rows[0]), toStored)
+          ),
+    save
+  }
+}
+
+/** The port, on the {@link DrizzleDatabase} of the context. */
+export const layer: Layer.Layer<NotiflowCatalogRepository, never, DrizzleDatabase> = Layer.effect(
+  NotiflowCatalogRepository,
+  Effect.map(DrizzleDatabase, make)
+)

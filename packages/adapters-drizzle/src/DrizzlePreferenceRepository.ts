@@ -1,0 +1,204 @@
+/**
+ * {@link PreferenceRepository} over drizzle. The commit is ONE statement: a compare-and-set
+ * `UPDATE ... WHERE version = $expected RETURNING` feeding the history `INSERT ... SELECT` in a CTE,
+ * so the new set and its history entry are written atomically in one round trip.
+ */
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { HistoryEntry, PreferenceChoices, PreferenceCommit, PreferenceSet, Slice, StoredPreferences } from "@notiflows/domain"
+import { PreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
+import { v7 as uuidv7 } from "uuid"
+import { preferenceHistory, preferenceSets, users } from "./schema.js"
+import type { Database, NotiflowsDatabase } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { fromJson, hot, isUuid, json, run } from "./internal/run.js"
+import type { Change, RepositoryError } from "@notiflows/domain"
+
+const P = sql.placeholder
+
+const toChoices = (value: unknown): PreferenceChoices => {
+  const raw = fromJson<Partial<PreferenceChoices> | null>(value)
+  return { channel_types: raw?.channel_types ?? {}, notiflows: raw?.notiflows ?? {} }
+}
+
+/**
+ * The commit statement: compare-and-set on the version, then the history entry selected from the
+ * updated row. No row back = the version did not match (or the user is gone).
+ */
+export const commitQuery = (db: NotiflowsDatabase) => {
+  const updated = db.$with("updated").as(
+    db
+      .update(preferenceSets)
+      .set({
+        choices: sql`${P("choices")}::jsonb`,
+        version: sql`${preferenceSets.version} + 1`,
+        updatedAt: sql`${P("changedAt")}::timestamptz`
+      })
+      .where(
+        and(
+          eq(preferenceSets.projectId, P("projectId")),
+          eq(preferenceSets.userId, P("userId")),
+          eq(preferenceSets.version, P("expectedVersion"))
+        )
+      )
+      .returning({ projectId: preferenceSets.projectId, userId: preferenceSets.userId, version: preferenceSets.version })
+  )
+  return db
+    .with(updated)
+    .insert(preferenceHistory)
+    .select((qb) =>
+      qb
+        .select({
+          projectId: updated.projectId,
+          userId: updated.userId,
+          version: updated.version,
+          id: sql<string>`${P("historyId")}::uuid`.as("id"),
+          changedAt: sql<Date>`${P("changedAt")}::timestamptz`.as("changed_at"),
+          actorType: sql<string>`${P("actorType")}::text`.as("actor_type"),
+          actorId: sql<string>`${P("actorId")}::text`.as("actor_id"),
+          requestId: sql<string | null>`${P("requestId")}::text`.as("request_id"),
+          changes: sql<unknown>`${P("changes")}::jsonb`.as("changes")
+        })
+        .from(updated)
+    )
+    .returning({ version: preferenceHistory.version })
+}
+
+/** The hot statements, built (and prepared when enabled) once per database. */
+export const makePreferenceStatements = ({ db, prepare }: Database) => {
+  const load = db
+    .select({ userId: users.id, externalId: users.externalId, version: preferenceSets.version, choices: preferenceSets.choices })
+    .from(users)
+    .innerJoin(preferenceSets, and(eq(preferenceSets.projectId, users.projectId), eq(preferenceSets.userId, users.id)))
+    .where(and(eq(users.projectId, P("projectId")), eq(users.externalId, P("externalId"))))
+
+  const loadMany = db
+    .select({ externalId: users.externalId, choices: preferenceSets.choices })
+    .from(users)
+    .innerJoin(preferenceSets, and(eq(preferenceSets.projectId, users.projectId), eq(preferenceSets.userId, users.id)))
+    // One query for the whole list; a jsonb array parameter reads the same on both drivers.
+    .where(and(eq(users.projectId, P("projectId")), sql`${users.externalId} in (select jsonb_array_elements_text(${P("externalIds")}::jsonb))`))
+
+  const commit = commitQuery(db)
+
+  const currentVersion = db
+    .select({ version: preferenceSets.version })
+    .from(preferenceSets)
+    .where(and(eq(preferenceSets.projectId, P("projectId")), eq(preferenceSets.userId, P("userId"))))
+
+  return {
+    load: hot(load, "nf_preferences_load", prepare),
+    loadMany: hot(loadMany, "nf_preferences_load_many", prepare),
+    commit: hot(commit, "nf_preferences_commit", prepare),
+    currentVersion: hot(currentVersion, "nf_preferences_current_version", prepare)
+  }
+}
+
+export type PreferenceStatements = ReturnType<typeof makePreferenceStatements>
+
+/** The placeholder values of a commit statement. */
+export const commitValues = (c: {
+  readonly projectId: string
+  readonly userId: string
+  readonly expectedVersion: number
+  readonly choices: PreferenceChoices
+  readonly history: PreferenceCommit["history"]
+}): Record<string, unknown> => ({
+  projectId: c.projectId,
+  userId: c.userId,
+  expectedVersion: c.expectedVersion,
+  choices: json({ channel_types: c.choices.channel_types, notiflows: c.choices.notiflows }),
+  historyId: uuidv7(),
+  changedAt: c.history.changed_at.toISOString(),
+  actorType: c.history.actor.type,
+  actorId: c.history.actor.id,
+  requestId: c.history.request_id,
+  changes: json(c.history.changes)
+})
+
+/** The port over a database. */
+export const make = (database: Database): PreferenceRepository["Type"] => {
+  const { db } = database
+  const st = makePreferenceStatements(database)
+
+  const commit = (c: PreferenceCommit): Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError> =>
+    Effect.gen(function* () {
+      if (!isUuid(c.projectId) || !isUuid(c.userId)) return yield* Effect.fail(new UserNotFound({ externalId: c.userId }))
+      const rows = yield* run("preferences.commit", () => st.commit.execute(commitValues(c)))
+      const row = rows[0]
+      if (row !== undefined) {
+        return { version: row.version, channel_types: c.choices.channel_types, notiflows: c.choices.notiflows }
+      }
+      // Conflict path: a fresh statement reads the version the concurrent writer left.
+      const current = yield* run("preferences.commit", () => st.currentVersion.execute({ projectId: c.projectId, userId: c.userId }))
+      const actual = current[0]
+      return yield* actual === undefined
+        ? Effect.fail(new UserNotFound({ externalId: c.userId }))
+        : Effect.fail(new VersionConflict({ expected: c.expectedVersion, actual: actual.version }))
+    })
+
+  return {
+    load: (projectId, externalId) =>
+      !isUuid(projectId)
+        ? Effect.succeed(Option.none())
+        : Effect.map(
+            run("preferences.load", () => st.load.execute({ projectId, externalId })),
+            (rows) =>
+              Option.map(
+                Option.fromNullable(rows[0]),
+                (r): StoredPreferences => ({
+                  userId: r.userId,
+                  externalId: r.externalId,
+                  preferences: { version: r.version, ...toChoices(r.choices) }
+                })
+              )
+          ),
+    loadMany: (projectId, externalIds) =>
+      !isUuid(projectId) || externalIds.length === 0
+        ? Effect.succeed(new Map())
+        : Effect.map(
+            run("preferences.loadMany", () => st.loadMany.execute({ projectId, externalIds: json(externalIds) })),
+            (rows) => new Map(rows.map((r) => [r.externalId, toChoices(r.choices)]))
+          ),
+    commit,
+    history: (projectId, userId, query) => {
+      if (!isUuid(projectId) || !isUuid(userId)) return Effect.succeed({ items: [], hasMore: false })
+      const { after, before, limit } = query
+      const where = and(
+        eq(preferenceHistory.projectId, projectId),
+        eq(preferenceHistory.userId, userId),
+        after !== undefined ? lt(preferenceHistory.version, after) : undefined,
+        before !== undefined ? gt(preferenceHistory.version, before) : undefined
+      )
+      // Reading `before` a cursor takes the nearest newer entries (ascending), answered newest first.
+      const order = before !== undefined ? asc(preferenceHistory.version) : desc(preferenceHistory.version)
+      return Effect.map(
+        run("preferences.history", () =>
+          db.select().from(preferenceHistory).where(where).orderBy(order).limit(limit + 1)
+        ),
+        (rows): Slice<HistoryEntry> => {
+          const page = rows.slice(0, limit)
+          const items = page.map(
+            (r): HistoryEntry => ({
+              id: r.id,
+              version: r.version,
+              changed_at: r.changedAt,
+              actor: { type: r.actorType as HistoryEntry["actor"]["type"], id: r.actorId },
+              request_id: r.requestId,
+              changes: fromJson<ReadonlyArray<Change>>(r.changes)
+            })
+          )
+          return { items: before !== undefined ? items.reverse() : items, hasMore: rows.length > limit }
+        }
+      )
+    }
+  }
+}
+
+/** The port, on the {@link DrizzleDatabase} of the context. */
+export const layer: Layer.Layer<PreferenceRepository, never, DrizzleDatabase> = Layer.effect(
+  PreferenceRepository,
+  Effect.map(DrizzleDatabase, make)
+)

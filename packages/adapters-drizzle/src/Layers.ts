@@ -1,0 +1,131 @@
+/**
+ * The two drivers: PostgreSQL through postgres.js (production) and PGlite embedded in-process
+ * (the zero-setup default). Each layer connects, runs the migrations, and provides the four
+ * repository ports plus the {@link DrizzleDatabase} they run on.
+ */
+import { PGlite } from "@electric-sql/pglite"
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite"
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import postgres from "postgres"
+import type { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository } from "@notiflows/domain"
+import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
+import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
+import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
+import * as DrizzleUserRepository from "./DrizzleUserRepository.js"
+import type { Database, NotiflowsDatabase } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { toRepositoryError } from "./internal/errors.js"
+import type { MigrateOptions } from "./Migrate.js"
+import { migratePglite, migratePostgres } from "./Migrate.js"
+import type { PgliteLockedError } from "./PgliteLock.js"
+import { acquirePgliteLock } from "./PgliteLock.js"
+
+/** The four ports of the domain. */
+export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
+
+export interface PostgresConfig {
+  readonly url: string
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number
+  /**
+   * Named prepared statements (default true). `false` (`DATABASE_PREPARE=false`) for a
+   * transaction-mode pooler such as pgbouncer: postgres.js sends unnamed statements and the hot
+   * statements are not drizzle-prepared.
+   */
+  readonly prepare?: boolean
+  /** Run the migrations on start-up (default true). */
+  readonly migrate?: boolean
+  readonly migrations?: MigrateOptions
+}
+
+export interface PgliteOptions {
+  /** Drizzle-prepare the hot statements (default true). */
+  readonly prepare?: boolean
+  readonly migrations?: MigrateOptions
+}
+
+/** Every repository port on the {@link DrizzleDatabase} of the context. */
+export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase> = Layer.mergeAll(
+  DrizzlePreferenceRepository.layer,
+  DrizzleUserRepository.layer,
+  DrizzleNotiflowCatalogRepository.layer,
+  DrizzleProjectRepository.layer
+)
+
+/** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */
+export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<DrizzleDatabase, RepositoryError> =>
+  Layer.scoped(
+    DrizzleDatabase,
+    Effect.gen(function* () {
+      const prepare = config.prepare ?? true
+      if (config.migrate ?? true) yield* migratePostgres(config.url, config.migrations)
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => postgres(config.url, { max: config.poolSize ?? 10, prepare, onnotice: () => {} })),
+        (c) => Effect.promise(() => c.end({ timeout: 5 }))
+      )
+      const db = drizzlePostgres(client) as unknown as NotiflowsDatabase
+      const database: Database = {
+        db,
+        driver: "postgres",
+        prepare,
+        query: async (text, params = []) => [...(await client.unsafe(text, params as Array<postgres.ParameterOrJSON<never>>))]
+      }
+      return database
+    })
+  )
+
+/**
+ * PGlite at `dataDir` (or in memory) as a {@link DrizzleDatabase}, migrated. A directory is
+ * locked to this process ({@link PgliteLockedError} otherwise) until the finalizer closes it.
+ */
+export const layerPgliteDatabase = (
+  dataDir: string,
+  options?: PgliteOptions
+): Layer.Layer<DrizzleDatabase, RepositoryError | PgliteLockedError> =>
+  Layer.scoped(
+    DrizzleDatabase,
+    Effect.gen(function* () {
+      const inMemory = dataDir === "memory://" || dataDir === ""
+      if (!inMemory) {
+        yield* Effect.acquireRelease(
+          Effect.try({
+            try: () => acquirePgliteLock(dataDir),
+            catch: (e) => (e instanceof Error && e.name === "PgliteLockedError" ? (e as PgliteLockedError) : toRepositoryError("pglite.open")(e))
+          }),
+          (lock) => Effect.sync(() => lock.release())
+        )
+      }
+      const client = yield* Effect.acquireRelease(
+        Effect.tryPromise({ try: () => PGlite.create(inMemory ? "memory://" : dataDir), catch: toRepositoryError("pglite.open") }),
+        (c) => Effect.promise(() => c.close()).pipe(Effect.ignore)
+      )
+      const pglite = drizzlePglite({ client })
+      yield* migratePglite(pglite, options?.migrations)
+      const database: Database = {
+        db: pglite as unknown as NotiflowsDatabase,
+        driver: "pglite",
+        prepare: options?.prepare ?? true,
+        query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
+      }
+      return database
+    })
+  )
+
+/**
+ * Every port of the domain on PostgreSQL (postgres.js), migrated on start-up. Also provides the
+ * {@link DrizzleDatabase} for tools and tests.
+ */
+export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError> =>
+  Layer.provideMerge(layerRepositories, layerPostgresDatabase(typeof config === "string" ? { url: config } : config))
+
+/**
+ * Every port of the domain on PGlite at `dataDir` (`"memory://"` for a throwaway in-memory
+ * database), migrated on start-up. One process per directory. Also provides the {@link DrizzleDatabase}.
+ */
+export const layerPglite = (
+  dataDir: string,
+  options?: PgliteOptions
+): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | PgliteLockedError> =>
+  Layer.provideMerge(layerRepositories, layerPgliteDatabase(dataDir, options))

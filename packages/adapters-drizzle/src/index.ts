@@ -1,0 +1,15 @@
+/**
+ * @notiflows/adapters-drizzle — the domain's ports on PostgreSQL (postgres.js) and on embedded
+ * PGlite, written once over drizzle; one schema, one set of migrations.
+ */
+export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
+export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
+export * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
+export * as DrizzleUserRepository from "./DrizzleUserRepository.js"
+export { DrizzleDatabase } from "./internal/database.js"
+export type { Database, NotiflowsDatabase } from "./internal/database.js"
+export { isUnavailable } from "./internal/errors.js"
+export * from "./Layers.js"
+export * from "./Migrate.js"
+export * from "./PgliteLock.js"
+export * as schema from "./schema.js"

@@ -1,0 +1,209 @@
+/**
+ * The tables. Every primary key, unique constraint, foreign key and index leads with
+ * `project_id`, and every query filters by it, so the tables can later be distributed by
+ * project (Citus `create_distributed_table(..., 'project_id')`) without a redesign.
+ */
+import { sql } from "drizzle-orm"
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid
+} from "drizzle-orm/pg-core"
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" })
+
+/** Tenants: settings, channel-type defaults and their revision. */
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid("id").primaryKey(),
+    name: text("name").notNull(),
+    securityMode: text("security_mode").notNull().default("on"),
+    /** Explicit project defaults: `{"channel_types": {...}}`. */
+    defaults: jsonb("defaults").notNull().default(sql`'{"channel_types":{}}'::jsonb`),
+    defaultsRevision: integer("defaults_revision").notNull().default(0),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [check("projects_security_mode_check", sql`${t.securityMode} in ('on', 'off')`)]
+)
+
+/** Origins allowed to call the User API from a browser, in configured order. */
+export const projectAllowedOrigins = pgTable(
+  "project_allowed_origins",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    origin: text("origin").notNull(),
+    position: integer("position").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.origin] })]
+)
+
+/** Public keys (SPKI PEM) that verify users' RS256 tokens, selected by `kid`. */
+export const projectSigningKeys = pgTable(
+  "project_signing_keys",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kid: text("kid").notNull(),
+    publicKeyPem: text("public_key_pem").notNull(),
+    position: integer("position").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.kid] })]
+)
+
+/** API keys: never the key, only a short visible prefix and the SHA-256 hash of the whole key. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull(),
+    kind: text("kind").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    revokedAt: timestamptz("revoked_at")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    unique("api_keys_project_hash_unique").on(t.projectId, t.hash),
+    // Authentication starts from a key alone (the key identifies the project): see the README's Citus note.
+    index("api_keys_hash_idx").on(t.hash),
+    check("api_keys_kind_check", sql`${t.kind} in ('public', 'secret')`)
+  ]
+)
+
+/** Users: our UUIDv7 `id`, the customer's `external_id` (unique per project) and the profile. */
+export const users = pgTable(
+  "users",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull(),
+    externalId: text("external_id").notNull(),
+    email: text("email"),
+    phone: text("phone"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    avatar: text("avatar"),
+    locale: text("locale"),
+    timezone: text("timezone"),
+    customFields: jsonb("custom_fields").notNull().default(sql`'{}'::jsonb`),
+    revision: integer("revision").notNull().default(0),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    unique("users_project_external_id_unique").on(t.projectId, t.externalId)
+  ]
+)
+
+/** The notiflow catalog; deletion is soft (`deleted_at`) so users' choices survive a restore. */
+export const notiflows = pgTable(
+  "notiflows",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    includeInPreferences: boolean("include_in_preferences").notNull().default(true),
+    required: boolean("required").notNull().default(false),
+    defaultEnabled: boolean("default_enabled").notNull().default(true),
+    defaultChannelTypes: jsonb("default_channel_types").notNull().default(sql`'{}'::jsonb`),
+    deletedAt: timestamptz("deleted_at"),
+    revision: integer("revision").notNull().default(0),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.id] })]
+)
+
+/** One row per user: the explicit choices (`{"channel_types", "notiflows"}`) and their version. */
+export const preferenceSets = pgTable(
+  "preference_sets",
+  {
+    projectId: uuid("project_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    choices: jsonb("choices").notNull().default(sql`'{"channel_types":{},"notiflows":{}}'::jsonb`),
+    version: integer("version").notNull().default(0),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId] }),
+    foreignKey({ columns: [t.projectId, t.userId], foreignColumns: [users.projectId, users.id], name: "preference_sets_user_fk" }).onDelete(
+      "cascade"
+    )
+  ]
+)
+
+/** Append-only history of preference writes, one row per version. */
+export const preferenceHistory = pgTable(
+  "preference_history",
+  {
+    projectId: uuid("project_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    version: integer("version").notNull(),
+    id: uuid("id").notNull(),
+    changedAt: timestamptz("changed_at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    requestId: text("request_id"),
+    changes: jsonb("changes").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId, t.version] }),
+    unique("preference_history_project_id_unique").on(t.projectId, t.id),
+    foreignKey({
+      columns: [t.projectId, t.userId],
+      foreignColumns: [preferenceSets.projectId, preferenceSets.userId],
+      name: "preference_history_preference_set_fk"
+    }).onDelete("cascade")
+  ]
+)
+
+/**
+ * Idempotency records (API.md §6): scoped to project, API and actor; the response of the first
+ * completed request is kept until `expires_at` and replayed.
+ */
+export const idempotencyRecords = pgTable(
+  "idempotency_records",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    /** The API and actor the key is scoped to, e.g. `admin` or `user:<external id>`. */
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    /** `in_progress` while the first request runs, then `completed`. */
+    state: text("state").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    responseHeaders: jsonb("response_headers"),
+    requestId: text("request_id"),
+    createdAt: timestamptz("created_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.scope, t.key] }),
+    index("idempotency_records_expires_idx").on(t.projectId, t.expiresAt),
+    check("idempotency_records_state_check", sql`${t.state} in ('in_progress', 'completed')`)
+  ]
+)

@@ -1,0 +1,7 @@
+import * as Layer from "effect/Layer"
+import { conformanceSuite } from "@notiflows/testing"
+import { layerPglite } from "../src/index.js"
+import { layerSqlInspector } from "./support/SqlStorageInspector.js"
+
+// One migrated in-memory PGlite for the whole file (a fresh one costs ~2 s and ~650 MiB).
+conformanceSuite("pglite", layerSqlInspector.pipe(Layer.provideMerge(layerPglite("memory://"))))

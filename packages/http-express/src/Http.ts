@@ -1,0 +1,51 @@
+/**
+ * The router's request pipeline types: a request context built step by step (API.md §3 order)
+ * and a reply value, which the router alone turns into bytes. Replies are values so a later
+ * idempotency layer can store and replay them.
+ */
+import type { IncomingHttpHeaders } from "node:http"
+import type { Actor, Project } from "@notiflows/domain"
+import type { ApiKind } from "./ErrorMapping.js"
+
+/** A response as data. `body` is JSON-serialisable; `undefined` = no body (204, 304). */
+export interface Reply {
+  readonly status: number
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** Who made an authenticated request. */
+export interface Principal {
+  readonly project: Project
+  readonly actor: Actor
+  /** The user a User API request acts on (token `sub` or dev header). */
+  readonly externalUserId?: string
+}
+
+/** What a handler sees. Mutable only inside the pipeline that builds it. */
+export interface RequestContext {
+  readonly requestId: string
+  readonly api: ApiKind
+  readonly method: string
+  /** The route template (e.g. `/admin/users/{user_id}/preferences`), for logs and OpenAPI. */
+  readonly route: string
+  /** Raw (still percent-encoded) path parameters; handlers validate them in §3 order. */
+  readonly rawParams: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  readonly headers: IncomingHttpHeaders
+  principal?: Principal
+  /** The parsed JSON body, when the route takes one. */
+  body?: unknown
+}
+
+/** `ctx.principal`, for handlers behind authentication. */
+export const principalOf = (ctx: RequestContext): Principal => {
+  if (ctx.principal === undefined) throw new Error("route handler reached without authentication")
+  return ctx.principal
+}
+
+/** A single header value (the first when repeated). */
+export const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = headers[name]
+  return Array.isArray(v) ? v[0] : v
+}

@@ -1,0 +1,27 @@
+/**
+ * Runs a use case on the router's runtime and turns its failure into a thrown value the
+ * router maps: the typed error as is, a defect or interruption as `InternalError` (its cause
+ * is logged, never answered).
+ */
+import * as Cause from "effect/Cause"
+import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as ManagedRuntime from "effect/ManagedRuntime"
+import type { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import { InternalError } from "../HttpErrors.js"
+
+/** The services the router's use cases need. */
+export type RouterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
+
+/** The runtime a host passes to `makeRouter`. */
+export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>
+
+/** Runs `effect`; rejects with its typed error, or `InternalError` for anything else. */
+export const run = async <A, E>(runtime: RouterRuntime, effect: Effect.Effect<A, E, RouterServices>): Promise<A> => {
+  const exit = await runtime.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) throw failure.value
+  throw new InternalError({ cause: Cause.squash(exit.cause) })
+}

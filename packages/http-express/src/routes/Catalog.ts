@@ -1,0 +1,93 @@
+/**
+ * Catalog and project-defaults routes (API.md §5).
+ */
+import * as Schema from "effect/Schema"
+import {
+  DefaultsJson,
+  DefaultsPatchSchema,
+  defaultsToJson,
+  deleteNotiflow,
+  getDefaults,
+  getNotiflow,
+  listNotiflows,
+  NotiflowJson,
+  notiflowToJson,
+  NotiflowUpsertSchema,
+  PageInfo,
+  updateDefaults,
+  upsertNotiflow
+} from "@notiflows/domain"
+import type { Reply, RequestContext } from "../Http.js"
+import { principalOf } from "../Http.js"
+import { run } from "../internal/run.js"
+import { idKey, notiflowIdParam, PAGE_QUERY, pageQuery } from "./Params.js"
+import type { HandlerDeps, RouteSpec } from "./Route.js"
+import { json } from "./Route.js"
+
+export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJson), page: PageInfo }).annotations({ identifier: "NotiflowPage" })
+
+const projectOf = (ctx: RequestContext): string => principalOf(ctx).project.id
+
+const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const id = notiflowIdParam(ctx)
+  const { notiflow, created } = await run(deps.runtime, upsertNotiflow(projectOf(ctx), id, ctx.body))
+  return json(created ? 201 : 200, notiflowToJson(notiflow))
+}
+
+const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const id = notiflowIdParam(ctx)
+  return json(200, notiflowToJson(await run(deps.runtime, getNotiflow(projectOf(ctx), id))))
+}
+
+const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const id = notiflowIdParam(ctx)
+  await run(deps.runtime, deleteNotiflow(projectOf(ctx), id))
+  return { status: 204 }
+}
+
+const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const query = pageQuery(ctx, idKey)
+  const page = await run(deps.runtime, listNotiflows(projectOf(ctx), query))
+  return json(200, { items: page.items.map(notiflowToJson), page: page.page })
+}
+
+const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
+  json(200, defaultsToJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
+
+const patchDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
+  json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body))))
+
+const catalog = ["Notiflows"]
+const defaults = ["Defaults"]
+
+export const catalogRoutes: ReadonlyArray<RouteSpec> = [
+  {
+    api: "admin", method: "PUT", path: "/notiflows/{notiflow_id}", body: true, tags: catalog, operationId: "upsertNotiflow",
+    summary: "Create, update (merge patch) or restore a notiflow", request: NotiflowUpsertSchema,
+    responses: { 200: { description: "updated", schema: NotiflowJson }, 201: { description: "created or restored", schema: NotiflowJson } },
+    handle: upsert
+  },
+  {
+    api: "admin", method: "GET", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "getNotiflow",
+    summary: "Read a live notiflow", responses: { 200: { description: "the notiflow", schema: NotiflowJson } }, handle: read
+  },
+  {
+    api: "admin", method: "DELETE", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "deleteNotiflow",
+    summary: "Soft-delete a notiflow (stored choices are kept)", responses: { 204: { description: "deleted" } }, handle: remove
+  },
+  {
+    api: "admin", method: "GET", path: "/notiflows", body: false, tags: catalog, operationId: "listNotiflows",
+    summary: "Live notiflows by id", query: PAGE_QUERY,
+    responses: { 200: { description: "a page of notiflows", schema: NotiflowPage } }, handle: list
+  },
+  {
+    api: "admin", method: "GET", path: "/preferences/defaults", body: false, tags: defaults, operationId: "getDefaults",
+    summary: "The project's effective channel-type defaults", responses: { 200: { description: "defaults", schema: DefaultsJson } },
+    handle: readDefaults
+  },
+  {
+    api: "admin", method: "PUT", path: "/preferences/defaults", body: true, tags: defaults, operationId: "updateDefaults",
+    summary: "Merge-patch the channel-type defaults (null returns a type to true)", request: DefaultsPatchSchema,
+    responses: { 200: { description: "defaults after the write", schema: DefaultsJson } }, handle: patchDefaults
+  }
+]

@@ -1,0 +1,153 @@
+/**
+ * Preference reads and writes (API.md §4.1, §4.2), shared by the admin API (user from the path)
+ * and the User API (user from the token). Reads carry a strong ETag and honour
+ * `If-None-Match`; writes honour `If-Match` through the use case's precondition.
+ */
+import type { Audience, PreferenceSnapshot } from "@notiflows/domain"
+import {
+  explicitView,
+  ExplicitPreferencesView,
+  getHistory,
+  getPreferences,
+  HistoryEntryJson,
+  historyToJson,
+  PreferencePatchSchema,
+  PreferencesView,
+  resetPreferences,
+  updatePreferences,
+  view
+} from "@notiflows/domain"
+import * as Schema from "effect/Schema"
+import { PageInfo } from "@notiflows/domain"
+import { etagOf, ifMatchHolds, noneMatchHits } from "../ETag.js"
+import type { Reply, RequestContext } from "../Http.js"
+import { header, principalOf } from "../Http.js"
+import { run } from "../internal/run.js"
+import { EXPLICIT_QUERY, explicitFlag, PAGE_QUERY, pageQuery, userIdParam, versionKey } from "./Params.js"
+import type { HandlerDeps, RouteSpec } from "./Route.js"
+import { json } from "./Route.js"
+
+/** API.md §4.1: revalidate on every use, never shared by intermediaries. */
+export const PREFERENCES_CACHE_CONTROL = "private, no-cache"
+
+export const HistoryPage = Schema.Struct({ items: Schema.Array(HistoryEntryJson), page: PageInfo }).annotations({
+  identifier: "PreferenceHistoryPage"
+})
+
+const PreferencesOrExplicit = Schema.Union(PreferencesView, ExplicitPreferencesView)
+
+/** Whose preferences a request addresses. */
+type Target = (ctx: RequestContext) => { readonly projectId: string; readonly externalId: string }
+
+const fullBody = (s: PreferenceSnapshot, audience: Audience) => view(s.preferences, s.catalog, s.defaults, audience)
+const explicitBody = (s: PreferenceSnapshot, audience: Audience) => explicitView(s.preferences, s.catalog, audience)
+
+const tags = (s: PreferenceSnapshot, audience: Audience) => ({
+  view: etagOf(s.userId, audience, "view", fullBody(s, audience)),
+  explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience))
+})
+
+const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply =>
+  json(200, fullBody(s, audience), { ETag: tags(s, audience).view, "Cache-Control": PREFERENCES_CACHE_CONTROL })
+
+/**
+ * The `If-Match` precondition: holds when the header lists the current tag of this API's view
+ * (or of its explicit view); otherwise reports the view's current tag (412).
+ */
+const precondition = (ctx: RequestContext, audience: Audience) => {
+  const ifMatch = header(ctx.headers, "if-match")
+  if (ifMatch === undefined) return {}
+  return {
+    precondition: (s: PreferenceSnapshot): string | undefined => {
+      const current = tags(s, audience)
+      return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
+    }
+  }
+}
+
+const read = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const explicit = explicitFlag(ctx)
+  const { projectId, externalId } = target(ctx)
+  const s = await run(deps.runtime, getPreferences(projectId, externalId))
+  const body = explicit ? explicitBody(s, audience) : fullBody(s, audience)
+  const etag = etagOf(s.userId, audience, explicit ? "explicit" : "view", body)
+  const headers = { ETag: etag, "Cache-Control": PREFERENCES_CACHE_CONTROL }
+  const ifNoneMatch = header(ctx.headers, "if-none-match")
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) return { status: 304, headers }
+  return json(200, body, headers)
+}
+
+const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const { projectId, externalId } = target(ctx)
+  const { actor } = principalOf(ctx)
+  const s = await run(
+    deps.runtime,
+    updatePreferences({ projectId, externalId, audience, body: ctx.body, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) })
+  )
+  return viewReply(s, audience)
+}
+
+const reset = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const { projectId, externalId } = target(ctx)
+  const { actor } = principalOf(ctx)
+  const s = await run(deps.runtime, resetPreferences({ projectId, externalId, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) }))
+  return viewReply(s, audience)
+}
+
+const history = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const query = pageQuery(ctx, versionKey)
+  const { projectId, externalId } = target(ctx)
+  const page = await run(deps.runtime, getHistory(projectId, externalId, audience, query))
+  return json(200, { items: page.items.map(historyToJson), page: page.page })
+}
+
+const adminTarget: Target = (ctx) => ({ projectId: principalOf(ctx).project.id, externalId: userIdParam(ctx) })
+const userTarget: Target = (ctx) => {
+  const p = principalOf(ctx)
+  return { projectId: p.project.id, externalId: p.externalUserId ?? "" }
+}
+
+/** The preference routes of one API. */
+const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
+  const admin = audience === "admin"
+  const target = admin ? adminTarget : userTarget
+  const base = admin ? "/users/{user_id}/preferences" : "/preferences"
+  const who = admin ? "a user's" : "the signed-in user's"
+  const id = (s: string) => (admin ? `${s}UserPreferences` : `${s}OwnPreferences`)
+  const tags = [admin ? "Preferences" : "User API"]
+  return [
+    {
+      api: audience, method: "GET", path: base, body: false, tags, operationId: id("get"),
+      summary: `Read ${who} effective preferences (or ?explicit=true: the stored choices)`,
+      query: EXPLICIT_QUERY, conditional: ["If-None-Match"],
+      responses: { 200: { description: "the preferences view", schema: PreferencesOrExplicit }, 304: { description: "not modified" } },
+      handle: read(audience, target)
+    },
+    {
+      api: audience, method: "PUT", path: base, body: true, tags, operationId: id("update"),
+      summary: `Update ${who} preferences (merge patch); send only what changed`,
+      request: PreferencePatchSchema, conditional: ["If-Match"],
+      responses: { 200: { description: "the preferences view after the write", schema: PreferencesView } },
+      handle: update(audience, target)
+    },
+    ...(admin
+      ? [
+          {
+            api: audience, method: "DELETE", path: base, body: false, tags, operationId: "resetUserPreferences",
+            summary: "Remove every explicit choice (back to defaults)", conditional: ["If-Match"],
+            responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView } },
+            handle: reset(audience, target)
+          } satisfies RouteSpec
+        ]
+      : []),
+    {
+      api: audience, method: "GET", path: `${base}/history`, body: false, tags, operationId: id("list") + "History",
+      summary: `${admin ? "A user's" : "Own"} preference history, newest first`, query: PAGE_QUERY,
+      responses: { 200: { description: "a page of history entries", schema: HistoryPage } },
+      handle: history(audience, target)
+    }
+  ]
+}
+
+export const adminPreferenceRoutes: ReadonlyArray<RouteSpec> = preferenceRoutes("admin")
+export const userPreferenceRoutes: ReadonlyArray<RouteSpec> = preferenceRoutes("user")

@@ -1,0 +1,66 @@
+/**
+ * User routes (API.md §5): upsert, read, list, erase.
+ */
+import * as Schema from "effect/Schema"
+import { deleteUser, getUser, listUsers, PageInfo, upsertUser, UserJson, userToJson, UserUpsertSchema } from "@notiflows/domain"
+import type { Reply, RequestContext } from "../Http.js"
+import { principalOf } from "../Http.js"
+import { run } from "../internal/run.js"
+import { idKey, PAGE_QUERY, pageQuery, userIdParam } from "./Params.js"
+import type { HandlerDeps, RouteSpec } from "./Route.js"
+import { json } from "./Route.js"
+
+export const UserPage = Schema.Struct({ items: Schema.Array(UserJson), page: PageInfo }).annotations({ identifier: "UserPage" })
+
+const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const externalId = userIdParam(ctx)
+  const { project, actor } = principalOf(ctx)
+  const { user, created } = await run(
+    deps.runtime,
+    upsertUser({ projectId: project.id, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId } })
+  )
+  return json(created ? 201 : 200, userToJson(user))
+}
+
+const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const externalId = userIdParam(ctx)
+  const user = await run(deps.runtime, getUser(principalOf(ctx).project.id, externalId))
+  return json(200, userToJson(user))
+}
+
+const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const query = pageQuery(ctx, idKey)
+  const page = await run(deps.runtime, listUsers(principalOf(ctx).project.id, query))
+  return json(200, { items: page.items.map(userToJson), page: page.page })
+}
+
+const erase = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const externalId = userIdParam(ctx)
+  await run(deps.runtime, deleteUser(principalOf(ctx).project.id, externalId))
+  return { status: 204 }
+}
+
+const tags = ["Users"]
+
+export const userRoutes: ReadonlyArray<RouteSpec> = [
+  {
+    api: "admin", method: "PUT", path: "/users/{user_id}", body: true, tags, operationId: "upsertUser",
+    summary: "Create or update a user (profile merge; optional preference patch in the same write)",
+    request: UserUpsertSchema,
+    responses: { 200: { description: "updated", schema: UserJson }, 201: { description: "created", schema: UserJson } },
+    handle: upsert
+  },
+  {
+    api: "admin", method: "GET", path: "/users/{user_id}", body: false, tags, operationId: "getUser",
+    summary: "Read a user", responses: { 200: { description: "the user", schema: UserJson } }, handle: read
+  },
+  {
+    api: "admin", method: "DELETE", path: "/users/{user_id}", body: false, tags, operationId: "deleteUser",
+    summary: "Erase a user with its preferences and history", responses: { 204: { description: "erased" } }, handle: erase
+  },
+  {
+    api: "admin", method: "GET", path: "/users", body: false, tags, operationId: "listUsers",
+    summary: "Users, newest first", query: PAGE_QUERY,
+    responses: { 200: { description: "a page of users", schema: UserPage } }, handle: list
+  }
+]

@@ -1,0 +1,18 @@
+/**
+ * Every route the router serves, in documentation order.
+ */
+import { catalogRoutes } from "./Catalog.js"
+import { evaluateRoutes } from "./Evaluate.js"
+import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
+import type { RouteSpec } from "./Route.js"
+import { serviceRoutes } from "./Service.js"
+import { userRoutes } from "./Users.js"
+
+export const ROUTES: ReadonlyArray<RouteSpec> = [
+  ...adminPreferenceRoutes,
+  ...evaluateRoutes,
+  ...userRoutes,
+  ...catalogRoutes,
+  ...userPreferenceRoutes,
+  ...serviceRoutes
+]

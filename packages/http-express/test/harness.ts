@@ -1,0 +1,108 @@
+/**
+ * Test harness: the router mounted under `/api` in a host app with Express's default settings,
+ * on the in-memory adapters, with an injected clock and captured logs. Every call to
+ * {@link makeHarness} gets its own store; {@link Harness.project} seeds a fresh project with keys.
+ */
+import { Writable } from "node:stream"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import express from "express"
+import * as jose from "jose"
+import pino from "pino"
+import type { Project, ProjectSettingsChange } from "@notiflows/domain"
+import { ProjectRepository } from "@notiflows/domain"
+import { InMemory } from "@notiflows/testing"
+import type { RouterOptions } from "../src/index.js"
+import { generateApiKey, makeRouter } from "../src/index.js"
+
+export interface SeededProject {
+  readonly project: Project
+  readonly publicKey: string
+  readonly secretKey: string
+  readonly publicKeyId: string
+  readonly secretKeyId: string
+  /** Admin headers (secret key only, like the official SDK). */
+  readonly admin: Record<string, string>
+}
+
+export interface Harness {
+  readonly app: express.Express
+  readonly runtime: ManagedRuntime.ManagedRuntime<InMemory.AdapterServices, never>
+  readonly logs: Array<string>
+  readonly clock: { now: number }
+  readonly project: (settings?: ProjectSettingsChange) => Promise<SeededProject>
+  readonly addKey: (projectId: string, kind: "public" | "secret") => Promise<{ readonly key: string; readonly id: string }>
+  readonly revoke: (projectId: string, keyId: string) => Promise<void>
+  readonly update: (projectId: string, change: ProjectSettingsChange) => Promise<void>
+}
+
+export const makeHarness = (options: Partial<RouterOptions> = {}): Harness => {
+  const runtime = ManagedRuntime.make(InMemory.layer)
+  const logs: Array<string> = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString("utf8"))
+      cb()
+    }
+  })
+  const clock = { now: Date.now() }
+  const app = express()
+  app.get("/host-route", (_req, res) => {
+    res.send("host")
+  })
+  app.use("/api", makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, ...options }))
+  const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
+  const addKey = async (projectId: string, kind: "public" | "secret") => {
+    const generated = generateApiKey(kind)
+    const key = await run(
+      Effect.flatMap(ProjectRepository, (p) => p.createApiKey({ projectId, kind, prefix: generated.prefix, hash: generated.hash }))
+    )
+    return { key: generated.key, id: key.id }
+  }
+  const update = async (projectId: string, change: ProjectSettingsChange) => {
+    await run(Effect.flatMap(ProjectRepository, (p) => p.update(projectId, change)))
+  }
+  return {
+    app,
+    runtime,
+    logs,
+    clock,
+    addKey,
+    update,
+    revoke: async (projectId, keyId) => {
+      await run(Effect.flatMap(ProjectRepository, (p) => p.revokeApiKey(projectId, keyId, new Date())))
+    },
+    project: async (settings = {}) => {
+      let project = await run(Effect.flatMap(ProjectRepository, (p) => p.create({ name: "Test project", securityMode: "on" })))
+      if (Object.keys(settings).length > 0) {
+        project = await run(Effect.flatMap(ProjectRepository, (p) => p.update(project.id, settings)))
+      }
+      const pub = await addKey(project.id, "public")
+      const sec = await addKey(project.id, "secret")
+      return {
+        project,
+        publicKey: pub.key,
+        secretKey: sec.key,
+        publicKeyId: pub.id,
+        secretKeyId: sec.id,
+        admin: { "x-notiflows-secret-key": sec.key }
+      }
+    }
+  }
+}
+
+/** An RS256 key pair for user tokens, with its SPKI PEM. */
+export const makeSigningKey = async (kid: string) => {
+  const { publicKey, privateKey } = await jose.generateKeyPair("RS256", { extractable: true })
+  return { kid, publicKeyPem: await jose.exportSPKI(publicKey), privateKey, publicKey }
+}
+
+/** Signs a user token. */
+export const signToken = (
+  privateKey: jose.CryptoKey,
+  claims: jose.JWTPayload,
+  header: jose.JWTHeaderParameters = { alg: "RS256" }
+): Promise<string> => new jose.SignJWT(claims).setProtectedHeader(header).sign(privateKey)
+
+/** A fresh id for isolation between cases. */
+export const freshId = (prefix: string): string => `${prefix}_${Math.random().toString(36).slice(2, 10)}`

@@ -12,7 +12,7 @@ import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import { loadProjectView } from "./PreferenceService.js"
 import type { ChannelType } from "./Preferences.js"
-import { CHANNEL_TYPES, ChannelType as ChannelTypeSchema, isChannelType, isNotiflowId } from "./Preferences.js"
+import { CHANNEL_TYPES, ChannelType as ChannelTypeSchema, isChannelType, isExternalUserId, isNotiflowId } from "./Preferences.js"
 
 export const MAX_BATCH_USERS = 1000
 
@@ -55,6 +55,10 @@ const decodeChannels = (value: unknown, issues: Array<FieldIssue>): ReadonlyArra
     issues.push(issue("channel_types", "invalid_type", `must be an array of channel types, got ${typeName(value)}`))
     return []
   }
+  if (value.length === 0) {
+    issues.push(issue("channel_types", "required", "at least one channel type is required; leave the field out for all six"))
+    return []
+  }
   const seen = new Set<string>()
   value.forEach((c: unknown, i) => {
     const field = joinPath("channel_types", String(i))
@@ -84,7 +88,9 @@ export const decodeEvaluateBody = (input: unknown, batch: boolean): Decoded<Eval
     else if (raw.length > MAX_BATCH_USERS) issues.push(issue("user_ids", "too_many", `at most ${MAX_BATCH_USERS} user ids, got ${raw.length}`))
     else {
       raw.forEach((u: unknown, i) => {
-        if (typeof u !== "string") issues.push(issue(joinPath("user_ids", String(i)), "invalid_type", `must be a string, got ${typeName(u)}`))
+        const field = joinPath("user_ids", String(i))
+        if (typeof u !== "string") issues.push(issue(field, "invalid_type", `must be a string, got ${typeName(u)}`))
+        else if (!isExternalUserId(u)) issues.push(issue(field, "invalid_format", "user ids are 1-255 characters with no control characters"))
       })
       userIds = raw.filter((u): u is string => typeof u === "string")
     }

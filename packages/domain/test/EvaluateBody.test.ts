@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { decodeEvaluateBody, MAX_BATCH_USERS } from "../src/EvaluationService.js"
 import { CHANNEL_TYPES } from "../src/Preferences.js"
 import { assertPrototypeClean, expectIssues, expectOk, prototypeSnapshot, summary } from "./fixtures.js"
@@ -84,5 +84,18 @@ describe("decodeEvaluateBody: batch", () => {
     const body: unknown = JSON.parse(`{"notiflow_id":"${N}","user_ids":["a"],"__proto__":{"channel_types":["sms"]}}`)
     assert.deepStrictEqual(summary(expectIssues(batch(body))), ["__proto__|unknown_field"])
     assertPrototypeClean(before)
+  })
+})
+
+describe("decodeEvaluateBody: ids and empty lists", () => {
+  it("rejects malformed user ids and an empty channel list", () => {
+    const result = decodeEvaluateBody({ notiflow_id: "n1", user_ids: ["ok", "", "bad\u0000id"], channel_types: [] }, true)
+    assert.isFalse(result.ok)
+    if (result.ok) return
+    expect(result.issues.map((i) => [i.field, i.reason])).toEqual([
+      ["channel_types", "required"],
+      ["user_ids.1", "invalid_format"],
+      ["user_ids.2", "invalid_format"]
+    ])
   })
 })

@@ -1,0 +1,3 @@
+import { mergeLaws } from "@notiflows/testing"
+
+mergeLaws()

@@ -1,0 +1,87 @@
+/**
+ * A read-through cache in front of the catalog and project repositories. Every preference read
+ * and write needs the project's catalog and defaults; caching them per project saves a query
+ * per request. API.md §6 allows other instances' changes to show up to 5 s late; this
+ * instance's own writes invalidate the entry at once.
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { StoredNotiflow } from "./Catalog.js"
+import type { RepositoryError } from "./Errors.js"
+import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
+import type { Project } from "./ProjectRepository.js"
+import { ProjectRepository } from "./ProjectRepository.js"
+
+/** The longest staleness API.md allows. */
+export const MAX_CACHE_TTL_MILLIS = 5_000
+
+interface Entry<A> {
+  readonly at: number
+  readonly value: Effect.Effect<A, RepositoryError>
+}
+
+/**
+ * Memoizes one load per key for `ttl` ms. Concurrent misses share one load; a failed load is
+ * not kept.
+ */
+const makeCache = <A>(ttl: number, maxEntries: number) => {
+  const entries = new Map<string, Entry<A>>()
+  const get = (key: string, load: Effect.Effect<A, RepositoryError>): Effect.Effect<A, RepositoryError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const hit = entries.get(key)
+      if (hit !== undefined && now - hit.at < ttl) return hit.value
+      return Effect.flatMap(Effect.cached(load), (value) => {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string)
+        const entry = { at: now, value }
+        entries.set(key, entry)
+        return Effect.tapError(value, () => Effect.sync(() => entries.get(key) === entry && entries.delete(key)))
+      })
+    })
+  const invalidate = (key: string) => Effect.sync(() => void entries.delete(key))
+  return { get, invalidate }
+}
+
+export interface ProjectViewCacheOptions {
+  /** Time to live in ms; at most {@link MAX_CACHE_TTL_MILLIS}. 0 disables caching. */
+  readonly ttlMillis?: number
+  /** Projects kept at once (oldest evicted first). */
+  readonly maxProjects?: number
+}
+
+/**
+ * Wraps the catalog and project repositories of the context with a per-project cache. Provide
+ * it on top of an adapter layer: `Layer.provideMerge(layerProjectViewCache(), adapterLayer)`.
+ */
+export const layerProjectViewCache = (
+  options: ProjectViewCacheOptions = {}
+): Layer.Layer<NotiflowCatalogRepository | ProjectRepository, never, NotiflowCatalogRepository | ProjectRepository> => {
+  const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
+  const max = options.maxProjects ?? 10_000
+  return Layer.effectContext(
+    Effect.gen(function* () {
+      const catalog = yield* NotiflowCatalogRepository
+      const projects = yield* ProjectRepository
+      const catalogs = makeCache<ReadonlyArray<StoredNotiflow>>(ttl, max)
+      const projectCache = makeCache<Option.Option<Project>>(ttl, max)
+      const cachedCatalog: NotiflowCatalogRepository["Type"] = {
+        list: (projectId) => catalogs.get(projectId, catalog.list(projectId)),
+        get: (projectId, id) =>
+          Effect.map(catalogs.get(projectId, catalog.list(projectId)), (all) => Option.fromNullable(all.find((e) => e.id === id))),
+        save: (projectId, entry, expectedRevision, at) =>
+          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at), catalogs.invalidate(projectId))
+      }
+      const cachedProjects: ProjectRepository["Type"] = {
+        ...projects,
+        get: (projectId) => projectCache.get(projectId, projects.get(projectId)),
+        update: (projectId, change) => Effect.ensuring(projects.update(projectId, change), projectCache.invalidate(projectId)),
+        saveDefaults: (projectId, defaults, expectedRevision) =>
+          Effect.ensuring(projects.saveDefaults(projectId, defaults, expectedRevision), projectCache.invalidate(projectId))
+      }
+      if (ttl <= 0) return Context.make(NotiflowCatalogRepository, catalog).pipe(Context.add(ProjectRepository, projects))
+      return Context.make(NotiflowCatalogRepository, cachedCatalog).pipe(Context.add(ProjectRepository, cachedProjects))
+    })
+  )
+}

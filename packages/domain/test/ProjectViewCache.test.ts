@@ -1,0 +1,97 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
+import type { StoredNotiflow } from "../src/Catalog.js"
+import { newNotiflow } from "../src/Catalog.js"
+import { NotiflowCatalogRepository } from "../src/NotiflowCatalogRepository.js"
+import type { Project } from "../src/ProjectRepository.js"
+import { ProjectRepository } from "../src/ProjectRepository.js"
+import { layerProjectViewCache } from "../src/ProjectViewCache.js"
+
+// A counting store standing in for an adapter: the cache's behaviour is what is under test.
+const counting = () => {
+  const calls = { list: 0, get: 0 }
+  let entries: ReadonlyArray<StoredNotiflow> = []
+  const project: Project = {
+    id: "p",
+    name: "P",
+    securityMode: "on",
+    allowedOrigins: [],
+    signingKeys: [],
+    defaults: { channel_types: {} },
+    defaultsRevision: 0,
+    createdAt: new Date(0)
+  }
+  const notImplemented = () => Effect.die("not used by this test")
+  const layer = Layer.merge(
+    Layer.succeed(NotiflowCatalogRepository, {
+      list: () => Effect.sync(() => (calls.list++, entries)),
+      get: () => Effect.die("the cache answers get from list"),
+      save: (_p, entry, _r, at) =>
+        Effect.sync(() => {
+          const stored = { ...entry, revision: 1, created_at: at, updated_at: at }
+          entries = [...entries.filter((e) => e.id !== entry.id), stored]
+          return stored
+        })
+    }),
+    Layer.succeed(ProjectRepository, {
+      create: notImplemented,
+      get: () => Effect.sync(() => (calls.get++, Option.some(project))),
+      list: notImplemented,
+      update: () => Effect.succeed(project),
+      saveDefaults: () => Effect.succeed(project),
+      createApiKey: notImplemented,
+      findApiKeyByHash: notImplemented,
+      listApiKeys: notImplemented,
+      revokeApiKey: notImplemented
+    })
+  )
+  return { calls, layer: Layer.provideMerge(layerProjectViewCache({ ttlMillis: 5_000 }), layer) }
+}
+
+describe("layerProjectViewCache", () => {
+  it.effect("serves repeated reads from the cache until the TTL passes", () => {
+    const { calls, layer } = counting()
+    return Effect.gen(function* () {
+      const catalog = yield* NotiflowCatalogRepository
+      const projects = yield* ProjectRepository
+      yield* catalog.list("p")
+      yield* catalog.list("p")
+      yield* projects.get("p")
+      yield* projects.get("p")
+      assert.deepStrictEqual(calls, { list: 1, get: 1 })
+      yield* TestClock.adjust("4999 millis")
+      yield* catalog.list("p")
+      assert.strictEqual(calls.list, 1)
+      yield* TestClock.adjust("1 millis")
+      yield* catalog.list("p")
+      yield* projects.get("p")
+      assert.deepStrictEqual(calls, { list: 2, get: 2 })
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("sees this instance's own writes at once", () => {
+    const { calls, layer } = counting()
+    return Effect.gen(function* () {
+      const catalog = yield* NotiflowCatalogRepository
+      assert.deepStrictEqual(yield* catalog.list("p"), [])
+      yield* catalog.save("p", newNotiflow("n1", "One"), null, new Date(0))
+      const after = yield* catalog.get("p", "n1")
+      assert.isTrue(Option.isSome(after))
+      assert.strictEqual(calls.list, 2)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("keys the cache by project", () => {
+    const { calls, layer } = counting()
+    return Effect.gen(function* () {
+      const catalog = yield* NotiflowCatalogRepository
+      yield* catalog.list("a")
+      yield* catalog.list("b")
+      yield* catalog.list("a")
+      assert.strictEqual(calls.list, 2)
+    }).pipe(Effect.provide(layer))
+  })
+})

@@ -65,7 +65,7 @@ export const catalogCases: SuiteCases = (it) => {
         assert.strictEqual((yield* getNotiflow(project.id, id)).name, "Order Updates")
       }))
 
-    it.effect("lists entries sorted by id and keeps projects apart", () =>
+    it.effect("lists entries sorted by id in code-unit order (like COLLATE \"C\") and keeps projects apart", () =>
       Effect.gen(function* () {
         const catalog = yield* NotiflowCatalogRepository
         const project = yield* freshProject

@@ -1,3 +1,87 @@
-import { conformanceSuite, InMemory } from "@notiflows/testing"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
+import { concurrencySuite, conformanceSuite, InMemory, StorageInspector } from "@notiflows/testing"
 
 conformanceSuite("in-memory", InMemory.layer)
+
+// The capability suites also run on their own, here with a smaller fiber pool.
+concurrencySuite("in-memory, 8 fibers at a time", InMemory.layer, { concurrency: 8 })
+
+describe("in-memory specifics", () => {
+  it.effect("every build of the layer starts from an empty store", () =>
+    Effect.gen(function* () {
+      const first = yield* Effect.provide(
+        Effect.flatMap(ProjectRepository, (p) => Effect.zipRight(p.create({ name: "a", securityMode: "on" }), p.list())),
+        InMemory.layer
+      )
+      const second = yield* Effect.provide(Effect.flatMap(ProjectRepository, (p) => p.list()), InMemory.layer)
+      assert.lengthOf(first, 1)
+      assert.lengthOf(second, 0)
+    }))
+
+  it.effect("all services of one build share one store", () =>
+    Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const users = yield* UserRepository
+      const prefs = yield* PreferenceRepository
+      const db = yield* StorageInspector
+      const project = yield* projects.create({ name: "p", securityMode: "on" })
+      const user = yield* users.save({ projectId: project.id, externalId: "u", expectedRevision: null, profile: emptyProfile, at: new Date() })
+      assert.isTrue(Option.isSome(yield* prefs.load(project.id, "u")))
+      assert.strictEqual(Option.getOrThrow(yield* db.userRow(project.id, "u")).id, user.id)
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("stored values are copies: mutating what a caller passed or got changes nothing", () =>
+    Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const users = yield* UserRepository
+      const project = yield* projects.create({ name: "p", securityMode: "on" })
+      const custom: Record<string, unknown> = { a: { b: 1 } }
+      const saved = yield* users.save({ projectId: project.id, externalId: "u", expectedRevision: null, profile: { ...emptyProfile, custom_fields: custom }, at: new Date() })
+      custom["a"] = "changed"
+      assert.throws(() => {
+        ;(saved.custom_fields as Record<string, unknown>)["a"] = "changed too"
+      })
+      const found = Option.getOrThrow(yield* users.find(project.id, "u"))
+      assert.deepStrictEqual(found.custom_fields, { a: { b: 1 } })
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("writing users or notiflows into an unknown project is a RepositoryError, like a foreign key", () =>
+    Effect.gen(function* () {
+      const users = yield* UserRepository
+      const catalog = yield* NotiflowCatalogRepository
+      const missing = crypto.randomUUID()
+      const userError = yield* Effect.flip(users.save({ projectId: missing, externalId: "u", expectedRevision: null, profile: emptyProfile, at: new Date() }))
+      assert.instanceOf(userError, RepositoryError)
+      const catalogError = yield* Effect.flip(catalog.save(missing, newNotiflow("n", "N"), null, new Date()))
+      assert.instanceOf(catalogError, RepositoryError)
+      assert.deepStrictEqual(yield* catalog.list(missing), [])
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("user ids made within one millisecond still sort by creation", () =>
+    Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const users = yield* UserRepository
+      const project = yield* projects.create({ name: "p", securityMode: "on" })
+      const ids: Array<string> = []
+      for (let i = 0; i < 200; i++) {
+        ids.push((yield* users.save({ projectId: project.id, externalId: `u${i}`, expectedRevision: null, profile: emptyProfile, at: new Date(0) })).id)
+      }
+      assert.deepStrictEqual([...ids].sort(), ids)
+      const listed = yield* users.list(project.id, { limit: 1000 })
+      assert.deepStrictEqual(listed.items.map((u) => u.external_id), ids.map((_, i) => `u${199 - i}`))
+    }).pipe(Effect.provide(InMemory.layer)))
+
+  it.effect("a layer built into a scope can be reused by many programs", () =>
+    Effect.gen(function* () {
+      const context = yield* Layer.build(InMemory.layer)
+      const create = Effect.flatMap(ProjectRepository, (p) => p.create({ name: "x", securityMode: "off" }))
+      yield* Effect.provide(create, context)
+      yield* Effect.provide(create, context)
+      const all = yield* Effect.provide(Effect.flatMap(ProjectRepository, (p) => p.list()), context)
+      assert.deepStrictEqual(all.map((p) => p.securityMode), ["off", "off"])
+    }).pipe(Effect.scoped))
+})

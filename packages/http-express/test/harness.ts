@@ -5,6 +5,7 @@
  */
 import { Writable } from "node:stream"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
@@ -36,8 +37,11 @@ export interface Harness {
   readonly update: (projectId: string, change: ProjectSettingsChange) => Promise<void>
 }
 
-export const makeHarness = (options: Partial<RouterOptions> = {}): Harness => {
-  const runtime = ManagedRuntime.make(InMemory.layer)
+export const makeHarness = (
+  options: Partial<RouterOptions> = {},
+  layer: Layer.Layer<InMemory.AdapterServices> = InMemory.layer
+): Harness => {
+  const runtime = ManagedRuntime.make(layer)
   const logs: Array<string> = []
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

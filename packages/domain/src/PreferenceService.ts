@@ -99,13 +99,16 @@ const writeChoices = (
       const changes = diff(snapshot.preferences, choices)
       if (changes.length === 0) return snapshot
       const changedAt = new Date(yield* Clock.currentTimeMillis)
-      const preferences = yield* repo.commit({
-        projectId,
-        userId: snapshot.userId,
-        expectedVersion: snapshot.preferences.version,
-        choices,
-        history: { actor: context.actor, request_id: context.requestId, changed_at: changedAt, changes }
-      })
+      const preferences = yield* repo
+        .commit({
+          projectId,
+          userId: snapshot.userId,
+          expectedVersion: snapshot.preferences.version,
+          choices,
+          history: { actor: context.actor, request_id: context.requestId, changed_at: changedAt, changes }
+        })
+        // The user was erased meanwhile: report it by the id the caller knows.
+        .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(new UserNotFound({ externalId }))))
       return { ...snapshot, preferences }
     })
     // Every attempt re-reads and re-checks the precondition: a concurrent change that alters the

@@ -16,11 +16,19 @@ import { emptyPreferenceSet } from "./Preferences.js"
 import { retryOnConflict } from "./internal/retry.js"
 import type { UserPreferenceWrite } from "./UserRepository.js"
 import { UserRepository } from "./UserRepository.js"
-import type { User } from "./Users.js"
+import type { User, UserProfile } from "./Users.js"
 import { applyUserPatch, decodeUserPatch, emptyProfile, profileOf } from "./Users.js"
 
-const sameProfile = (a: User | undefined, b: ReturnType<typeof applyUserPatch>): boolean =>
-  a !== undefined && JSON.stringify(profileOf(a)) === JSON.stringify(b)
+// Key order aside: stores such as jsonb may hand custom fields back in another order.
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : typeof value === "object" && value !== null
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+      : value
+
+const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
+  JSON.stringify(canonical(profileOf(a))) === JSON.stringify(canonical(profileOf(b)))
 
 /**
  * API.md §5 `PUT /users/{user_id}`: creates or updates; answers the user and whether it was
@@ -44,7 +52,7 @@ export const upsertUser = (input: {
       const decoded = decodeUserPatch(input.body, input.externalId, { audience: "admin", notiflow: (id) => byId.get(id) })
       if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
       const current = Option.getOrUndefined(existing)
-      const profile = applyUserPatch(current ?? emptyProfile, decoded.value)
+      const profile = profileOf(applyUserPatch(current ?? emptyProfile, decoded.value))
       const before = Option.match(stored, { onNone: () => emptyPreferenceSet, onSome: (s) => s.preferences })
       const at = new Date(yield* Clock.currentTimeMillis)
       let preferences: UserPreferenceWrite | undefined

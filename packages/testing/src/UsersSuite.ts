@@ -78,6 +78,7 @@ export const usersCases: SuiteCases = (it) => {
         const third = yield* upsertUser({ projectId: project.id, externalId: first.external_id, body: { locale: "fr-FR" }, context: admin() })
         assert.isFalse(third.created)
         assert.strictEqual(third.user.id, first.id)
+        assert.strictEqual(third.user.revision, second.user.revision, "an upsert that changes nothing writes nothing")
         assert.strictEqual((yield* some(yield* db.userRow(project.id, first.external_id), "user row")).revision, third.user.revision)
       }))
 

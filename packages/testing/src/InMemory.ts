@@ -6,8 +6,9 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
+import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
 import { makeStorageInspector } from "./InMemoryStorageInspector.js"
@@ -18,17 +19,18 @@ import { StorageInspector } from "./StorageInspector.js"
 /** Everything an adapter layer provides to the conformance suites. */
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
-/** All four ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
-export const make: Effect.Effect<Context.Context<AdapterServices>> = Effect.sync(() => {
+/** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
+export const make: Effect.Effect<Context.Context<AdapterServices | IdempotencyRepository>> = Effect.sync(() => {
   const store = makeStore()
   return Context.empty().pipe(
     Context.add(PreferenceRepository, makePreferenceRepository(store)),
     Context.add(UserRepository, makeUserRepository(store)),
     Context.add(NotiflowCatalogRepository, makeCatalogRepository(store)),
     Context.add(ProjectRepository, makeProjectRepository(store)),
-    Context.add(StorageInspector, makeStorageInspector(store))
+    Context.add(StorageInspector, makeStorageInspector(store)),
+    Context.add(IdempotencyRepository, makeIdempotencyRepository())
   )
 })
 
 /** The in-memory adapters as one layer; a fresh, empty store per build. */
-export const layer: Layer.Layer<AdapterServices> = Layer.effectContext(make)
+export const layer: Layer.Layer<AdapterServices | IdempotencyRepository> = Layer.effectContext(make)

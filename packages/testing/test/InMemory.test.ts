@@ -3,9 +3,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
-import { concurrencySuite, conformanceSuite, InMemory, StorageInspector } from "@notiflows/testing"
+import { concurrencySuite, conformanceSuite, idempotencySuite, InMemory, StorageInspector } from "@notiflows/testing"
 
 conformanceSuite("in-memory", InMemory.layer)
+idempotencySuite("in-memory", InMemory.layer)
 
 // The capability suites also run on their own, here with a smaller fiber pool.
 concurrencySuite("in-memory, 8 fibers at a time", InMemory.layer, { concurrency: 8 })

@@ -174,10 +174,13 @@ export const getHistory = (projectId: string, externalId: string, audience: Audi
     if (audience === "user") {
       const catalog = yield* Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId))
       const configurable = new Set(catalog.filter(isConfigurable).map((e) => e.id as string))
-      items = items.map((entry) => ({
-        ...entry,
-        changes: entry.changes.filter((c) => !c.path.startsWith("notiflows.") || configurable.has(c.path.split(".")[1] ?? ""))
-      }))
+      // Entries left with no visible change are dropped: even their existence would leak.
+      items = items
+        .map((entry) => ({
+          ...entry,
+          changes: entry.changes.filter((c) => !c.path.startsWith("notiflows.") || configurable.has(c.path.split(".")[1] ?? ""))
+        }))
+        .filter((entry) => entry.changes.length > 0)
     }
     return toPage({ items, hasMore: slice.hasMore }, query, (e) => String(e.version)) satisfies Page<HistoryEntry>
   })

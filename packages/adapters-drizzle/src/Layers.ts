@@ -19,8 +19,7 @@ import { DrizzleDatabase } from "./internal/database.js"
 import { toRepositoryError } from "./internal/errors.js"
 import type { MigrateOptions } from "./Migrate.js"
 import { migratePglite, migratePostgres } from "./Migrate.js"
-import type { PgliteLockedError } from "./PgliteLock.js"
-import { acquirePgliteLock } from "./PgliteLock.js"
+import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
 
 /** The four ports of the domain. */
 export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
@@ -92,7 +91,7 @@ export const layerPgliteDatabase = (
         yield* Effect.acquireRelease(
           Effect.try({
             try: () => acquirePgliteLock(dataDir),
-            catch: (e) => (e instanceof Error && e.name === "PgliteLockedError" ? (e as PgliteLockedError) : toRepositoryError("pglite.open")(e))
+            catch: (e) => (e instanceof PgliteLockedError ? e : toRepositoryError("pglite.open")(e))
           }),
           (lock) => Effect.sync(() => lock.release())
         )

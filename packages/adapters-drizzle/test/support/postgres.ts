@@ -4,7 +4,6 @@
  * Unreachable server: in CI (`CI=true`) the run fails; elsewhere it says so and falls back to PGlite.
  */
 import { randomBytes } from "node:crypto"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import postgres from "postgres"
@@ -71,21 +70,15 @@ export const throwawayDatabase = Effect.acquireRelease(
 
 /**
  * The adapter on a throwaway database of the server (or, after a fallback, on in-memory PGlite),
- * with `config` applied to the postgres.js pool. Also provides the throwaway database's URL.
+ * with `config` applied to the postgres.js pool.
  */
 export const layerServer = (
   target: "postgres" | "pglite",
   config: Omit<PostgresConfig, "url"> = {}
-): Layer.Layer<Repositories | DrizzleDatabase | ServerUrl, unknown> =>
+): Layer.Layer<Repositories | DrizzleDatabase, unknown> =>
   target === "pglite"
-    ? Layer.merge(layerPglite("memory://", config.prepare !== undefined ? { prepare: config.prepare } : {}), Layer.succeed(ServerUrl, { url: undefined }))
-    : Layer.unwrapScoped(
-        Effect.map(throwawayDatabase, ({ url }) =>
-          Layer.merge(layerPostgres({ ...config, url }), Layer.succeed(ServerUrl, { url }))
-        )
-      )
+    ? layerPglite("memory://", config.prepare !== undefined ? { prepare: config.prepare } : {})
+    : Layer.unwrapScoped(Effect.map(throwawayDatabase, ({ url }) => layerPostgres({ ...config, url })))
 
 
 
-/** The URL of the throwaway database (`undefined` after a fallback to PGlite). */
-export class ServerUrl extends Context.Tag("test/ServerUrl")<ServerUrl, { readonly url: string | undefined }>() {}

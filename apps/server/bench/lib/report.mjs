@@ -1,0 +1,221 @@
+/**
+ * Turns a run's results into the printed report and the markdown summary: the table, the ratios
+ * to the baselines, the issue's targets and the validity verdict (a run with errors, timeouts or
+ * non-2xx answers is not a result).
+ */
+
+const MiB = 2 ** 20
+const f = (n, d = 0) => (n === undefined || n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }))
+const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined)
+const x = (r, d = 2) => (r === undefined ? "-" : `${f(r, d)}x`)
+const pct = (r) => (r === undefined ? "-" : `${f(r * 100, 0)}%`)
+
+const table = (headers, rows, align) => {
+  const cells = rows.map((r) => r.map((c) => String(c)))
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)))
+  const pad = (s, i) => (align?.[i] === "l" ? s.padEnd(widths[i]) : s.padStart(widths[i]))
+  const text = [headers.map(pad).join("  "), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map((r) => r.map(pad).join("  "))].join("\n")
+  const md = [
+    `| ${headers.join(" | ")} |`,
+    `|${headers.map((_, i) => (align?.[i] === "l" ? "---" : "---:")).join("|")}|`,
+    ...cells.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)
+  ].join("\n")
+  return { text, md }
+}
+
+const isBad = (c) => c.failed !== undefined || c.errors + c.timeouts + c.non2xx > 0 || c.requests === 0
+
+export const render = (results) => {
+  const { cases, config, domain } = results
+  const get = (database, system, kind, connections) =>
+    cases.find((c) => c.database === database && c.system === system && c.kind === kind && c.connections === connections && c.failed === undefined)
+  const sections = [] // [{title, text, md}]
+  const add = (title, body) => sections.push({ title, ...body })
+  const note = (title, s) => sections.push({ title, text: s, md: s })
+
+  // ---- validity ----
+  const bad = cases.filter(isBad)
+  const valid = bad.length === 0
+  const verdict = valid
+    ? `Valid: no errors, timeouts or non-2xx answers in ${cases.length} load cases.`
+    : `NOT A RESULT: ${bad.length} of ${cases.length} load cases had errors, timeouts, non-2xx answers or did not run:\n` +
+      bad
+        .map(
+          (c) =>
+            `  - ${c.database} ${c.label} ${c.kind} c=${c.connections}: ${
+              c.failed ?? (c.requests === 0 ? "no response completed within the run" : `errors ${c.errors}, timeouts ${c.timeouts}, non-2xx ${c.non2xx} ${JSON.stringify(c.statusCodes)}`)
+            }`
+        )
+        .join("\n")
+  const smoke = results.smoke
+    ? "SMOKE RUN (shortened configuration): proves the harness works; the figures are not the benchmark.\n"
+    : ""
+
+  // ---- domain ----
+  if (domain.length > 0) {
+    add(
+      "Domain micro-benchmarks",
+      table(
+        ["operation", "ops/s", "ns/op", "±%"],
+        domain.map((d) => [d.name, f(d.opsPerSecond), f(d.nsPerOp), f(d.rmePercent, 1)]),
+        ["l"]
+      )
+    )
+  }
+
+  // ---- load tables ----
+  for (const database of ["postgres", "pglite"]) {
+    const rows = cases.filter((c) => c.database === database)
+    if (rows.length === 0) continue
+    add(
+      `HTTP load on ${database === "postgres" ? `PostgreSQL ${results.machine.postgres ?? ""}` : `PGlite ${results.machine.pglite ?? ""}`}`,
+      table(
+        ["system", "request", "conc", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx", "decisions/s", "CPU µs/req", "RSS MiB"],
+        rows.map((c) =>
+          c.failed !== undefined
+            ? [c.label, c.kind, c.connections, "NOT RUN", "-", "-", "-", "-", "-", "-", "-"]
+            : [
+                c.label,
+                c.kind,
+                c.connections,
+                f(c.rps),
+                f(c.latency.p50, 2),
+                f(c.latency.p99, 2),
+                f(c.errors + c.timeouts),
+                f(c.non2xx),
+                c.kind === "evaluate" ? f(c.rps * config.batch) : "",
+                f(c.serverCpuUsPerRequest),
+                f(c.rssPeak / MiB)
+              ]
+        ),
+        ["l", "l"]
+      )
+    )
+  }
+
+  // ---- ratios (PostgreSQL) ----
+  const summary = { targets: [] }
+  if (cases.some((c) => c.database === "postgres")) {
+    const rows = config.concurrencies.map((n) => {
+      const put = get("postgres", "service", "put", n)
+      const a = get("postgres", "baseline-a", "put", n)
+      const b = get("postgres", "baseline-b", "put", n)
+      const c = get("postgres", "baseline-c", "put", n)
+      const g = get("postgres", "service", "get", n)
+      const d = get("postgres", "baseline-d", "get", n)
+      const ev = get("postgres", "service", "evaluate", n)
+      const e = get("postgres", "baseline-e", "evaluate", n)
+      return [
+        n,
+        pct(ratio(put?.rps, a?.rps)),
+        pct(ratio(put?.rps, b?.rps)),
+        x(ratio(put?.rps, c?.rps)),
+        x(ratio(put?.latency.p99, b?.latency.p99)),
+        pct(ratio(g?.rps, d?.rps)),
+        x(ratio(ev?.latency.p50, e?.latency.p50)),
+        x(ratio(ev?.latency.p99, e?.latency.p99))
+      ]
+    })
+    add(
+      "Service as a ratio to the baselines (PostgreSQL)",
+      table(
+        ["conc", "PUT/(a) req/s", "PUT/(b) req/s", "PUT/(c) req/s", "PUT p99/(b) p99", "GET/(d) req/s", "evaluate p50/(e) p50", "evaluate p99/(e) p99"],
+        rows
+      )
+    )
+
+    // ---- targets ----
+    const n = config.concurrencies.includes(config.targetConcurrency)
+      ? config.targetConcurrency
+      : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
+    const put = get("postgres", "service", "put", n)
+    const b = get("postgres", "baseline-b", "put", n)
+    const c = get("postgres", "baseline-c", "put", n)
+    const g = get("postgres", "service", "get", n)
+    const d = get("postgres", "baseline-d", "get", n)
+    const ev = get("postgres", "service", "evaluate", n)
+    const e = get("postgres", "baseline-e", "evaluate", n)
+    const putCases = cases.filter((k) => k.database === "postgres" && k.system === "service" && k.kind === "put")
+    const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
+    const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel"))
+    const check = (name, value, shown, target, ok) => {
+      const status = value === undefined ? "n/a" : ok(value) ? "PASS" : "MISS"
+      summary.targets.push({ name, value, status, target })
+      return [name, shown, target, status]
+    }
+    const putErrors = putCases.length === 0 ? undefined : putCases.reduce((s, k) => s + (k.failed ? 1 : k.errors + k.timeouts + k.non2xx), 0)
+    const cpuShare = decodeApply && put?.serverCpuUsPerRequest > 0 ? (decodeApply.nsPerOp / 1000) / put.serverCpuUsPerRequest : undefined
+    add(
+      `Targets (issue 6), judged at concurrency ${n} on PostgreSQL`,
+      table(
+        ["target", "measured", "goal", "status"],
+        [
+          check("PUT req/s vs (b)", ratio(put?.rps, b?.rps), pct(ratio(put?.rps, b?.rps)), ">= 50%", (v) => v >= 0.5),
+          check("PUT req/s vs (c)", ratio(put?.rps, c?.rps), x(ratio(put?.rps, c?.rps)), ">= 1.5x", (v) => v >= 1.5),
+          check("PUT p99 vs (b) p99", ratio(put?.latency.p99, b?.latency.p99), x(ratio(put?.latency.p99, b?.latency.p99)), "<= 2x", (v) => v <= 2),
+          check("PUT errors + non-2xx (all concurrencies)", putErrors, f(putErrors), "0", (v) => v === 0),
+          check("GET req/s vs (d)", ratio(g?.rps, d?.rps), pct(ratio(g?.rps, d?.rps)), ">= 60%", (v) => v >= 0.6),
+          check("batch evaluate p50 vs (e) p50", ratio(ev?.latency.p50, e?.latency.p50), x(ratio(ev?.latency.p50, e?.latency.p50)), "<= 3x", (v) => v <= 3),
+          check(
+            "decodePatch+applyPatch share of PUT server CPU/request",
+            cpuShare,
+            cpuShare === undefined ? "-" : `${pct(cpuShare)} (${f(decodeApply.nsPerOp / 1000, 1)} of ${f(put.serverCpuUsPerRequest)} µs)`,
+            "< 10%",
+            (v) => v < 0.1
+          ),
+          check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000)
+        ],
+        ["l", "r", "r", "l"]
+      )
+    )
+  }
+
+  // ---- PGlite vs bare ----
+  if (cases.some((c) => c.database === "pglite")) {
+    const bareOf = { put: "bare-b", get: "bare-d", evaluate: "bare-e" }
+    const rows = []
+    for (const kind of config.kinds) {
+      for (const n of config.concurrencies) {
+        const s = get("pglite", "service", kind, n)
+        const b = get("pglite", bareOf[kind], kind, n)
+        rows.push([kind, n, f(s?.rps), f(b?.rps), pct(ratio(s?.rps, b?.rps)), f(s?.latency.p99, 2), f(b?.latency.p99, 2)])
+      }
+    }
+    add(
+      "PGlite: service vs a bare PGlite process holding the same data (no ratio target)",
+      table(["request", "conc", "service req/s", "bare req/s", "service/bare", "service p99 ms", "bare p99 ms"], rows, ["l"])
+    )
+    const peak = (system) => Math.max(0, ...cases.filter((c) => c.database === "pglite" && c.system.startsWith(system) && c.rssPeak).map((c) => c.rssPeak))
+    const idle = results.memory.pglite ?? {}
+    summary.pgliteMemory = { serviceIdle: idle.serviceIdle, bareIdle: idle.bareIdle, servicePeak: peak("service"), barePeak: peak("bare") }
+    add(
+      "PGlite memory (RSS)",
+      table(
+        ["process", "idle MiB", "peak under load MiB"],
+        [
+          ["service", f(idle.serviceIdle / MiB), f(summary.pgliteMemory.servicePeak / MiB)],
+          ["bare PGlite", f(idle.bareIdle / MiB), f(summary.pgliteMemory.barePeak / MiB)]
+        ],
+        ["l"]
+      )
+    )
+  }
+
+  const m = results.machine
+  const header =
+    `Run ${results.startedAt}${results.git ? ` at ${results.git.commit}${results.git.dirty ? " (uncommitted changes)" : ""}` : ""}; ` +
+    `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}` +
+    `${m.postgres ? `, PostgreSQL ${m.postgres}` : ""}${m.pglite ? `, PGlite ${m.pglite}` : ""}; load average at start ${m.loadAverageAtStart.join(" ")}.\n` +
+    `${config.duration} s per case after a ${config.warmup} s warm-up; concurrency ${config.concurrencies.join(", ")}; ` +
+    `${f(config.users)} users, ${config.notiflows} notiflows, evaluate batches of ${f(config.batch)}; pool size ${config.poolSize}; service LOG_LEVEL=${config.logLevel}.`
+
+  const text = [smoke + verdict, header, ...sections.map((s) => `${s.title}\n${s.text}`)].join("\n\n")
+  const markdown =
+    [
+      `# Benchmark ${results.startedAt}${results.smoke ? " (smoke run)" : ""}`,
+      header,
+      `**${smoke.trim()}${smoke ? " " : ""}${verdict.split("\n")[0]}**${valid ? "" : `\n\n${verdict.split("\n").slice(1).join("\n")}`}`,
+      ...sections.map((s) => `## ${s.title}\n\n${s.md}`)
+    ].join("\n\n") + "\n"
+  return { text, markdown, valid, summary }
+}

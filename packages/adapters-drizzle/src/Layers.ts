@@ -9,7 +9,8 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import postgres from "postgres"
-import type { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository } from "@notiflows/domain"
+import type { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository } from "@notiflows/domain"
+import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
@@ -21,8 +22,8 @@ import type { MigrateOptions } from "./Migrate.js"
 import { migratePglite, migratePostgres } from "./Migrate.js"
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
 
-/** The four ports of the domain. */
-export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
+/** The storage ports of the domain. */
+export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | IdempotencyRepository
 
 export interface PostgresConfig {
   readonly url: string
@@ -50,7 +51,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzlePreferenceRepository.layer,
   DrizzleUserRepository.layer,
   DrizzleNotiflowCatalogRepository.layer,
-  DrizzleProjectRepository.layer
+  DrizzleProjectRepository.layer,
+  DrizzleIdempotencyRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -2,6 +2,7 @@
  * @notiflows/adapters-drizzle — the domain's ports on PostgreSQL (postgres.js) and on embedded
  * PGlite, written once over drizzle; one schema, one set of migrations.
  */
+export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 export * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"

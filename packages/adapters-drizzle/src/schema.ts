@@ -185,9 +185,8 @@ export const preferenceHistory = pgTable(
 export const idempotencyRecords = pgTable(
   "idempotency_records",
   {
-    projectId: uuid("project_id")
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    // No foreign key: records are short-lived (purged when expired) and independent of the data.
+    projectId: uuid("project_id").notNull(),
     /** The API and actor the key is scoped to, e.g. `admin` or `user:<external id>`. */
     scope: text("scope").notNull(),
     key: text("key").notNull(),
@@ -199,7 +198,9 @@ export const idempotencyRecords = pgTable(
     responseHeaders: jsonb("response_headers"),
     requestId: text("request_id"),
     createdAt: timestamptz("created_at").notNull(),
-    expiresAt: timestamptz("expires_at").notNull()
+    expiresAt: timestamptz("expires_at").notNull(),
+    /** A claim still `in_progress` after this (its process died) may be taken over by a retry. */
+    lockedUntil: timestamptz("locked_until").notNull().default(sql`now()`)
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.scope, t.key] }),

@@ -1,0 +1,112 @@
+/**
+ * {@link IdempotencyRepository} over drizzle. A claim is one `INSERT ... ON CONFLICT DO UPDATE
+ * ... WHERE <may take over>`: PostgreSQL serialises concurrent claims of one key on its row, so
+ * exactly one gets a row back. The others then read what holds the key.
+ */
+import { and, eq, lte, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { IdempotencyClaim, IdempotencyKey, RepositoryError, StoredResponse } from "@notiflows/domain"
+import { IdempotencyRepository, RepositoryError as RepositoryErrorClass } from "@notiflows/domain"
+import { idempotencyRecords as records } from "./schema.js"
+import type { Database } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { fromJson, isUuid, json, run } from "./internal/run.js"
+
+const byKey = (k: IdempotencyKey) => and(eq(records.projectId, k.projectId), eq(records.scope, k.scope), eq(records.key, k.key))
+
+/** The port over a database. */
+export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
+  const claim: IdempotencyRepository["Type"]["claim"] = (input) => {
+    if (!isUuid(input.projectId)) {
+      const cause = new Error(`project id ${input.projectId} is not a uuid`)
+      return Effect.fail(new RepositoryErrorClass({ operation: "idempotency.claim", unavailable: false, cause }))
+    }
+    const now = input.now.toISOString()
+    const attempt: Effect.Effect<IdempotencyClaim | undefined, RepositoryError> = Effect.gen(function* () {
+      const claimed = yield* run("idempotency.claim", () =>
+        db
+          .insert(records)
+          .values({
+            projectId: input.projectId,
+            scope: input.scope,
+            key: input.key,
+            fingerprint: input.fingerprint,
+            state: "in_progress",
+            createdAt: input.now,
+            expiresAt: input.expiresAt,
+            lockedUntil: input.lockedUntil
+          })
+          .onConflictDoUpdate({
+            target: [records.projectId, records.scope, records.key],
+            set: {
+              fingerprint: sql`excluded.fingerprint`,
+              state: "in_progress",
+              responseStatus: null,
+              responseBody: null,
+              responseHeaders: null,
+              createdAt: sql`excluded.created_at`,
+              expiresAt: sql`excluded.expires_at`,
+              lockedUntil: sql`excluded.locked_until`
+            },
+            // Expired records count as absent; a stale claim of the same request is taken over.
+            setWhere: sql`${records.expiresAt} <= ${now}::timestamptz or (${records.state} = 'in_progress' and ${records.lockedUntil} <= ${now}::timestamptz and ${records.fingerprint} = excluded.fingerprint)`
+          })
+          .returning({ key: records.key })
+      )
+      if (claimed.length > 0) return { _tag: "Claimed" } as const
+      const [held] = yield* run("idempotency.claim", () => db.select().from(records).where(byKey(input)))
+      // Gone in between (released or purged): claim again.
+      if (held === undefined) return undefined
+      if (held.fingerprint !== input.fingerprint) return { _tag: "Mismatch" } as const
+      if (held.state === "in_progress" || held.responseStatus === null) return { _tag: "InProgress" } as const
+      const response: StoredResponse = {
+        status: held.responseStatus,
+        headers: fromJson<Record<string, string>>(held.responseHeaders) ?? {},
+        body: held.responseBody ?? ""
+      }
+      return { _tag: "Completed", response } as const
+    })
+    const loop = (n: number): Effect.Effect<IdempotencyClaim, RepositoryError> =>
+      Effect.flatMap(attempt, (r) => (r !== undefined ? Effect.succeed(r) : n > 1 ? loop(n - 1) : Effect.succeed({ _tag: "InProgress" } as const)))
+    return loop(5)
+  }
+
+  return {
+    claim,
+    complete: (key, fingerprint, response) =>
+      !isUuid(key.projectId)
+        ? Effect.void
+        : Effect.asVoid(
+            run("idempotency.complete", () =>
+              db
+                .update(records)
+                .set({
+                  state: "completed",
+                  responseStatus: response.status,
+                  responseHeaders: sql`${json(response.headers)}::jsonb`,
+                  responseBody: response.body,
+                  requestId: response.headers["x-request-id"] ?? null
+                })
+                .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+            )
+          ),
+    release: (key, fingerprint) =>
+      !isUuid(key.projectId)
+        ? Effect.void
+        : Effect.asVoid(
+            run("idempotency.release", () =>
+              db.delete(records).where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+            )
+          ),
+    purgeExpired: (now) =>
+      Effect.map(
+        // Across projects by design (a periodic job); on Citus a multi-shard DELETE.
+        run("idempotency.purge", () => db.delete(records).where(lte(records.expiresAt, now)).returning({ key: records.key })),
+        (rows) => rows.length
+      )
+  }
+}
+
+/** The port, on the {@link DrizzleDatabase} of the context. */
+export const layer: Layer.Layer<IdempotencyRepository, never, DrizzleDatabase> = Layer.effect(IdempotencyRepository, Effect.map(DrizzleDatabase, make))

@@ -84,7 +84,7 @@ export const errorTable: Table = {
       { reason: e.reason, idempotency_key: e.idempotencyKey }
     ),
   RateLimited: (e) =>
-    r(429, "rate_limited", "Too many requests", { limit: e.limit, retry_after: e.retryAfterSeconds, window: e.window }, { "Retry-After": String(e.retryAfterSeconds) }),
+    r(429, "rate_limited", "Too many requests", { limit: e.limit, retry_after: e.retryAfterSeconds, window: e.window }, { ...e.headers, "Retry-After": String(e.retryAfterSeconds) }),
   RequestInvalid: (e) => r(422, "validation_error", "The request is invalid", { fields: e.issues }),
   ServiceUnavailable: (e) => unavailable(e.retryAfterSeconds, "The service is not ready; retry"),
   InternalError: () => internal()

@@ -11,6 +11,8 @@ import type { ApiKind } from "./ErrorMapping.js"
 export interface Reply {
   readonly status: number
   readonly body?: unknown
+  /** A non-JSON body (e.g. Prometheus text); its `Content-Type` comes from `headers`. */
+  readonly text?: string
   readonly headers?: Readonly<Record<string, string>>
 }
 

@@ -52,6 +52,8 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly limit: number
   readonly retryAfterSeconds: number
   readonly window: string
+  /** `RateLimit-Policy` / `RateLimit` headers of the refusing policy. */
+  readonly headers?: Readonly<Record<string, string>>
 }> {}
 
 /** 422 raised by the transport itself (query or body shapes the domain never sees). */

@@ -44,10 +44,12 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   403: "forbidden: origin_not_allowed",
   404: "not_found: details.resource is user, notiflow or route",
   405: "method_not_allowed: see the Allow header",
+  409: "conflict: idempotency_key_reused or idempotency_key_in_use",
   412: "precondition_failed: If-Match does not match; details.current_status and ETag hold the current tag",
   413: "payload_too_large: the body exceeds 256 KiB",
   415: "unsupported_media_type: send application/json",
   422: "validation_error: details.fields lists every problem",
+  429: "rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers)",
   500: "internal_error",
   503: "service_unavailable: retry after details.retry_after seconds"
 }
@@ -60,6 +62,8 @@ const errorStatuses = (route: RouteSpec): ReadonlyArray<number> => {
   if (route.body) [413, 415, 422].forEach((x) => s.add(x))
   if (route.query?.some((q) => q.name === "limit") === true) s.add(422)
   if (route.conditional?.includes("If-Match") === true) s.add(412)
+  s.add(429)
+  if (route.method !== "GET") s.add(409)
   return [...s].sort()
 }
 
@@ -87,6 +91,10 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>): Record<st
       const params = [...route.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => PATH_PARAMS[m[1] ?? ""] ?? {})
       const query = (route.query ?? []).map((q) => ({ name: q.name, in: "query", required: false, description: q.description, schema: q.schema }))
       const conditional = (route.conditional ?? []).map((h) => ({ name: h, in: "header", required: false, schema: { type: "string" } }))
+      const idempotency =
+        route.api !== "service" && route.method !== "GET"
+          ? [{ name: "Idempotency-Key", in: "header", required: false, description: "1-255 characters; the first 2xx/4xx response is replayed for 24 h", schema: { type: "string", minLength: 1, maxLength: 255 } }]
+          : []
       const responses: Record<string, unknown> = {}
       for (const [status, r] of Object.entries(route.responses)) {
         responses[status] = {
@@ -107,7 +115,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>): Record<st
         summary: route.summary,
         tags: route.tags,
         security: SECURITY[route.api],
-        parameters: [...params, ...query, ...conditional],
+        parameters: [...params, ...query, ...conditional, ...idempotency],
         ...(route.request !== undefined
           ? {
               requestBody: {

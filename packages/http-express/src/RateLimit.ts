@@ -108,7 +108,10 @@ export const makeRateLimits = (options: RateLimitOptions) => {
       if (outcome instanceof RateLimiterRes) {
         options.onReject?.(policy.name)
         const retry = Math.max(1, resetSeconds(outcome))
-        throw Object.assign(new RateLimited({ limit: policy.rule.points, retryAfterSeconds: retry, window: windowLabel(policy.rule) }), {
+        throw new RateLimited({
+          limit: policy.rule.points,
+          retryAfterSeconds: retry,
+          window: windowLabel(policy.rule),
           headers: headersOf([[policy, outcome]])
         })
       }

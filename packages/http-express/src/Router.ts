@@ -18,7 +18,7 @@ import type { ApiKind } from "./ErrorMapping.js"
 import { envelope, fromExpressError, isApiFailure, toErrorResponse } from "./ErrorMapping.js"
 import type { Reply, RequestContext } from "./Http.js"
 import { header } from "./Http.js"
-import { InternalError, MethodNotAllowed, RouteNotFound } from "./HttpErrors.js"
+import { InternalError, MethodNotAllowed, RouteNotFound, Unauthenticated } from "./HttpErrors.js"
 import { makeCredentialCache } from "./internal/CredentialCache.js"
 import { makeMatcher } from "./internal/Dispatch.js"
 import type { RouterRuntime } from "./internal/run.js"
@@ -41,6 +41,13 @@ export interface RouterHooks {
    * resolves to a reply, errors included (already in the §3 envelope), so it can be stored.
    */
   readonly aroundHandler?: (ctx: RequestContext, next: () => Promise<Reply>) => Promise<Reply>
+  /**
+   * After a failed authentication, with the client address (`req.ip`, so the host's
+   * `trust proxy` applies). Throw `RateLimited` to answer 429 instead of 401.
+   */
+  readonly onAuthFailure?: (address: string) => Promise<void>
+  /** After every response of the router's routes (metrics). `route` is the template. */
+  readonly onResponse?: (info: { readonly method: string; readonly route: string; readonly status: number; readonly seconds: number }) => void
 }
 
 export interface RouterOptions {
@@ -52,6 +59,8 @@ export interface RouterOptions {
   readonly now?: () => number
   /** `/readyz`: default, one cheap query through the ProjectRepository port. */
   readonly readiness?: () => Promise<boolean>
+  /** `/metrics` in Prometheus text format; 404 when absent. */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>
   readonly hooks?: RouterHooks
 }
 
@@ -76,7 +85,8 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     runtime,
     readiness:
       options.readiness ?? (() => run(runtime, Effect.as(Effect.flatMap(ProjectRepository, (p) => p.get(NIL_UUID)), true))),
-    openApi: () => (openApi ??= makeOpenApiDocument(ROUTES))
+    openApi: () => (openApi ??= makeOpenApiDocument(ROUTES)),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : {})
   }
   const hooks = options.hooks ?? {}
   const requestLog = makeRequestLogger(options.logger)
@@ -114,6 +124,11 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     res.statusCode = reply.status
     const headers = { "Cache-Control": "no-store", ...extra, ...reply.headers }
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+    if (reply.text !== undefined) {
+      res.setHeader("Content-Length", String(Buffer.byteLength(reply.text)))
+      res.end(req.method === "HEAD" ? undefined : reply.text)
+      return
+    }
     if (reply.body === undefined || reply.status === 204 || reply.status === 304) {
       res.end()
       return
@@ -128,6 +143,7 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     const found = match(req.method, req.path)
     if (found._tag === "NotOurs") throw new Error("unreachable")
     const api = found._tag === "Found" ? found.route.api : found.api
+    const started = process.hrtime.bigint()
     const requestId = requestIdOf(req.headers)
     const fields = logFields(res)
     fields.request_id = requestId
@@ -168,12 +184,20 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
         headers: req.headers
       }
       ctx = context
-      if (route.api === "admin") context.principal = await authenticateAdmin(auth, req.headers)
-      else if (route.api === "user") {
-        const project = await authenticatePublicKey(auth, req.headers)
-        context.principal = await authenticateUser(auth, project, req.headers)
-        checkOrigin(project, header(req.headers, "origin"))
+      try {
+        if (route.api === "admin") context.principal = await authenticateAdmin(auth, req.headers)
+        else if (route.api === "user") {
+          const project = await authenticatePublicKey(auth, req.headers)
+          context.principal = await authenticateUser(auth, project, req.headers)
+        }
+      } catch (error) {
+        // Failed authentications are limited per client address; valid credentials never count.
+        if (error instanceof Unauthenticated && hooks.onAuthFailure !== undefined) {
+          await hooks.onAuthFailure(req.ip ?? req.socket.remoteAddress ?? "unknown")
+        }
+        throw error
       }
+      if (route.api === "user" && context.principal !== undefined) checkOrigin(context.principal.project, header(req.headers, "origin"))
       if (context.principal !== undefined) fields.project_id = context.principal.project.id
       if (hooks.afterAuth !== undefined) extra = { ...(await hooks.afterAuth(context)) }
       if (route.body) context.body = await readJsonBody(req)
@@ -184,6 +208,12 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     }
     if (api === "user") extra = { ...extra, ...(await cors(req, ctx)) }
     send(req, res, reply, extra)
+    hooks.onResponse?.({
+      method: req.method,
+      route: found._tag === "Found" ? found.template.replace(/^\/(admin|user)\/v1(?=\/|$)/, "/$1") : found._tag === "WrongMethod" ? found.template : "unmatched",
+      status: reply.status,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9
+    })
   }
 
   const router = express.Router()

@@ -10,11 +10,15 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import pino from "pino"
-import type { Project, ProjectSettingsChange } from "@notiflows/domain"
+import type { IdempotencyRepository, Project, ProjectSettingsChange } from "@notiflows/domain"
 import { ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
-import { generateApiKey, makeRouter } from "../src/index.js"
+import { generateApiKey, makeIdempotencyHook, makeMetrics, makeRouter } from "../src/index.js"
+import type { Metrics } from "../src/index.js"
+
+/** What the harness's runtime provides: the adapters and the idempotency store. */
+export type HarnessServices = InMemory.AdapterServices | IdempotencyRepository
 
 export interface SeededProject {
   readonly project: Project
@@ -28,7 +32,8 @@ export interface SeededProject {
 
 export interface Harness {
   readonly app: express.Express
-  readonly runtime: ManagedRuntime.ManagedRuntime<InMemory.AdapterServices, never>
+  readonly runtime: ManagedRuntime.ManagedRuntime<HarnessServices, never>
+  readonly metrics: Metrics
   readonly logs: Array<string>
   readonly clock: { now: number }
   readonly project: (settings?: ProjectSettingsChange) => Promise<SeededProject>
@@ -39,7 +44,7 @@ export interface Harness {
 
 export const makeHarness = (
   options: Partial<RouterOptions> = {},
-  layer: Layer.Layer<InMemory.AdapterServices> = InMemory.layer
+  layer: Layer.Layer<HarnessServices> = InMemory.layer
 ): Harness => {
   const runtime = ManagedRuntime.make(layer)
   const logs: Array<string> = []
@@ -54,7 +59,17 @@ export const makeHarness = (
   app.get("/host-route", (_req, res) => {
     res.send("host")
   })
-  app.use("/api", makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, ...options }))
+  // The production wiring (apps/server): idempotency around handlers, metrics on responses.
+  const metrics = makeMetrics({ processMetrics: false })
+  const hooks = {
+    aroundHandler: makeIdempotencyHook({ runtime, now: () => clock.now, onReplay: metrics.idempotentReplay }),
+    onResponse: metrics.observeRequest,
+    ...options.hooks
+  }
+  app.use(
+    "/api",
+    makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, ...options, hooks })
+  )
   const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
   const addKey = async (projectId: string, kind: "public" | "secret") => {
     const generated = generateApiKey(kind)
@@ -69,6 +84,7 @@ export const makeHarness = (
   return {
     app,
     runtime,
+    metrics,
     logs,
     clock,
     addKey,

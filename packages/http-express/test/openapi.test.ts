@@ -48,7 +48,7 @@ describe("GET /openapi.json", () => {
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
     expect(documented.sort()).toEqual(served.sort())
-    expect(served).toHaveLength(2 * 16 + 2 * 3 + 3)
+    expect(served).toHaveLength(2 * 16 + 2 * 3 + 4)
     const seedOp = doc.paths["/admin/users/{user_id}/preferences"]!["put"]!
     expect(seedOp.security).toEqual([{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }])
     for (const status of ["400", "401", "404", "405", "412", "413", "415", "422", "500", "503"]) {

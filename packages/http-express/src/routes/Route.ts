@@ -15,6 +15,7 @@ export interface HandlerDeps {
   readonly runtime: RouterRuntime
   readonly readiness: () => Promise<boolean>
   readonly openApi: () => unknown
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>
 }
 
 /** A query parameter, documented in OpenAPI (validated by the handler). */

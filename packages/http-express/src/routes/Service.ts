@@ -3,7 +3,7 @@
  */
 import * as Schema from "effect/Schema"
 import type { Reply } from "../Http.js"
-import { ServiceUnavailable } from "../HttpErrors.js"
+import { RouteNotFound, ServiceUnavailable } from "../HttpErrors.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
@@ -24,6 +24,12 @@ const readyz = async (_ctx: unknown, deps: HandlerDeps): Promise<Reply> => {
 
 const openapi = (_ctx: unknown, deps: HandlerDeps): Promise<Reply> => Promise.resolve(json(200, deps.openApi()))
 
+const metrics = async (_ctx: unknown, deps: HandlerDeps): Promise<Reply> => {
+  if (deps.metrics === undefined) throw new RouteNotFound({ path: "/metrics" })
+  const { contentType, text } = await deps.metrics()
+  return { status: 200, text, headers: { "Content-Type": contentType, "Cache-Control": "no-store" } }
+}
+
 const tags = ["Service"]
 
 export const serviceRoutes: ReadonlyArray<RouteSpec> = [
@@ -38,5 +44,9 @@ export const serviceRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "service", method: "GET", path: "/openapi.json", body: false, tags, operationId: "openapi", summary: "This document (OpenAPI 3.1)",
     responses: { 200: { description: "the OpenAPI document" } }, handle: openapi
+  },
+  {
+    api: "service", method: "GET", path: "/metrics", body: false, tags, operationId: "metrics", summary: "Prometheus metrics (text format)",
+    responses: { 200: { description: "metrics in the Prometheus text exposition format" } }, handle: metrics
   }
 ]

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics (prom-client) for `/metrics`: request latency by route and status, rate
+ * limit rejections and store failures, idempotent replays, and the domain's version-conflict
+ * retries (Effect metrics read at scrape time).
+ */
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+import { versionConflictRetries, writeContentionFailures } from "@notiflows/domain"
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag); default true. */
+  readonly processMetrics?: boolean
+  /** Database pool figures, read at scrape time. */
+  readonly pool?: () => { readonly max: number; readonly inUse: number }
+}
+
+/** A registry of its own (several routers may live in one process) and the recorders. */
+export const makeMetrics = (options: MetricsOptions = {}) => {
+  const registry = new Registry()
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
+  const latency = new Histogram({
+    name: "notiflows_http_request_duration_seconds",
+    help: "Request latency by route template, method and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry]
+  })
+  const rejections = new Counter({
+    name: "notiflows_rate_limit_rejections_total",
+    help: "Requests refused with 429, by policy",
+    labelNames: ["policy"] as const,
+    registers: [registry]
+  })
+  const storeErrors = new Counter({
+    name: "notiflows_rate_limit_store_errors_total",
+    help: "Requests let through because the rate-limit store (Redis) failed (fail open)",
+    registers: [registry]
+  })
+  const replays = new Counter({
+    name: "notiflows_idempotent_replays_total",
+    help: "Responses replayed for a repeated Idempotency-Key",
+    registers: [registry]
+  })
+  const effectCounter = (name: string, help: string, metric: typeof versionConflictRetries) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const state = Effect.runSync(Metric.value(metric))
+        this.reset()
+        this.inc(state.count)
+      }
+    })
+  effectCounter("notiflows_version_conflict_retries_total", "Optimistic writes retried after a concurrent writer committed first", versionConflictRetries)
+  effectCounter("notiflows_write_contention_total", "Writes that gave up against concurrent writers (503)", writeContentionFailures)
+  const pool = options.pool
+  if (pool !== undefined) {
+    new Gauge({ name: "notiflows_db_pool_max_connections", help: "Database pool size", registers: [registry], collect() { this.set(pool().max) } })
+    new Gauge({ name: "notiflows_db_pool_in_use", help: "Database operations in flight", registers: [registry], collect() { this.set(pool().inUse) } })
+  }
+  return {
+    registry,
+    observeRequest: (info: { readonly method: string; readonly route: string; readonly status: number; readonly seconds: number }) =>
+      latency.observe({ method: info.method, route: info.route, status: String(info.status) }, info.seconds),
+    rateLimitRejected: (policy: string) => rejections.inc({ policy }),
+    rateLimitStoreError: () => storeErrors.inc(),
+    idempotentReplay: () => replays.inc(),
+    /** The `metrics` option of `makeRouter`. */
+    render: async () => ({ contentType: registry.contentType, text: await registry.metrics() })
+  }
+}
+
+export type Metrics = ReturnType<typeof makeMetrics>

@@ -164,8 +164,10 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
           ),
     commit,
     history: (projectId, userId, query) => {
-      if (!isUuid(projectId) || !isUuid(userId)) return Effect.succeed({ items: [], hasMore: false })
       const { after, before, limit } = query
+      // Not a version (a forged cursor): nothing compares to it, as in the reference adapter.
+      const badCursor = (after !== undefined && !Number.isSafeInteger(after)) || (before !== undefined && !Number.isSafeInteger(before))
+      if (!isUuid(projectId) || !isUuid(userId) || badCursor) return Effect.succeed({ items: [], hasMore: false })
       const where = and(
         eq(preferenceHistory.projectId, projectId),
         eq(preferenceHistory.userId, userId),

@@ -238,7 +238,7 @@ const runCases = async ({ database, system, label, target, kind }) => {
       const r = await runLoad(target, kind, connections)
       const c = { ...base, ...r }
       cases.push(c)
-      const bad = r.errors + r.timeouts + r.non2xx > 0 ? `  <-- errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}` : ""
+      const bad = r.errors + r.non2xx > 0 || r.requests === 0 ? `  <-- errors ${r.errors} (timeouts ${r.timeouts}), non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}` : ""
       log(
         `  ${label.padEnd(34)} ${kind.padEnd(8)} c=${String(connections).padEnd(3)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.latency.p50, 2).padStart(7)} ms  p99 ${fmt(r.latency.p99, 2).padStart(7)} ms  cpu ${fmt(r.serverCpuUsPerRequest).padStart(6)} µs/req  rss ${fmt(r.rssPeak / 2 ** 20)} MiB${bad}`
       )

@@ -1,6 +1,9 @@
 /**
  * Configuration from the environment, validated once at start with a clear message.
  */
+import type { RateLimitRules } from "@notiflows/http-express"
+import { parseRateRule } from "@notiflows/http-express"
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"
 
 export interface Config {
@@ -16,6 +19,10 @@ export interface Config {
   readonly userSigningPublicKey: string | undefined
   readonly securityMode: "on" | "off"
   readonly logLevel: LogLevel
+  /** Shared rate-limit counters; in-process counters when absent. */
+  readonly redisUrl: string | undefined
+  /** Overrides of the default limits (API.md §6). */
+  readonly rateLimits: Partial<RateLimitRules>
 }
 
 /** A configuration problem, naming the variable. */
@@ -75,6 +82,24 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     problems.push("NOTIFLOWS_USER_SIGNING_PUBLIC_KEY needs NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY (it belongs to that project)")
   }
   const prepare = oneOf("DATABASE_PREPARE", ["true", "false"], "true")
+  const redisUrl = text("REDIS_URL")
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push("REDIS_URL must be a redis:// or rediss:// URL")
+  const rateLimits: { -readonly [K in keyof RateLimitRules]?: RateLimitRules[K] } = {}
+  const RATE_VARIABLES: ReadonlyArray<readonly [string, keyof RateLimitRules]> = [
+    ["NOTIFLOWS_RATE_LIMIT_ADMIN", "admin"],
+    ["NOTIFLOWS_RATE_LIMIT_USER", "user"],
+    ["NOTIFLOWS_RATE_LIMIT_USER_PROJECT", "userProject"],
+    ["NOTIFLOWS_RATE_LIMIT_AUTH_FAILURES", "authFailures"]
+  ]
+  for (const [name, rule] of RATE_VARIABLES) {
+    const raw = text(name)
+    if (raw === undefined) continue
+    try {
+      rateLimits[rule] = parseRateRule(raw)
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`)
+    }
+  }
 
   const config: Config = {
     port: int("PORT", 3000, 0, 65535),
@@ -87,7 +112,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     secretKey,
     userSigningPublicKey: signingKey,
     securityMode: oneOf("NOTIFLOWS_SECURITY_MODE", ["on", "off"], "on"),
-    logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info")
+    logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    redisUrl,
+    rateLimits
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

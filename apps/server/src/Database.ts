@@ -1,18 +1,25 @@
 /**
  * Chooses the storage: PostgreSQL when DATABASE_URL is set, else embedded PGlite.
  */
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
+import type { Repositories } from "@notiflows/adapters-drizzle"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
-import type { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import { layerProjectViewCache } from "@notiflows/domain"
 import type { Config } from "./Config.js"
 
-export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
+export type { Repositories }
 
-/** The repository layer for a configuration (migrations run when it is built). */
-export const databaseLayer = (config: Config): Layer.Layer<Repositories, unknown> =>
-  config.databaseUrl !== undefined
-    ? layerPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, prepare: config.databasePrepare })
-    : layerPglite(config.dataDir)
+/**
+ * The repository layer for a configuration (migrations run when it is built), with the
+ * per-project cache of catalog and settings in front (at most 5 s stale across instances).
+ */
+export const databaseLayer = (config: Config): Layer.Layer<Repositories, unknown> => {
+  const storage =
+    config.databaseUrl !== undefined
+      ? layerPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, prepare: config.databasePrepare })
+      : layerPglite(config.dataDir)
+  return Layer.provideMerge(layerProjectViewCache(), storage)
+}
 
 /** Where the data lives, for logs (never the password). */
 export const describeDatabase = (config: Config): string => {

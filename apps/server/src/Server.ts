@@ -6,11 +6,13 @@ import { randomBytes } from "node:crypto"
 import type { AddressInfo, Socket } from "node:net"
 import * as http from "node:http"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import type { Logger } from "pino"
-import { ProjectRepository } from "@notiflows/domain"
-import { makeRouter } from "@notiflows/http-express"
+import { Redis } from "ioredis"
+import { IdempotencyRepository, ProjectRepository } from "@notiflows/domain"
+import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, describeDatabase } from "./Database.js"
@@ -55,7 +57,9 @@ const onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
 
 /** Starts the service. */
 export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
-  const runtime = ManagedRuntime.make(databaseLayer(config))
+  // Start-up failures (unreachable database, locked data directory) surface from the first
+  // runPromise below with their own message; afterwards the runtime cannot fail to build.
+  const runtime = ManagedRuntime.make(Layer.orDie(databaseLayer(config)))
   let result: BootstrapResult
   try {
     const signingKey =
@@ -75,9 +79,45 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       )
     )
 
+  const metrics = makeMetrics()
+  // Shared counters when REDIS_URL is set. Commands fail fast while Redis is away, so requests
+  // are served without limits (fail open) instead of waiting on it.
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false })
+  redis?.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"))
+  const rateLimits = makeRateLimits({
+    rules: config.rateLimits,
+    logger,
+    ...(redis !== undefined ? { redis } : {}),
+    onReject: metrics.rateLimitRejected,
+    onStoreError: metrics.rateLimitStoreError
+  })
+  const idempotency = makeIdempotencyHook({ runtime, onReplay: metrics.idempotentReplay })
+  // Expired idempotency records are purged in the background (replays already ignore them).
+  const purge = setInterval(() => {
+    runtime
+      .runPromise(Effect.flatMap(IdempotencyRepository, (r) => r.purgeExpired(new Date())))
+      .catch((error: unknown) => logger.warn({ err: error }, "idempotency purge failed"))
+  }, 10 * 60_000)
+  purge.unref()
+
   const app = express()
   app.disable("x-powered-by")
-  app.use(makeRouter(runtime, { logger, readiness }))
+  app.use(
+    makeRouter(runtime, {
+      logger,
+      readiness,
+      metrics: metrics.render,
+      hooks: {
+        afterAuth: rateLimits.afterAuth,
+        onAuthFailure: rateLimits.onAuthFailure,
+        aroundHandler: idempotency,
+        onResponse: metrics.observeRequest
+      }
+    })
+  )
 
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app)
   server.on("clientError", onClientError)
@@ -103,6 +143,8 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       const deadline = setTimeout(() => server.closeAllConnections(), 10_000)
       await stopped
       clearTimeout(deadline)
+      clearInterval(purge)
+      redis?.disconnect()
       await runtime.dispose()
     })()
     return closing

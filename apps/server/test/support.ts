@@ -101,16 +101,29 @@ export const throwawayDatabase = async (): Promise<{ url: string; drop: () => Pr
   }
 }
 
+export interface JsonResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+}
+
+export interface JsonClient {
+  readonly get: (path: string, extra?: Record<string, string>) => Promise<JsonResponse>
+  readonly put: (path: string, body: unknown, extra?: Record<string, string>) => Promise<JsonResponse>
+  readonly post: (path: string, body: unknown, extra?: Record<string, string>) => Promise<JsonResponse>
+  readonly del: (path: string, extra?: Record<string, string>) => Promise<JsonResponse>
+}
+
 /** A small JSON HTTP client. */
-export const client = (base: string, headers: Record<string, string>) => {
-  const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+export const client = (base: string, headers: Record<string, string>): JsonClient => {
+  const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<JsonResponse> => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...extra },
       ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {})
     })
     const text = await res.text()
-    return { status: res.status, headers: res.headers, body: text.length > 0 ? (JSON.parse(text) as any) : undefined }
+    return { status: res.status, headers: res.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined }
   }
   return {
     get: (path: string, extra?: Record<string, string>) => call("GET", path, undefined, extra),

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * Summarises V8 CPU profiles (`node --cpu-prof`) of the service: where the busy (non-idle) main
+ * thread time went, by package and by function (self time).
+ *
+ *   BENCH_PARTS=postgres BENCH_KINDS=put BENCH_CONCURRENCY=16 \
+ *   BENCH_SERVICE_NODE_ARGS=--cpu-prof,--cpu-prof-dir=/tmp/prof node apps/server/bench/run.mjs
+ *   node apps/server/bench/profile.mjs /tmp/prof            # newest profile in the directory
+ *   node apps/server/bench/profile.mjs /tmp/prof/CPU.….cpuprofile [top]
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+
+const [target, topArg] = process.argv.slice(2)
+if (target === undefined) {
+  process.stderr.write("usage: node apps/server/bench/profile.mjs <file.cpuprofile | directory> [top=25]\n")
+  process.exit(2)
+}
+const top = Number(topArg ?? 25)
+let file = target
+if (fs.statSync(target).isDirectory()) {
+  const files = fs
+    .readdirSync(target)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => path.join(target, f))
+    .sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs)
+  if (files.length === 0) throw new Error(`no .cpuprofile in ${target}`)
+  file = files[files.length - 1]
+}
+
+const profile = JSON.parse(fs.readFileSync(file, "utf8"))
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
+const selfTime = new Map()
+profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+
+const groupOf = (frame) => {
+  const url = frame.url ?? ""
+  const pnpm = /node_modules\/\.pnpm\/((?:@[^+/]+\+)?[^@/]+)@/.exec(url)
+  if (pnpm) return pnpm[1].replace("+", "/")
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
+  if (nm) return nm[1]
+  const ws = /\/(packages|apps)\/([^/]+)\//.exec(url)
+  if (ws) return `${ws[1]}/${ws[2]}`
+  if (url.startsWith("node:")) return "node core (js)"
+  if (url === "") return frame.functionName.startsWith("(") ? frame.functionName : `native: ${frame.functionName}`
+  return url
+}
+
+let total = 0
+let idle = 0
+const groups = new Map()
+const functions = new Map()
+for (const [id, t] of selfTime) {
+  const frame = nodes.get(id).callFrame
+  total += t
+  if (frame.functionName === "(idle)") {
+    idle += t
+    continue
+  }
+  const g = groupOf(frame)
+  groups.set(g, (groups.get(g) ?? 0) + t)
+  const key = `${frame.functionName || "(anonymous)"}  ${(frame.url ?? "").replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(packages|apps)\//, "$1/")}:${frame.lineNumber + 1}`
+  functions.set(key, (functions.get(key) ?? 0) + t)
+}
+const busy = total - idle
+const pct = (t) => `${((t / busy) * 100).toFixed(1).padStart(5)}%`
+const ms = (t) => `${(t / 1000).toFixed(0).padStart(7)} ms`
+process.stdout.write(`${file}\nprofiled ${ms(total).trim()}, busy ${ms(busy).trim()} (${((busy / total) * 100).toFixed(0)}%); shares below are of busy time\n\nby package\n`)
+for (const [g, t] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(t)} ${ms(t)}  ${g}\n`)
+process.stdout.write("\nby function (self time)\n")
+for (const [f, t] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(t)} ${ms(t)}  ${f}\n`)

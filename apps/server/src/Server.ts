@@ -15,7 +15,7 @@ import { IdempotencyRepository, ProjectRepository } from "@notiflows/domain"
 import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
-import { databaseLayer, describeDatabase } from "./Database.js"
+import { databaseLayer } from "./Database.js"
 import { signingKeyFromPem } from "./Signing.js"
 
 export interface RunningServer {
@@ -133,7 +133,6 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const address = server.address() as AddressInfo
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  logger.info({ url, database: describeDatabase(config), project: result.project.id }, "notiflows preferences listening")
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {

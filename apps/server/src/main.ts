@@ -5,6 +5,7 @@
 import { pino } from "pino"
 import { HELP, runCommand, UsageError } from "./Cli.js"
 import { ConfigError, loadConfig } from "./Config.js"
+import { describeDatabase } from "./Database.js"
 import { startServer } from "./Server.js"
 
 const argv = process.argv.slice(2)
@@ -46,6 +47,8 @@ const main = async (): Promise<void> => {
       ].join("\n")
     )
   }
+  // Logged last, so whoever waits for this line has seen the keys above.
+  logger.info({ url: running.url, database: describeDatabase(config), project: running.bootstrap.project.id }, "notiflows preferences listening")
   let signals = 0
   const shutdown = (signal: string) => {
     if (++signals > 1) fail(`received ${signal} again: exiting now`, 1)

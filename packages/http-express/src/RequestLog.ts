@@ -45,9 +45,11 @@ export const makeRequestLogger = (logger: Logger) =>
       req: (req: IncomingMessage & { readonly originalUrl?: string }) => ({ method: req.method, path: pathOf(req.originalUrl ?? req.url) }),
       res: (res: ServerResponse) => ({ status: res.statusCode })
     },
-    customProps: (_req: IncomingMessage, res: ServerResponse) => ({ ...logFields(res) }),
+    // Added once, to the final line (customProps would also bind them at the start: duplicates).
+    customSuccessObject: (_req: IncomingMessage, res: ServerResponse, value: Record<string, unknown>) => ({ ...value, ...logFields(res) }),
+    customErrorObject: (_req: IncomingMessage, res: ServerResponse, _error: Error, value: Record<string, unknown>) => ({ ...value, ...logFields(res) }),
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
       error !== undefined || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
-    customSuccessMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method ?? ""} ${logFields(res).route ?? pathOf(req.url)} ${res.statusCode}`,
-    customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method ?? ""} ${logFields(res).route ?? pathOf(req.url)} ${res.statusCode}`
+    customSuccessMessage: (req: IncomingMessage, res: ServerResponse) => `${logFields(res).route ?? `${req.method ?? ""} ${pathOf(req.url)}`} ${res.statusCode}`,
+    customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${logFields(res).route ?? `${req.method ?? ""} ${pathOf(req.url)}`} ${res.statusCode}`
   })

@@ -40,6 +40,7 @@ describe("nothing secret ever leaves the process", () => {
     for (const line of h.logs) {
       const entry = JSON.parse(line) as { request_id?: string; res?: { status?: number } }
       expect(entry.request_id).toMatch(/^req_/)
+      expect(line.split('"request_id"')).toHaveLength(2)
       expect(typeof entry.res?.status).toBe("number")
     }
   })

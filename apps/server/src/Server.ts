@@ -11,7 +11,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import type { Logger } from "pino"
 import { Redis } from "ioredis"
-import { IdempotencyRepository, ProjectRepository } from "@notiflows/domain"
+import { ping } from "@notiflows/adapters-drizzle"
+import { IdempotencyRepository } from "@notiflows/domain"
 import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
@@ -69,17 +70,24 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     await runtime.dispose()
     throw error
   }
+  // One uncached `select 1` (the project view cache would keep answering through an outage),
+  // bounded well under the 5 s a caller may wait.
   const readiness = () =>
-    runtime.runPromise(
-      ProjectRepository.pipe(
-        Effect.flatMap((projects) => projects.get(result.project.id)),
-        Effect.timeout("2 seconds"),
-        Effect.as(true),
-        Effect.orElseSucceed(() => false)
-      )
-    )
+    runtime.runPromise(ping(Math.min(2_000, config.databaseTimeouts.operationMs)).pipe(Effect.as(true), Effect.orElseSucceed(() => false)))
 
-  const metrics = makeMetrics()
+  // Use cases in flight: what the database pool is busy with (postgres.js exposes no pool stats).
+  let inFlight = 0
+  const countedRuntime: typeof runtime = Object.create(runtime, {
+    runPromiseExit: {
+      value: (...args: Parameters<typeof runtime.runPromiseExit>) => {
+        inFlight++
+        return runtime.runPromiseExit(...args).finally(() => inFlight--)
+      }
+    }
+  })
+  const metrics = makeMetrics({
+    pool: () => ({ max: config.databaseUrl !== undefined ? config.databasePoolSize : 1, inUse: inFlight })
+  })
   // Shared counters when REDIS_URL is set. Commands fail fast while Redis is away, so requests
   // are served without limits (fail open) instead of waiting on it.
   const redis =
@@ -106,7 +114,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const app = express()
   app.disable("x-powered-by")
   app.use(
-    makeRouter(runtime, {
+    makeRouter(countedRuntime, {
       logger,
       readiness,
       metrics: metrics.render,

@@ -173,6 +173,18 @@ const probe = async (target, kind) => {
   return { status: res.status, body: text.slice(0, 400) }
 }
 
+/** Waits until a server process stops burning CPU (requests left over from the previous case). */
+const waitIdle = async (pid, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs
+  let before = cpuMs(pid)
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250))
+    const now = cpuMs(pid)
+    if (now - before < 25) return
+    before = now
+  }
+}
+
 const runLoad = (target, kind, connections) =>
   new Promise((resolve, reject) => {
     const child = fork(loadJs, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] })
@@ -235,10 +247,15 @@ const runCases = async ({ database, system, label, target, kind }) => {
       continue
     }
     try {
+      await waitIdle(target.proc.pid)
       const r = await runLoad(target, kind, connections)
       const c = { ...base, ...r }
       cases.push(c)
-      const bad = r.errors + r.non2xx > 0 || r.requests === 0 ? `  <-- errors ${r.errors} (timeouts ${r.timeouts}), non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}` : ""
+      const warm = r.warmup.errors + r.warmup.non2xx > 0 ? `; warm-up errors ${r.warmup.errors}, non-2xx ${r.warmup.non2xx} ${JSON.stringify(r.warmup.statusCodes)}` : ""
+      const bad =
+        r.errors + r.non2xx > 0 || r.requests === 0 || warm !== ""
+          ? `  <-- errors ${r.errors} (timeouts ${r.timeouts}), non-2xx ${r.non2xx} ${JSON.stringify(r.statusCodes)}${warm}`
+          : ""
       log(
         `  ${label.padEnd(34)} ${kind.padEnd(8)} c=${String(connections).padEnd(3)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.latency.p50, 2).padStart(7)} ms  p99 ${fmt(r.latency.p99, 2).padStart(7)} ms  cpu ${fmt(r.serverCpuUsPerRequest).padStart(6)} µs/req  rss ${fmt(r.rssPeak / 2 ** 20)} MiB${bad}`
       )

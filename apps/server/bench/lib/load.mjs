@@ -1,8 +1,9 @@
 /**
  * The load generator, run in its own process (forked by run.mjs) so it never shares an event
- * loop with a server. It receives one case over IPC, runs a warm-up then the measured run with
- * autocannon, and answers a summary. Latency percentiles are computed here from every response's
- * exact time (autocannon's own histogram has 1 ms resolution, too coarse at concurrency 1).
+ * loop with a server. It receives one case over IPC, runs it with autocannon (warm-up, then the
+ * measured window, in one continuous run) and answers a summary. Counts, status codes and latency
+ * percentiles are computed here from every response (autocannon's own histogram has 1 ms
+ * resolution, too coarse at concurrency 1).
  */
 import autocannon from "autocannon"
 import { notiflowId, userId } from "./ids.mjs"
@@ -67,27 +68,45 @@ const percentile = (sorted, p) => {
   return sorted[rank]
 }
 
-const runOnce = (spec, duration) =>
+/**
+ * One continuous autocannon run of warm-up + duration seconds; only the responses that complete
+ * after the warm-up count. (Two separate runs would leave the warm-up's abandoned in-flight
+ * requests queued in the server at the start of the measurement.)
+ */
+const run = (spec) =>
   new Promise((resolve, reject) => {
     let latencies = new Float64Array(65536)
     let count = 0
+    const measured = { statusCodes: {}, non2xx: 0, errors: 0, timeouts: 0, bytes: 0 }
+    const warmup = { responses: 0, non2xx: 0, errors: 0, statusCodes: {} }
+    let measuring = spec.warmup <= 0
+    let measureStart = performance.now()
+    const startMeasuring = () => {
+      measuring = true
+      measureStart = performance.now()
+      process.send({ type: "measure-start" })
+    }
+    if (measuring) process.send({ type: "measure-start" })
+    else setTimeout(startMeasuring, spec.warmup * 1000)
+
     const instance = autocannon(
       {
         url: spec.url,
         connections: spec.connections,
-        duration,
+        duration: spec.warmup + spec.duration,
         timeout: spec.timeout,
         requests: [makeRequest(spec)]
       },
-      (err, result) => {
+      (err) => {
         if (err) return reject(err)
+        const elapsed = (performance.now() - measureStart) / 1000
         const sorted = latencies.subarray(0, count).sort()
         let sum = 0
         for (let i = 0; i < count; i++) sum += sorted[i]
         resolve({
-          requests: result.requests.total,
-          duration: result.duration,
-          rps: result.duration > 0 ? result.requests.total / result.duration : 0,
+          requests: count,
+          duration: elapsed,
+          rps: elapsed > 0 ? count / elapsed : 0,
           latency: {
             mean: count > 0 ? sum / count : 0,
             p50: percentile(sorted, 50),
@@ -95,16 +114,26 @@ const runOnce = (spec, duration) =>
             p99: percentile(sorted, 99),
             max: count > 0 ? sorted[count - 1] : 0
           },
-          errors: result.errors,
-          timeouts: result.timeouts,
-          resets: result.resets ?? 0,
-          non2xx: result.non2xx,
-          statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([s, v]) => [s, v.count])),
-          bytesPerSecond: result.throughput.average
+          errors: measured.errors,
+          timeouts: measured.timeouts,
+          non2xx: measured.non2xx,
+          statusCodes: measured.statusCodes,
+          bytesPerSecond: elapsed > 0 ? measured.bytes / elapsed : 0,
+          warmup
         })
       }
     )
-    instance.on("response", (_client, _status, _bytes, responseTime) => {
+    instance.on("response", (_client, status, bytes, responseTime) => {
+      const bad = status < 200 || status > 299
+      if (!measuring) {
+        warmup.responses++
+        warmup.statusCodes[status] = (warmup.statusCodes[status] ?? 0) + 1
+        if (bad) warmup.non2xx++
+        return
+      }
+      measured.statusCodes[status] = (measured.statusCodes[status] ?? 0) + 1
+      if (bad) measured.non2xx++
+      measured.bytes += bytes
       if (count === latencies.length) {
         const next = new Float64Array(latencies.length * 2)
         next.set(latencies)
@@ -112,13 +141,19 @@ const runOnce = (spec, duration) =>
       }
       latencies[count++] = responseTime
     })
+    instance.on("reqError", (error) => {
+      if (!measuring) {
+        warmup.errors++
+        return
+      }
+      measured.errors++
+      if (String(error?.message).includes("timed out")) measured.timeouts++
+    })
   })
 
 process.once("message", async (spec) => {
   try {
-    if (spec.warmup > 0) await runOnce(spec, spec.warmup)
-    process.send({ type: "measure-start" })
-    const result = await runOnce(spec, spec.duration)
+    const result = await run(spec)
     process.send({ type: "result", result }, () => process.disconnect())
   } catch (error) {
     process.send({ type: "error", message: String(error?.stack ?? error) }, () => process.disconnect())

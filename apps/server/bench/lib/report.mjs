@@ -24,7 +24,8 @@ const table = (headers, rows, align) => {
 }
 
 // autocannon counts timeouts among errors too.
-const isBad = (c) => c.failed !== undefined || c.errors + c.non2xx > 0 || c.requests === 0
+const warmupBad = (c) => (c.warmup?.errors ?? 0) + (c.warmup?.non2xx ?? 0) > 0
+const isBad = (c) => c.failed !== undefined || c.errors + c.non2xx > 0 || c.requests === 0 || warmupBad(c)
 
 export const render = (results) => {
   const { cases, config, domain } = results
@@ -44,7 +45,11 @@ export const render = (results) => {
         .map(
           (c) =>
             `  - ${c.database} ${c.label} ${c.kind} c=${c.connections}: ${
-              c.failed ?? (c.requests === 0 ? "no response completed within the run" : `errors ${c.errors} (timeouts ${c.timeouts}), non-2xx ${c.non2xx} ${JSON.stringify(c.statusCodes)}`)
+              c.failed ??
+              (c.requests === 0
+                ? "no response completed within the measured window"
+                : `errors ${c.errors} (timeouts ${c.timeouts}), non-2xx ${c.non2xx} ${JSON.stringify(c.statusCodes)}; ` +
+                  `warm-up: errors ${c.warmup?.errors ?? 0}, non-2xx ${c.warmup?.non2xx ?? 0} ${JSON.stringify(c.warmup?.statusCodes ?? {})}`)
             }`
         )
         .join("\n")

@@ -117,9 +117,8 @@ const requireNotiflow = (body: unknown, catalog: ReadonlyArray<{ readonly id: st
 export const evaluateUser = (projectId: string, externalId: string, body: unknown) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
-    const [stored, [catalog, defaults]] = yield* Effect.all([repo.load(projectId, externalId), loadProjectView(projectId)], {
-      concurrency: "unbounded"
-    })
+    const [catalog, defaults] = yield* loadProjectView(projectId)
+    const stored = yield* repo.load(projectId, externalId)
     if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
     yield* requireNotiflow(body, catalog)
     const decoded = decodeEvaluateBody(body, false)

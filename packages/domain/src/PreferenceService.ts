@@ -40,30 +40,29 @@ export interface WriteContext {
   readonly requestId: string | null
 }
 
-/** The project's catalog and defaults. */
+/**
+ * The project's catalog and defaults. Read one after the other: both are usually served by the
+ * per-project cache, where forking fibers would cost more than the reads.
+ */
 export const loadProjectView = (projectId: string) =>
-  Effect.all(
-    [
-      Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId)),
-      Effect.flatMap(ProjectRepository, (p) =>
-        Effect.flatMap(p.get(projectId), (o) =>
-          Option.match(o, {
-            onNone: () => Effect.fail(new ProjectNotFound({ projectId })),
-            onSome: (project) => Effect.succeed(project.defaults)
-          })
-        )
+  Effect.all([
+    Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId)),
+    Effect.flatMap(ProjectRepository, (p) =>
+      Effect.flatMap(p.get(projectId), (o) =>
+        Option.match(o, {
+          onNone: () => Effect.fail(new ProjectNotFound({ projectId })),
+          onSome: (project) => Effect.succeed(project.defaults)
+        })
       )
-    ],
-    { concurrency: "unbounded" }
-  )
+    )
+  ])
 
 /** Loads a user's snapshot; fails with `UserNotFound`. */
 export const getPreferences = (projectId: string, externalId: string) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
-    const [stored, [catalog, defaults]] = yield* Effect.all([repo.load(projectId, externalId), loadProjectView(projectId)], {
-      concurrency: "unbounded"
-    })
+    const [catalog, defaults] = yield* loadProjectView(projectId)
+    const stored = yield* repo.load(projectId, externalId)
     if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
     const snapshot: PreferenceSnapshot = { ...stored.value, catalog, defaults }
     return snapshot

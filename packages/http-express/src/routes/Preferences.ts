@@ -47,8 +47,10 @@ const tags = (s: PreferenceSnapshot, audience: Audience) => ({
   explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience))
 })
 
-const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply =>
-  json(200, fullBody(s, audience), { ETag: tags(s, audience).view, "Cache-Control": PREFERENCES_CACHE_CONTROL })
+const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply => {
+  const body = fullBody(s, audience)
+  return json(200, body, { ETag: etagOf(s.userId, audience, "view", body), "Cache-Control": PREFERENCES_CACHE_CONTROL })
+}
 
 /**
  * The `If-Match` precondition: holds when the header lists the current tag of this API's view

@@ -13,6 +13,24 @@ export interface Config {
   readonly databaseUrl: string | undefined
   readonly databasePrepare: boolean
   readonly databasePoolSize: number
+  /**
+   * PostgreSQL outage handling (ms). `DATABASE_TIMEOUT_MS` (default 4000): bound of every
+   * repository operation, past it the request answers 503 `service_unavailable`;
+   * `DATABASE_CONNECT_TIMEOUT_MS` (default 3000, at most 3000 so a blackholed server fails a
+   * request within 5 s): TCP connect to ready; `DATABASE_IDLE_TIMEOUT_MS` (default 30000, 0
+   * never) and `DATABASE_MAX_LIFETIME_MS` (default 900000, 0 never): connections are recycled;
+   * `DATABASE_KEEPALIVE_MS` (default 10000, 0 off): TCP keepalive;
+   * `DATABASE_RECONNECT_BACKOFF_MAX_MS` (default 1000): longest wait between reconnect attempts,
+   * so the service is back within about a second of the database.
+   */
+  readonly databaseTimeouts: {
+    readonly operationMs: number
+    readonly connectMs: number
+    readonly idleMs: number
+    readonly maxLifetimeMs: number
+    readonly keepAliveMs: number
+    readonly reconnectBackoffMaxMs: number
+  }
   readonly dataDir: string
   readonly publicKey: string | undefined
   readonly secretKey: string | undefined
@@ -107,6 +125,14 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     databaseUrl,
     databasePrepare: prepare === "true",
     databasePoolSize: int("DATABASE_POOL_SIZE", 10, 1, 1000),
+    databaseTimeouts: {
+      operationMs: int("DATABASE_TIMEOUT_MS", 4_000, 50, 60_000),
+      connectMs: int("DATABASE_CONNECT_TIMEOUT_MS", 3_000, 50, 3_000),
+      idleMs: int("DATABASE_IDLE_TIMEOUT_MS", 30_000, 0, 86_400_000),
+      maxLifetimeMs: int("DATABASE_MAX_LIFETIME_MS", 900_000, 0, 86_400_000),
+      keepAliveMs: int("DATABASE_KEEPALIVE_MS", 10_000, 0, 3_600_000),
+      reconnectBackoffMaxMs: int("DATABASE_RECONNECT_BACKOFF_MAX_MS", 1_000, 0, 60_000)
+    },
     dataDir: text("NOTIFLOWS_DATA_DIR") ?? "./.notiflows/data",
     publicKey,
     secretKey,

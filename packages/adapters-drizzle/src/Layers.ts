@@ -18,6 +18,7 @@ import * as DrizzleUserRepository from "./DrizzleUserRepository.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { toRepositoryError } from "./internal/errors.js"
+import { bounded, boundRepositories } from "./internal/timeouts.js"
 import type { MigrateOptions } from "./Migrate.js"
 import { migratePglite, migratePostgres } from "./Migrate.js"
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
@@ -38,12 +39,48 @@ export interface PostgresConfig {
   /** Run the migrations on start-up (default true). */
   readonly migrate?: boolean
   readonly migrations?: MigrateOptions
+  /**
+   * Time bound of every repository operation in ms (default {@link POSTGRES_DEFAULTS}: 4000; 0
+   * disables). Past it the operation fails with `RepositoryError { unavailable: true }` (HTTP 503);
+   * the statement already sent is not cancelled (see `internal/timeouts.ts`).
+   */
+  readonly operationTimeoutMs?: number
+  /** Time to establish a connection, TCP to the first ReadyForQuery, in ms (default 3000). */
+  readonly connectTimeoutMs?: number
+  /** Close a connection idle this long, in ms (default 30 s; 0 never). */
+  readonly idleTimeoutMs?: number
+  /** Replace a connection after this long, in ms (default 15 min; 0 never). */
+  readonly maxLifetimeMs?: number
+  /** TCP keepalive: first probe after this much idleness, in ms (default 10 s; 0 off). */
+  readonly keepAliveMs?: number
+  /**
+   * Cap of the reconnect back-off after failed connects, in ms (default 1000). postgres.js grows
+   * it exponentially to 20 s, which would keep the service answering 503 for up to 20 s after the
+   * database is back.
+   */
+  readonly reconnectBackoffMaxMs?: number
 }
+
+/** The postgres.js defaults of {@link layerPostgres}: fail within 5 s, recover within ~1 s. */
+export const POSTGRES_DEFAULTS = {
+  poolSize: 10,
+  operationTimeoutMs: 4_000,
+  connectTimeoutMs: 3_000,
+  idleTimeoutMs: 30_000,
+  maxLifetimeMs: 15 * 60_000,
+  keepAliveMs: 10_000,
+  reconnectBackoffMaxMs: 1_000
+} as const
 
 export interface PgliteOptions {
   /** Drizzle-prepare the hot statements (default true). */
   readonly prepare?: boolean
   readonly migrations?: MigrateOptions
+  /**
+   * Time bound of every repository operation in ms (default none: PGlite runs in-process, there is
+   * no network to lose, and under load its queue is long rather than broken).
+   */
+  readonly operationTimeoutMs?: number
 }
 
 /** Every repository port on the {@link DrizzleDatabase} of the context. */
@@ -62,8 +99,24 @@ export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<Drizz
     Effect.gen(function* () {
       const prepare = config.prepare ?? true
       if (config.migrate ?? true) yield* migratePostgres(config.url, config.migrations)
+      const d = POSTGRES_DEFAULTS
+      const seconds = (ms: number) => ms / 1000
+      const backoffCap = seconds(config.reconnectBackoffMaxMs ?? d.reconnectBackoffMaxMs)
       const client = yield* Effect.acquireRelease(
-        Effect.sync(() => postgres(config.url, { max: config.poolSize ?? 10, prepare, onnotice: () => {} })),
+        Effect.sync(() =>
+          postgres(config.url, {
+            max: config.poolSize ?? d.poolSize,
+            prepare,
+            onnotice: () => {},
+            // postgres.js takes seconds (fractions allowed); 0 disables a timer.
+            connect_timeout: seconds(config.connectTimeoutMs ?? d.connectTimeoutMs),
+            idle_timeout: seconds(config.idleTimeoutMs ?? d.idleTimeoutMs),
+            max_lifetime: seconds(config.maxLifetimeMs ?? d.maxLifetimeMs),
+            keep_alive: seconds(config.keepAliveMs ?? d.keepAliveMs),
+            // postgres.js' own curve (jittered 3^n / 100 s), capped.
+            backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, backoffCap)
+          })
+        ),
         (c) => Effect.promise(() => c.end({ timeout: 5 }))
       )
       const db = drizzlePostgres(client) as unknown as NotiflowsDatabase
@@ -118,8 +171,13 @@ export const layerPgliteDatabase = (
  * Every port of the domain on PostgreSQL (postgres.js), migrated on start-up. Also provides the
  * {@link DrizzleDatabase} for tools and tests.
  */
-export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError> =>
-  Layer.provideMerge(layerRepositories, layerPostgresDatabase(typeof config === "string" ? { url: config } : config))
+export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError> => {
+  const c = typeof config === "string" ? { url: config } : config
+  return Layer.provideMerge(
+    boundRepositories(layerRepositories, c.operationTimeoutMs ?? POSTGRES_DEFAULTS.operationTimeoutMs),
+    layerPostgresDatabase(c)
+  )
+}
 
 /**
  * Every port of the domain on PGlite at `dataDir` (`"memory://"` for a throwaway in-memory
@@ -129,4 +187,13 @@ export const layerPglite = (
   dataDir: string,
   options?: PgliteOptions
 ): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | PgliteLockedError> =>
-  Layer.provideMerge(layerRepositories, layerPgliteDatabase(dataDir, options))
+  Layer.provideMerge(boundRepositories(layerRepositories, options?.operationTimeoutMs), layerPgliteDatabase(dataDir, options))
+
+/**
+ * One `select 1` on the {@link DrizzleDatabase}, bypassing every cache, bounded by `timeoutMs`:
+ * the readiness probe. Fails with `RepositoryError` (unavailable when unreachable or timed out).
+ */
+export const ping = (timeoutMs: number): Effect.Effect<void, RepositoryError, DrizzleDatabase> =>
+  Effect.flatMap(DrizzleDatabase, (database) =>
+    bounded("ping", timeoutMs, Effect.asVoid(Effect.tryPromise({ try: () => database.query("select 1"), catch: toRepositoryError("ping") })))
+  )

@@ -20,6 +20,8 @@ const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  // internal/timeouts.ts: no answer within the operation's time bound
+  "OPERATION_TIMEOUT",
   // PostgreSQL: shutting down, starting up, too many connections, cancelled by a timeout
   "57P01",
   "57P02",

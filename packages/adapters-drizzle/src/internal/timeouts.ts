@@ -1,0 +1,72 @@
+/**
+ * Per-operation time bounds. postgres.js has no per-query timeout: a query sent on a connection
+ * whose peer stopped answering waits until TCP gives up (minutes). Every repository call is
+ * therefore bounded here: past the bound it fails with `RepositoryError { unavailable: true }`
+ * (the HTTP layer answers 503 with `retry_after`) instead of hanging the request.
+ *
+ * What a time-out means for a write: the client stops waiting, nothing more. The statement (or
+ * transaction) already sent is not cancelled; PostgreSQL applies it atomically or not at all.
+ * A preference commit is ONE statement (compare-and-set `UPDATE` + history `INSERT` in a CTE), so
+ * it is never half-applied: it either lands whole (the caller saw a 503 for a write that did
+ * happen: retrying with the same `Idempotency-Key`, or re-reading, resolves it; a merge patch
+ * re-applied sets the same values) or not at all. Multi-statement transactions are atomic the
+ * same way: a connection lost before `COMMIT` is rolled back by the server.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import {
+  IdempotencyRepository,
+  NotiflowCatalogRepository,
+  PreferenceRepository,
+  ProjectRepository,
+  RepositoryError,
+  UserRepository
+} from "@notiflows/domain"
+
+/** The cause of a timed-out operation (kept in the process, never answered). */
+export class OperationTimeout extends Error {
+  readonly code = "OPERATION_TIMEOUT"
+  constructor(readonly operation: string, readonly timeoutMs: number) {
+    super(`${operation}: no answer from the database within ${timeoutMs} ms`)
+    this.name = "OperationTimeout"
+  }
+}
+
+/** Bounds one effect: past `timeoutMs` it fails with an unavailable `RepositoryError`. */
+export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+  Effect.timeoutFail(effect, {
+    duration: timeoutMs,
+    onTimeout: () => new RepositoryError({ operation, unavailable: true, cause: new OperationTimeout(operation, timeoutMs) })
+  })
+
+/** The same service with every method that returns an Effect bounded by `timeoutMs`. */
+export const boundService = <S extends object>(port: string, service: S, timeoutMs: number): S => {
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(service)) {
+    out[name] =
+      typeof value === "function"
+        ? (...args: Array<unknown>) => {
+            const result: unknown = (value as (...a: Array<unknown>) => unknown).apply(service, args)
+            return Effect.isEffect(result) ? bounded(`${port}.${name}`, timeoutMs, result) : result
+          }
+        : value
+  }
+  return out as S
+}
+
+type Ports = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | IdempotencyRepository
+
+/** Bounds every repository port of a layer (no bound when `timeoutMs` is undefined or 0). */
+export const boundRepositories = <E, R, Out extends Ports>(layer: Layer.Layer<Out, E, R>, timeoutMs: number | undefined): Layer.Layer<Out, E, R> =>
+  timeoutMs === undefined || timeoutMs <= 0
+    ? layer
+    : Layer.map(layer, (context) => {
+        let out = context as Context.Context<Ports>
+        out = Context.add(out, PreferenceRepository, boundService("preferences", Context.get(out, PreferenceRepository), timeoutMs))
+        out = Context.add(out, UserRepository, boundService("users", Context.get(out, UserRepository), timeoutMs))
+        out = Context.add(out, NotiflowCatalogRepository, boundService("notiflows", Context.get(out, NotiflowCatalogRepository), timeoutMs))
+        out = Context.add(out, ProjectRepository, boundService("projects", Context.get(out, ProjectRepository), timeoutMs))
+        out = Context.add(out, IdempotencyRepository, boundService("idempotency", Context.get(out, IdempotencyRepository), timeoutMs))
+        return out as Context.Context<Out>
+      })

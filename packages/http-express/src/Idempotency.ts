@@ -7,13 +7,16 @@
  * a 5xx releases the key so a retry can run.
  */
 import { createHash } from "node:crypto"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type { IdempotencyKey, StoredResponse } from "@notiflows/domain"
 import { IdempotencyRepository } from "@notiflows/domain"
 import type { Reply, RequestContext } from "./Http.js"
 import { header } from "./Http.js"
-import { IdempotencyConflict, InvalidHeader } from "./HttpErrors.js"
+import { IdempotencyConflict, InternalError, InvalidHeader } from "./HttpErrors.js"
 import { REQUEST_ID_HEADER } from "./RequestId.js"
 
 export const IDEMPOTENCY_HEADER = "idempotency-key"
@@ -70,8 +73,15 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
   const now = options.now ?? Date.now
   const ttl = options.ttlMs ?? DAY
   const lock = options.lockMs ?? 60_000
-  const run = <A, E>(f: (repo: IdempotencyRepository["Type"]) => Effect.Effect<A, E>): Promise<A> =>
-    options.runtime.runPromise(Effect.flatMap(IdempotencyRepository, f))
+  // Rejects with the typed error itself (a `RepositoryError` while the database is down maps to
+  // 503, not 500), as the router's own `run` does.
+  const run = async <A, E>(f: (repo: IdempotencyRepository["Type"]) => Effect.Effect<A, E>): Promise<A> => {
+    const exit = await options.runtime.runPromiseExit(Effect.flatMap(IdempotencyRepository, f))
+    if (Exit.isSuccess(exit)) return exit.value
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure)) throw failure.value
+    throw new InternalError({ cause: Cause.squash(exit.cause) })
+  }
 
   return async (ctx: RequestContext, next: () => Promise<Reply>): Promise<Reply> => {
     const raw = header(ctx.headers, IDEMPOTENCY_HEADER)

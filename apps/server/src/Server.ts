@@ -2,7 +2,6 @@
  * The standalone service: builds the storage layer, provisions the project, mounts the router
  * and listens. Shuts down gracefully on SIGTERM/SIGINT.
  */
-import { randomBytes } from "node:crypto"
 import type { AddressInfo, Socket } from "node:net"
 import * as http from "node:http"
 import * as Effect from "effect/Effect"
@@ -13,7 +12,7 @@ import type { Logger } from "pino"
 import { Redis } from "ioredis"
 import { ping } from "@notiflows/adapters-drizzle"
 import { IdempotencyRepository } from "@notiflows/domain"
-import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
+import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter, newRequestId } from "@notiflows/http-express"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer } from "./Database.js"
@@ -27,16 +26,9 @@ export interface RunningServer {
   readonly close: () => Promise<void>
 }
 
-const errorBody = (status: number, code: string, message: string): string =>
+const errorBody = (status: number, code: string, message: string, requestId: string): string =>
   JSON.stringify({
-    error: {
-      type: `https://docs.notiflows.com/errors/${code}`,
-      code,
-      message,
-      status,
-      request_id: `req_${randomBytes(12).toString("base64url")}`,
-      details: {}
-    }
+    error: { type: `https://docs.notiflows.com/errors/${code}`, code, message, status, request_id: requestId, details: {} }
   })
 
 /** Answers requests Node rejects before Express (oversized headers, malformed HTTP) in the envelope. */
@@ -47,12 +39,15 @@ const onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
   }
   const tooLarge = err.code === "HPE_HEADER_OVERFLOW"
   const status = tooLarge ? 431 : 400
+  // The request could not be parsed, so its x-request-id is unknown: a new id, in the body and
+  // in the header like every other response (API.md §3).
+  const requestId = newRequestId()
   const body = tooLarge
-    ? errorBody(431, "request_header_fields_too_large", "Request header fields are too large")
-    : errorBody(400, "bad_request", "Malformed HTTP request")
+    ? errorBody(431, "request_header_fields_too_large", "Request header fields are too large", requestId)
+    : errorBody(400, "bad_request", "Malformed HTTP request", requestId)
   const reason = tooLarge ? "Request Header Fields Too Large" : "Bad Request"
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
   )
 }
 

@@ -83,6 +83,22 @@ export interface PgliteOptions {
   readonly operationTimeoutMs?: number
 }
 
+/** A PGlite data directory that cannot be opened (or migrated): the start is refused, naming it. */
+export class PgliteOpenError extends Error {
+  readonly _tag = "PgliteOpenError"
+  override readonly name = "PgliteOpenError"
+  constructor(
+    readonly dataDir: string,
+    override readonly cause: unknown
+  ) {
+    super(
+      `Cannot open the PGlite data directory ${dataDir}: ${(cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, "")}. ` +
+        `It may be damaged (for example by a crash or a full disk) or written by another PGlite version. Nothing was changed: ` +
+        `restore it from a backup, or move it away to start with an empty database.`
+    )
+  }
+}
+
 /** Every repository port on the {@link DrizzleDatabase} of the context. */
 export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase> = Layer.mergeAll(
   DrizzlePreferenceRepository.layer,
@@ -137,7 +153,7 @@ export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<Drizz
 export const layerPgliteDatabase = (
   dataDir: string,
   options?: PgliteOptions
-): Layer.Layer<DrizzleDatabase, RepositoryError | PgliteLockedError> =>
+): Layer.Layer<DrizzleDatabase, RepositoryError | PgliteLockedError | PgliteOpenError> =>
   Layer.scoped(
     DrizzleDatabase,
     Effect.gen(function* () {
@@ -151,12 +167,15 @@ export const layerPgliteDatabase = (
           (lock) => Effect.sync(() => lock.release())
         )
       }
+      // A directory PGlite cannot open or migrate (damaged, e.g. after a crash mid-write, or of
+      // another PostgreSQL version) fails the start with a message naming it, never silently.
+      const refuse = (cause: unknown) => (inMemory ? toRepositoryError("pglite.open")(cause) : new PgliteOpenError(dataDir, cause))
       const client = yield* Effect.acquireRelease(
-        Effect.tryPromise({ try: () => PGlite.create(inMemory ? "memory://" : dataDir), catch: toRepositoryError("pglite.open") }),
+        Effect.tryPromise({ try: () => PGlite.create(inMemory ? "memory://" : dataDir), catch: refuse }),
         (c) => Effect.promise(() => c.close()).pipe(Effect.ignore)
       )
       const pglite = drizzlePglite({ client })
-      yield* migratePglite(pglite, options?.migrations)
+      yield* Effect.mapError(migratePglite(pglite, options?.migrations), (e) => (inMemory || e.unavailable ? e : refuse(e)))
       const database: Database = {
         db: pglite as unknown as NotiflowsDatabase,
         driver: "pglite",
@@ -186,7 +205,7 @@ export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repo
 export const layerPglite = (
   dataDir: string,
   options?: PgliteOptions
-): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | PgliteLockedError> =>
+): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | PgliteLockedError | PgliteOpenError> =>
   Layer.provideMerge(boundRepositories(layerRepositories, options?.operationTimeoutMs), layerPgliteDatabase(dataDir, options))
 
 /**

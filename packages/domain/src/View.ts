@@ -50,12 +50,13 @@ export const effectiveDefaults = (defaults: ProjectDefaults): EffectiveChannelTy
   Object.fromEntries(CHANNEL_TYPES.map((c) => [c, defaults.channel_types[c] ?? true])) as EffectiveChannelTypes
 
 const effectiveNotiflowChannels = (explicit: ChannelChoices | undefined, entry: NotiflowCatalogEntry): ChannelChoices => {
-  const out: Array<[ChannelType, boolean]> = []
+  // Keys are channel types only, so plain assignment is safe (no prototype keys can occur).
+  const out: { [K in ChannelType]?: boolean } = {}
   for (const c of CHANNEL_TYPES) {
     const v = explicit?.[c] ?? entry.default_channel_types[c]
-    if (v !== undefined) out.push([c, v])
+    if (v !== undefined) out[c] = v
   }
-  return Object.fromEntries(out) as ChannelChoices
+  return out
 }
 
 /**
@@ -71,20 +72,18 @@ export const view = (
   const channelTypes = Object.fromEntries(
     CHANNEL_TYPES.map((c) => [c, choices.channel_types[c] ?? defaults.channel_types[c] ?? true])
   ) as EffectiveChannelTypes
-  const notiflows: Array<[string, NotiflowPreferenceView]> = []
+  // Catalog ids are validated notiflow ids (never `__proto__`), so assignment is safe here.
+  const notiflows: Record<string, NotiflowPreferenceView> = {}
   for (const entry of catalog) {
     if (!isVisible(entry, audience)) continue
     const explicit = own(choices.notiflows, entry.id)
-    notiflows.push([
-      entry.id,
-      {
-        enabled: explicit?.enabled ?? entry.default_enabled,
-        channel_types: effectiveNotiflowChannels(explicit?.channel_types, entry),
-        name: entry.name
-      }
-    ])
+    notiflows[entry.id] = {
+      enabled: explicit?.enabled ?? entry.default_enabled,
+      channel_types: effectiveNotiflowChannels(explicit?.channel_types, entry),
+      name: entry.name
+    }
   }
-  return { channel_types: channelTypes, notiflows: Object.fromEntries(notiflows) }
+  return { channel_types: channelTypes, notiflows }
 }
 
 /** The `?explicit=true` view: stored choices for visible notiflows only. */

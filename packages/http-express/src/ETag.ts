@@ -9,7 +9,11 @@ import { createHash } from "node:crypto"
  * JSON body, base64url. The internal id makes a deleted and re-created user never reuse a tag.
  */
 export const etagOf = (userId: string, audience: string, kind: "view" | "explicit", body: unknown): string =>
-  `"${createHash("sha256").update(`${userId}\n${audience}\n${kind}\n${JSON.stringify(body)}`, "utf8").digest("base64url")}"`
+  etagOfJson(userId, audience, kind, JSON.stringify(body))
+
+/** {@link etagOf} over the body's JSON text, when the caller has serialised it already. */
+export const etagOfJson = (userId: string, audience: string, kind: "view" | "explicit", json: string): string =>
+  `"${createHash("sha256").update(`${userId}\n${audience}\n${kind}\n${json}`, "utf8").digest("base64url")}"`
 
 interface EntityTag {
   readonly weak: boolean

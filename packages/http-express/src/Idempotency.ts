@@ -105,10 +105,15 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
       case "Completed": {
         options.onReplay?.()
         const stored = claim.response
+        // The stored text is sent as it was (JSON unless the stored headers say otherwise).
         return {
           status: stored.status,
-          ...(stored.body.length > 0 ? { body: JSON.parse(stored.body) as unknown } : {}),
-          headers: { ...stored.headers, [REPLAYED_HEADER]: "true" }
+          ...(stored.body.length > 0 ? { text: stored.body } : {}),
+          headers: {
+            ...(stored.body.length > 0 ? { "Content-Type": "application/json; charset=utf-8" } : {}),
+            ...stored.headers,
+            [REPLAYED_HEADER]: "true"
+          }
         }
       }
       case "Claimed":
@@ -128,7 +133,7 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
     const response: StoredResponse = {
       status: reply.status,
       headers: { ...reply.headers, [REQUEST_ID_HEADER]: ctx.requestId },
-      body: reply.body === undefined ? "" : JSON.stringify(reply.body)
+      body: reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
     }
     // The write is done: answer it even if the record cannot be stored. The claim then lapses
     // after its lock and a retry re-runs the request (merge patches apply once however often).

@@ -10,8 +10,22 @@ export const REQUEST_ID_HEADER = "x-request-id"
 
 const VALID = /^[A-Za-z0-9._-]{1,128}$/
 
+// Random bytes are drawn 18 at a time from a pooled buffer: one system call per 227 ids
+// instead of one per request.
+const POOL = 18 * 227
+let pool = randomBytes(POOL)
+let offset = 0
+
 /** A fresh id: `req_` + 24 base64url characters (144 bits). */
-export const newRequestId = (): string => `req_${randomBytes(18).toString("base64url")}`
+export const newRequestId = (): string => {
+  if (offset + 18 > POOL) {
+    pool = randomBytes(POOL)
+    offset = 0
+  }
+  const id = pool.toString("base64url", offset, offset + 18)
+  offset += 18
+  return `req_${id}`
+}
 
 /** The request id for a request. */
 export const requestIdOf = (headers: IncomingHttpHeaders): string => {

@@ -19,13 +19,15 @@ import {
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { PageInfo } from "@notiflows/domain"
-import { etagOf, ifMatchHolds, noneMatchHits } from "../ETag.js"
+import { etagOf, etagOfJson, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { header, principalOf } from "../Http.js"
 import { run } from "../internal/run.js"
 import { EXPLICIT_QUERY, explicitFlag, PAGE_QUERY, pageQuery, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
+
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 /** API.md §4.1: revalidate on every use, never shared by intermediaries. */
 export const PREFERENCES_CACHE_CONTROL = "private, no-cache"
@@ -47,10 +49,17 @@ const tags = (s: PreferenceSnapshot, audience: Audience) => ({
   explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience))
 })
 
-const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply => {
-  const body = fullBody(s, audience)
-  return json(200, body, { ETag: etagOf(s.userId, audience, "view", body), "Cache-Control": PREFERENCES_CACHE_CONTROL })
+/** A JSON reply serialised once: the same text is hashed for the ETag and sent. */
+const taggedReply = (s: PreferenceSnapshot, audience: Audience, kind: "view" | "explicit", body: unknown): Reply => {
+  const text = JSON.stringify(body)
+  return {
+    status: 200,
+    text,
+    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfJson(s.userId, audience, kind, text), "Cache-Control": PREFERENCES_CACHE_CONTROL }
+  }
 }
+
+const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply => taggedReply(s, audience, "view", fullBody(s, audience))
 
 /**
  * The `If-Match` precondition: holds when the header lists the current tag of this API's view
@@ -71,12 +80,13 @@ const read = (audience: Audience, target: Target) => async (ctx: RequestContext,
   const explicit = explicitFlag(ctx)
   const { projectId, externalId } = target(ctx)
   const s = await run(deps.runtime, getPreferences(projectId, externalId))
-  const body = explicit ? explicitBody(s, audience) : fullBody(s, audience)
-  const etag = etagOf(s.userId, audience, explicit ? "explicit" : "view", body)
-  const headers = { ETag: etag, "Cache-Control": PREFERENCES_CACHE_CONTROL }
+  const reply = explicit ? taggedReply(s, audience, "explicit", explicitBody(s, audience)) : viewReply(s, audience)
+  const etag = reply.headers?.["ETag"] ?? ""
   const ifNoneMatch = header(ctx.headers, "if-none-match")
-  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) return { status: 304, headers }
-  return json(200, body, headers)
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
+    return { status: 304, headers: { ETag: etag, "Cache-Control": PREFERENCES_CACHE_CONTROL } }
+  }
+  return reply
 }
 
 const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {

@@ -62,7 +62,7 @@ const config = {
   rateLimitAdmin: env.BENCH_RATE_LIMIT_ADMIN ?? "1000000/1s",
   domainTimeMs: num("BENCH_DOMAIN_TIME_MS", 2000),
   targetConcurrency: num("BENCH_TARGET_CONCURRENCY", 16),
-  requestTimeoutSeconds: num("BENCH_REQUEST_TIMEOUT", 10),
+  requestTimeoutSeconds: num("BENCH_REQUEST_TIMEOUT", 30),
   serviceNodeArgs: list("BENCH_SERVICE_NODE_ARGS", []),
   serviceEnv: env.BENCH_SERVICE_ENV ? JSON.parse(env.BENCH_SERVICE_ENV) : {},
   keep: env.BENCH_KEEP === "1"

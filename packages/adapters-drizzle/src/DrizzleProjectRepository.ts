@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ApiKey, ApiKeyKind, Project, ProjectDefaults, RepositoryError, SecurityMode, SigningKey } from "@notiflows/domain"
-import { ApiKeyNotFound, ProjectNotFound, ProjectRepository, VersionConflict } from "@notiflows/domain"
+import { ApiKeyNotFound, newProject, ProjectNotFound, ProjectRepository, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { apiKeys, projectAllowedOrigins, projectSigningKeys, projects } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
@@ -128,16 +128,7 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
             run("projects.create", () =>
               db.insert(projects).values({ id, name: input.name, securityMode: input.securityMode, createdAt: at, updatedAt: at })
             ),
-            {
-              id,
-              name: input.name,
-              securityMode: input.securityMode,
-              allowedOrigins: [],
-              signingKeys: [],
-              defaults: { channel_types: {} },
-              defaultsRevision: 0,
-              createdAt: at
-            } satisfies Project
+            newProject(id, input, at)
           )
       ),
     get,

@@ -30,6 +30,18 @@ export interface Project {
   readonly createdAt: Date
 }
 
+/** A new project: no origins, no signing keys, no channel defaults yet. */
+export const newProject = (id: string, input: { readonly name: string; readonly securityMode: SecurityMode }, createdAt: Date): Project => ({
+  id,
+  name: input.name,
+  securityMode: input.securityMode,
+  allowedOrigins: [],
+  signingKeys: [],
+  defaults: { channel_types: {} },
+  defaultsRevision: 0,
+  createdAt
+})
+
 export interface ProjectSettingsChange {
   readonly name?: string
   readonly securityMode?: SecurityMode

@@ -6,7 +6,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { ApiKey, Project, ProjectRepository } from "@notiflows/domain"
-import { ApiKeyNotFound, ProjectNotFound, RepositoryError, VersionConflict } from "@notiflows/domain"
+import { ApiKeyNotFound, newProject, ProjectNotFound, RepositoryError, VersionConflict } from "@notiflows/domain"
 import { uuidv4 } from "./internal/ids.js"
 import type { Store } from "./internal/store.js"
 import { snapshot } from "./internal/store.js"
@@ -29,16 +29,7 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
   return {
     create: (input) =>
       Effect.map(now, (createdAt) => {
-        const project: Project = snapshot({
-          id: uuidv4(),
-          name: input.name,
-          securityMode: input.securityMode,
-          allowedOrigins: [],
-          signingKeys: [],
-          defaults: { channel_types: {} },
-          defaultsRevision: 0,
-          createdAt
-        })
+        const project: Project = snapshot(newProject(uuidv4(), input, createdAt))
         store.projects.set(project.id, { project, users: new Map(), userIds: new Map(), notiflows: new Map(), apiKeys: new Map() })
         return project
       }),

@@ -69,11 +69,14 @@ export const toPage = <A, K>(
   const first = slice.items[0]
   const last = slice.items[slice.items.length - 1]
   const readingBefore = query.before !== undefined
+  // An empty page keeps the cursor it was read from, so a client can page back from it.
+  const from = query.after ?? query.before
+  const echo = first === undefined && from !== undefined ? encodeCursor(String(from)) : null
   return {
     items: slice.items,
     page: {
-      after: last !== undefined ? encodeCursor(keyOf(last)) : null,
-      before: first !== undefined ? encodeCursor(keyOf(first)) : null,
+      after: last !== undefined ? encodeCursor(keyOf(last)) : readingBefore ? echo : null,
+      before: first !== undefined ? encodeCursor(keyOf(first)) : readingBefore ? null : echo,
       has_more_after: readingBefore ? query.before !== undefined : slice.hasMore,
       has_more_before: readingBefore ? slice.hasMore : query.after !== undefined,
       limit: query.limit

@@ -171,9 +171,9 @@ export const decodePatch = (input: unknown, context: PatchContext): Decoded<Pref
         continue
       }
       const ids = Object.keys(value)
+      // Too many is one problem among others: the entries are still checked, so the 422 lists all.
       if (ids.length > MAX_PATCH_NOTIFLOWS) {
         issues.push(issue(key, "too_many", `at most ${MAX_PATCH_NOTIFLOWS} notiflows per request, got ${ids.length}`))
-        continue
       }
       const entries: Array<[string, NotiflowPatch | null]> = []
       for (const id of ids) {

@@ -169,6 +169,8 @@ export const getHistory = (projectId: string, externalId: string, audience: Audi
     const stored = yield* repo.load(projectId, externalId)
     if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
     const slice = yield* repo.history(projectId, stored.value.userId, query)
+    // The cursors come from the slice as read, so filtering never strands a client mid-history.
+    const page = toPage(slice, query, (e) => String(e.version))
     let items: ReadonlyArray<HistoryEntry> = slice.items
     if (audience === "user") {
       const catalog = yield* Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId))
@@ -181,5 +183,5 @@ export const getHistory = (projectId: string, externalId: string, audience: Audi
         }))
         .filter((entry) => entry.changes.length > 0)
     }
-    return toPage({ items, hasMore: slice.hasMore }, query, (e) => String(e.version)) satisfies Page<HistoryEntry>
+    return { items, page: page.page } satisfies Page<HistoryEntry>
   })

@@ -75,3 +75,13 @@ describe("toPage", () => {
     assert.strictEqual(MAX_PAGE_LIMIT, 1000)
   })
 })
+
+describe("toPage on an empty page", () => {
+  it("keeps the cursor it was read from, so a client can page back", () => {
+    const after = toPage({ items: [], hasMore: false }, { limit: 10, after: "k5" }, (x: string) => x)
+    assert.deepStrictEqual(after.page, { after: null, before: encodeCursor("k5"), has_more_after: false, has_more_before: true, limit: 10 })
+    const before = toPage({ items: [], hasMore: false }, { limit: 10, before: "k5" }, (x: string) => x)
+    assert.deepStrictEqual(before.page, { after: encodeCursor("k5"), before: null, has_more_after: true, has_more_before: false, limit: 10 })
+  })
+})
+

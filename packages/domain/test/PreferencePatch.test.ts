@@ -137,6 +137,13 @@ describe("decodePatch: 422 reasons and dotted fields", () => {
     const exact = Object.fromEntries(ids.slice(0, MAX_PATCH_NOTIFLOWS).map((id) => [id, { enabled: false }]))
     const patch = expectOk(decodePatch({ notiflows: exact }, context))
     assert.strictEqual(Object.keys(patch.notiflows ?? {}).length, MAX_PATCH_NOTIFLOWS)
+    // Too many is one problem among the others: the entries are still checked.
+    const mixed = { ...over, ghost: { enabled: true }, n0: { enabled: "yes" } }
+    assert.deepStrictEqual(summary(expectIssues(decodePatch({ notiflows: mixed }, context))), [
+      "notiflows.ghost|unknown_notiflow",
+      "notiflows.n0.enabled|invalid_type",
+      "notiflows|too_many"
+    ])
   })
 
   it("an id that is not in the catalog is unknown_notiflow, with an object or null", () => {

@@ -137,3 +137,23 @@ describe("host app settings", () => {
     }
   })
 })
+
+describe("user API history with hidden notiflows", () => {
+  it("keeps cursors from the page as read, so entries filtered out never strand a client", async () => {
+    const { p, userId, url, user } = await seeded()
+    await request(h.app).put(url).set(p.admin).send({ notiflows: { visible: { enabled: false } } }).expect(200)
+    for (const enabled of [false, true, false]) {
+      await request(h.app).put(url).set(p.admin).send({ notiflows: { hidden: { enabled } } }).expect(200)
+    }
+    const first = await request(h.app).get("/api/user/preferences/history?limit=2").set(user)
+    expect(first.status).toBe(200)
+    expect(first.body.items).toEqual([])
+    expect(first.body.page.has_more_after).toBe(true)
+    expect(first.body.page.after).toEqual(expect.any(String))
+    const second = await request(h.app).get(`/api/user/preferences/history?limit=2&after=${first.body.page.after}`).set(user)
+    expect(second.status).toBe(200)
+    expect(second.body.items.map((e: { version: number }) => e.version)).toEqual([1])
+    expect(JSON.stringify(second.body)).not.toContain("hidden")
+    expect(userId).toBeDefined()
+  })
+})

@@ -125,6 +125,10 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app)
   server.on("clientError", onClientError)
   server.headersTimeout = 10_000
+  // Longer than clients' and load balancers' idle timeouts (commonly 60 s), so the client, not the
+  // server, closes idle keep-alive connections: a server closing one while a request is in
+  // flight on it makes the client fail with "other side closed".
+  server.keepAliveTimeout = 65_000
   server.requestTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject)

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Project, SigningKey } from "@notiflows/domain"
 import { ProjectRepository } from "@notiflows/domain"
-import { generateApiKey, hashApiKey } from "@notiflows/http-express"
+import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey } from "@notiflows/http-express"
 import type { Config } from "./Config.js"
 
 export interface BootstrapResult {
@@ -15,7 +15,7 @@ export interface BootstrapResult {
   readonly createdKeys?: { readonly publicKey: string; readonly secretKey: string }
 }
 
-const keyPrefix = (key: string): string => key.slice(0, 11)
+const keyPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX_LENGTH)
 
 /** Creates a project with two freshly generated keys. */
 export const createProjectWithKeys = (name: string, securityMode: "on" | "off") =>

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
+import type { Project } from "@notiflows/domain"
 import { isNotiflowId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
 import { generateApiKey } from "@notiflows/http-express"
 import { createProjectWithKeys } from "./Bootstrap.js"
@@ -76,6 +77,15 @@ const resolveProject = (explicit: string | undefined) =>
 
 const print = (out: (s: string) => void, value: unknown) => out(JSON.stringify(value, null, 2))
 
+/** A project's settings as the CLI prints them (never a key). */
+const projectJson = (p: Project) => ({
+  id: p.id,
+  name: p.name,
+  security_mode: p.securityMode,
+  allowed_origins: p.allowedOrigins,
+  signing_key_ids: p.signingKeys.map((k) => k.kid)
+})
+
 /** Runs a CLI command (all but `serve`). Returns the exit code. */
 export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
   const [command, sub] = argv
@@ -111,7 +121,7 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
     )
   } else if (command === "project" && sub === "list") {
     program = Effect.flatMap(ProjectRepository, (p) =>
-      Effect.map(p.list(), (all) => print(out, all.map((x) => ({ id: x.id, name: x.name, security_mode: x.securityMode, allowed_origins: x.allowedOrigins, signing_key_ids: x.signingKeys.map((k) => k.kid) }))))
+      Effect.map(p.list(), (all) => print(out, all.map(projectJson)))
     )
   } else if (command === "project" && sub === "set") {
     const origins = (values["allowed-origin"] ?? []).map(normalizeOrigin)
@@ -126,7 +136,7 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
         allowedOrigins: [...new Set([...(values["clear-origins"] === true ? [] : project.allowedOrigins), ...origins])],
         signingKeys: signingKey === undefined ? keep : [...keep, signingKey]
       })
-      print(out, { id: updated.id, name: updated.name, security_mode: updated.securityMode, allowed_origins: updated.allowedOrigins, signing_key_ids: updated.signingKeys.map((k) => k.kid) })
+      print(out, projectJson(updated))
     })
   } else if (command === "keys" && sub === "create") {
     const kind = values.kind

@@ -12,7 +12,7 @@ import type { Logger } from "pino"
 import { Redis } from "ioredis"
 import { ping } from "@notiflows/adapters-drizzle"
 import { IdempotencyRepository } from "@notiflows/domain"
-import { makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter, newRequestId } from "@notiflows/http-express"
+import { envelope, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter, newRequestId } from "@notiflows/http-express"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer } from "./Database.js"
@@ -27,9 +27,7 @@ export interface RunningServer {
 }
 
 const errorBody = (status: number, code: string, message: string, requestId: string): string =>
-  JSON.stringify({
-    error: { type: `https://docs.notiflows.com/errors/${code}`, code, message, status, request_id: requestId, details: {} }
-  })
+  JSON.stringify(envelope({ status, code, message, details: {}, headers: {} }, requestId))
 
 /** Answers requests Node rejects before Express (oversized headers, malformed HTTP) in the envelope. */
 const onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {

@@ -68,14 +68,7 @@ export type UserJson = typeof UserJson.Type
 export const userToJson = (user: User): UserJson => ({
   id: user.id,
   external_id: user.external_id,
-  email: user.email,
-  phone: user.phone,
-  first_name: user.first_name,
-  last_name: user.last_name,
-  avatar: user.avatar,
-  locale: user.locale,
-  timezone: user.timezone,
-  custom_fields: user.custom_fields,
+  ...profileOf(user),
   created_at: user.created_at.toISOString(),
   updated_at: user.updated_at.toISOString()
 })

@@ -18,6 +18,7 @@ import type { Reply, RequestContext } from "./Http.js"
 import { header } from "./Http.js"
 import { IdempotencyConflict, InternalError, InvalidHeader } from "./HttpErrors.js"
 import { REQUEST_ID_HEADER } from "./RequestId.js"
+import { canonicalRoute } from "./routes/Route.js"
 
 export const IDEMPOTENCY_HEADER = "idempotency-key"
 export const REPLAYED_HEADER = "Idempotent-Replayed"
@@ -57,7 +58,7 @@ const decode = (s: string): string => {
 
 /** The request's identity for idempotency. */
 export const fingerprintOf = (ctx: RequestContext): string => {
-  const route = ctx.route.replace(/^\/(admin|user)\/v1(?=\/|$)/, "/$1")
+  const route = canonicalRoute(ctx.route)
   const params = Object.keys(ctx.rawParams)
     .sort()
     .map((k) => [k, decode(ctx.rawParams[k] ?? "")])

@@ -28,6 +28,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./RequestId.js"
 import { logFields, makeRequestLogger } from "./RequestLog.js"
 import { ROUTES } from "./routes/index.js"
 import type { HandlerDeps } from "./routes/Route.js"
+import { canonicalRoute } from "./routes/Route.js"
 
 /** Extension points for cross-cutting features that slot into the §3 order. */
 export interface RouterHooks {
@@ -210,7 +211,7 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     send(req, res, reply, extra)
     hooks.onResponse?.({
       method: req.method,
-      route: found._tag === "Found" ? found.template.replace(/^\/(admin|user)\/v1(?=\/|$)/, "/$1") : found._tag === "WrongMethod" ? found.template : "unmatched",
+      route: found._tag === "Found" ? canonicalRoute(found.template) : found._tag === "WrongMethod" ? found.template : "unmatched",
       status: reply.status,
       seconds: Number(process.hrtime.bigint() - started) / 1e9
     })

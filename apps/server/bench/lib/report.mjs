@@ -102,15 +102,19 @@ export const render = (results) => {
   // ---- ratios (PostgreSQL) ----
   const summary = { targets: [] }
   if (cases.some((c) => c.database === "postgres")) {
+    /** The PostgreSQL cases a ratio compares, at one concurrency. */
+    const at = (n) => ({
+      put: get("postgres", "service", "put", n),
+      a: get("postgres", "baseline-a", "put", n),
+      b: get("postgres", "baseline-b", "put", n),
+      c: get("postgres", "baseline-c", "put", n),
+      g: get("postgres", "service", "get", n),
+      d: get("postgres", "baseline-d", "get", n),
+      ev: get("postgres", "service", "evaluate", n),
+      e: get("postgres", "baseline-e", "evaluate", n)
+    })
     const rows = config.concurrencies.map((n) => {
-      const put = get("postgres", "service", "put", n)
-      const a = get("postgres", "baseline-a", "put", n)
-      const b = get("postgres", "baseline-b", "put", n)
-      const c = get("postgres", "baseline-c", "put", n)
-      const g = get("postgres", "service", "get", n)
-      const d = get("postgres", "baseline-d", "get", n)
-      const ev = get("postgres", "service", "evaluate", n)
-      const e = get("postgres", "baseline-e", "evaluate", n)
+      const { put, a, b, c, g, d, ev, e } = at(n)
       return [
         n,
         pct(ratio(put?.rps, a?.rps)),
@@ -134,13 +138,7 @@ export const render = (results) => {
     const n = config.concurrencies.includes(config.targetConcurrency)
       ? config.targetConcurrency
       : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
-    const put = get("postgres", "service", "put", n)
-    const b = get("postgres", "baseline-b", "put", n)
-    const c = get("postgres", "baseline-c", "put", n)
-    const g = get("postgres", "service", "get", n)
-    const d = get("postgres", "baseline-d", "get", n)
-    const ev = get("postgres", "service", "evaluate", n)
-    const e = get("postgres", "baseline-e", "evaluate", n)
+    const { put, b, c, g, d, ev, e } = at(n)
     const putCases = cases.filter((k) => k.database === "postgres" && k.system === "service" && k.kind === "put")
     const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
     const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel"))

@@ -50,5 +50,8 @@ export const BASES: { readonly [K in ApiKind]: ReadonlyArray<string> } = {
   service: [""]
 }
 
+/** A route template with its `/v1` alias folded (`/admin/v1/…` and `/admin/…` are one route). */
+export const canonicalRoute = (template: string): string => template.replace(/^\/(admin|user)\/v1(?=\/|$)/, "/$1")
+
 /** JSON reply helper. */
 export const json = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Reply => ({ status, body, headers })

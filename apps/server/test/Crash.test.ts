@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { client, randomKey, startService, throwawayDatabase, type JsonClient, type Service } from "./support.js"
+import { client, postgresAvailable, randomKey, startService, throwawayDatabase, type JsonClient, type Service } from "./support.js"
 
 const CHANNELS = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
 const NOTIFLOWS = 17 // 102 (notiflow, channel) keys per user
@@ -101,10 +101,12 @@ const verify = async (api: JsonClient, users: ReadonlyArray<string>, acks: Reado
 const keysEnv = () => ({ NOTIFLOWS_PUBLIC_KEY: randomKey("pk"), NOTIFLOWS_SECRET_KEY: randomKey("sk") })
 const apiOf = (service: Service, env: { NOTIFLOWS_SECRET_KEY: string }) => client(service.url, { "x-notiflows-secret-key": env.NOTIFLOWS_SECRET_KEY })
 
+// Unreachable outside CI: the PostgreSQL case is reported as skipped (in CI the probe fails the file).
+const pg = await postgresAvailable()
+
 describe("crash (kill -9)", () => {
-  it("PostgreSQL: every write acknowledged with 200 before kill -9 is present after a restart, none half-applied", async () => {
+  it.skipIf(!pg)("PostgreSQL: every write acknowledged with 200 before kill -9 is present after a restart, none half-applied", async () => {
     const db = await throwawayDatabase()
-    if (db === undefined) return console.warn("PostgreSQL unreachable: crash test on PostgreSQL not run")
     try {
       const env = { DATABASE_URL: db.url, ...keysEnv() }
       const users = Array.from({ length: CLIENTS }, (_, c) => `crash-pg-${c}`)

@@ -73,23 +73,38 @@ export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>)
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
 
+const databaseUrl = (): string => process.env["DATABASE_URL"] ?? DEFAULT_DATABASE_URL
+
 /**
- * A throwaway PostgreSQL database for this run, or `undefined` when the server is unreachable
- * outside CI (the caller falls back to PGlite and says so). In CI an unreachable server fails.
+ * Whether the PostgreSQL server answers. Probe once per file at the top level and pass the
+ * answer to `it.skipIf`/`describe.skipIf`: outside CI an unreachable server reports those cases
+ * as skipped; in CI (`CI=true`) it rejects, so the file fails.
  */
-export const throwawayDatabase = async (): Promise<{ url: string; drop: () => Promise<void> } | undefined> => {
-  const base = process.env["DATABASE_URL"] ?? DEFAULT_DATABASE_URL
+export const postgresAvailable = async (): Promise<boolean> => {
+  const base = databaseUrl()
   const admin = postgres(base, { max: 1, connect_timeout: 5, onnotice: () => {} })
   try {
     await admin`select 1`
+    return true
+  } catch (error) {
+    if (process.env["CI"] === "true") throw new Error(`PostgreSQL at ${base} is unreachable in CI (CI=true): ${String(error)}`)
+    return false
+  } finally {
+    await admin.end({ timeout: 1 }).catch(() => {})
+  }
+}
+
+/** A throwaway PostgreSQL database for this run (check {@link postgresAvailable} first). */
+export const throwawayDatabase = async (): Promise<{ url: string; drop: () => Promise<void> }> => {
+  const base = databaseUrl()
+  const admin = postgres(base, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  const name = `notiflows_e2e_${randomBytes(6).toString("hex")}`
+  try {
+    await admin.unsafe(`create database ${name}`)
   } catch (error) {
     await admin.end({ timeout: 1 }).catch(() => {})
-    if (process.env["CI"] === "true") throw new Error(`PostgreSQL at ${base} is unreachable in CI: ${String(error)}`)
-    console.warn(`PostgreSQL at ${base} is unreachable: the PostgreSQL end-to-end run falls back to PGlite`)
-    return undefined
+    throw error
   }
-  const name = `notiflows_e2e_${randomBytes(6).toString("hex")}`
-  await admin.unsafe(`create database ${name}`)
   const url = new URL(base)
   url.pathname = `/${name}`
   return {

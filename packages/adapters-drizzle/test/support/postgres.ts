@@ -1,14 +1,16 @@
 /**
  * The PostgreSQL server of a test run: `DATABASE_URL` (default the local server). Each run gets a
  * throwaway database (`notiflows_test_<random>`), migrated, dropped `WITH (FORCE)` at the end.
- * Unreachable server: in CI (`CI=true`) the run fails; elsewhere it says so and falls back to PGlite.
+ * Unreachable server: in CI (`CI=true`) the run fails; elsewhere the PostgreSQL suites are
+ * reported as skipped (`describe.skipIf(!available)`), never run elsewhere nor passed green.
  */
 import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import postgres from "postgres"
 import type { PostgresConfig, Repositories } from "../../src/index.js"
-import { DrizzleDatabase, layerPglite, layerPostgres } from "../../src/index.js"
+import type { DrizzleDatabase } from "../../src/index.js"
+import { layerPostgres } from "../../src/index.js"
 
 export const serverUrl: string = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
@@ -25,18 +27,17 @@ export const probeServer = async (url: string = serverUrl): Promise<string | und
   }
 }
 
-/** Probed once per test file: "postgres" when the server answers, else "pglite" (outside CI only). */
-export const resolveTarget = async (url: string = serverUrl, ci: boolean = process.env.CI === "true"): Promise<"postgres" | "pglite"> => {
+/**
+ * Probed once per test file: `true` when the server answers. An unreachable server is `false`
+ * outside CI (the caller skips its suites) and a failure in CI (`CI=true`), where they must run.
+ */
+export const postgresAvailable = async (url: string = serverUrl, ci: boolean = process.env.CI === "true"): Promise<boolean> => {
   const problem = await probeServer(url)
-  if (problem === undefined) return "postgres"
+  if (problem === undefined) return true
   if (ci) {
     throw new Error(`PostgreSQL at ${url} is unreachable (${problem}); in CI (CI=true) the PostgreSQL suites must run on it.`)
   }
-  console.warn(
-    `\n*** PostgreSQL at ${url} is unreachable (${problem}).\n` +
-      `*** FELL BACK TO PGlite: the "postgres" suites of this file run on PGlite instead. Set DATABASE_URL or start the server.\n`
-  )
-  return "pglite"
+  return false
 }
 
 const withDatabase = (url: string, name: string): string => {
@@ -68,17 +69,6 @@ export const throwawayDatabase = Effect.acquireRelease(
     })
 )
 
-/**
- * The adapter on a throwaway database of the server (or, after a fallback, on in-memory PGlite),
- * with `config` applied to the postgres.js pool.
- */
-export const layerServer = (
-  target: "postgres" | "pglite",
-  config: Omit<PostgresConfig, "url"> = {}
-): Layer.Layer<Repositories | DrizzleDatabase, unknown> =>
-  target === "pglite"
-    ? layerPglite("memory://", config.prepare !== undefined ? { prepare: config.prepare } : {})
-    : Layer.unwrapScoped(Effect.map(throwawayDatabase, ({ url }) => layerPostgres({ ...config, url })))
-
-
-
+/** The adapter on a throwaway database of the server, with `config` applied to the postgres.js pool. */
+export const layerServer = (config: Omit<PostgresConfig, "url"> = {}): Layer.Layer<Repositories | DrizzleDatabase, unknown> =>
+  Layer.unwrapScoped(Effect.map(throwawayDatabase, ({ url }) => layerPostgres({ ...config, url })))

@@ -2,8 +2,7 @@
 // request through the mounted router and checks the computed response.
 import assert from "node:assert/strict"
 import * as Effect from "effect/Effect"
-import { ProjectRepository } from "@notiflows/domain"
-import { generateApiKey } from "@notiflows/http-express"
+import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { makeApp } from "./app.mjs"
 
 const { app, runtime } = makeApp("memory://")
@@ -12,7 +11,7 @@ const server = await new Promise((resolve) => {
 })
 const base = `http://127.0.0.1:${server.address().port}`
 try {
-  const secret = generateApiKey("secret")
+  const secret = await Effect.runPromise(mintApiKey("secret"))
   await runtime.runPromise(
     Effect.gen(function* () {
       const projects = yield* ProjectRepository

@@ -5,8 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Project, SigningKey } from "@notiflows/domain"
-import { ProjectRepository } from "@notiflows/domain"
-import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey } from "@notiflows/http-express"
+import { apiKeyPrefix, hashApiKey, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import type { Config } from "./Config.js"
 
 export interface BootstrapResult {
@@ -15,15 +14,13 @@ export interface BootstrapResult {
   readonly createdKeys?: { readonly publicKey: string; readonly secretKey: string }
 }
 
-const keyPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX_LENGTH)
-
 /** Creates a project with two freshly generated keys. */
 export const createProjectWithKeys = (name: string, securityMode: "on" | "off") =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     const project = yield* projects.create({ name, securityMode })
-    const pk = generateApiKey("public")
-    const sk = generateApiKey("secret")
+    const pk = yield* mintApiKey("public")
+    const sk = yield* mintApiKey("secret")
     yield* projects.createApiKey({ projectId: project.id, kind: "public", prefix: pk.prefix, hash: pk.hash })
     yield* projects.createApiKey({ projectId: project.id, kind: "secret", prefix: sk.prefix, hash: sk.hash })
     return { project, publicKey: pk.key, secretKey: sk.key }
@@ -37,8 +34,8 @@ export const bootstrap = (config: Config, signingKey: SigningKey | undefined) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     if (config.secretKey !== undefined && config.publicKey !== undefined) {
-      const secretHash = hashApiKey(config.secretKey)
-      const publicHash = hashApiKey(config.publicKey)
+      const secretHash = yield* hashApiKey(config.secretKey)
+      const publicHash = yield* hashApiKey(config.publicKey)
       const existing = yield* projects.findApiKeyByHash(secretHash)
       let projectId: string
       if (Option.isSome(existing)) {
@@ -47,11 +44,11 @@ export const bootstrap = (config: Config, signingKey: SigningKey | undefined) =>
       } else {
         const created = yield* projects.create({ name: "Project from environment", securityMode: config.securityMode })
         projectId = created.id
-        yield* projects.createApiKey({ projectId, kind: "secret", prefix: keyPrefix(config.secretKey), hash: secretHash })
+        yield* projects.createApiKey({ projectId, kind: "secret", prefix: apiKeyPrefix(config.secretKey), hash: secretHash })
       }
       const pub = yield* projects.findApiKeyByHash(publicHash)
       if (Option.isNone(pub)) {
-        yield* projects.createApiKey({ projectId, kind: "public", prefix: keyPrefix(config.publicKey), hash: publicHash })
+        yield* projects.createApiKey({ projectId, kind: "public", prefix: apiKeyPrefix(config.publicKey), hash: publicHash })
       } else if (pub.value.projectId !== projectId || pub.value.kind !== "public") {
         return yield* Effect.fail(new Error("NOTIFLOWS_PUBLIC_KEY belongs to another project than NOTIFLOWS_SECRET_KEY"))
       }

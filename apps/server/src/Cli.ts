@@ -8,8 +8,7 @@ import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
-import { isNotiflowId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
-import { generateApiKey } from "@notiflows/http-express"
+import { isNotiflowId, mintApiKey, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
 import { createProjectWithKeys } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, type Repositories } from "./Database.js"
@@ -144,7 +143,7 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
     program = Effect.gen(function* () {
       const projects = yield* ProjectRepository
       const project = yield* resolveProject(values.project)
-      const generated = generateApiKey(kind)
+      const generated = yield* mintApiKey(kind)
       const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
       print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
     })

@@ -2,6 +2,7 @@
  * @notiflows/domain — the preference aggregate, its merge-patch and evaluation rules, the
  * tagged errors, the ports and the use cases built on them. Pure Effect; no I/O.
  */
+export * from "./ApiKeys.js"
 export * from "./Catalog.js"
 export * from "./CatalogService.js"
 export * from "./Errors.js"

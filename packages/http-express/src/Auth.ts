@@ -5,14 +5,14 @@
  * when the project's security mode is off. Failures never say whether a key exists elsewhere.
  */
 import type { ApiKey, ApiKeyKind, Project } from "@notiflows/domain"
-import { isExternalUserId } from "@notiflows/domain"
+import { apiKeyKindOf, isExternalUserId } from "@notiflows/domain"
 import type { IncomingHttpHeaders } from "node:http"
 import { header } from "./Http.js"
 import type { Principal } from "./Http.js"
 import type { AuthCredential } from "./HttpErrors.js"
 import { Unauthenticated } from "./HttpErrors.js"
 import type { CredentialCache } from "./internal/CredentialCache.js"
-import { apiKeyKindOf, constantTimeEqual, hashApiKey } from "./Keys.js"
+import { constantTimeEqual, hashPresentedKey } from "./internal/KeyHash.js"
 import { verifyUserToken } from "./UserToken.js"
 
 export const SECRET_KEY_HEADER = "x-notiflows-secret-key"
@@ -48,7 +48,7 @@ const resolveKey = async (
 ): Promise<{ readonly key: ApiKey; readonly project: Project }> => {
   if (value === undefined || value === "") throw unauthenticated(auth, true)
   if (apiKeyKindOf(value) !== kind) throw unauthenticated(auth, false)
-  const hash = hashApiKey(value)
+  const hash = hashPresentedKey(value)
   const record = await deps.cache.keyByHash(hash)
   if (record === undefined || !constantTimeEqual(record.hash, hash)) throw unauthenticated(auth, false)
   if (record.key.kind !== kind || record.key.revokedAt !== null) throw unauthenticated(auth, false)

@@ -11,10 +11,10 @@ import express from "express"
 import * as jose from "jose"
 import pino from "pino"
 import type { IdempotencyRepository, Project, ProjectSettingsChange } from "@notiflows/domain"
-import { ProjectRepository } from "@notiflows/domain"
+import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
-import { generateApiKey, makeIdempotencyHook, makeMetrics, makeRouter } from "../src/index.js"
+import { makeIdempotencyHook, makeMetrics, makeRouter } from "../src/index.js"
 import type { Metrics } from "../src/index.js"
 
 /** What the harness's runtime provides: the adapters and the idempotency store. */
@@ -72,7 +72,7 @@ export const makeHarness = (
   )
   const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
   const addKey = async (projectId: string, kind: "public" | "secret") => {
-    const generated = generateApiKey(kind)
+    const generated = await Effect.runPromise(mintApiKey(kind))
     const key = await run(
       Effect.flatMap(ProjectRepository, (p) => p.createApiKey({ projectId, kind, prefix: generated.prefix, hash: generated.hash }))
     )

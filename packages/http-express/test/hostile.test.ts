@@ -23,7 +23,7 @@ import * as Option from "effect/Option"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { StorageInspector } from "@notiflows/testing"
-import { hashApiKey } from "../src/index.js"
+import { hashPresentedKey as hashApiKey } from "../src/internal/KeyHash.js"
 import type { SeededProject } from "./harness.js"
 import { makeHarness, makeSigningKey, signToken } from "./harness.js"
 

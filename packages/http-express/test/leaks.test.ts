@@ -1,6 +1,6 @@
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { hashApiKey } from "../src/index.js"
+import { hashPresentedKey as hashApiKey } from "../src/internal/KeyHash.js"
 import { freshId, makeHarness, makeSigningKey, signToken } from "./harness.js"
 
 describe("nothing secret ever leaves the process", () => {

@@ -1,17 +1,20 @@
 /**
  * {@link IdempotencyRepository} over drizzle. A claim is one `INSERT ... ON CONFLICT DO UPDATE
  * ... WHERE <may take over>`: PostgreSQL serialises concurrent claims of one key on its row, so
- * exactly one gets a row back. The others then read what holds the key.
+ * exactly one gets a row back. The others then read what holds the key. A completed record
+ * keeps the transport's opaque payload in `response_body` and its request id in `request_id`
+ * (`response_status`/`response_headers` are no longer written: kept for a later migration).
  */
 import { and, eq, lte, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { IdempotencyClaim, IdempotencyKey, RepositoryError, StoredResponse } from "@notiflows/domain"
+import type { IdempotencyClaim, IdempotencyKey, RepositoryError } from "@notiflows/domain"
 import { IdempotencyRepository, RepositoryError as RepositoryErrorClass } from "@notiflows/domain"
 import { idempotencyRecords as records } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { fromJson, isUuid, json, run } from "./internal/run.js"
+import { run } from "./internal/promiseToEffect.js"
+import { isUuid } from "./internal/statements.js"
 
 const byKey = (k: IdempotencyKey) => and(eq(records.projectId, k.projectId), eq(records.scope, k.scope), eq(records.key, k.key))
 
@@ -45,6 +48,7 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
               responseStatus: null,
               responseBody: null,
               responseHeaders: null,
+              requestId: null,
               createdAt: sql`excluded.created_at`,
               expiresAt: sql`excluded.expires_at`,
               lockedUntil: sql`excluded.locked_until`
@@ -59,13 +63,8 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
       // Gone in between (released or purged): claim again.
       if (held === undefined) return undefined
       if (held.fingerprint !== input.fingerprint) return { _tag: "Mismatch" } as const
-      if (held.state === "in_progress" || held.responseStatus === null) return { _tag: "InProgress" } as const
-      const response: StoredResponse = {
-        status: held.responseStatus,
-        headers: fromJson<Record<string, string>>(held.responseHeaders) ?? {},
-        body: held.responseBody ?? ""
-      }
-      return { _tag: "Completed", response } as const
+      if (held.state !== "completed" || held.responseBody === null) return { _tag: "InProgress" } as const
+      return { _tag: "Completed", outcome: { requestId: held.requestId, payload: held.responseBody } } as const
     })
     const loop = (n: number): Effect.Effect<IdempotencyClaim, RepositoryError> =>
       Effect.flatMap(attempt, (r) => (r !== undefined ? Effect.succeed(r) : n > 1 ? loop(n - 1) : Effect.succeed({ _tag: "InProgress" } as const)))
@@ -74,7 +73,7 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
 
   return {
     claim,
-    complete: (key, fingerprint, response) =>
+    complete: (key, fingerprint, outcome) =>
       !isUuid(key.projectId)
         ? Effect.void
         : Effect.asVoid(
@@ -83,10 +82,8 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
                 .update(records)
                 .set({
                   state: "completed",
-                  responseStatus: response.status,
-                  responseHeaders: sql`${json(response.headers)}::jsonb`,
-                  responseBody: response.body,
-                  requestId: response.headers["x-request-id"] ?? null
+                  responseBody: outcome.payload,
+                  requestId: outcome.requestId
                 })
                 .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
             )

@@ -11,7 +11,8 @@ import { NotiflowCatalogRepository, VersionConflict } from "@notiflows/domain"
 import { notiflows } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { fromJson, isUuid, json, run } from "./internal/run.js"
+import { run } from "./internal/promiseToEffect.js"
+import { fromJson, isUuid, json } from "./internal/statements.js"
 
 type Row = typeof notiflows.$inferSelect
 

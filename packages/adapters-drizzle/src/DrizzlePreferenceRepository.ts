@@ -13,7 +13,8 @@ import { v7 as uuidv7 } from "uuid"
 import { preferenceHistory, preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { fromJson, hot, isUuid, json, run } from "./internal/run.js"
+import { run } from "./internal/promiseToEffect.js"
+import { fromJson, hot, isUuid, json } from "./internal/statements.js"
 import type { Change, RepositoryError } from "@notiflows/domain"
 
 const P = sql.placeholder

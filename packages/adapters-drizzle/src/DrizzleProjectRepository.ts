@@ -14,7 +14,8 @@ import { apiKeys, projectAllowedOrigins, projectSigningKeys, projects } from "./
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { errorCode } from "./internal/errors.js"
-import { Abort, fromJson, hot, isUuid, json, run, runTransaction } from "./internal/run.js"
+import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { fromJson, hot, isUuid, json } from "./internal/statements.js"
 
 const P = sql.placeholder
 

@@ -15,7 +15,8 @@ import { preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { isUniqueViolation, toRepositoryError } from "./internal/errors.js"
-import { Abort, fromJson, isUuid, json, run, runTransaction } from "./internal/run.js"
+import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { fromJson, isUuid, json } from "./internal/statements.js"
 
 type UserRow = typeof users.$inferSelect
 

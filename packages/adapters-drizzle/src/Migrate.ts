@@ -13,7 +13,7 @@ import { migrate as migratePostgresDb } from "drizzle-orm/postgres-js/migrator"
 import * as Effect from "effect/Effect"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
-import { run } from "./internal/run.js"
+import { run } from "./internal/promiseToEffect.js"
 
 /** The committed migrations (next to `src/` and `dist/`). */
 export const migrationsFolder: string = fileURLToPath(new URL("../migrations", import.meta.url))

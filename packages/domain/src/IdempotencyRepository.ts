@@ -1,23 +1,29 @@
 /**
  * Port: idempotency records (API.md §6). Stored with the data, so every instance sees them.
- * The transport computes scopes and fingerprints; the store only claims, completes, releases
- * and purges records atomically.
+ * The record model and its policy (scopes, lifetimes, when a key is kept or given up) are
+ * `IdempotencyService`; the transport computes fingerprints and encodes its answers; the store
+ * only claims, completes, releases and purges records atomically.
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { RepositoryError } from "./Errors.js"
 
-/** A response kept for replay. */
-export interface StoredResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
+/**
+ * What a completed request answered, kept for replay. Transport-neutral: `payload` is the
+ * transport's own encoding of its answer (the HTTP router keeps status, headers and body as
+ * JSON), opaque to the domain and to stores, which return it byte-identical. It must be
+ * well-formed Unicode without U+0000 (what PostgreSQL `text` holds; JSON text always is).
+ * `requestId` names the request that produced it, for tracing.
+ */
+export interface IdempotentOutcome {
+  readonly requestId: string | null
+  readonly payload: string
 }
 
 /** Identifies one record: a key is scoped to a project, an API and an actor. */
 export interface IdempotencyKey {
   readonly projectId: string
-  /** e.g. `admin` or `user:<external id>`. */
+  /** The API and the actor: `admin` or `user:<external id>` (see `idempotencyScope`). */
   readonly scope: string
   readonly key: string
 }
@@ -30,8 +36,8 @@ export type IdempotencyClaim =
   | { readonly _tag: "InProgress" }
   /** The key was used for a different request. */
   | { readonly _tag: "Mismatch" }
-  /** The first response, to replay. */
-  | { readonly _tag: "Completed"; readonly response: StoredResponse }
+  /** The first request's outcome, to replay. */
+  | { readonly _tag: "Completed"; readonly outcome: IdempotentOutcome }
 
 export interface ClaimInput extends IdempotencyKey {
   readonly fingerprint: string
@@ -50,9 +56,9 @@ export class IdempotencyRepository extends Context.Tag("@notiflows/domain/Idempo
   {
     /** Atomically claims the key, or reports why not. */
     readonly claim: (input: ClaimInput) => Effect.Effect<IdempotencyClaim, RepositoryError>
-    /** Stores the response of a claimed key for replay. */
-    readonly complete: (key: IdempotencyKey, fingerprint: string, response: StoredResponse) => Effect.Effect<void, RepositoryError>
-    /** Gives a claimed key up without a response (the request failed with 5xx): a retry may run. */
+    /** Stores the outcome of a claimed key for replay. */
+    readonly complete: (key: IdempotencyKey, fingerprint: string, outcome: IdempotentOutcome) => Effect.Effect<void, RepositoryError>
+    /** Gives a claimed key up without an outcome (the request failed retryably): a retry may run. */
     readonly release: (key: IdempotencyKey, fingerprint: string) => Effect.Effect<void, RepositoryError>
     /** Deletes records expired at `now`; answers how many. */
     readonly purgeExpired: (now: Date) => Effect.Effect<number, RepositoryError>

@@ -1,22 +1,21 @@
 /**
- * `Idempotency-Key` (API.md §6) as a router hook around the handler. Records live in the
- * database through the IdempotencyRepository port, so every instance sees them. A key is
- * scoped to the project, the API and the actor; its fingerprint is the method, the route
- * (`/admin` and `/admin/v1` alike), the decoded path parameters and the canonical JSON body.
- * The first 2xx or 4xx reply is kept for 24 h and replayed with `Idempotent-Replayed: true`;
- * a 5xx releases the key so a retry can run.
+ * `Idempotency-Key` (API.md §6) as a router hook around the handler: HTTP over the domain's
+ * `IdempotencyService` (scopes, lifetimes, keep-or-release). What is HTTP lives here: the
+ * header, the fingerprint (the method, the route — `/admin` and `/admin/v1` alike — the decoded
+ * path parameters and the canonical JSON body), which statuses are final (2xx and 4xx: kept and
+ * replayed with `Idempotent-Replayed: true`; a 5xx releases the key so a retry can run), and the
+ * replay payload (status, headers and body as JSON).
  */
 import { createHash } from "node:crypto"
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
+import * as Either from "effect/Either"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
-import type { IdempotencyKey, StoredResponse } from "@notiflows/domain"
-import { IdempotencyRepository } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
+import type { IdempotencyPolicy, IdempotencyRepository, IdempotentRequest } from "@notiflows/domain"
+import { claimIdempotent, DEFAULT_IDEMPOTENCY_POLICY, finishIdempotent, idempotencyScope } from "@notiflows/domain"
 import type { Reply, RequestContext } from "./Http.js"
 import { header } from "./Http.js"
 import { IdempotencyConflict, InternalError, InvalidHeader } from "./HttpErrors.js"
+import { run } from "./internal/effectToPromise.js"
 import { REQUEST_ID_HEADER } from "./RequestId.js"
 import { canonicalRoute } from "./routes/Route.js"
 
@@ -26,7 +25,7 @@ export const REPLAYED_HEADER = "Idempotent-Replayed"
 export interface IdempotencyOptions {
   /** Runs the port's effects (the host's runtime). */
   readonly runtime: ManagedRuntime.ManagedRuntime<IdempotencyRepository, never>
-  /** Clock in ms since the epoch; default `Date.now`. */
+  /** Clock in ms since the epoch; default: effect's Clock. */
   readonly now?: () => number
   /** How long a record is kept; default 24 h. */
   readonly ttlMs?: number
@@ -36,7 +35,16 @@ export interface IdempotencyOptions {
   readonly onReplay?: () => void
 }
 
-const DAY = 24 * 60 * 60 * 1000
+/** The replay payload: what the router answered, as the port's opaque text. */
+const StoredReply = Schema.parseJson(
+  Schema.Struct({
+    status: Schema.Int,
+    headers: Schema.Record({ key: Schema.String, value: Schema.String }),
+    body: Schema.String
+  })
+)
+const encodeStoredReply = Schema.encodeSync(StoredReply)
+const decodeStoredReply = Schema.decodeUnknownEither(StoredReply)
 
 /** JSON with object keys sorted, so equivalent bodies fingerprint alike. */
 export const canonicalJson = (value: unknown): string => {
@@ -69,54 +77,62 @@ export const fingerprintOf = (ctx: RequestContext): string => {
 
 const VALID_KEY = /^[\x21-\x7e]{1,255}$/
 
+/** A stored payload back as the reply it was, marked as a replay. */
+const replayOf = (payload: string): Reply => {
+  const decoded = decodeStoredReply(payload)
+  // Only this module writes payloads; one it cannot read is a defect, answered as 500.
+  if (Either.isLeft(decoded)) throw new InternalError({ cause: new Error("unreadable idempotency payload") })
+  const stored = decoded.right
+  // The stored text is sent as it was (JSON unless the stored headers say otherwise).
+  return {
+    status: stored.status,
+    ...(stored.body.length > 0 ? { text: stored.body } : {}),
+    headers: {
+      ...(stored.body.length > 0 ? { "Content-Type": "application/json; charset=utf-8" } : {}),
+      ...stored.headers,
+      [REPLAYED_HEADER]: "true"
+    }
+  }
+}
+
+/** The key, its scope and the fingerprint of the request; throws on a malformed key. */
+const idempotentRequestOf = (ctx: RequestContext, raw: string): IdempotentRequest => {
+  if (!VALID_KEY.test(raw)) {
+    throw new InvalidHeader({ header: "Idempotency-Key", message: "Idempotency-Key must be 1-255 visible ASCII characters" })
+  }
+  const principal = ctx.principal
+  const scope = idempotencyScope(
+    ctx.api === "user" ? { api: "user", externalUserId: principal?.externalUserId ?? "" } : { api: "admin" }
+  )
+  return { projectId: principal?.project.id ?? "", scope, key: raw, fingerprint: fingerprintOf(ctx) }
+}
+
 /** The hook: pass as `hooks.aroundHandler` to `makeRouter`. */
 export const makeIdempotencyHook = (options: IdempotencyOptions) => {
-  const now = options.now ?? Date.now
-  const ttl = options.ttlMs ?? DAY
-  const lock = options.lockMs ?? 60_000
-  // Rejects with the typed error itself (a `RepositoryError` while the database is down maps to
-  // 503, not 500), as the router's own `run` does.
-  const run = async <A, E>(f: (repo: IdempotencyRepository["Type"]) => Effect.Effect<A, E>): Promise<A> => {
-    const exit = await options.runtime.runPromiseExit(Effect.flatMap(IdempotencyRepository, f))
-    if (Exit.isSuccess(exit)) return exit.value
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure)) throw failure.value
-    throw new InternalError({ cause: Cause.squash(exit.cause) })
+  const policy: IdempotencyPolicy = {
+    ttlMs: options.ttlMs ?? DEFAULT_IDEMPOTENCY_POLICY.ttlMs,
+    lockMs: options.lockMs ?? DEFAULT_IDEMPOTENCY_POLICY.lockMs
   }
+  const runtime = options.runtime
+  // Best effort: when the record cannot be finished the claim lapses after its lock.
+  const finish = (request: IdempotentRequest, result: Parameters<typeof finishIdempotent>[1]) =>
+    run(runtime, finishIdempotent(request, result)).catch(() => undefined)
 
   return async (ctx: RequestContext, next: () => Promise<Reply>): Promise<Reply> => {
     const raw = header(ctx.headers, IDEMPOTENCY_HEADER)
     if (raw === undefined || ctx.method === "GET" || ctx.method === "HEAD") return next()
-    if (!VALID_KEY.test(raw)) {
-      throw new InvalidHeader({ header: "Idempotency-Key", message: "Idempotency-Key must be 1-255 visible ASCII characters" })
-    }
-    const principal = ctx.principal
-    const scope = ctx.api === "user" ? `user:${principal?.externalUserId ?? ""}` : ctx.api
-    const key: IdempotencyKey = { projectId: principal?.project.id ?? "", scope, key: raw }
-    const fingerprint = fingerprintOf(ctx)
-    const at = now()
-    const claim = await run((repo) =>
-      repo.claim({ ...key, fingerprint, now: new Date(at), expiresAt: new Date(at + ttl), lockedUntil: new Date(at + lock) })
-    )
+    const request = idempotentRequestOf(ctx, raw)
+    const at = options.now === undefined ? undefined : new Date(options.now())
+    // Rejects with the typed error itself: a `RepositoryError` while the database is down maps to 503.
+    const claim = await run(runtime, claimIdempotent(request, policy, at))
     switch (claim._tag) {
       case "InProgress":
         throw new IdempotencyConflict({ reason: "idempotency_key_in_use", idempotencyKey: raw })
       case "Mismatch":
         throw new IdempotencyConflict({ reason: "idempotency_key_reused", idempotencyKey: raw })
-      case "Completed": {
+      case "Completed":
         options.onReplay?.()
-        const stored = claim.response
-        // The stored text is sent as it was (JSON unless the stored headers say otherwise).
-        return {
-          status: stored.status,
-          ...(stored.body.length > 0 ? { text: stored.body } : {}),
-          headers: {
-            ...(stored.body.length > 0 ? { "Content-Type": "application/json; charset=utf-8" } : {}),
-            ...stored.headers,
-            [REPLAYED_HEADER]: "true"
-          }
-        }
-      }
+        return replayOf(claim.outcome.payload)
       case "Claimed":
         break
     }
@@ -124,21 +140,21 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
     try {
       reply = await next()
     } catch (error) {
-      await run((repo) => repo.release(key, fingerprint)).catch(() => undefined)
+      await finish(request, { _tag: "Retryable" })
       throw error
     }
     if (reply.status >= 500) {
-      await run((repo) => repo.release(key, fingerprint)).catch(() => undefined)
+      await finish(request, { _tag: "Retryable" })
       return reply
     }
-    const response: StoredResponse = {
+    const payload = encodeStoredReply({
       status: reply.status,
       headers: { ...reply.headers, [REQUEST_ID_HEADER]: ctx.requestId },
       body: reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
-    }
+    })
     // The write is done: answer it even if the record cannot be stored. The claim then lapses
     // after its lock and a retry re-runs the request (merge patches apply once however often).
-    await run((repo) => repo.complete(key, fingerprint, response)).catch(() => undefined)
+    await finish(request, { _tag: "Final", outcome: { requestId: ctx.requestId, payload } })
     return reply
   }
 }

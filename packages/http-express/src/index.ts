@@ -3,7 +3,7 @@
  */
 export { makeRouter, MAX_CACHE_TTL_MS } from "./Router.js"
 export type { RouterHooks, RouterOptions } from "./Router.js"
-export type { RouterRuntime, RouterServices } from "./internal/run.js"
+export type { RouterRuntime, RouterServices } from "./internal/effectToPromise.js"
 export { API_KEY_HEADER, SECRET_KEY_HEADER, USER_ID_HEADER, USER_KEY_HEADER } from "./Auth.js"
 export { envelope, errorTable, errorType, fromExpressError, toErrorResponse } from "./ErrorMapping.js"
 export type { ApiFailure, ApiKind, ErrorEnvelope, ErrorResponse } from "./ErrorMapping.js"

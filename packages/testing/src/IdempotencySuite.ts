@@ -6,13 +6,17 @@
 import { assert, describe, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
-import type { ClaimInput, StoredResponse } from "@notiflows/domain"
+import type { ClaimInput, IdempotentOutcome } from "@notiflows/domain"
 import { IdempotencyRepository } from "@notiflows/domain"
 import { freshId } from "./internal/fixtures.js"
 import { uuidv4 } from "./internal/ids.js"
 
 const HOUR = 3_600_000
-const response: StoredResponse = { status: 200, headers: { "x-request-id": "req_1", etag: '"abc"' }, body: '{"ok":true}' }
+// An opaque payload: stores keep it byte-identical, whatever the transport encoded in it.
+const outcome: IdempotentOutcome = {
+  requestId: "req_1",
+  payload: '{"status":200,"headers":{"etag":"\\"abc\\""},"body":"{\\"name\\":\\"Zoë 🚀 \\\\u0000\\"}"}'
+}
 
 const claimAt = (now: number, overrides: Partial<ClaimInput> = {}): ClaimInput => ({
   projectId: uuidv4(),
@@ -36,8 +40,8 @@ export const idempotencySuite = (name: string, layer_: Layer.Layer<IdempotencyRe
           assert.deepStrictEqual(yield* repo.claim(input), { _tag: "Claimed" })
           assert.deepStrictEqual(yield* repo.claim(input), { _tag: "InProgress" })
           assert.deepStrictEqual(yield* repo.claim({ ...input, fingerprint: "f2" }), { _tag: "Mismatch" })
-          yield* repo.complete(input, input.fingerprint, response)
-          assert.deepStrictEqual(yield* repo.claim(input), { _tag: "Completed", response })
+          yield* repo.complete(input, input.fingerprint, outcome)
+          assert.deepStrictEqual(yield* repo.claim(input), { _tag: "Completed", outcome })
           assert.deepStrictEqual(yield* repo.claim({ ...input, fingerprint: "f2" }), { _tag: "Mismatch" })
         }))
 
@@ -56,7 +60,7 @@ export const idempotencySuite = (name: string, layer_: Layer.Layer<IdempotencyRe
           const input = claimAt(Date.now())
           yield* repo.claim(input)
           yield* repo.release(input, "other")
-          yield* repo.complete(input, "other", response)
+          yield* repo.complete(input, "other", outcome)
           assert.strictEqual((yield* repo.claim(input))._tag, "InProgress")
           yield* repo.release(input, input.fingerprint)
           assert.strictEqual((yield* repo.claim(input))._tag, "Claimed")
@@ -79,7 +83,7 @@ export const idempotencySuite = (name: string, layer_: Layer.Layer<IdempotencyRe
           const t0 = Date.now()
           const input = claimAt(t0)
           yield* repo.claim(input)
-          yield* repo.complete(input, input.fingerprint, response)
+          yield* repo.complete(input, input.fingerprint, outcome)
           const dayLater = new Date(t0 + 24 * HOUR)
           assert.isAtLeast(yield* repo.purgeExpired(dayLater), 1)
           const again = { ...input, fingerprint: "f2", now: dayLater, expiresAt: new Date(t0 + 48 * HOUR) }

@@ -4,13 +4,13 @@
  * claims are atomic across fibers.
  */
 import * as Effect from "effect/Effect"
-import type { IdempotencyKey, IdempotencyRepository, StoredResponse } from "@notiflows/domain"
+import type { IdempotencyKey, IdempotencyRepository, IdempotentOutcome } from "@notiflows/domain"
 
 interface IdempotencyRecord {
   readonly fingerprint: string
   readonly expiresAt: number
   readonly lockedUntil: number
-  readonly response: StoredResponse | undefined
+  readonly outcome: IdempotentOutcome | undefined
 }
 
 const id = (k: IdempotencyKey): string => JSON.stringify([k.projectId, k.scope, k.key])
@@ -27,31 +27,31 @@ export const makeIdempotencyRepository = (): IdempotencyRepository["Type"] => {
         const takeOver =
           existing === undefined ||
           existing.expiresAt <= now ||
-          (existing.response === undefined && existing.lockedUntil <= now && existing.fingerprint === input.fingerprint)
+          (existing.outcome === undefined && existing.lockedUntil <= now && existing.fingerprint === input.fingerprint)
         if (takeOver) {
           records.set(key, {
             fingerprint: input.fingerprint,
             expiresAt: input.expiresAt.getTime(),
             lockedUntil: input.lockedUntil.getTime(),
-            response: undefined
+            outcome: undefined
           })
           return { _tag: "Claimed" } as const
         }
         if (existing.fingerprint !== input.fingerprint) return { _tag: "Mismatch" } as const
-        if (existing.response === undefined) return { _tag: "InProgress" } as const
-        return { _tag: "Completed", response: existing.response } as const
+        if (existing.outcome === undefined) return { _tag: "InProgress" } as const
+        return { _tag: "Completed", outcome: existing.outcome } as const
       }),
-    complete: (key, fingerprint, response) =>
+    complete: (key, fingerprint, outcome) =>
       Effect.sync(() => {
         const existing = records.get(id(key))
-        if (existing !== undefined && existing.fingerprint === fingerprint && existing.response === undefined) {
-          records.set(id(key), { ...existing, response: structuredClone(response) })
+        if (existing !== undefined && existing.fingerprint === fingerprint && existing.outcome === undefined) {
+          records.set(id(key), { ...existing, outcome: { ...outcome } })
         }
       }),
     release: (key, fingerprint) =>
       Effect.sync(() => {
         const existing = records.get(id(key))
-        if (existing !== undefined && existing.fingerprint === fingerprint && existing.response === undefined) records.delete(id(key))
+        if (existing !== undefined && existing.fingerprint === fingerprint && existing.outcome === undefined) records.delete(id(key))
       }),
     purgeExpired: (now) =>
       Effect.sync(() => {

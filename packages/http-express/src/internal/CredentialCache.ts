@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { ApiKey, Project } from "@notiflows/domain"
 import { ProjectRepository } from "@notiflows/domain"
-import type { RouterRuntime } from "./run.js"
-import { run } from "./run.js"
+import type { RouterRuntime } from "./effectToPromise.js"
+import { run } from "./effectToPromise.js"
 
 const MAX_ENTRIES = 10_000
 

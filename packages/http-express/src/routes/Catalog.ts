@@ -19,7 +19,7 @@ import {
 } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
-import { run } from "../internal/run.js"
+import { run } from "../internal/effectToPromise.js"
 import { idKey, notiflowIdParam, PAGE_QUERY, pageQuery } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"

@@ -4,7 +4,7 @@
 import { BatchEvaluateRequest, BatchEvaluateResponse, EvaluateRequest, EvaluateResponse, evaluateUser, evaluateUsers } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
-import { run } from "../internal/run.js"
+import { run } from "../internal/effectToPromise.js"
 import { userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"

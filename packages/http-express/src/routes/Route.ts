@@ -6,7 +6,7 @@
 import type * as Schema from "effect/Schema"
 import type { ApiKind } from "../ErrorMapping.js"
 import type { Reply, RequestContext } from "../Http.js"
-import type { RouterRuntime } from "../internal/run.js"
+import type { RouterRuntime } from "../internal/effectToPromise.js"
 
 export type Method = "GET" | "PUT" | "POST" | "DELETE"
 

@@ -1,7 +1,8 @@
 /**
- * Runs a use case on the router's runtime and turns its failure into a thrown value the
- * router maps: the typed error as is, a defect or interruption as `InternalError` (its cause
- * is logged, never answered).
+ * Effect → Promise at the router's edge (the opposite of the drizzle adapter's
+ * `promiseToEffect`): runs a use case on the host's runtime and turns its failure into a thrown
+ * value the router maps — the typed error as is, a defect or interruption as `InternalError`
+ * (its cause is logged, never answered).
  */
 import * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
@@ -17,8 +18,8 @@ export type RouterServices = PreferenceRepository | UserRepository | NotiflowCat
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>
 
-/** Runs `effect`; rejects with its typed error, or `InternalError` for anything else. */
-export const run = async <A, E>(runtime: RouterRuntime, effect: Effect.Effect<A, E, RouterServices>): Promise<A> => {
+/** Runs `effect` to a Promise; rejects with its typed error, or `InternalError` for anything else. */
+export const run = async <A, E, R>(runtime: ManagedRuntime.ManagedRuntime<R, never>, effect: Effect.Effect<A, E, R>): Promise<A> => {
   const exit = await runtime.runPromiseExit(effect)
   if (Exit.isSuccess(exit)) return exit.value
   const failure = Cause.failureOption(exit.cause)

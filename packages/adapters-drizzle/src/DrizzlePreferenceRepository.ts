@@ -126,7 +126,7 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
 
   const commit = (c: PreferenceCommit): Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError> =>
     Effect.gen(function* () {
-      if (!isUuid(c.projectId) || !isUuid(c.userId)) return yield* Effect.fail(new UserNotFound({ externalId: c.userId }))
+      if (!isUuid(c.projectId) || !isUuid(c.userId)) return yield* Effect.fail(new UserNotFound({ userId: c.userId }))
       const rows = yield* run("preferences.commit", () => st.commit.execute(commitValues(c)))
       const row = rows[0]
       if (row !== undefined) {
@@ -136,7 +136,7 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
       const current = yield* run("preferences.commit", () => st.currentVersion.execute({ projectId: c.projectId, userId: c.userId }))
       const actual = current[0]
       return yield* actual === undefined
-        ? Effect.fail(new UserNotFound({ externalId: c.userId }))
+        ? Effect.fail(new UserNotFound({ userId: c.userId }))
         : Effect.fail(new VersionConflict({ expected: c.expectedVersion, actual: actual.version }))
     })
 

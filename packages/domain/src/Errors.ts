@@ -4,9 +4,14 @@
 import * as Schema from "effect/Schema"
 import { FieldIssue } from "./Issues.js"
 
-/** No user with this external id in the project. */
+/**
+ * No such user in the project, named by exactly one of: the customer's `externalId` (use cases:
+ * what the caller sent, and what an answer may show), or our internal `userId` (ports that write
+ * by the stored user's id; never answered).
+ */
 export class UserNotFound extends Schema.TaggedError<UserNotFound>()("UserNotFound", {
-  externalId: Schema.String
+  externalId: Schema.optional(Schema.String),
+  userId: Schema.optional(Schema.String)
 }) {}
 
 /** No live notiflow with this id in the project's catalog. */

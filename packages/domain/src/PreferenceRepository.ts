@@ -36,7 +36,10 @@ export class PreferenceRepository extends Context.Tag("@notiflows/domain/Prefere
       projectId: string,
       externalIds: ReadonlyArray<string>
     ) => Effect.Effect<ReadonlyMap<string, PreferenceChoices>, RepositoryError>
-    /** Compare-and-set with the history entry, atomically. Fails with the actual version on a mismatch. */
+    /**
+     * Compare-and-set with the history entry, atomically. Fails with the actual version on a
+     * mismatch, and with `UserNotFound { userId }` when the user is gone.
+     */
     readonly commit: (commit: PreferenceCommit) => Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError>
     /** History of one user, newest first, paginated by version. */
     readonly history: (

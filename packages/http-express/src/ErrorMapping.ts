@@ -51,7 +51,8 @@ const internal = (): ErrorResponse => r(500, "internal_error", "An internal erro
 /** The table. Messages are fixed texts or built from request data; never from causes. */
 export const errorTable: Table = {
   // Domain errors (packages/domain/src/Errors.ts)
-  UserNotFound: (e) => r(404, "not_found", "User not found", { resource: "user", id: e.externalId }),
+  // Only the external id the caller sent is answered; an internal user id never is.
+  UserNotFound: (e) => r(404, "not_found", "User not found", { resource: "user", ...(e.externalId !== undefined ? { id: e.externalId } : {}) }),
   NotiflowNotFound: (e) => r(404, "not_found", "Notiflow not found", { resource: "notiflow", id: e.notiflowId }),
   ValidationFailed: (e) => r(422, "validation_error", "The request body is invalid", { fields: e.issues }),
   // Retried inside the use cases; if one ever escapes it is contention, not the client's fault.

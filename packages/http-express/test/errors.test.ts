@@ -3,8 +3,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { PreferenceRepository, RepositoryError } from "@notiflows/domain"
+import { PreferenceRepository, RepositoryError, UserNotFound } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
+import { toErrorResponse } from "../src/index.js"
 import { freshId, makeHarness } from "./harness.js"
 
 /** In-memory adapters whose preference loads fail like a broken database. */
@@ -189,5 +190,16 @@ describe("request ids", () => {
       expect(res.headers["x-request-id"]).toMatch(/^req_[A-Za-z0-9_-]+$/)
       expect(res.body.error.request_id).toBe(res.headers["x-request-id"])
     }
+  })
+})
+
+describe("UserNotFound names the user only by the id the caller sent", () => {
+  it("an external id is answered; an internal user id (from a port) never is", () => {
+    expect(toErrorResponse(new UserNotFound({ externalId: "ada" }), "admin").details).toEqual({ resource: "user", id: "ada" })
+    const internalId = "0b7f6f1e-6a43-4a7e-9d1c-2b0b1f0c9a11"
+    const answered = toErrorResponse(new UserNotFound({ userId: internalId }), "admin")
+    expect(answered.status).toBe(404)
+    expect(answered.details).toEqual({ resource: "user" })
+    expect(JSON.stringify(answered)).not.toContain(internalId)
   })
 })

@@ -59,7 +59,7 @@ export const makePreferenceRepository = (store: Store): PreferenceRepository["Ty
   commit: (commit: PreferenceCommit) =>
     Effect.suspend((): Effect.Effect<PreferenceSet, VersionConflict | UserNotFound> => {
       const record = userById(store, commit.projectId, commit.userId)
-      if (record === undefined) return Effect.fail(new UserNotFound({ externalId: commit.userId }))
+      if (record === undefined) return Effect.fail(new UserNotFound({ userId: commit.userId }))
       const actual = record.preferences.version
       if (actual !== commit.expectedVersion) {
         return Effect.fail(new VersionConflict({ expected: commit.expectedVersion, actual }))

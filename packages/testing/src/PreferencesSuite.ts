@@ -146,7 +146,11 @@ export const preferencesCases: SuiteCases = (it) => {
         assert.instanceOf(conflict, VersionConflict)
         assert.deepStrictEqual([conflict.expected, conflict.actual], [0, 1])
         assert.instanceOf(yield* flipFailure(repo.commit({ ...commit, expectedVersion: 5 })), VersionConflict)
-        assert.instanceOf(yield* flipFailure(repo.commit({ ...commit, userId: crypto.randomUUID() })), UserNotFound)
+        const ghost = crypto.randomUUID()
+        const gone = yield* flipFailure(repo.commit({ ...commit, userId: ghost }))
+        assert.instanceOf(gone, UserNotFound)
+        // The port names the user by the id it was given (internal), not as an external id.
+        assert.deepStrictEqual([gone.userId, gone.externalId], [ghost, undefined])
         assert.deepStrictEqual(Option.getOrThrow(yield* db.preferenceRow(project.id, user.id)), { version: 1, choices: { channel_types: { chat: false }, notiflows: {} } })
         assert.deepStrictEqual(yield* db.historyRows(project.id, user.id), [{ version: 1, actor: history.actor, request_id: null, changes: history.changes }])
         const loaded = Option.getOrThrow(yield* repo.load(project.id, user.external_id))

@@ -79,7 +79,7 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     }
   })
   const metrics = makeMetrics({
-    pool: () => ({ max: config.databaseUrl !== undefined ? config.databasePoolSize : 1, inUse: inFlight })
+    pool: () => ({ max: config.databaseUrl !== undefined ? config.databasePoolSize : 1, useCasesInFlight: inFlight })
   })
   // Shared counters when REDIS_URL is set. Commands fail fast while Redis is away, so requests
   // are served without limits (fail open) instead of waiting on it.

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client) for `/metrics`: request latency by route and status, rate
- * limit rejections and store failures, idempotent replays, and the domain's version-conflict
- * retries (Effect metrics read at scrape time).
+ * limit rejections and store failures, idempotent replays, the domain's version-conflict
+ * retries (Effect metrics read at scrape time), the pool size and the use cases in flight.
  */
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -11,8 +11,11 @@ import { versionConflictRetries, writeContentionFailures } from "@notiflows/doma
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag); default true. */
   readonly processMetrics?: boolean
-  /** Database pool figures, read at scrape time. */
-  readonly pool?: () => { readonly max: number; readonly inUse: number }
+  /**
+   * Database load, read at scrape time: the pool's size, and the use cases running now (each
+   * holds at most one connection at a time; postgres.js exposes no count of busy connections).
+   */
+  readonly pool?: () => { readonly max: number; readonly useCasesInFlight: number }
 }
 
 /** A registry of its own (several routers may live in one process) and the recorders. */
@@ -58,7 +61,14 @@ export const makeMetrics = (options: MetricsOptions = {}) => {
   const pool = options.pool
   if (pool !== undefined) {
     new Gauge({ name: "notiflows_db_pool_max_connections", help: "Database pool size", registers: [registry], collect() { this.set(pool().max) } })
-    new Gauge({ name: "notiflows_db_pool_in_use", help: "Database operations in flight", registers: [registry], collect() { this.set(pool().inUse) } })
+    new Gauge({
+      name: "notiflows_use_cases_in_flight",
+      help: "Domain use cases running (each holds at most one database connection at a time)",
+      registers: [registry],
+      collect() {
+        this.set(pool().useCasesInFlight)
+      }
+    })
   }
   return {
     registry,

@@ -1,5 +1,6 @@
 import request from "supertest"
 import { describe, expect, it } from "vitest"
+import { makeMetrics } from "../src/index.js"
 import { freshId, makeHarness } from "./harness.js"
 
 const h = makeHarness()
@@ -24,5 +25,15 @@ describe("/metrics", () => {
     expect(res.text).toContain("notiflows_idempotent_replays_total 1")
     expect(res.text).toMatch(/notiflows_version_conflict_retries_total \d+/)
     expect(res.text).not.toContain(p.secretKey)
+  })
+})
+
+describe("database load gauges", () => {
+  it("are named for what they count: the pool size and the use cases in flight", async () => {
+    const metrics = makeMetrics({ processMetrics: false, pool: () => ({ max: 10, useCasesInFlight: 3 }) })
+    const { text } = await metrics.render()
+    expect(text).toContain("notiflows_db_pool_max_connections 10")
+    expect(text).toContain("notiflows_use_cases_in_flight 3")
+    expect(text).not.toContain("pool_in_use")
   })
 })

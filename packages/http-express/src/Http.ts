@@ -1,7 +1,7 @@
 /**
  * The router's request pipeline types: a request context built step by step (API.md §3 order)
- * and a reply value, which the router alone turns into bytes. Replies are values so a later
- * idempotency layer can store and replay them.
+ * and a reply value, which the router alone turns into bytes. Replies are values so the
+ * idempotency hook (Idempotency.ts) can store and replay them.
  */
 import type { IncomingHttpHeaders } from "node:http"
 import type { Actor, Project } from "@notiflows/domain"

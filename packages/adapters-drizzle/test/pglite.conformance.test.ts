@@ -1,5 +1,5 @@
 import * as Layer from "effect/Layer"
-import { conformanceSuite, idempotencySuite } from "@notiflows/testing"
+import { conformanceSuite } from "@notiflows/testing"
 import { layerPglite } from "../src/index.js"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
 import { shared } from "./support/shared.js"
@@ -8,4 +8,3 @@ import { shared } from "./support/shared.js"
 const pglite = shared(Layer.provideMerge(layerSqlInspector, layerPglite("memory://")))
 
 conformanceSuite("pglite", pglite)
-idempotencySuite("pglite", pglite)

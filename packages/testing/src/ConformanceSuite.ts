@@ -4,29 +4,40 @@
  *
  * ```ts
  * conformanceSuite("in-memory", InMemory.layer)
+ * conformanceSuite("my-adapter", MyAdapter.layer, { disable: { idempotency: true } })
  * ```
  */
 import { describe } from "@effect/vitest"
 import { catalogCases } from "./CatalogSuite.js"
 import { concurrencyCases } from "./ConcurrencySuite.js"
 import { historyCases } from "./HistorySuite.js"
-import type { SuiteOptions } from "./internal/fixtures.js"
-import type { SuiteLayer } from "./internal/harness.js"
+import { idempotencyCases } from "./IdempotencySuite.js"
+import type { Capability, SuiteOptions } from "./internal/fixtures.js"
+import type { CapabilityCases, ConformanceLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { preferencesCases } from "./PreferencesSuite.js"
 import { projectsCases } from "./ProjectsSuite.js"
 import { usersCases } from "./UsersSuite.js"
 
+const CASES: { readonly [K in Capability]: CapabilityCases } = {
+  users: usersCases,
+  catalog: catalogCases,
+  projects: projectsCases,
+  preferences: preferencesCases,
+  history: historyCases,
+  concurrency: concurrencyCases,
+  idempotency: idempotencyCases
+}
+
 /**
  * Runs every capability suite against `layer`, built once (in `beforeAll`) for all of them.
  * Cases isolate themselves with a fresh project each, so the order does not matter.
+ * `options.disable` names capabilities to report as skipped instead of running.
  */
-export const conformanceSuite = (name: string, layer: SuiteLayer, options?: SuiteOptions): void =>
+export const conformanceSuite = (name: string, layer: ConformanceLayer, options?: SuiteOptions): void =>
   runSuite(name, layer, options, (it, opts) => {
-    describe("users", () => usersCases(it, opts))
-    describe("catalog", () => catalogCases(it, opts))
-    describe("projects", () => projectsCases(it, opts))
-    describe("preferences", () => preferencesCases(it, opts))
-    describe("history", () => historyCases(it, opts))
-    describe("concurrency", () => concurrencyCases(it, opts))
+    for (const capability of Object.keys(CASES) as ReadonlyArray<Capability>) {
+      const register = opts.disable?.[capability] === true ? describe.skip : describe
+      register(capability, () => CASES[capability](it, opts))
+    }
   })

@@ -2,11 +2,24 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
-import { concurrencySuite, conformanceSuite, idempotencySuite, InMemory, StorageInspector } from "@notiflows/testing"
+import { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
+import { concurrencySuite, conformanceSuite, InMemory, StorageInspector } from "@notiflows/testing"
 
+// Every capability, idempotency included.
 conformanceSuite("in-memory", InMemory.layer)
-idempotencySuite("in-memory", InMemory.layer)
+
+// `disable` reports capabilities as skipped instead of running them: here the idempotency port
+// dies on any use and every capability but `projects` is disabled, so this run passes only if
+// disabled cases never run.
+const dyingIdempotency = Layer.succeed(IdempotencyRepository, {
+  claim: () => Effect.dieMessage("disabled capability ran"),
+  complete: () => Effect.dieMessage("disabled capability ran"),
+  release: () => Effect.dieMessage("disabled capability ran"),
+  purgeExpired: () => Effect.dieMessage("disabled capability ran")
+})
+conformanceSuite("in-memory, only projects", Layer.merge(Layer.effectContext(InMemory.make), dyingIdempotency), {
+  disable: { users: true, catalog: true, preferences: true, history: true, concurrency: true, idempotency: true }
+})
 
 // The capability suites also run on their own, here with a smaller fiber pool.
 concurrencySuite("in-memory, 8 fibers at a time", InMemory.layer, { concurrency: 8 })

@@ -10,9 +10,19 @@ import { ProjectRepository, upsertNotiflow, upsertUser } from "@notiflows/domain
 import { uuidv4 } from "./ids.js"
 
 /** Options every suite accepts. */
+/** The capabilities `conformanceSuite` checks, one `describe` each. */
+export const CAPABILITIES = ["users", "catalog", "projects", "preferences", "history", "concurrency", "idempotency"] as const
+export type Capability = (typeof CAPABILITIES)[number]
+
 export interface SuiteOptions {
   /** Fibers run at once by the concurrency suite (default 50). */
   readonly concurrency?: number
+  /**
+   * Capabilities whose cases are not run, e.g. `{ idempotency: true }` for an adapter that does
+   * not store idempotency records yet. Their cases are registered as skipped, so the runner
+   * reports them (never a silent pass). Only `conformanceSuite` reads it.
+   */
+  readonly disable?: { readonly [K in Capability]?: boolean }
 }
 
 let counter = 0

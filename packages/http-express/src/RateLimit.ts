@@ -74,31 +74,47 @@ const policyItem = (p: Policy): string => `"${p.name}";q=${p.rule.points};w=${p.
 
 const resetSeconds = (res: RateLimiterRes): number => Math.max(0, Math.ceil(res.msBeforeNext / 1000))
 
-/** The limits as router hooks. */
-export const makeRateLimits = (options: RateLimitOptions) => {
-  const rules = { ...DEFAULT_RATE_LIMITS, ...options.rules }
-  const make = (name: string, rule: RateRule): Policy => {
-    const base = { points: rule.points, duration: rule.windowSeconds, keyPrefix: `notiflows:rl:${name}` }
-    const limiter =
-      options.redis !== undefined
-        ? new RateLimiterRedis({ ...base, storeClient: options.redis, rejectIfRedisNotReady: true })
-        : new RateLimiterMemory(base)
-    return { name, rule, limiter }
+/** The `RateLimit-Policy` and `RateLimit` headers of the policies whose store answered. */
+const headersOf = (results: ReadonlyArray<readonly [Policy, RateLimiterRes | undefined]>): Record<string, string> => {
+  const known = results.filter((r): r is readonly [Policy, RateLimiterRes] => r[1] !== undefined)
+  if (known.length === 0) return {}
+  return {
+    "RateLimit-Policy": known.map(([p]) => policyItem(p)).join(", "),
+    RateLimit: known.map(([p, res]) => `"${p.name}";r=${Math.max(0, res.remainingPoints)};t=${resetSeconds(res)}`).join(", ")
   }
-  const admin = make("admin", rules.admin)
-  const user = make("user", rules.user)
-  const userProject = make("project", rules.userProject)
-  const authFailures = make("auth_failures", rules.authFailures)
+}
 
-  let lastStoreWarning = 0
-  const storeFailed = (error: unknown): void => {
+/** A named policy on Redis when configured, else in process memory. */
+const makePolicy = (options: RateLimitOptions, name: string, rule: RateRule): Policy => {
+  const base = { points: rule.points, duration: rule.windowSeconds, keyPrefix: `notiflows:rl:${name}` }
+  const limiter =
+    options.redis !== undefined
+      ? new RateLimiterRedis({ ...base, storeClient: options.redis, rejectIfRedisNotReady: true })
+      : new RateLimiterMemory(base)
+  return { name, rule, limiter }
+}
+
+/** Counts every store failure; logs at most one warning per 10 s. */
+const storeFailureReporter = (options: RateLimitOptions) => {
+  let lastWarning = 0
+  return (error: unknown): void => {
     options.onStoreError?.()
     const now = Date.now()
-    if (now - lastStoreWarning > 10_000) {
-      lastStoreWarning = now
+    if (now - lastWarning > 10_000) {
+      lastWarning = now
       options.logger.warn({ err: error }, "rate limit store unavailable: serving requests without limits (fail open)")
     }
   }
+}
+
+/** The limits as router hooks. */
+export const makeRateLimits = (options: RateLimitOptions) => {
+  const rules = { ...DEFAULT_RATE_LIMITS, ...options.rules }
+  const admin = makePolicy(options, "admin", rules.admin)
+  const user = makePolicy(options, "user", rules.user)
+  const userProject = makePolicy(options, "project", rules.userProject)
+  const authFailures = makePolicy(options, "auth_failures", rules.authFailures)
+  const storeFailed = storeFailureReporter(options)
 
   /** Consumes a point; answers the result, `undefined` when the store failed (fail open). */
   const consume = async (policy: Policy, key: string): Promise<RateLimiterRes | undefined> => {
@@ -117,15 +133,6 @@ export const makeRateLimits = (options: RateLimitOptions) => {
       }
       storeFailed(outcome)
       return undefined
-    }
-  }
-
-  const headersOf = (results: ReadonlyArray<readonly [Policy, RateLimiterRes | undefined]>): Record<string, string> => {
-    const known = results.filter((r): r is readonly [Policy, RateLimiterRes] => r[1] !== undefined)
-    if (known.length === 0) return {}
-    return {
-      "RateLimit-Policy": known.map(([p]) => policyItem(p)).join(", "),
-      RateLimit: known.map(([p, res]) => `"${p.name}";r=${Math.max(0, res.remainingPoints)};t=${resetSeconds(res)}`).join(", ")
     }
   }
 

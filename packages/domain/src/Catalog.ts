@@ -3,52 +3,60 @@
  */
 import * as Schema from "effect/Schema"
 import type { Decoded, FieldIssue } from "./Issues.js"
-import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
-import type { ChannelChoices, ChannelType, NotiflowCatalogEntry, ProjectDefaults } from "./Preferences.js"
-import { CHANNEL_TYPES, ChannelChoices as ChannelChoicesSchema, isChannelType } from "./Preferences.js"
+import { decoderFor, isJsonObject, issue, reason, says, unknownKeys, withIssues } from "./Issues.js"
+import type { ChannelType, NotiflowCatalogEntry, ProjectDefaults } from "./Preferences.js"
+import { CHANNEL_TYPES, ChannelChoices, NotiflowCatalogEntry as NotiflowCatalogEntrySchema, NotiflowId, ReadOnlyField, Text, Timestamp } from "./Preferences.js"
 import type { ChannelPatch } from "./PreferencePatch.js"
-import { ChannelPatchSchema } from "./PreferencePatch.js"
+import { ChannelPatchSchema, NullableBoolean } from "./PreferencePatch.js"
 import { EffectiveChannelTypes, effectiveDefaults } from "./View.js"
 
 /** A stored catalog entry. `revision` grows with every write (optimistic concurrency). */
-export interface StoredNotiflow extends NotiflowCatalogEntry {
-  readonly revision: number
-  readonly created_at: Date
-  readonly updated_at: Date
-}
+export const StoredNotiflow = Schema.Struct({
+  ...NotiflowCatalogEntrySchema.fields,
+  revision: Schema.NonNegativeInt,
+  created_at: Schema.DateFromSelf,
+  updated_at: Schema.DateFromSelf
+})
+export type StoredNotiflow = typeof StoredNotiflow.Type
 
 /** The notiflow object of the API. */
 export const NotiflowJson = Schema.Struct({
-  id: Schema.String,
+  id: NotiflowId,
   name: Schema.String,
   include_in_preferences: Schema.Boolean,
   required: Schema.Boolean,
   default_enabled: Schema.Boolean,
-  default_channel_types: ChannelChoicesSchema,
-  created_at: Schema.String,
-  updated_at: Schema.String
+  default_channel_types: ChannelChoices,
+  created_at: Timestamp,
+  updated_at: Timestamp
 }).annotations({ identifier: "Notiflow" })
-export type NotiflowJson = typeof NotiflowJson.Type
 
-export const notiflowToJson = (n: StoredNotiflow): NotiflowJson => ({
-  id: n.id,
-  name: n.name,
-  include_in_preferences: n.include_in_preferences,
-  required: n.required,
-  default_enabled: n.default_enabled,
-  default_channel_types: n.default_channel_types,
-  created_at: n.created_at.toISOString(),
-  updated_at: n.updated_at.toISOString()
-})
+/** The API representation of a stored notiflow (Schema encoding; other stored fields are dropped). */
+export const notiflowToJson: (n: StoredNotiflow) => typeof NotiflowJson.Encoded = Schema.encodeSync(NotiflowJson)
 
-/** Wire schema of a notiflow upsert (a merge patch), for documentation and OpenAPI. */
+const MAX_NAME = 255
+
+/** A notiflow's name: text, not blank, at most 255 characters. */
+export const NotiflowName = Text.pipe(
+  Schema.filter((s) => s.trim().length > 0, { ...reason("required", "must not be blank"), jsonSchema: { pattern: "\\S" } }),
+  Schema.filter((s) => s.length <= MAX_NAME || [...s].length <= MAX_NAME, {
+    ...reason("too_long", `at most ${MAX_NAME} characters`),
+    jsonSchema: { maxLength: MAX_NAME }
+  })
+)
+
+/** A notiflow upsert (a merge patch): `null` returns a setting to its built-in default. */
 export const NotiflowUpsertSchema = Schema.Struct({
-  name: Schema.optionalWith(Schema.String, { exact: true, description: "required when creating" }),
-  include_in_preferences: Schema.optionalWith(Schema.NullOr(Schema.Boolean), { exact: true }),
-  required: Schema.optionalWith(Schema.NullOr(Schema.Boolean), { exact: true }),
-  default_enabled: Schema.optionalWith(Schema.NullOr(Schema.Boolean), { exact: true }),
-  default_channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true })
-}).annotations({ identifier: "NotiflowUpsert" })
+  name: Schema.optionalWith(NotiflowName, { exact: true, description: "required when creating or restoring" }),
+  include_in_preferences: Schema.optionalWith(NullableBoolean, { exact: true }),
+  required: Schema.optionalWith(NullableBoolean, { exact: true }),
+  default_enabled: Schema.optionalWith(NullableBoolean, { exact: true }),
+  default_channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true }),
+  id: Schema.optionalWith(ReadOnlyField("read-only; accepted when equal to the notiflow id in the path"), { exact: true }),
+  created_at: Schema.optionalWith(ReadOnlyField("read-only; accepted and ignored"), { exact: true }),
+  updated_at: Schema.optionalWith(ReadOnlyField("read-only; accepted and ignored"), { exact: true })
+}).annotations({ identifier: "NotiflowUpsert", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+export type NotiflowUpsert = typeof NotiflowUpsertSchema.Type
 
 /** Catalog settings a new (or restored) notiflow starts from. */
 export const newNotiflow = (id: string, name: string): NotiflowCatalogEntry => ({
@@ -61,27 +69,7 @@ export const newNotiflow = (id: string, name: string): NotiflowCatalogEntry => (
   deleted: false
 })
 
-const BOOLEAN_FIELDS = ["include_in_preferences", "required", "default_enabled"] as const
-const builtIn: { readonly [K in (typeof BOOLEAN_FIELDS)[number]]: boolean } = {
-  include_in_preferences: true,
-  required: false,
-  default_enabled: true
-}
-
-/** Validates a channel-type merge patch (`null` removes a type); a `null` map is refused. */
-export const decodeChannelMapPatch = (input: unknown, path: string, issues: Array<FieldIssue>): ChannelPatch | undefined => {
-  if (!isJsonObject(input)) {
-    issues.push(issue(path, "invalid_type", `must be an object, got ${typeName(input)}; send null per channel type to remove one`))
-    return undefined
-  }
-  const out: Array<[ChannelType, boolean | null]> = []
-  for (const [key, value] of Object.entries(input)) {
-    if (!isChannelType(key)) issues.push(issue(joinPath(path, key), "unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`))
-    else if (value !== null && typeof value !== "boolean") issues.push(issue(joinPath(path, key), "invalid_type", `must be true, false or null, got ${typeName(value)}`))
-    else out.push([key, value])
-  }
-  return Object.fromEntries(out) as ChannelPatch
-}
+const builtIn = { include_in_preferences: true, required: false, default_enabled: true } as const
 
 /** Applies a channel-type merge patch to explicit choices. */
 export const mergeChannels = (base: ChannelChoices, patch: ChannelPatch): ChannelChoices => {
@@ -106,50 +94,44 @@ export const sameEntry = (a: NotiflowCatalogEntry, b: NotiflowCatalogEntry): boo
   a.deleted === b.deleted &&
   sameChannels(a.default_channel_types, b.default_channel_types)
 
+const decodeUpsert = decoderFor(NotiflowUpsertSchema)
+
+const setting = (value: boolean | null | undefined, current: boolean, fallback: boolean): boolean =>
+  value === undefined ? current : value === null ? fallback : value
+
+/** The entry a decoded upsert produces from the live entry (or from the built-in defaults). */
+export const applyNotiflowUpsert = (upsert: NotiflowUpsert, entry: NotiflowCatalogEntry): NotiflowCatalogEntry => ({
+  ...entry,
+  name: upsert.name ?? entry.name,
+  include_in_preferences: setting(upsert.include_in_preferences, entry.include_in_preferences, builtIn.include_in_preferences),
+  required: setting(upsert.required, entry.required, builtIn.required),
+  default_enabled: setting(upsert.default_enabled, entry.default_enabled, builtIn.default_enabled),
+  default_channel_types:
+    upsert.default_channel_types === undefined ? entry.default_channel_types : mergeChannels(entry.default_channel_types, upsert.default_channel_types),
+  deleted: false
+})
+
 /**
  * Validates a notiflow upsert and returns the entry it produces. `existing` is the live entry,
  * or `undefined` when creating or restoring a deleted one (then `name` is required and settings
- * start from the built-in defaults).
+ * start from the built-in defaults). The checks against the path and the state follow the Schema's.
  */
 export const decodeNotiflowUpsert = (
   input: unknown,
   id: string,
   existing: NotiflowCatalogEntry | undefined
 ): Decoded<NotiflowCatalogEntry> => {
-  if (!isJsonObject(input)) {
-    return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
-  }
-  const issues: Array<FieldIssue> = []
-  let entry: NotiflowCatalogEntry = existing ?? newNotiflow(id, "")
-  let named = existing !== undefined
-  for (const [key, value] of Object.entries(input)) {
-    if (key === "name") {
-      if (typeof value !== "string") issues.push(issue(key, "invalid_type", `must be a string, got ${typeName(value)}`))
-      else if (value.trim().length === 0) issues.push(issue(key, "required", "must not be blank"))
-      else if ([...value].length > 255) issues.push(issue(key, "too_long", "at most 255 characters"))
-      else {
-        entry = { ...entry, name: value }
-        named = true
-      }
-    } else if ((BOOLEAN_FIELDS as ReadonlyArray<string>).includes(key)) {
-      const field = key as (typeof BOOLEAN_FIELDS)[number]
-      if (value === null) entry = { ...entry, [field]: builtIn[field] }
-      else if (typeof value === "boolean") entry = { ...entry, [field]: value }
-      else issues.push(issue(key, "invalid_type", `must be true, false or null, got ${typeName(value)}`))
-    } else if (key === "default_channel_types") {
-      const patch = decodeChannelMapPatch(value, key, issues)
-      if (patch !== undefined) entry = { ...entry, default_channel_types: mergeChannels(entry.default_channel_types, patch) }
-    } else if (key === "id") {
-      if (value !== id) issues.push(issue(key, "invalid_format", "must equal the notiflow id in the path"))
-    } else if (key === "created_at" || key === "updated_at") {
-      // read-only
-    } else {
-      issues.push(issue(key, "unknown_field", "unknown field"))
-    }
-  }
-  if (!named && !issues.some((i) => i.field === "name")) issues.push(issue("name", "required", "name is required when creating a notiflow"))
-  if (issues.length > 0) return { ok: false, issues }
-  return { ok: true, value: { ...entry, deleted: false } }
+  const checked = withIssues(decodeUpsert(input), pathIssues(input, id, existing))
+  return checked.ok ? { ok: true, value: applyNotiflowUpsert(checked.value, existing ?? newNotiflow(id, "")) } : checked
+}
+
+/** The checks against the path and the state: `id` equals the path's, `name` is sent on creation. */
+const pathIssues = (input: unknown, id: string, existing: NotiflowCatalogEntry | undefined): ReadonlyArray<FieldIssue> => {
+  if (!isJsonObject(input)) return []
+  const out: Array<FieldIssue> = []
+  if (Object.hasOwn(input, "id") && input["id"] !== id) out.push(issue("id", "invalid_format", "must equal the notiflow id in the path"))
+  if (existing === undefined && !Object.hasOwn(input, "name")) out.push(issue("name", "required", "name is required when creating a notiflow"))
+  return out
 }
 
 /** The project defaults object of the API: all six effective values. */
@@ -158,22 +140,21 @@ export type DefaultsJson = typeof DefaultsJson.Type
 
 export const DefaultsPatchSchema = Schema.Struct({
   channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true })
-}).annotations({ identifier: "ProjectDefaultsPatch" })
+}).annotations({
+  identifier: "ProjectDefaultsPatch",
+  ...says("the body must be a JSON object"),
+  ...unknownKeys("unknown_field", "unknown field; expected channel_types")
+})
 
+/** The API representation of the defaults: the effective value of every channel type. */
 export const defaultsToJson = (d: ProjectDefaults): DefaultsJson => ({ channel_types: effectiveDefaults(d) })
+
+const decodeDefaults = decoderFor(DefaultsPatchSchema)
 
 /** Validates a defaults patch and returns the new explicit defaults. */
 export const decodeDefaultsPatch = (input: unknown, current: ProjectDefaults): Decoded<ProjectDefaults> => {
-  if (!isJsonObject(input)) {
-    return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
-  }
-  const issues: Array<FieldIssue> = []
-  let channelTypes = current.channel_types
-  for (const [key, value] of Object.entries(input)) {
-    if (key === "channel_types") {
-      const patch = decodeChannelMapPatch(value, key, issues)
-      if (patch !== undefined) channelTypes = mergeChannels(channelTypes, patch)
-    } else issues.push(issue(key, "unknown_field", "unknown field; expected channel_types"))
-  }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: { channel_types: channelTypes } }
+  const decoded = decodeDefaults(input)
+  if (!decoded.ok) return decoded
+  const patch = decoded.value.channel_types
+  return { ok: true, value: { channel_types: patch === undefined ? current.channel_types : mergeChannels(current.channel_types, patch) } }
 }

@@ -4,7 +4,7 @@
  */
 import * as Schema from "effect/Schema"
 import type { ChannelType, NotiflowCatalogEntry, PreferenceChoices, ProjectDefaults } from "./Preferences.js"
-import { own } from "./Preferences.js"
+import { CHANNEL_TYPES, own } from "./Preferences.js"
 
 export const DecisionReason = Schema.Literal(
   "required_notiflow",
@@ -72,8 +72,13 @@ export const evaluateChannel = (
   return decision(true, "allowed", globalSource)
 }
 
-/** Decisions per channel type, keyed in the order given. */
-export type Decisions = { readonly [K in ChannelType]?: Decision }
+/** Decisions for the requested channel types only (every key optional), keyed in the order given. */
+export const Decisions = Schema.Struct(
+  Object.fromEntries(CHANNEL_TYPES.map((c) => [c, Schema.optionalWith(Decision, { exact: true })])) as {
+    readonly [K in ChannelType]: Schema.optionalWith<typeof Decision, { exact: true }>
+  }
+).annotations({ identifier: "Decisions", description: "one decision per requested channel type, in the order requested" })
+export type Decisions = typeof Decisions.Type
 
 /** §4.3 for a list of channel types. */
 export const evaluate = (
@@ -87,11 +92,9 @@ export const evaluate = (
   return out as Decisions
 }
 
-export interface BatchEvaluation {
-  readonly user_id: string
-  readonly user_found: boolean
-  readonly channel_types: Decisions
-}
+/** One user's decisions in a batch; `user_found: false` = decided on defaults. */
+export const BatchEvaluation = Schema.Struct({ user_id: Schema.String, user_found: Schema.Boolean, channel_types: Decisions })
+export type BatchEvaluation = typeof BatchEvaluation.Type
 
 /**
  * §4.3 for many users, in input order. `lookup` answers a user's stored choices, or

@@ -5,103 +5,74 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
-import type { BatchEvaluation, Decisions } from "./Evaluation.js"
-import { Decision, evaluate, evaluateBatch } from "./Evaluation.js"
-import type { Decoded, FieldIssue } from "./Issues.js"
-import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
+import { BatchEvaluation, Decisions, evaluate, evaluateBatch } from "./Evaluation.js"
+import type { Decoded } from "./Issues.js"
+import { decoderFor, isJsonObject, reason, says, unknownKeys } from "./Issues.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import { loadProjectView } from "./PreferenceService.js"
 import type { ChannelType } from "./Preferences.js"
-import { CHANNEL_TYPES, ChannelType as ChannelTypeSchema, isChannelType, isExternalUserId, isNotiflowId } from "./Preferences.js"
+import { CHANNEL_TYPES, ChannelType as ChannelTypeSchema, ExternalUserId, isNotiflowId, NotiflowId } from "./Preferences.js"
 
 export const MAX_BATCH_USERS = 1000
 
-const ChannelList = Schema.Array(ChannelTypeSchema).annotations({ description: "distinct channel types; default all six" })
-const DecisionMap = Schema.Record({ key: ChannelTypeSchema, value: Decision })
+/** Requested channel types: 1-6 distinct ones; absent = all six. */
+const ChannelList = Schema.Array(ChannelTypeSchema).pipe(
+  Schema.minItems(1, reason("required", "at least one channel type is required; leave the field out for all six")),
+  Schema.filter(
+    (list) => {
+      const at = list.findIndex((c, i) => list.indexOf(c) !== i)
+      return at < 0 || { path: [at], message: "channel types must be distinct" }
+    },
+    { ...reason("invalid_format"), jsonSchema: { uniqueItems: true } }
+  )
+).annotations({ description: "distinct channel types; default all six", ...says("must be an array of channel types") })
+
+const notiflowId = NotiflowId.annotations(says("must be a notiflow id string"))
 
 export const EvaluateRequest = Schema.Struct({
-  notiflow_id: Schema.String,
+  notiflow_id: notiflowId,
   channel_types: Schema.optionalWith(ChannelList, { exact: true })
-}).annotations({ identifier: "EvaluateRequest" })
+}).annotations({ identifier: "EvaluateRequest", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
 
 export const EvaluateResponse = Schema.Struct({
   user_id: Schema.String,
   notiflow_id: Schema.String,
-  channel_types: DecisionMap
+  channel_types: Decisions
 }).annotations({ identifier: "EvaluateResponse" })
 
+const UserIds = Schema.Array(ExternalUserId).pipe(
+  Schema.minItems(1, reason("required", "at least one user id is required")),
+  Schema.maxItems(MAX_BATCH_USERS, reason("too_many", `at most ${MAX_BATCH_USERS} user ids`))
+).annotations({ description: `1-${MAX_BATCH_USERS} external user ids`, ...says("must be an array of user ids") })
+
 export const BatchEvaluateRequest = Schema.Struct({
-  notiflow_id: Schema.String,
-  user_ids: Schema.Array(Schema.String).annotations({ description: `1-${MAX_BATCH_USERS} external user ids` }),
-  channel_types: Schema.optionalWith(ChannelList, { exact: true })
-}).annotations({ identifier: "BatchEvaluateRequest" })
+  notiflow_id: notiflowId,
+  channel_types: Schema.optionalWith(ChannelList, { exact: true }),
+  user_ids: UserIds
+}).annotations({ identifier: "BatchEvaluateRequest", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
 
 export const BatchEvaluateResponse = Schema.Struct({
   notiflow_id: Schema.String,
-  results: Schema.Array(
-    Schema.Struct({ user_id: Schema.String, user_found: Schema.Boolean, channel_types: DecisionMap })
-  )
+  results: Schema.Array(BatchEvaluation)
 }).annotations({ identifier: "BatchEvaluateResponse" })
 
+/** A decoded evaluate body (`user_ids` is empty for a single user). */
 interface EvaluateBody {
   readonly notiflow_id: string
   readonly channel_types: ReadonlyArray<ChannelType>
   readonly user_ids: ReadonlyArray<string>
 }
 
-const decodeChannels = (value: unknown, issues: Array<FieldIssue>): ReadonlyArray<ChannelType> => {
-  if (value === undefined) return CHANNEL_TYPES
-  if (!Array.isArray(value)) {
-    issues.push(issue("channel_types", "invalid_type", `must be an array of channel types, got ${typeName(value)}`))
-    return []
-  }
-  if (value.length === 0) {
-    issues.push(issue("channel_types", "required", "at least one channel type is required; leave the field out for all six"))
-    return []
-  }
-  const seen = new Set<string>()
-  value.forEach((c: unknown, i) => {
-    const field = joinPath("channel_types", String(i))
-    if (typeof c !== "string") issues.push(issue(field, "invalid_type", `must be a channel type string, got ${typeName(c)}`))
-    else if (!isChannelType(c)) issues.push(issue(field, "unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`))
-    else if (seen.has(c)) issues.push(issue(field, "invalid_format", "channel types must be distinct"))
-    seen.add(typeof c === "string" ? c : "")
-  })
-  return value.filter((c): c is ChannelType => typeof c === "string" && isChannelType(c))
-}
+const decodeSingle = decoderFor(EvaluateRequest)
+const decodeBatch = decoderFor(BatchEvaluateRequest)
 
 /** Validates an evaluate body (single when `batch` is false: no `user_ids`). */
 export const decodeEvaluateBody = (input: unknown, batch: boolean): Decoded<EvaluateBody> => {
-  if (!isJsonObject(input)) return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
-  const issues: Array<FieldIssue> = []
-  const notiflowId = input["notiflow_id"]
-  if (notiflowId === undefined) issues.push(issue("notiflow_id", "required", "notiflow_id is required"))
-  else if (typeof notiflowId !== "string") issues.push(issue("notiflow_id", "invalid_type", `must be a string, got ${typeName(notiflowId)}`))
-  else if (!isNotiflowId(notiflowId)) issues.push(issue("notiflow_id", "invalid_format", "not a well-formed notiflow id"))
-  const channelTypes = decodeChannels(Object.hasOwn(input, "channel_types") ? input["channel_types"] : undefined, issues)
-  let userIds: ReadonlyArray<string> = []
-  if (batch) {
-    const raw = Object.hasOwn(input, "user_ids") ? input["user_ids"] : undefined
-    if (raw === undefined) issues.push(issue("user_ids", "required", "user_ids is required"))
-    else if (!Array.isArray(raw)) issues.push(issue("user_ids", "invalid_type", `must be an array of user ids, got ${typeName(raw)}`))
-    else if (raw.length === 0) issues.push(issue("user_ids", "required", "at least one user id is required"))
-    else if (raw.length > MAX_BATCH_USERS) issues.push(issue("user_ids", "too_many", `at most ${MAX_BATCH_USERS} user ids, got ${raw.length}`))
-    else {
-      raw.forEach((u: unknown, i) => {
-        const field = joinPath("user_ids", String(i))
-        if (typeof u !== "string") issues.push(issue(field, "invalid_type", `must be a string, got ${typeName(u)}`))
-        else if (!isExternalUserId(u)) issues.push(issue(field, "invalid_format", "user ids are 1-255 characters with no control characters"))
-      })
-      userIds = raw.filter((u): u is string => typeof u === "string")
-    }
-  }
-  for (const key of Object.keys(input)) {
-    if (key !== "notiflow_id" && key !== "channel_types" && !(batch && key === "user_ids")) {
-      issues.push(issue(key, "unknown_field", "unknown field"))
-    }
-  }
-  if (issues.length > 0) return { ok: false, issues }
-  return { ok: true, value: { notiflow_id: notiflowId as string, channel_types: channelTypes, user_ids: userIds } }
+  const decoded = batch ? decodeBatch(input) : decodeSingle(input)
+  if (!decoded.ok) return decoded
+  const { notiflow_id, channel_types } = decoded.value
+  const user_ids: ReadonlyArray<string> = "user_ids" in decoded.value ? (decoded.value.user_ids as ReadonlyArray<string>) : []
+  return { ok: true, value: { notiflow_id, channel_types: channel_types ?? CHANNEL_TYPES, user_ids } }
 }
 
 /** The named notiflow when the body names a well-formed id that is not live: 404 before 422. */

@@ -2,8 +2,7 @@
  * History entries: who changed which choices, when.
  */
 import * as Schema from "effect/Schema"
-import type { Change } from "./PreferencePatch.js"
-import { ChangeSchema } from "./PreferencePatch.js"
+import { Change } from "./PreferencePatch.js"
 
 export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "system")
 export type ActorType = typeof ActorType.Type
@@ -32,7 +31,7 @@ export const HistoryEntryJson = Schema.Struct({
   changed_at: Schema.String,
   actor: Actor,
   request_id: Schema.NullOr(Schema.String),
-  changes: Schema.Array(ChangeSchema)
+  changes: Schema.Array(Change)
 }).annotations({ identifier: "PreferenceHistoryEntry" })
 export type HistoryEntryJson = typeof HistoryEntryJson.Type
 

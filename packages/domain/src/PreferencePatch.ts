@@ -7,68 +7,92 @@
  */
 import * as Schema from "effect/Schema"
 import type { Decoded, FieldIssue } from "./Issues.js"
-import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
-import type {
-  Audience,
-  ChannelChoices,
-  ChannelType,
-  NotiflowCatalogEntry,
-  NotiflowChoice,
-  PreferenceChoices,
-  PreferenceSet
-} from "./Preferences.js"
-import { CHANNEL_TYPES, isChannelType, isConfigurable, isNotiflowId } from "./Preferences.js"
+import { decoderFor, stable, isJsonObject, issue, joinPath, reason, says, unknownKeys, withIssues } from "./Issues.js"
+import type { Audience, ChannelChoices, NotiflowCatalogEntry, NotiflowChoice, PreferenceChoices, PreferenceSet } from "./Preferences.js"
+import { CHANNEL_TYPES, isConfigurable, isNotiflowId, NotiflowKey } from "./Preferences.js"
+
+/** The most notiflow entries one patch may carry. */
+export const MAX_PATCH_NOTIFLOWS = 1000
+
+/** `true`/`false` sets a choice, `null` removes it. */
+export const NullableBoolean = Schema.NullOr(Schema.Boolean).annotations(says("must be true, false or null"))
+const optional = <S extends Schema.Schema.All>(s: S) => Schema.optionalWith(s, { exact: true })
+
+const channelPatchFields = Object.fromEntries(CHANNEL_TYPES.map((c) => [c, optional(NullableBoolean)])) as {
+  readonly [K in (typeof CHANNEL_TYPES)[number]]: Schema.optionalWith<typeof NullableBoolean, { exact: true }>
+}
 
 /** Per-channel-type patch: `true`/`false` sets a choice, `null` removes it, absent leaves it. */
-export type ChannelPatch = { readonly [K in ChannelType]?: boolean | null }
+export const ChannelPatchSchema = Schema.Struct(channelPatchFields).annotations({
+  identifier: "ChannelTypesPatch",
+  description: "true/false sets an explicit choice, null removes it, an absent key leaves it as it is",
+  ...says("must be an object; send null for a single channel type to remove that choice"),
+  ...unknownKeys("unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`)
+})
+export type ChannelPatch = typeof ChannelPatchSchema.Type
+
+/** One notiflow's patch as sent: `name` is read-only (accepted so a client can send back what it read). */
+const NotiflowPatchWire = Schema.Struct({
+  enabled: optional(NullableBoolean),
+  channel_types: optional(ChannelPatchSchema),
+  name: optional(
+    Schema.String.annotations({
+      ...says("name is read-only; if sent it must be a string"),
+      jsonSchema: { type: "string", readOnly: true, description: "read-only; accepted and ignored" }
+    })
+  )
+}).annotations({
+  identifier: "NotiflowPreferencesPatch",
+  ...unknownKeys("unknown_field", "unknown field; expected enabled or channel_types")
+})
 
 /**
  * Patch of one notiflow's choices. `replace` only appears in composed patches (see
  * {@link composePatch}): it clears the notiflow's choices before applying the rest.
  */
-export interface NotiflowPatch {
-  readonly replace?: true
-  readonly enabled?: boolean | null
-  readonly channel_types?: ChannelPatch
-}
-
-/** A decoded preference patch. `null` for a notiflow removes all its choices. */
-export interface PreferencePatch {
-  readonly channel_types?: ChannelPatch
-  readonly notiflows?: Readonly<Record<string, NotiflowPatch | null>>
-}
-
-/** The most notiflow entries one patch may carry. */
-export const MAX_PATCH_NOTIFLOWS = 1000
-
-const NullableBoolean = Schema.NullOr(Schema.Boolean)
-const channelPatchFields = Object.fromEntries(
-  CHANNEL_TYPES.map((c) => [c, Schema.optionalWith(NullableBoolean, { exact: true })])
-) as { readonly [K in ChannelType]: Schema.optionalWith<typeof NullableBoolean, { exact: true }> }
-
-/** Wire schema of a channel patch (documentation and OpenAPI; decoding goes through {@link decodePatch}). */
-export const ChannelPatchSchema = Schema.Struct(channelPatchFields).annotations({
-  identifier: "ChannelTypesPatch",
-  description: "true/false sets an explicit choice, null removes it, an absent key leaves it as it is"
+const NotiflowPatchType = Schema.Struct({
+  replace: optional(Schema.Literal(true)),
+  enabled: optional(NullableBoolean),
+  channel_types: optional(ChannelPatchSchema)
 })
 
-/** Wire schema of a preference patch, for documentation and the OpenAPI document. */
-export const PreferencePatchSchema = Schema.Struct({
-  channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true }),
-  notiflows: Schema.optionalWith(
-    Schema.Record({
-      key: Schema.String,
-      value: Schema.NullOr(
-        Schema.Struct({
-          enabled: Schema.optionalWith(NullableBoolean, { exact: true }),
-          channel_types: Schema.optionalWith(ChannelPatchSchema, { exact: true }),
-          name: Schema.optionalWith(Schema.String, { exact: true, description: "read-only; accepted and ignored" })
-        })
-      )
-    }),
-    { exact: true }
+/** A notiflow entry of a patch: decoding drops the read-only `name`. */
+export const NotiflowPatchSchema = Schema.transform(NotiflowPatchWire, Schema.typeSchema(NotiflowPatchType), {
+  strict: true,
+  decode: ({ name: _name, ...patch }) => patch,
+  encode: ({ replace: _replace, ...patch }) => patch
+})
+export type NotiflowPatch = typeof NotiflowPatchSchema.Type
+
+const NotiflowPatches = Schema.Record({
+  key: NotiflowKey,
+  value: Schema.NullOr(NotiflowPatchSchema).annotations(says("must be an object or null"))
+})
+  .annotations({
+    ...says("must be an object; send null for a single notiflow to remove its choices"),
+    ...unknownKeys("invalid_format", "notiflow ids are 1-64 characters of A-Za-z0-9_:- and not a reserved word")
+  })
+  .pipe(
+    Schema.filter(
+      (map) => {
+        const n = Object.keys(map).length
+        return n <= MAX_PATCH_NOTIFLOWS || `at most ${MAX_PATCH_NOTIFLOWS} notiflows per request, got ${n}`
+      },
+      // Stable: too many is one problem among others, so the entries are still checked.
+      { ...stable, ...reason("too_many"), jsonSchema: { maxProperties: MAX_PATCH_NOTIFLOWS } }
+    )
   )
-}).annotations({ identifier: "PreferencePatch" })
+
+/** A preference patch (API.md §4.2). `null` for a notiflow removes all its choices. */
+export const PreferencePatchSchema = Schema.Struct({
+  channel_types: optional(ChannelPatchSchema),
+  notiflows: optional(NotiflowPatches)
+}).annotations({
+  identifier: "PreferencePatch",
+  ...says("must be a JSON object"),
+  ...unknownKeys("unknown_field", "unknown field; expected channel_types or notiflows")
+})
+export type PreferencePatch = typeof PreferencePatchSchema.Type
 
 /** What a patch is validated against: the audience and the project's catalog. */
 export interface PatchContext {
@@ -77,123 +101,41 @@ export interface PatchContext {
   readonly notiflow: (id: string) => NotiflowCatalogEntry | undefined
 }
 
-const decodeChannelPatch = (input: unknown, path: string, issues: Array<FieldIssue>): ChannelPatch | undefined => {
-  if (input === null) {
-    issues.push(issue(path, "invalid_type", "must be an object; send null for a single channel type to remove that choice"))
-    return undefined
-  }
-  if (!isJsonObject(input)) {
-    issues.push(issue(path, "invalid_type", `must be an object, got ${typeName(input)}`))
-    return undefined
-  }
-  const entries: Array<[ChannelType, boolean | null]> = []
-  for (const [key, value] of Object.entries(input)) {
-    const field = joinPath(path, key)
-    if (!isChannelType(key)) {
-      issues.push(issue(field, "unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`))
-    } else if (value !== null && typeof value !== "boolean") {
-      issues.push(issue(field, "invalid_type", `must be true, false or null, got ${typeName(value)}`))
-    } else {
-      entries.push([key, value])
+const decodeWire = decoderFor(PreferencePatchSchema)
+
+/**
+ * The catalog pass over a patch's notiflow ids (well-formed ones; the Schema reports the rest):
+ * unknown ids, ids hidden from users and deleted ones (except `null`, which clears old choices).
+ */
+export const catalogIssues = (input: unknown, context: PatchContext, prefix = ""): ReadonlyArray<FieldIssue> => {
+  const map = isJsonObject(input) && Object.hasOwn(input, "notiflows") ? input["notiflows"] : undefined
+  if (!isJsonObject(map)) return []
+  const issues: Array<FieldIssue> = []
+  for (const id of Object.keys(map)) {
+    if (!isNotiflowId(id)) continue
+    const entry = context.notiflow(id)
+    const hidden = entry !== undefined && context.audience === "user" && !isConfigurable(entry)
+    if (entry === undefined || hidden || (entry.deleted && map[id] !== null)) {
+      issues.push(issue(joinPath(prefix, "notiflows", id), "unknown_notiflow", "unknown notiflow"))
     }
   }
-  return Object.fromEntries(entries)
-}
-
-const unknownNotiflow = (field: string): FieldIssue => issue(field, "unknown_notiflow", "unknown notiflow")
-
-const decodeNotiflowEntry = (
-  id: string,
-  input: unknown,
-  context: PatchContext,
-  issues: Array<FieldIssue>
-): NotiflowPatch | null | undefined => {
-  const path = joinPath("notiflows", id)
-  if (!isNotiflowId(id)) {
-    issues.push(issue(path, "invalid_format", "notiflow ids are 1-64 characters of A-Za-z0-9_:- and not a reserved word"))
-    return undefined
-  }
-  const entry = context.notiflow(id)
-  const hiddenFromUser = entry !== undefined && context.audience === "user" && !isConfigurable(entry)
-  if (entry === undefined || hiddenFromUser) {
-    issues.push(unknownNotiflow(path))
-    return undefined
-  }
-  // `null` clears old choices, so it is allowed for a deleted notiflow too.
-  if (input === null) return null
-  if (entry.deleted) {
-    issues.push(unknownNotiflow(path))
-    return undefined
-  }
-  if (!isJsonObject(input)) {
-    issues.push(issue(path, "invalid_type", `must be an object or null, got ${typeName(input)}`))
-    return undefined
-  }
-  let enabled: boolean | null | undefined
-  let channels: ChannelPatch | undefined
-  for (const [key, value] of Object.entries(input)) {
-    const field = joinPath(path, key)
-    if (key === "enabled") {
-      if (value === null || typeof value === "boolean") enabled = value
-      else issues.push(issue(field, "invalid_type", `must be true, false or null, got ${typeName(value)}`))
-    } else if (key === "channel_types") {
-      channels = decodeChannelPatch(value, field, issues)
-    } else if (key === "name") {
-      // Read-only: accepted so a client can send back what it read.
-      if (typeof value !== "string") issues.push(issue(field, "invalid_type", "name is read-only; if sent it must be a string"))
-    } else {
-      issues.push(issue(field, "unknown_field", "unknown field; expected enabled or channel_types"))
-    }
-  }
-  return {
-    ...(enabled !== undefined ? { enabled } : {}),
-    ...(channels !== undefined ? { channel_types: channels } : {})
-  }
+  return issues
 }
 
 /**
- * Validates an untrusted JSON value as a preference patch, reporting every problem at once.
+ * Appends the catalog pass to a decoding result. An unknown notiflow is reported as that alone:
+ * what its entry holds does not matter.
  */
-export const decodePatch = (input: unknown, context: PatchContext): Decoded<PreferencePatch> => {
-  const issues: Array<FieldIssue> = []
-  if (!isJsonObject(input)) {
-    return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
-  }
-  let channelTypes: ChannelPatch | undefined
-  let notiflows: Record<string, NotiflowPatch | null> | undefined
-  for (const [key, value] of Object.entries(input)) {
-    if (key === "channel_types") {
-      channelTypes = decodeChannelPatch(value, key, issues)
-    } else if (key === "notiflows") {
-      if (!isJsonObject(value)) {
-        const hint = value === null ? "; send null for a single notiflow to remove its choices" : `, got ${typeName(value)}`
-        issues.push(issue(key, "invalid_type", `must be an object${hint}`))
-        continue
-      }
-      const ids = Object.keys(value)
-      // Too many is one problem among others: the entries are still checked, so the 422 lists all.
-      if (ids.length > MAX_PATCH_NOTIFLOWS) {
-        issues.push(issue(key, "too_many", `at most ${MAX_PATCH_NOTIFLOWS} notiflows per request, got ${ids.length}`))
-      }
-      const entries: Array<[string, NotiflowPatch | null]> = []
-      for (const id of ids) {
-        const decoded = decodeNotiflowEntry(id, value[id], context, issues)
-        if (decoded !== undefined) entries.push([id, decoded])
-      }
-      notiflows = Object.fromEntries(entries)
-    } else {
-      issues.push(issue(key, "unknown_field", "unknown field; expected channel_types or notiflows"))
-    }
-  }
-  if (issues.length > 0) return { ok: false, issues }
-  return {
-    ok: true,
-    value: {
-      ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
-      ...(notiflows !== undefined ? { notiflows } : {})
-    }
-  }
+export const withCatalogIssues = <A>(decoded: Decoded<A>, catalog: ReadonlyArray<FieldIssue>): Decoded<A> => {
+  if (catalog.length === 0 || decoded.ok) return withIssues(decoded, catalog)
+  const unknown = catalog.map((i) => i.field)
+  const kept = decoded.issues.filter((i) => !unknown.some((u) => i.field === u || i.field.startsWith(`${u}.`)))
+  return { ok: false, issues: [...kept, ...catalog] }
 }
+
+/** Validates an untrusted JSON value as a preference patch, reporting every problem at once. */
+export const decodePatch = (input: unknown, context: PatchContext): Decoded<PreferencePatch> =>
+  withCatalogIssues(decodeWire(input), catalogIssues(input, context))
 
 const applyChannelPatch = (choices: ChannelChoices, patch: ChannelPatch | undefined): ChannelChoices => {
   if (patch === undefined) return choices
@@ -273,17 +215,12 @@ export const composePatch = (p: PreferencePatch, q: PreferencePatch): Preference
 }
 
 /** One leaf-level change for history: `null` means "no explicit choice". */
-export interface Change {
-  readonly path: string
-  readonly from: boolean | null
-  readonly to: boolean | null
-}
-
-export const ChangeSchema = Schema.Struct({
+export const Change = Schema.Struct({
   path: Schema.String,
   from: Schema.NullOr(Schema.Boolean),
   to: Schema.NullOr(Schema.Boolean)
 }).annotations({ identifier: "PreferenceChange" })
+export type Change = typeof Change.Type
 
 const leaves = (choices: PreferenceChoices): Map<string, boolean> => {
   const out = new Map<string, boolean>()

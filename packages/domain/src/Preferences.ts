@@ -2,12 +2,15 @@
  * Identifiers and the preference aggregate: a user's explicit choices only, never defaults.
  */
 import * as Schema from "effect/Schema"
+import { enumReason, reason, says } from "./Issues.js"
 
 /** The six channel types, in the order every view lists them. */
 export const CHANNEL_TYPES = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
 
 /** A delivery channel type. */
-export const ChannelType = Schema.Literal(...CHANNEL_TYPES)
+export const ChannelType = Schema.Literal(...CHANNEL_TYPES).annotations(
+  enumReason("unknown_channel_type", `unknown channel type; expected one of ${CHANNEL_TYPES.join(", ")}`, "must be a channel type string")
+)
 export type ChannelType = typeof ChannelType.Type
 
 const channelTypeSet: ReadonlySet<string> = new Set(CHANNEL_TYPES)
@@ -23,11 +26,18 @@ const NOTIFLOW_ID = /^[A-Za-z0-9_:-]{1,64}$/
 /** True when `s` is a well-formed notiflow id (API.md §1). */
 export const isNotiflowId = (s: string): boolean => NOTIFLOW_ID.test(s) && !RESERVED_IDS.has(s)
 
-/** A notiflow id: 1–64 of `A-Za-z0-9_:-`, not a reserved word. */
-export const NotiflowId = Schema.String.pipe(
-  Schema.filter((s) => isNotiflowId(s) || "must be 1-64 characters of A-Za-z0-9_:- and not a reserved word"),
-  Schema.brand("NotiflowId")
+const NOTIFLOW_ID_MESSAGE = "notiflow ids are 1-64 characters of A-Za-z0-9_:- and not a reserved word"
+
+/** JSON Schema of a notiflow id (what {@link isNotiflowId} enforces). */
+const NOTIFLOW_ID_JSON_SCHEMA = { pattern: NOTIFLOW_ID.source, not: { enum: [...RESERVED_IDS] } }
+
+/** The text of a notiflow id: a string matching the id rules (used as a record key too). */
+export const NotiflowKey = Schema.String.annotations(says("must be a notiflow id string")).pipe(
+  Schema.filter(isNotiflowId, { ...reason("invalid_format", NOTIFLOW_ID_MESSAGE), jsonSchema: NOTIFLOW_ID_JSON_SCHEMA })
 )
+
+/** A notiflow id: 1–64 of `A-Za-z0-9_:-`, not a reserved word. */
+export const NotiflowId = NotiflowKey.pipe(Schema.brand("NotiflowId"))
 export type NotiflowId = typeof NotiflowId.Type
 
 // Unicode category Cc: C0 controls, DEL and C1 controls.
@@ -45,11 +55,49 @@ export const isExternalUserId = (s: string): boolean => {
 }
 
 /** The id of a user in the customer's system; compared exactly. */
-export const ExternalUserId = Schema.String.pipe(
-  Schema.filter((s) => isExternalUserId(s) || "must be 1-255 characters with no control characters"),
+export const ExternalUserId = Schema.String.annotations(says("must be a user id string")).pipe(
+  Schema.filter(isExternalUserId, {
+    ...reason("invalid_format", "user ids are 1-255 characters with no control characters"),
+    jsonSchema: { minLength: 1, maxLength: 255, pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]+$" }
+  }),
   Schema.brand("ExternalUserId")
 )
+
+/** True for text PostgreSQL can store as sent: no NUL character, no lone surrogate (issue 10). */
+export const isStorableText = (s: string): boolean => !s.includes("\u0000") && s.isWellFormed()
+
+const STORABLE = "must be valid Unicode text without NUL characters"
+
+/** Any text the API stores: refuses NUL and lone surrogates with `invalid_format`. */
+export const Text = Schema.String.annotations(says("must be a string")).pipe(
+  Schema.filter(isStorableText, { ...reason("invalid_format", STORABLE), jsonSchema: {} })
+)
+
+/** Text of at most `max` code points (what JSON Schema's `maxLength` counts). */
+export const TextUpTo = (max: number) =>
+  Text.pipe(
+    Schema.filter((s) => s.length <= max || [...s].length <= max, {
+      ...reason("too_long", `at most ${max} characters`),
+      jsonSchema: { maxLength: max }
+    })
+  )
 export type ExternalUserId = typeof ExternalUserId.Type
+
+/**
+ * A read-only field of an upsert body: accepted with any value and ignored (so a client can send
+ * back what it read), documented `readOnly`. Its JSON Schema admits every JSON value.
+ */
+export const ReadOnlyField = (description: string) =>
+  Schema.Unknown.annotations({
+    jsonSchema: { type: ["null", "boolean", "number", "string", "array", "object"], readOnly: true, description }
+  })
+
+/** An instant on the wire: an ISO 8601 UTC timestamp with milliseconds (`YYYY-MM-DDTHH:MM:SS.sssZ`). */
+export const Timestamp = Schema.transform(
+  Schema.String.annotations({ jsonSchema: { type: "string", format: "date-time" } }),
+  Schema.DateFromSelf,
+  { strict: true, decode: (s) => new Date(s), encode: (d) => d.toISOString() }
+)
 
 /** A project (tenant) id. */
 export const ProjectId = Schema.UUID.pipe(Schema.brand("ProjectId"))
@@ -78,8 +126,6 @@ export const NotiflowChoice = Schema.Struct({
   channel_types: Schema.optionalWith(ChannelChoices, { exact: true })
 })
 export type NotiflowChoice = typeof NotiflowChoice.Type
-
-const NotiflowKey = Schema.String.pipe(Schema.filter((s) => isNotiflowId(s) || "invalid notiflow id"))
 
 /** A user's explicit choices (no version). */
 export const PreferenceChoices = Schema.Struct({

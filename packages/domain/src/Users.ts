@@ -3,24 +3,71 @@
  */
 import * as Schema from "effect/Schema"
 import type { Decoded, FieldIssue } from "./Issues.js"
-import { issue, isJsonObject, joinPath, typeName } from "./Issues.js"
+import { decoderFor, stable, isJsonObject, issue, reason, says, unknownKeys, withIssues } from "./Issues.js"
 import type { PatchContext, PreferencePatch } from "./PreferencePatch.js"
-import { decodePatch } from "./PreferencePatch.js"
-import { RESERVED_IDS } from "./Preferences.js"
+import { catalogIssues, PreferencePatchSchema, withCatalogIssues } from "./PreferencePatch.js"
+import { isStorableText, ReadOnlyField, RESERVED_IDS, Text, TextUpTo, Timestamp } from "./Preferences.js"
 
-export type CustomFields = { readonly [key: string]: unknown }
+/** A JSON value (custom fields). */
+export type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
+
+const KEY_MESSAGE = "keys are valid Unicode text without NUL characters, and not __proto__, constructor or prototype"
+
+/** A key inside custom fields: storable text, never a reserved id (effect's Record decoding assigns keys). */
+const JsonKey = Schema.String.pipe(
+  Schema.filter((k) => !RESERVED_IDS.has(k) && isStorableText(k), { jsonSchema: { not: { enum: [...RESERVED_IDS] } } })
+)
+
+const JsonObject = <V extends Schema.Schema.Any>(value: V) =>
+  Schema.Record({ key: JsonKey, value }).annotations(unknownKeys("invalid_format", KEY_MESSAGE))
+
+/** Any JSON value whose strings and keys PostgreSQL can store (issue 10). */
+export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
+  Schema.Null,
+  Schema.Boolean,
+  Schema.Number,
+  Text,
+  Schema.Array(Schema.suspend(() => JsonValue)),
+  JsonObject(Schema.suspend(() => JsonValue))
+).annotations({ identifier: "JsonValue", ...says("must be a JSON value") })
+
+/** Custom fields as stored and answered. */
+export const CustomFields = Schema.Record({ key: Schema.String, value: JsonValue })
+export type CustomFields = typeof CustomFields.Type
+
+const MAX_CUSTOM_DEPTH = 16
+
+/** The path of the first value nested deeper than {@link MAX_CUSTOM_DEPTH} levels, if any. */
+const tooDeep = (value: unknown, path: ReadonlyArray<string>, depth: number): ReadonlyArray<string> | undefined => {
+  if (depth > MAX_CUSTOM_DEPTH) return path
+  if (typeof value !== "object" || value === null) return undefined
+  for (const [k, v] of Object.entries(value)) {
+    const found = tooDeep(v, [...path, k], depth + 1)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** A custom-fields patch: deep-merged; `null` removes a key; arrays are replaced. */
+const CustomFieldsPatch = JsonObject(JsonValue).pipe(
+  Schema.filter((fields) => {
+    const path = tooDeep(fields, [], 0)
+    return path === undefined || { path, message: `custom_fields nest at most ${MAX_CUSTOM_DEPTH} levels` }
+  }, { ...stable, ...reason("too_long") })
+)
 
 /** The editable profile; `null` = not set. */
-export interface UserProfile {
-  readonly email: string | null
-  readonly phone: string | null
-  readonly first_name: string | null
-  readonly last_name: string | null
-  readonly avatar: string | null
-  readonly locale: string | null
-  readonly timezone: string | null
-  readonly custom_fields: CustomFields
-}
+export const UserProfile = Schema.Struct({
+  email: Schema.NullOr(Schema.String),
+  phone: Schema.NullOr(Schema.String),
+  first_name: Schema.NullOr(Schema.String),
+  last_name: Schema.NullOr(Schema.String),
+  avatar: Schema.NullOr(Schema.String),
+  locale: Schema.NullOr(Schema.String),
+  timezone: Schema.NullOr(Schema.String),
+  custom_fields: CustomFields
+})
+export type UserProfile = typeof UserProfile.Type
 
 export const PROFILE_FIELDS = ["email", "phone", "first_name", "last_name", "avatar", "locale", "timezone"] as const
 export type ProfileField = (typeof PROFILE_FIELDS)[number]
@@ -37,67 +84,28 @@ export const emptyProfile: UserProfile = {
 }
 
 /** A stored user. `revision` grows with every profile write (optimistic concurrency). */
-export interface User extends UserProfile {
-  readonly id: string
-  readonly external_id: string
-  readonly created_at: Date
-  readonly updated_at: Date
-  readonly revision: number
-}
-
-const NullableString = Schema.NullOr(Schema.String)
+export const User = Schema.Struct({
+  id: Schema.String,
+  external_id: Schema.String,
+  ...UserProfile.fields,
+  created_at: Schema.DateFromSelf,
+  updated_at: Schema.DateFromSelf,
+  revision: Schema.NonNegativeInt
+})
+export type User = typeof User.Type
 
 /** The user object of the API. */
 export const UserJson = Schema.Struct({
   id: Schema.String,
   external_id: Schema.String,
-  email: NullableString,
-  phone: NullableString,
-  first_name: NullableString,
-  last_name: NullableString,
-  avatar: NullableString,
-  locale: NullableString,
-  timezone: NullableString,
-  custom_fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  created_at: Schema.String,
-  updated_at: Schema.String
+  ...UserProfile.fields,
+  created_at: Timestamp,
+  updated_at: Timestamp
 }).annotations({ identifier: "User" })
-export type UserJson = typeof UserJson.Type
 
-/** The API representation of a user. */
-export const userToJson = (user: User): UserJson => ({
-  id: user.id,
-  external_id: user.external_id,
-  ...profileOf(user),
-  created_at: user.created_at.toISOString(),
-  updated_at: user.updated_at.toISOString()
-})
+/** The API representation of a user (Schema encoding; `revision` is dropped). */
+export const userToJson: (user: User) => typeof UserJson.Encoded = Schema.encodeSync(UserJson)
 
-/** Wire schema of a user upsert body, for documentation and OpenAPI. */
-export const UserUpsertSchema = Schema.Struct({
-  email: Schema.optionalWith(NullableString, { exact: true }),
-  phone: Schema.optionalWith(NullableString, { exact: true, description: "E.164, e.g. +14155550123" }),
-  first_name: Schema.optionalWith(NullableString, { exact: true }),
-  last_name: Schema.optionalWith(NullableString, { exact: true }),
-  avatar: Schema.optionalWith(NullableString, { exact: true, description: "http or https URL" }),
-  locale: Schema.optionalWith(NullableString, { exact: true, description: "BCP 47 tag" }),
-  timezone: Schema.optionalWith(NullableString, { exact: true, description: "IANA time zone" }),
-  custom_fields: Schema.optionalWith(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })), {
-    exact: true,
-    description: "deep-merged; null removes a key; arrays are replaced"
-  }),
-  preferences: Schema.optionalWith(Schema.Unknown, { exact: true, description: "a preference patch applied in the same write" }),
-  external_id: Schema.optionalWith(Schema.String, { exact: true, description: "accepted when equal to the path" })
-}).annotations({ identifier: "UserUpsert" })
-
-/** A decoded upsert body. Absent fields stay as they are; `null` clears. */
-export interface UserPatch {
-  readonly profile: { readonly [K in ProfileField]?: string | null }
-  readonly custom_fields?: CustomFields | null
-  readonly preferences?: PreferencePatch
-}
-
-const MAX_TEXT = 255
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const E164 = /^\+[1-9][0-9]{1,14}$/
 
@@ -127,88 +135,75 @@ const validUrl = (s: string): boolean => {
   }
 }
 
-const formats: { readonly [K in ProfileField]: { readonly max: number; readonly check?: (s: string) => boolean; readonly hint?: string } } = {
-  email: { max: 254, check: (s) => EMAIL.test(s), hint: "an email address" },
-  phone: { max: 16, check: (s) => E164.test(s), hint: "an E.164 number such as +14155550123" },
-  first_name: { max: MAX_TEXT },
-  last_name: { max: MAX_TEXT },
-  avatar: { max: 2048, check: validUrl, hint: "an http or https URL" },
-  locale: { max: 64, check: validLocale, hint: "a BCP 47 language tag" },
-  timezone: { max: 64, check: validTimezone, hint: "an IANA time zone such as Europe/Paris" }
+/** A profile field: storable text of at most `max` characters passing `check`, or `null`. */
+const profileText = (max: number, check?: (s: string) => boolean, hint?: string, jsonSchema: object = {}) =>
+  Schema.NullOr(
+    check === undefined
+      ? TextUpTo(max)
+      : TextUpTo(max).pipe(Schema.filter(check, { ...reason("invalid_format", `must be ${hint ?? "well formed"}`), jsonSchema }))
+  ).annotations(says("must be a string or null"))
+
+const optional = <S extends Schema.Schema.All>(s: S, description?: string) =>
+  Schema.optionalWith(s, description === undefined ? { exact: true } : { exact: true, description })
+
+/** A user upsert (API.md §5): absent fields stay as they are; `null` clears. */
+export const UserUpsertSchema = Schema.Struct({
+  email: optional(profileText(254, (s) => EMAIL.test(s), "an email address", { format: "email", pattern: EMAIL.source })),
+  phone: optional(profileText(16, (s) => E164.test(s), "an E.164 number such as +14155550123", { pattern: E164.source }), "E.164, e.g. +14155550123"),
+  first_name: optional(profileText(255)),
+  last_name: optional(profileText(255)),
+  avatar: optional(profileText(2048, validUrl, "an http or https URL", { format: "uri", pattern: "^[Hh][Tt][Tt][Pp][Ss]?:" }), "http or https URL"),
+  locale: optional(profileText(64, validLocale, "a BCP 47 language tag"), "BCP 47 tag"),
+  timezone: optional(profileText(64, validTimezone, "an IANA time zone such as Europe/Paris"), "IANA time zone"),
+  custom_fields: optional(
+    Schema.NullOr(CustomFieldsPatch).annotations(says("must be an object or null")),
+    "deep-merged; null removes a key; arrays are replaced; null for the whole map removes every key"
+  ),
+  preferences: optional(PreferencePatchSchema, "a preference patch applied in the same write"),
+  external_id: optional(Schema.String.annotations(says("must be a string")), "accepted when equal to the user id in the path"),
+  id: optional(ReadOnlyField("read-only; accepted and ignored")),
+  created_at: optional(ReadOnlyField("read-only; accepted and ignored")),
+  updated_at: optional(ReadOnlyField("read-only; accepted and ignored"))
+}).annotations({ identifier: "UserUpsert", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+export type UserUpsert = typeof UserUpsertSchema.Type
+
+/** A decoded upsert body. Absent fields stay as they are; `null` clears. */
+export interface UserPatch {
+  readonly profile: { readonly [K in ProfileField]?: string | null }
+  readonly custom_fields?: CustomFields | null
+  readonly preferences?: PreferencePatch
 }
 
-const checkCustomFields = (value: unknown, path: string, depth: number, issues: Array<FieldIssue>): void => {
-  if (depth > 16) {
-    issues.push(issue(path, "too_long", "custom_fields nest at most 16 levels"))
-    return
+const decodeUpsert = decoderFor(UserUpsertSchema)
+
+const toUserPatch = (u: UserUpsert): UserPatch => ({
+  profile: Object.fromEntries(PROFILE_FIELDS.flatMap((f) => (u[f] === undefined ? [] : [[f, u[f]]]))),
+  ...(u.custom_fields !== undefined ? { custom_fields: u.custom_fields } : {}),
+  ...(u.preferences !== undefined ? { preferences: u.preferences } : {})
+})
+
+/** The checks against the path and the catalog, after the Schema's. */
+const contextIssues = (input: unknown, externalId: string, context: PatchContext): ReadonlyArray<FieldIssue> => {
+  if (!isJsonObject(input)) return []
+  const out: Array<FieldIssue> = []
+  const sent = input["external_id"]
+  if (Object.hasOwn(input, "external_id") && typeof sent === "string" && sent !== externalId) {
+    out.push(issue("external_id", "invalid_format", "must equal the user id in the path"))
   }
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => checkCustomFields(v, joinPath(path, String(i)), depth + 1, issues))
-  } else if (isJsonObject(value)) {
-    for (const [key, v] of Object.entries(value)) {
-      if (RESERVED_IDS.has(key)) issues.push(issue(joinPath(path, key), "invalid_format", "reserved key"))
-      else checkCustomFields(v, joinPath(path, key), depth + 1, issues)
-    }
-  }
+  return Object.hasOwn(input, "preferences") ? [...out, ...catalogIssues(input["preferences"], context, "preferences")] : out
 }
 
 /**
  * Validates a user upsert body (API.md §5). `preferences` is decoded as a preference patch
- * with the admin context. Every problem is reported at once.
+ * with the given (admin) context. Every problem is reported at once.
  */
 export const decodeUserPatch = (input: unknown, externalId: string, context: PatchContext): Decoded<UserPatch> => {
-  if (!isJsonObject(input)) {
-    return { ok: false, issues: [issue("", "invalid_type", `the body must be a JSON object, got ${typeName(input)}`)] }
-  }
-  const issues: Array<FieldIssue> = []
-  const profile: Partial<Record<ProfileField, string | null>> = {}
-  let customFields: CustomFields | null | undefined
-  let preferences: PreferencePatch | undefined
-  for (const [key, value] of Object.entries(input)) {
-    if ((PROFILE_FIELDS as ReadonlyArray<string>).includes(key)) {
-      const field = key as ProfileField
-      const rule = formats[field]
-      if (value === null) profile[field] = null
-      else if (typeof value !== "string") issues.push(issue(key, "invalid_type", `must be a string or null, got ${typeName(value)}`))
-      else if (value.length > rule.max) issues.push(issue(key, "too_long", `at most ${rule.max} characters`))
-      else if (rule.check !== undefined && !rule.check(value)) issues.push(issue(key, "invalid_format", `must be ${rule.hint}`))
-      else profile[field] = value
-    } else if (key === "custom_fields") {
-      if (value === null) customFields = null
-      else if (!isJsonObject(value)) issues.push(issue(key, "invalid_type", `must be an object or null, got ${typeName(value)}`))
-      else {
-        checkCustomFields(value, key, 0, issues)
-        customFields = value
-      }
-    } else if (key === "preferences") {
-      if (value === null) {
-        issues.push(issue(key, "invalid_type", "must be a preference patch object; null is not allowed"))
-        continue
-      }
-      const decoded = decodePatch(value, context)
-      if (decoded.ok) preferences = decoded.value
-      else for (const i of decoded.issues) issues.push({ ...i, field: joinPath("preferences", i.field) })
-    } else if (key === "external_id") {
-      if (value !== externalId) issues.push(issue(key, "invalid_format", "must equal the user id in the path"))
-    } else if (key === "id" || key === "created_at" || key === "updated_at") {
-      // Read-only fields are ignored so a client can send back what it read.
-    } else {
-      issues.push(issue(key, "unknown_field", "unknown field"))
-    }
-  }
-  if (issues.length > 0) return { ok: false, issues }
-  return {
-    ok: true,
-    value: {
-      profile,
-      ...(customFields !== undefined ? { custom_fields: customFields } : {}),
-      ...(preferences !== undefined ? { preferences } : {})
-    }
-  }
+  const decoded = withCatalogIssues(decodeUpsert(input), contextIssues(input, externalId, context))
+  return decoded.ok ? { ok: true, value: toUserPatch(decoded.value) } : decoded
 }
 
 /** Deep merge for custom fields: objects merge, `null` removes a key, arrays and scalars replace. */
-export const mergeCustomFields = (base: CustomFields, patch: CustomFields): CustomFields => {
+export const mergeCustomFields = (base: Readonly<Record<string, unknown>>, patch: Readonly<Record<string, unknown>>): CustomFields => {
   const out = new Map<string, unknown>(Object.entries(base))
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) out.delete(key)
@@ -217,7 +212,8 @@ export const mergeCustomFields = (base: CustomFields, patch: CustomFields): Cust
       out.set(key, isJsonObject(value) && isJsonObject(current) ? mergeCustomFields(current, value) : stripNulls(value))
     }
   }
-  return Object.fromEntries(out)
+  // Both sides are JSON values (decoded or stored), so the merge is one too.
+  return Object.fromEntries(out) as CustomFields
 }
 
 // A new object under a key carries no "removal" meaning: its nulls are dropped like RFC 7396 does.

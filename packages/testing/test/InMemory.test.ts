@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
+import type { JsonValue } from "@notiflows/domain"
 import { concurrencySuite, conformanceSuite, InMemory, StorageInspector } from "@notiflows/testing"
 
 // Every capability, idempotency included.
@@ -53,7 +54,7 @@ describe("in-memory specifics", () => {
       const projects = yield* ProjectRepository
       const users = yield* UserRepository
       const project = yield* projects.create({ name: "p", securityMode: "on" })
-      const custom: Record<string, unknown> = { a: { b: 1 } }
+      const custom: Record<string, JsonValue> = { a: { b: 1 } }
       const saved = yield* users.save({ projectId: project.id, externalId: "u", expectedRevision: null, profile: { ...emptyProfile, custom_fields: custom }, at: new Date() })
       custom["a"] = "changed"
       assert.throws(() => {

@@ -47,7 +47,7 @@ export const NotiflowName = Text.pipe(
 
 /** A notiflow upsert (a merge patch): `null` returns a setting to its built-in default. */
 export const NotiflowUpsertSchema = Schema.Struct({
-  name: Schema.optionalWith(NotiflowName, { exact: true, description: "required when creating or restoring" }),
+  name: Schema.optionalWith(NotiflowName, { exact: true }).annotations({ description: "required when creating or restoring" }),
   include_in_preferences: Schema.optionalWith(NullableBoolean, { exact: true }),
   required: Schema.optionalWith(NullableBoolean, { exact: true }),
   default_enabled: Schema.optionalWith(NullableBoolean, { exact: true }),

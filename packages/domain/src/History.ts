@@ -3,6 +3,7 @@
  */
 import * as Schema from "effect/Schema"
 import { Change } from "./PreferencePatch.js"
+import { Timestamp } from "./Preferences.js"
 
 export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "system")
 export type ActorType = typeof ActorType.Type
@@ -12,34 +13,27 @@ export const Actor = Schema.Struct({ type: ActorType, id: Schema.String }).annot
 export type Actor = typeof Actor.Type
 
 /** What a commit appends to history. */
-export interface HistoryInput {
-  readonly actor: Actor
-  readonly request_id: string | null
-  readonly changed_at: Date
-  readonly changes: ReadonlyArray<Change>
-}
+export const HistoryInput = Schema.Struct({
+  actor: Actor,
+  request_id: Schema.NullOr(Schema.String),
+  changed_at: Schema.DateFromSelf,
+  changes: Schema.Array(Change)
+})
+export type HistoryInput = typeof HistoryInput.Type
 
 /** A stored history entry. */
-export interface HistoryEntry extends HistoryInput {
-  readonly id: string
-  readonly version: number
-}
+export const HistoryEntry = Schema.Struct({ id: Schema.String, version: Schema.Int, ...HistoryInput.fields })
+export type HistoryEntry = typeof HistoryEntry.Type
 
+/** A history entry of the API. */
 export const HistoryEntryJson = Schema.Struct({
   id: Schema.String,
-  version: Schema.Number,
-  changed_at: Schema.String,
+  version: Schema.Int,
+  changed_at: Timestamp,
   actor: Actor,
   request_id: Schema.NullOr(Schema.String),
   changes: Schema.Array(Change)
 }).annotations({ identifier: "PreferenceHistoryEntry" })
-export type HistoryEntryJson = typeof HistoryEntryJson.Type
 
-export const historyToJson = (e: HistoryEntry): HistoryEntryJson => ({
-  id: e.id,
-  version: e.version,
-  changed_at: e.changed_at.toISOString(),
-  actor: e.actor,
-  request_id: e.request_id,
-  changes: e.changes
-})
+/** The API representation of a history entry (Schema encoding). */
+export const historyToJson: (e: HistoryEntry) => typeof HistoryEntryJson.Encoded = Schema.encodeSync(HistoryEntryJson)

@@ -1,6 +1,7 @@
 /**
  * Cursor pagination shared by every list: newest first, opaque cursors.
  */
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /** What a repository is asked for: at most `limit` items after or before a key. */
@@ -23,7 +24,7 @@ export const PageInfo = Schema.Struct({
   before: Schema.NullOr(Schema.String),
   has_more_after: Schema.Boolean,
   has_more_before: Schema.Boolean,
-  limit: Schema.Number
+  limit: Schema.Int
 }).annotations({ identifier: "PageInfo" })
 export type PageInfo = typeof PageInfo.Type
 
@@ -56,6 +57,34 @@ export const decodeCursor = (cursor: string): string | undefined => {
   const raw = fromBase64Url(cursor)
   return raw !== undefined && raw.startsWith("v1:") ? raw.slice(3) : undefined
 }
+
+/** A cursor made by {@link encodeCursor}, decoded to its sort key (what `after`/`before` carry). */
+export const Cursor = Schema.transformOrFail(Schema.String, Schema.String, {
+  strict: true,
+  decode: (cursor, _, ast) => {
+    const key = decodeCursor(cursor)
+    return key === undefined ? ParseResult.fail(new ParseResult.Type(ast, cursor, "not a cursor from this list")) : ParseResult.succeed(key)
+  },
+  encode: (key) => ParseResult.succeed(encodeCursor(key))
+})
+
+/** History cursors hold versions. */
+export const VersionKey = Schema.compose(
+  Cursor,
+  Schema.compose(Schema.String.pipe(Schema.pattern(/^[0-9]{1,15}$/)), Schema.NumberFromString)
+)
+
+/** User and notiflow cursors hold ids. */
+export const IdKey = Schema.compose(Cursor, Schema.NonEmptyString)
+
+/** A page size: an integer from 1 to {@link MAX_PAGE_LIMIT}. */
+export const PageLimit = Schema.Int.pipe(Schema.between(1, MAX_PAGE_LIMIT))
+
+/** A page size as a query parameter: up to 7 decimal digits. */
+export const PageLimitParam = Schema.compose(
+  Schema.compose(Schema.String.pipe(Schema.pattern(/^[0-9]{1,7}$/)), Schema.NumberFromString),
+  PageLimit
+)
 
 /**
  * Builds the page envelope from a slice. Reading `after` a cursor implies a newer item exists

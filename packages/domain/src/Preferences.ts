@@ -70,7 +70,8 @@ const STORABLE = "must be valid Unicode text without NUL characters"
 
 /** Any text the API stores: refuses NUL and lone surrogates with `invalid_format`. */
 export const Text = Schema.String.annotations(says("must be a string")).pipe(
-  Schema.filter(isStorableText, { ...reason("invalid_format", STORABLE), jsonSchema: {} })
+  // JSON Schema can say "no NUL"; lone surrogates are not expressible there (they are refused all the same).
+  Schema.filter(isStorableText, { ...reason("invalid_format", STORABLE), jsonSchema: { pattern: "^[^\\u0000]*$" } })
 )
 
 /** Text of at most `max` code points (what JSON Schema's `maxLength` counts). */

@@ -144,7 +144,7 @@ const profileText = (max: number, check?: (s: string) => boolean, hint?: string,
   ).annotations(says("must be a string or null"))
 
 const optional = <S extends Schema.Schema.All>(s: S, description?: string) =>
-  Schema.optionalWith(s, description === undefined ? { exact: true } : { exact: true, description })
+  description === undefined ? Schema.optionalWith(s, { exact: true }) : Schema.optionalWith(s, { exact: true }).annotations({ description })
 
 /** A user upsert (API.md §5): absent fields stay as they are; `null` clears. */
 export const UserUpsertSchema = Schema.Struct({

@@ -2,35 +2,50 @@
  * Path and query parameters, validated after the body (API.md §3 order): 400 `invalid_param`.
  */
 import type { SliceQuery } from "@notiflows/domain"
-import { decodeCursor, DEFAULT_PAGE_LIMIT, isExternalUserId, isNotiflowId, MAX_PAGE_LIMIT } from "@notiflows/domain"
+import { DEFAULT_PAGE_LIMIT, ExternalUserId, MAX_PAGE_LIMIT, NotiflowId, PageLimitParam } from "@notiflows/domain"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type { RequestContext } from "../Http.js"
 import { InvalidParam } from "../HttpErrors.js"
 import type { QueryParam } from "./Route.js"
 
-const decoded = (ctx: RequestContext, name: string): string => {
-  const raw = ctx.rawParams[name] ?? ""
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw new InvalidParam({ param: name, message: `${name} is not valid percent-encoded UTF-8` })
+export { IdKey as idKey, VersionKey as versionKey } from "@notiflows/domain"
+
+/** A decoder of one parameter: the value, or 400 `invalid_param` naming it (never echoing it). */
+const param = <A, I>(schema: Schema.Schema<A, I>, name: string, message: string) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (raw: string): A => {
+    const result = decode(raw)
+    if (Either.isLeft(result)) throw new InvalidParam({ param: name, message })
+    return result.right
   }
 }
+
+/** A path segment as sent: percent-encoded UTF-8. */
+const PercentEncoded = Schema.transformOrFail(Schema.String, Schema.String, {
+  strict: true,
+  decode: (raw, _, ast) => {
+    try {
+      return ParseResult.succeed(decodeURIComponent(raw))
+    } catch {
+      return ParseResult.fail(new ParseResult.Type(ast, raw, "not valid percent-encoded UTF-8"))
+    }
+  },
+  encode: (s) => ParseResult.succeed(encodeURIComponent(s))
+})
+
+const segment = (ctx: RequestContext, name: string): string =>
+  param(PercentEncoded, name, `${name} is not valid percent-encoded UTF-8`)(ctx.rawParams[name] ?? "")
+
+const decodeUserId = param(ExternalUserId, "user_id", "user_id must be 1-255 characters with no control characters")
+const decodeNotiflowId = param(NotiflowId, "notiflow_id", "notiflow_id must be 1-64 characters of A-Za-z0-9_:- and not a reserved word")
 
 /** The `{user_id}` path parameter (API.md §1: 1–255 code points, no control characters). */
-export const userIdParam = (ctx: RequestContext): string => {
-  const id = decoded(ctx, "user_id")
-  if (!isExternalUserId(id)) throw new InvalidParam({ param: "user_id", message: "user_id must be 1-255 characters with no control characters" })
-  return id
-}
+export const userIdParam = (ctx: RequestContext): ExternalUserId => decodeUserId(segment(ctx, "user_id"))
 
 /** The `{notiflow_id}` path parameter. */
-export const notiflowIdParam = (ctx: RequestContext): string => {
-  const id = decoded(ctx, "notiflow_id")
-  if (!isNotiflowId(id)) {
-    throw new InvalidParam({ param: "notiflow_id", message: "notiflow_id must be 1-64 characters of A-Za-z0-9_:- and not a reserved word" })
-  }
-  return id
-}
+export const notiflowIdParam = (ctx: RequestContext): NotiflowId => decodeNotiflowId(segment(ctx, "notiflow_id"))
 
 /** A single-valued query parameter (repeating it is an error). */
 export const queryParam = (ctx: RequestContext, name: string): string | undefined => {
@@ -39,45 +54,30 @@ export const queryParam = (ctx: RequestContext, name: string): string | undefine
   return all[0]
 }
 
+const Explicit = Schema.transformLiterals(["true", true], ["false", false])
+const decodeExplicit = param(Explicit, "explicit", "explicit must be true or false")
+
 /** `?explicit=true|false`. */
 export const explicitFlag = (ctx: RequestContext): boolean => {
   const v = queryParam(ctx, "explicit")
-  if (v === undefined || v === "false") return false
-  if (v === "true") return true
-  throw new InvalidParam({ param: "explicit", message: "explicit must be true or false" })
+  return v === undefined ? false : decodeExplicit(v)
 }
 
-/** `limit`, `after`, `before` (API.md §5 "paginated like users"). */
-export const pageQuery = <K>(ctx: RequestContext, key: (raw: string) => K | undefined): SliceQuery<K> => {
+const decodeLimit = param(PageLimitParam, "limit", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
+
+/** `limit`, `after`, `before` (API.md §5 "paginated like users"); `key` decodes a cursor to its sort key. */
+export const pageQuery = <K, I>(ctx: RequestContext, key: Schema.Schema<K, I>): SliceQuery<K> => {
   const limitRaw = queryParam(ctx, "limit")
-  let limit = DEFAULT_PAGE_LIMIT
-  if (limitRaw !== undefined) {
-    if (!/^[0-9]{1,7}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > MAX_PAGE_LIMIT) {
-      throw new InvalidParam({ param: "limit", message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` })
-    }
-    limit = Number(limitRaw)
-  }
+  const limit = limitRaw === undefined ? DEFAULT_PAGE_LIMIT : decodeLimit(limitRaw)
   const cursor = (name: "after" | "before"): K | undefined => {
     const raw = queryParam(ctx, name)
-    if (raw === undefined) return undefined
-    const k = (() => {
-      const s = decodeCursor(raw)
-      return s === undefined ? undefined : key(s)
-    })()
-    if (k === undefined) throw new InvalidParam({ param: name, message: `${name} is not a cursor from this list` })
-    return k
+    return raw === undefined ? undefined : param(key, name, `${name} is not a cursor from this list`)(raw)
   }
   const after = cursor("after")
   const before = cursor("before")
   if (after !== undefined && before !== undefined) throw new InvalidParam({ param: "before", message: "send either after or before, not both" })
   return { limit, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}) }
 }
-
-/** History cursors hold versions. */
-export const versionKey = (s: string): number | undefined => (/^[0-9]{1,15}$/.test(s) ? Number(s) : undefined)
-
-/** User and notiflow cursors hold ids. */
-export const idKey = (s: string): string | undefined => (s.length > 0 ? s : undefined)
 
 /** OpenAPI documentation of the pagination parameters. */
 export const PAGE_QUERY: ReadonlyArray<QueryParam> = [

@@ -25,6 +25,7 @@ import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
 export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJson), page: PageInfo }).annotations({ identifier: "NotiflowPage" })
+const encodeNotiflowPage = Schema.encodeSync(NotiflowPage)
 
 const projectOf = (ctx: RequestContext): string => principalOf(ctx).project.id
 
@@ -48,7 +49,7 @@ const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
 const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const query = pageQuery(ctx, idKey)
   const page = await run(deps.runtime, listNotiflows(projectOf(ctx), query))
-  return json(200, { items: page.items.map(notiflowToJson), page: page.page })
+  return json(200, encodeNotiflowPage(page))
 }
 
 const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>

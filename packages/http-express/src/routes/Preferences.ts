@@ -10,7 +10,6 @@ import {
   getHistory,
   getPreferences,
   HistoryEntryJson,
-  historyToJson,
   PreferencePatchSchema,
   PreferencesView,
   resetPreferences,
@@ -35,6 +34,7 @@ export const PREFERENCES_CACHE_CONTROL = "private, no-cache"
 export const HistoryPage = Schema.Struct({ items: Schema.Array(HistoryEntryJson), page: PageInfo }).annotations({
   identifier: "PreferenceHistoryPage"
 })
+const encodeHistoryPage = Schema.encodeSync(HistoryPage)
 
 const PreferencesOrExplicit = Schema.Union(PreferencesView, ExplicitPreferencesView)
 
@@ -110,7 +110,7 @@ const history = (audience: Audience, target: Target) => async (ctx: RequestConte
   const query = pageQuery(ctx, versionKey)
   const { projectId, externalId } = target(ctx)
   const page = await run(deps.runtime, getHistory(projectId, externalId, audience, query))
-  return json(200, { items: page.items.map(historyToJson), page: page.page })
+  return json(200, encodeHistoryPage(page))
 }
 
 const adminTarget: Target = (ctx) => ({ projectId: principalOf(ctx).project.id, externalId: userIdParam(ctx) })

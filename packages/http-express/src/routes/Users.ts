@@ -11,6 +11,7 @@ import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
 export const UserPage = Schema.Struct({ items: Schema.Array(UserJson), page: PageInfo }).annotations({ identifier: "UserPage" })
+const encodeUserPage = Schema.encodeSync(UserPage)
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const externalId = userIdParam(ctx)
@@ -31,7 +32,7 @@ const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const query = pageQuery(ctx, idKey)
   const page = await run(deps.runtime, listUsers(principalOf(ctx).project.id, query))
-  return json(200, { items: page.items.map(userToJson), page: page.page })
+  return json(200, encodeUserPage(page))
 }
 
 const erase = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {

@@ -7,7 +7,7 @@
  * values where those checks cannot differ.
  */
 import { describe, it } from "@effect/vitest"
-import Ajv2020 from "ajv/dist/2020.js"
+import { Ajv2020 } from "ajv/dist/2020.js"
 import * as JSONSchema from "effect/JSONSchema"
 import type * as Schema from "effect/Schema"
 import * as fc from "fast-check"

@@ -17,13 +17,13 @@ export const MAX_BATCH_USERS = 1000
 
 /** Requested channel types: 1-6 distinct ones; absent = all six. */
 const ChannelList = Schema.Array(ChannelTypeSchema).pipe(
-  Schema.minItems(1, reason("required", "at least one channel type is required; leave the field out for all six")),
+  Schema.minItems(1, { ...reason("required", "at least one channel type is required; leave the field out for all six"), title: "channel types" }),
   Schema.filter(
     (list) => {
       const at = list.findIndex((c, i) => list.indexOf(c) !== i)
       return at < 0 || { path: [at], message: "channel types must be distinct" }
     },
-    { ...reason("invalid_format"), jsonSchema: { uniqueItems: true } }
+    { ...reason("invalid_format"), title: "channel types", jsonSchema: { uniqueItems: true } }
   )
 ).annotations({ description: "distinct channel types; default all six", ...says("must be an array of channel types") })
 
@@ -41,8 +41,8 @@ export const EvaluateResponse = Schema.Struct({
 }).annotations({ identifier: "EvaluateResponse" })
 
 const UserIds = Schema.Array(ExternalUserId).pipe(
-  Schema.minItems(1, reason("required", "at least one user id is required")),
-  Schema.maxItems(MAX_BATCH_USERS, reason("too_many", `at most ${MAX_BATCH_USERS} user ids`))
+  Schema.minItems(1, { ...reason("required", "at least one user id is required"), title: "user ids" }),
+  Schema.maxItems(MAX_BATCH_USERS, { ...reason("too_many", `at most ${MAX_BATCH_USERS} user ids`), title: "user ids" })
 ).annotations({ description: `1-${MAX_BATCH_USERS} external user ids`, ...says("must be an array of user ids") })
 
 export const BatchEvaluateRequest = Schema.Struct({

@@ -186,8 +186,8 @@ const toUserPatch = (u: UserUpsert): UserPatch => ({
 const contextIssues = (input: unknown, externalId: string, context: PatchContext): ReadonlyArray<FieldIssue> => {
   if (!isJsonObject(input)) return []
   const out: Array<FieldIssue> = []
-  const sent = input["external_id"]
-  if (Object.hasOwn(input, "external_id") && typeof sent === "string" && sent !== externalId) {
+  // API.md §5: anything but the path's id is `invalid_format` (this issue replaces the Schema's).
+  if (Object.hasOwn(input, "external_id") && input["external_id"] !== externalId) {
     out.push(issue("external_id", "invalid_format", "must equal the user id in the path"))
   }
   return Object.hasOwn(input, "preferences") ? [...out, ...catalogIssues(input["preferences"], context, "preferences")] : out

@@ -100,6 +100,9 @@ describe("decodeUserPatch: other fields", () => {
     assert.deepStrictEqual(rejects({ external_id: "someone_else" }), ["external_id|invalid_format"])
     assert.deepStrictEqual(rejects({ external_id: "USER_12345" }), ["external_id|invalid_format"])
     assert.strictEqual(expectIssues(decode({ external_id: 12345 }))[0]?.field, "external_id")
+    // Not equal to the path, whatever its type: one invalid_format (API.md §5).
+    assert.deepStrictEqual(rejects({ external_id: 12345 }), ["external_id|invalid_format"])
+    assert.deepStrictEqual(rejects({ external_id: null }), ["external_id|invalid_format"])
   })
 
   it("read-only fields are ignored; unknown fields are unknown_field", () => {

@@ -15,7 +15,7 @@ const KEY_MESSAGE = "keys are valid Unicode text without NUL characters, and not
 
 /** A key inside custom fields: storable text, never a reserved id (effect's Record decoding assigns keys). */
 const JsonKey = Schema.String.pipe(
-  Schema.filter((k) => !RESERVED_IDS.has(k) && isStorableText(k), { jsonSchema: { not: { enum: [...RESERVED_IDS] } } })
+  Schema.filter((k) => !RESERVED_IDS.has(k) && isStorableText(k), { jsonSchema: { pattern: "^[^\\u0000]*$", not: { enum: [...RESERVED_IDS] } } })
 )
 
 const JsonObject = <V extends Schema.Schema.Any>(value: V) =>

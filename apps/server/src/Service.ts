@@ -95,6 +95,10 @@ export const startupFailureMessage = (error: unknown, config: AppConfig | undefi
       ? `cannot reach the database: ${where} is unavailable (${cause} during ${error.operation}). Check ${storageVariable(config)} and that the database is running.`
       : `the database failed during ${error.operation}: ${where} (${cause}).`
   }
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+    return `cannot listen on ${config?.host ?? "HOST"}:${config?.port ?? "PORT"} (${code}): choose another PORT or HOST.`
+  }
   return error instanceof Error ? error.message : "unexpected failure"
 }
 

@@ -3,7 +3,9 @@
  * Entry point of `notiflows-prefs`: `serve` (the default) runs the service's layer graph until a
  * signal; the other commands run once against the configured database.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { HELP, runCommand, UsageError } from "./Cli.js"
 import { InvalidConfig, readAppConfig } from "./Config.js"
 import { exitCodeTeardown, runMain } from "./NodeMain.js"
@@ -28,4 +30,14 @@ const program: Effect.Effect<number, unknown> = wantsHelp
     ? serve
     : Effect.flatMap(readAppConfig, (config) => Effect.tryPromise({ try: () => runCommand(argv, config, (s) => process.stdout.write(`${s}\n`)), catch: (e) => e }))
 
-runMain(program.pipe(Effect.catchAll(report)), { disableErrorReporting: true, disablePrettyLogger: true, teardown: exitCodeTeardown })
+/** Failures are reported by {@link report}; a defect (a bug) with its trace; a signal's interruption passes. */
+const reported = program.pipe(
+  Effect.catchAllCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) return report(failure.value)
+    return Effect.sync(() => (process.stderr.write(`notiflows-prefs: unexpected error\n${Cause.pretty(cause)}\n`), 1))
+  })
+)
+
+runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown: exitCodeTeardown })

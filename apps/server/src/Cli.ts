@@ -4,7 +4,9 @@
  */
 import { readFile } from "node:fs/promises"
 import { parseArgs } from "node:util"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
@@ -85,15 +87,29 @@ const projectJson = (p: Project) => ({
   signing_key_ids: p.signingKeys.map((k) => k.kid)
 })
 
-/** Runs a CLI command (all but `serve`). Returns the exit code. */
-export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
-  const [command, sub] = argv
-  if (argv.includes("--help") || argv.includes("-h")) {
-    out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
-    return 0
+type Program = Effect.Effect<unknown, unknown, Repositories>
+
+/** The parsed flags and positionals of a command. */
+interface Args {
+  readonly values: {
+    readonly name?: string | undefined
+    readonly project?: string | undefined
+    readonly "security-mode"?: string | undefined
+    readonly "allowed-origin"?: ReadonlyArray<string> | undefined
+    readonly "clear-origins"?: boolean | undefined
+    readonly "signing-key"?: string | undefined
+    readonly kid?: string | undefined
+    readonly "remove-kid"?: string | undefined
+    readonly kind?: string | undefined
   }
+  readonly positionals: ReadonlyArray<string>
+  readonly mode: "on" | "off" | undefined
+  readonly out: (s: string) => void
+}
+
+const parseCommandArgs = (argv: ReadonlyArray<string>, out: (s: string) => void): Args => {
   const { values, positionals } = parseArgs({
-    args: argv.slice(command === "migrate" ? 1 : 2),
+    args: argv.slice(argv[0] === "migrate" ? 1 : 2),
     allowPositionals: true,
     options: {
       name: { type: "string" },
@@ -109,91 +125,120 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
   })
   const mode = values["security-mode"]
   if (mode !== undefined && mode !== "on" && mode !== "off") throw new UsageError("--security-mode is on or off")
+  return { values, positionals, mode, out }
+}
 
-  let program: Effect.Effect<unknown, unknown, Repositories>
-  if (command === "migrate") {
-    program = Effect.sync(() => out("migrations applied"))
-  } else if (command === "project" && sub === "create") {
-    if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required")
-    program = Effect.map(createProjectWithKeys(values.name.trim(), mode ?? "on"), (r) =>
-      print(out, { project_id: r.project.id, name: r.project.name, security_mode: r.project.securityMode, public_key: r.publicKey, secret_key: r.secretKey, note: "the keys are shown once; store them now" })
-    )
-  } else if (command === "project" && sub === "list") {
-    program = Effect.flatMap(ProjectRepository, (p) =>
-      Effect.map(p.list(), (all) => print(out, all.map(projectJson)))
-    )
-  } else if (command === "project" && sub === "set") {
-    const origins = (values["allowed-origin"] ?? []).map(normalizeOrigin)
-    const signingKey = values["signing-key"] === undefined ? undefined : await signingKeyFromPem(await readFile(values["signing-key"], "utf8"), values.kid)
-    program = Effect.gen(function* () {
-      const projects = yield* ProjectRepository
-      const project = yield* resolveProject(values.project)
-      const keep = project.signingKeys.filter((k) => k.kid !== values["remove-kid"] && k.kid !== signingKey?.kid)
-      const updated = yield* projects.update(project.id, {
-        ...(values.name !== undefined ? { name: values.name } : {}),
-        ...(mode !== undefined ? { securityMode: mode } : {}),
-        allowedOrigins: [...new Set([...(values["clear-origins"] === true ? [] : project.allowedOrigins), ...origins])],
-        signingKeys: signingKey === undefined ? keep : [...keep, signingKey]
-      })
-      print(out, projectJson(updated))
-    })
-  } else if (command === "keys" && sub === "create") {
-    const kind = values.kind
-    if (kind !== "public" && kind !== "secret") throw new UsageError("--kind is public or secret")
-    program = Effect.gen(function* () {
-      const projects = yield* ProjectRepository
-      const project = yield* resolveProject(values.project)
-      const generated = yield* mintApiKey(kind)
-      const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
-      print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
-    })
-  } else if (command === "keys" && sub === "list") {
-    program = Effect.gen(function* () {
-      const projects = yield* ProjectRepository
-      const project = yield* resolveProject(values.project)
-      const keys = yield* projects.listApiKeys(project.id)
-      print(out, keys.map((k) => ({ id: k.id, kind: k.kind, prefix: k.prefix, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null })))
-    })
-  } else if (command === "keys" && sub === "revoke") {
-    const keyId = positionals[0]
-    if (keyId === undefined) throw new UsageError("the key id to revoke is required")
-    program = Effect.gen(function* () {
-      const projects = yield* ProjectRepository
-      const project = yield* resolveProject(values.project)
-      const revoked = yield* projects.revokeApiKey(project.id, keyId, new Date())
-      print(out, { id: revoked.id, revoked_at: revoked.revokedAt?.toISOString() ?? null, note: "running instances stop accepting it within 5 s" })
-    })
-  } else if (command === "notiflows" && sub === "import") {
-    const file = positionals[0]
-    if (file === undefined) throw new UsageError("the JSON file to import is required")
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"))
-    const list = Array.isArray(parsed) ? parsed : (parsed as { notiflows?: unknown })?.notiflows
-    if (!Array.isArray(list)) throw new UsageError('the file must hold a JSON array of notiflows or {"notiflows": [...]}')
-    program = Effect.gen(function* () {
-      const project = yield* resolveProject(values.project)
-      let created = 0
-      let updated = 0
-      for (const [i, item] of list.entries()) {
-        const id = (item as { id?: unknown })?.id
-        if (typeof id !== "string" || !isNotiflowId(id)) return yield* Effect.fail(new UsageError(`entry ${i}: "id" must be a valid notiflow id`))
-        const { id: _, ...body } = item as Record<string, unknown>
-        const result = yield* Effect.mapError(upsertNotiflow(project.id, id, body), (e) =>
-          e._tag === "ValidationFailed" ? new UsageError(`entry ${i} (${id}): ${e.issues.map((x) => `${x.field || "body"}: ${x.message}`).join("; ")}`) : e
-        )
-        if (result.created) created++
-        else updated++
-      }
-      print(out, { imported: list.length, created, updated })
-    })
-  } else {
-    throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)
-  }
+const projectCreate = ({ values, mode, out }: Args): Program => {
+  if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required")
+  return Effect.map(createProjectWithKeys(values.name.trim(), mode ?? "on"), (r) =>
+    print(out, { project_id: r.project.id, name: r.project.name, security_mode: r.project.securityMode, public_key: r.publicKey, secret_key: r.secretKey, note: "the keys are shown once; store them now" })
+  )
+}
 
+const projectSet = async ({ values, mode, out }: Args): Promise<Program> => {
+  const origins = (values["allowed-origin"] ?? []).map(normalizeOrigin)
+  const signingKey = values["signing-key"] === undefined ? undefined : await signingKeyFromPem(await readFile(values["signing-key"], "utf8"), values.kid)
+  return Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const project = yield* resolveProject(values.project)
+    const keep = project.signingKeys.filter((k) => k.kid !== values["remove-kid"] && k.kid !== signingKey?.kid)
+    const updated = yield* projects.update(project.id, {
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(mode !== undefined ? { securityMode: mode } : {}),
+      allowedOrigins: [...new Set([...(values["clear-origins"] === true ? [] : project.allowedOrigins), ...origins])],
+      signingKeys: signingKey === undefined ? keep : [...keep, signingKey]
+    })
+    print(out, projectJson(updated))
+  })
+}
+
+const keysCreate = ({ values, out }: Args): Program => {
+  const kind = values.kind
+  if (kind !== "public" && kind !== "secret") throw new UsageError("--kind is public or secret")
+  return Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const project = yield* resolveProject(values.project)
+    const generated = yield* mintApiKey(kind)
+    const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
+    print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
+  })
+}
+
+const keysList = ({ values, out }: Args): Program =>
+  Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const project = yield* resolveProject(values.project)
+    const keys = yield* projects.listApiKeys(project.id)
+    print(out, keys.map((k) => ({ id: k.id, kind: k.kind, prefix: k.prefix, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null })))
+  })
+
+const keysRevoke = ({ values, positionals, out }: Args): Program => {
+  const keyId = positionals[0]
+  if (keyId === undefined) throw new UsageError("the key id to revoke is required")
+  return Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const project = yield* resolveProject(values.project)
+    const revoked = yield* projects.revokeApiKey(project.id, keyId, new Date())
+    print(out, { id: revoked.id, revoked_at: revoked.revokedAt?.toISOString() ?? null, note: "running instances stop accepting it within 5 s" })
+  })
+}
+
+const notiflowsImport = async ({ values, positionals, out }: Args): Promise<Program> => {
+  const file = positionals[0]
+  if (file === undefined) throw new UsageError("the JSON file to import is required")
+  const parsed: unknown = JSON.parse(await readFile(file, "utf8"))
+  const list = Array.isArray(parsed) ? parsed : (parsed as { notiflows?: unknown })?.notiflows
+  if (!Array.isArray(list)) throw new UsageError('the file must hold a JSON array of notiflows or {"notiflows": [...]}')
+  return Effect.gen(function* () {
+    const project = yield* resolveProject(values.project)
+    let created = 0
+    let updated = 0
+    for (const [i, item] of list.entries()) {
+      const id = (item as { id?: unknown })?.id
+      if (typeof id !== "string" || !isNotiflowId(id)) return yield* Effect.fail(new UsageError(`entry ${i}: "id" must be a valid notiflow id`))
+      const { id: _, ...body } = item as Record<string, unknown>
+      const result = yield* Effect.mapError(upsertNotiflow(project.id, id, body), (e) =>
+        e._tag === "ValidationFailed" ? new UsageError(`entry ${i} (${id}): ${e.issues.map((x) => `${x.field || "body"}: ${x.message}`).join("; ")}`) : e
+      )
+      if (result.created) created++
+      else updated++
+    }
+    print(out, { imported: list.length, created, updated })
+  })
+}
+
+/** Every command but `serve`, by `<command> [<sub>]`. */
+const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
+  migrate: ({ out }) => Effect.sync(() => out("migrations applied")),
+  "project create": projectCreate,
+  "project list": ({ out }) => Effect.flatMap(ProjectRepository, (p) => Effect.map(p.list(), (all) => print(out, all.map(projectJson)))),
+  "project set": projectSet,
+  "keys create": keysCreate,
+  "keys list": keysList,
+  "keys revoke": keysRevoke,
+  "notiflows import": notiflowsImport
+}
+
+/** Runs `program` on the configured database (migrated first); fails with its own error, not a wrapper. */
+const runOnDatabase = async (config: Config, program: Program): Promise<void> => {
   const runtime = ManagedRuntime.make(databaseLayer(config))
   try {
-    await runtime.runPromise(program as Effect.Effect<unknown, unknown, never>)
-    return 0
+    const exit = await runtime.runPromiseExit(program)
+    if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
   } finally {
     await runtime.dispose()
   }
+}
+
+/** Runs a CLI command (all but `serve`). Returns the exit code. */
+export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
+  const [command, sub] = argv
+  if (argv.includes("--help") || argv.includes("-h")) {
+    out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
+    return 0
+  }
+  const make = COMMANDS[command === "migrate" ? "migrate" : `${command} ${sub}`]
+  if (make === undefined) throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)
+  await runOnDatabase(config, await make(parseCommandArgs(argv, out)))
+  return 0
 }

@@ -1,12 +1,30 @@
 /**
- * Configuration from the environment, validated once at start with a clear message.
+ * Configuration from the environment through effect's `Config`: every variable read and validated
+ * once at start, every problem reported together, each message naming its variable.
  */
+import * as C from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { RateLimitRules } from "@notiflows/http-express"
 import { parseRateRule } from "@notiflows/http-express"
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"
 
-export interface Config {
+export interface DatabaseTimeouts {
+  readonly operationMs: number
+  readonly connectMs: number
+  readonly idleMs: number
+  readonly maxLifetimeMs: number
+  readonly keepAliveMs: number
+  readonly reconnectBackoffMaxMs: number
+}
+
+export interface AppConfig {
   readonly port: number
   readonly host: string
   /** PostgreSQL URL; when absent the service runs on embedded PGlite in `dataDir`. */
@@ -23,14 +41,7 @@ export interface Config {
    * `DATABASE_RECONNECT_BACKOFF_MAX_MS` (default 1000): longest wait between reconnect attempts,
    * so the service is back within about a second of the database.
    */
-  readonly databaseTimeouts: {
-    readonly operationMs: number
-    readonly connectMs: number
-    readonly idleMs: number
-    readonly maxLifetimeMs: number
-    readonly keepAliveMs: number
-    readonly reconnectBackoffMaxMs: number
-  }
+  readonly databaseTimeouts: DatabaseTimeouts
   readonly dataDir: string
   readonly publicKey: string | undefined
   readonly secretKey: string | undefined
@@ -43,105 +54,140 @@ export interface Config {
   readonly rateLimits: Partial<RateLimitRules>
 }
 
+/** The same as {@link AppConfig} (the name the other modules import). */
+export type Config = AppConfig
+
+/** The configuration of this process (see {@link layerAppConfig}). */
+export class Configuration extends Context.Tag("@notiflows/server/Configuration")<Configuration, AppConfig>() {}
+
 /** A configuration problem, naming the variable. */
-export class ConfigError extends Error {
+export class InvalidConfig extends Error {
+  readonly _tag = "InvalidConfig"
   constructor(readonly problems: ReadonlyArray<string>) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`)
-    this.name = "ConfigError"
+    this.name = "InvalidConfig"
   }
 }
 
 const LOG_LEVELS: ReadonlyArray<LogLevel> = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
 const KEY = (prefix: string) => new RegExp(`^${prefix}_[A-Za-z0-9]{22,128}$`)
+const invalid = (message: string) => Either.left(ConfigError.InvalidData([], message))
 
-/** Reads and validates the configuration; throws {@link ConfigError} listing every problem. */
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const problems: Array<string> = []
-  const text = (name: string): string | undefined => {
-    const v = env[name]
-    return v === undefined || v.trim() === "" ? undefined : v.trim()
-  }
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name)
-    if (raw === undefined) return fallback
+/** A variable, trimmed; unset and blank are both absent. */
+const text = (name: string): C.Config<string | undefined> =>
+  C.string(name).pipe(
+    C.option,
+    C.map((v) => Option.getOrUndefined(Option.filter(Option.map(v, (s) => s.trim()), (s) => s !== "")))
+  )
+
+/** A variable that must satisfy `ok` when set. */
+const checked = (name: string, ok: (v: string) => boolean, message: string): C.Config<string | undefined> =>
+  C.mapOrFail(text(name), (v) => (v === undefined || ok(v) ? Either.right(v) : invalid(message)))
+
+const int = (name: string, fallback: number, min: number, max: number): C.Config<number> =>
+  C.mapOrFail(text(name), (raw) => {
+    if (raw === undefined) return Either.right(fallback)
     const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
-      return fallback
-    }
-    return n
-  }
-  const oneOf = <T extends string>(name: string, values: ReadonlyArray<T>, fallback: T): T => {
-    const raw = text(name)
-    if (raw === undefined) return fallback
-    if (!(values as ReadonlyArray<string>).includes(raw)) {
-      problems.push(`${name} must be one of ${values.join(", ")}, got "${raw}"`)
-      return fallback
-    }
-    return raw as T
-  }
+    return Number.isInteger(n) && n >= min && n <= max ? Either.right(n) : invalid(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
+  })
 
-  const databaseUrl = text("DATABASE_URL")
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL")
-  }
-  const publicKey = text("NOTIFLOWS_PUBLIC_KEY")
-  const secretKey = text("NOTIFLOWS_SECRET_KEY")
-  if (publicKey !== undefined && !KEY("pk").test(publicKey)) problems.push("NOTIFLOWS_PUBLIC_KEY must look like pk_ followed by 22-128 letters or digits")
-  if (secretKey !== undefined && !KEY("sk").test(secretKey)) problems.push("NOTIFLOWS_SECRET_KEY must look like sk_ followed by 22-128 letters or digits")
-  if ((publicKey === undefined) !== (secretKey === undefined)) {
-    problems.push("NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY must be set together")
-  }
-  const signingKey = text("NOTIFLOWS_USER_SIGNING_PUBLIC_KEY")?.replace(/\\n/g, "\n")
-  if (signingKey !== undefined && !signingKey.includes("-----BEGIN PUBLIC KEY-----")) {
-    problems.push("NOTIFLOWS_USER_SIGNING_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
-  }
-  if (signingKey !== undefined && secretKey === undefined) {
-    problems.push("NOTIFLOWS_USER_SIGNING_PUBLIC_KEY needs NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY (it belongs to that project)")
-  }
-  const prepare = oneOf("DATABASE_PREPARE", ["true", "false"], "true")
-  const redisUrl = text("REDIS_URL")
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push("REDIS_URL must be a redis:// or rediss:// URL")
-  const rateLimits: { -readonly [K in keyof RateLimitRules]?: RateLimitRules[K] } = {}
-  const RATE_VARIABLES: ReadonlyArray<readonly [string, keyof RateLimitRules]> = [
-    ["NOTIFLOWS_RATE_LIMIT_ADMIN", "admin"],
-    ["NOTIFLOWS_RATE_LIMIT_USER", "user"],
-    ["NOTIFLOWS_RATE_LIMIT_USER_PROJECT", "userProject"],
-    ["NOTIFLOWS_RATE_LIMIT_AUTH_FAILURES", "authFailures"]
-  ]
-  for (const [name, rule] of RATE_VARIABLES) {
-    const raw = text(name)
-    if (raw === undefined) continue
+const oneOf = <T extends string>(name: string, values: ReadonlyArray<T>, fallback: T): C.Config<T> =>
+  C.mapOrFail(text(name), (raw) => {
+    if (raw === undefined) return Either.right(fallback)
+    return (values as ReadonlyArray<string>).includes(raw) ? Either.right(raw as T) : invalid(`${name} must be one of ${values.join(", ")}, got "${raw}"`)
+  })
+
+const rateRule = <K extends keyof RateLimitRules>(name: string): C.Config<RateLimitRules[K] | undefined> =>
+  C.mapOrFail(text(name), (raw) => {
+    if (raw === undefined) return Either.right(undefined)
     try {
-      rateLimits[rule] = parseRateRule(raw)
+      return Either.right(parseRateRule(raw) as RateLimitRules[K])
     } catch (error) {
-      problems.push(`${name}: ${(error as Error).message}`)
+      return invalid(`${name}: ${(error as Error).message}`)
     }
-  }
+  })
 
-  const config: Config = {
+const rateLimits: C.Config<Partial<RateLimitRules>> = C.map(
+  C.all({
+    admin: rateRule<"admin">("NOTIFLOWS_RATE_LIMIT_ADMIN"),
+    user: rateRule<"user">("NOTIFLOWS_RATE_LIMIT_USER"),
+    userProject: rateRule<"userProject">("NOTIFLOWS_RATE_LIMIT_USER_PROJECT"),
+    authFailures: rateRule<"authFailures">("NOTIFLOWS_RATE_LIMIT_AUTH_FAILURES")
+  }),
+  (rules) => Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined)) as Partial<RateLimitRules>
+)
+
+const databaseTimeouts: C.Config<DatabaseTimeouts> = C.all({
+  operationMs: int("DATABASE_TIMEOUT_MS", 4_000, 50, 60_000),
+  connectMs: int("DATABASE_CONNECT_TIMEOUT_MS", 3_000, 50, 3_000),
+  idleMs: int("DATABASE_IDLE_TIMEOUT_MS", 30_000, 0, 86_400_000),
+  maxLifetimeMs: int("DATABASE_MAX_LIFETIME_MS", 900_000, 0, 86_400_000),
+  keepAliveMs: int("DATABASE_KEEPALIVE_MS", 10_000, 0, 3_600_000),
+  reconnectBackoffMaxMs: int("DATABASE_RECONNECT_BACKOFF_MAX_MS", 1_000, 0, 60_000)
+})
+
+const keys = C.all({
+  publicKey: checked("NOTIFLOWS_PUBLIC_KEY", (v) => KEY("pk").test(v), "NOTIFLOWS_PUBLIC_KEY must look like pk_ followed by 22-128 letters or digits"),
+  secretKey: checked("NOTIFLOWS_SECRET_KEY", (v) => KEY("sk").test(v), "NOTIFLOWS_SECRET_KEY must look like sk_ followed by 22-128 letters or digits"),
+  userSigningPublicKey: C.map(
+    checked("NOTIFLOWS_USER_SIGNING_PUBLIC_KEY", (v) => v.replace(/\\n/g, "\n").includes("-----BEGIN PUBLIC KEY-----"), "NOTIFLOWS_USER_SIGNING_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)"),
+    (v) => v?.replace(/\\n/g, "\n")
+  )
+})
+
+/** Rules across variables (checked once each variable is valid on its own). */
+const crossProblems = (c: C.Config.Success<typeof keys>): ReadonlyArray<string> => [
+  ...((c.publicKey === undefined) !== (c.secretKey === undefined) ? ["NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY must be set together"] : []),
+  ...(c.userSigningPublicKey !== undefined && c.secretKey === undefined
+    ? ["NOTIFLOWS_USER_SIGNING_PUBLIC_KEY needs NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY (it belongs to that project)"]
+    : [])
+]
+
+/** Every variable of the service, validated. */
+export const appConfig: C.Config<AppConfig> = C.mapOrFail(
+  C.all({
     port: int("PORT", 3000, 0, 65535),
-    host: text("HOST") ?? "127.0.0.1",
-    databaseUrl,
-    databasePrepare: prepare === "true",
+    host: C.map(text("HOST"), (v) => v ?? "127.0.0.1"),
+    databaseUrl: checked("DATABASE_URL", (v) => /^postgres(ql)?:\/\//.test(v), "DATABASE_URL must be a postgres:// or postgresql:// URL"),
+    databasePrepare: C.map(oneOf("DATABASE_PREPARE", ["true", "false"], "true"), (v) => v === "true"),
     databasePoolSize: int("DATABASE_POOL_SIZE", 10, 1, 1000),
-    databaseTimeouts: {
-      operationMs: int("DATABASE_TIMEOUT_MS", 4_000, 50, 60_000),
-      connectMs: int("DATABASE_CONNECT_TIMEOUT_MS", 3_000, 50, 3_000),
-      idleMs: int("DATABASE_IDLE_TIMEOUT_MS", 30_000, 0, 86_400_000),
-      maxLifetimeMs: int("DATABASE_MAX_LIFETIME_MS", 900_000, 0, 86_400_000),
-      keepAliveMs: int("DATABASE_KEEPALIVE_MS", 10_000, 0, 3_600_000),
-      reconnectBackoffMaxMs: int("DATABASE_RECONNECT_BACKOFF_MAX_MS", 1_000, 0, 60_000)
-    },
-    dataDir: text("NOTIFLOWS_DATA_DIR") ?? "./.notiflows/data",
-    publicKey,
-    secretKey,
-    userSigningPublicKey: signingKey,
-    securityMode: oneOf("NOTIFLOWS_SECURITY_MODE", ["on", "off"], "on"),
+    databaseTimeouts,
+    dataDir: C.map(text("NOTIFLOWS_DATA_DIR"), (v) => v ?? "./.notiflows/data"),
+    keys,
+    securityMode: oneOf<"on" | "off">("NOTIFLOWS_SECURITY_MODE", ["on", "off"], "on"),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
-    redisUrl,
+    redisUrl: checked("REDIS_URL", (v) => /^rediss?:\/\//.test(v), "REDIS_URL must be a redis:// or rediss:// URL"),
     rateLimits
+  }),
+  ({ keys: k, ...rest }) => {
+    const problems = crossProblems(k)
+    const [first, ...more] = problems.map((p) => ConfigError.InvalidData([], p))
+    if (first !== undefined) return Either.left(more.reduce((all, e) => ConfigError.And(all, e), first))
+    return Either.right({ ...rest, ...k })
   }
-  if (problems.length > 0) throw new ConfigError(problems)
-  return config
-}
+)
+
+/** Every message of a `ConfigError` (missing or invalid data, in the order read). */
+const problemsOf = (error: ConfigError.ConfigError): ReadonlyArray<string> =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, l: ReadonlyArray<string>, r: ReadonlyArray<string>) => [...l, ...r],
+    orCase: (_, l: ReadonlyArray<string>, r: ReadonlyArray<string>) => [...l, ...r],
+    invalidDataCase: (_, __, message) => [message],
+    missingDataCase: (_, path, message) => [path.length > 0 ? `${path.join("_")}: ${message}` : message],
+    sourceUnavailableCase: (_, __, message) => [message],
+    unsupportedCase: (_, __, message) => [message]
+  })
+
+/** Reads the configuration from the current `ConfigProvider` (the environment by default). */
+export const readAppConfig: Effect.Effect<AppConfig, InvalidConfig> = Effect.mapError(appConfig, (e) => new InvalidConfig(problemsOf(e)))
+
+/** {@link Configuration} from the current `ConfigProvider`. */
+export const layerAppConfig: Layer.Layer<Configuration, InvalidConfig> = Layer.effect(Configuration, readAppConfig)
+
+/** Reads and validates a configuration synchronously (CLI, tests); throws {@link InvalidConfig} listing every problem. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig =>
+  Effect.runSync(
+    Effect.either(Effect.withConfigProvider(readAppConfig, ConfigProvider.fromMap(new Map(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)))))
+  ).pipe(
+    Either.getOrThrowWith((e) => e)
+  )

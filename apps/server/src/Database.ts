@@ -1,19 +1,24 @@
 /**
  * Chooses the storage: PostgreSQL when DATABASE_URL is set, else embedded PGlite.
  */
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { DrizzleDatabase, Repositories } from "@notiflows/adapters-drizzle"
+import type { DrizzleDatabase, PgliteLockedError, PgliteOpenError, Repositories } from "@notiflows/adapters-drizzle"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
+import type { RepositoryError } from "@notiflows/domain"
 import { layerProjectViewCache } from "@notiflows/domain"
-import type { Config } from "./Config.js"
+import type { AppConfig } from "./Config.js"
+import { Configuration } from "./Config.js"
 
 export type { Repositories }
+
+export type DatabaseError = RepositoryError | PgliteLockedError | PgliteOpenError
 
 /**
  * The repository layer for a configuration (migrations run when it is built), with the
  * per-project cache of catalog and settings in front (at most 5 s stale across instances).
  */
-export const databaseLayer = (config: Config): Layer.Layer<Repositories | DrizzleDatabase, unknown> => {
+export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | DrizzleDatabase, DatabaseError> => {
   const t = config.databaseTimeouts
   const storage =
     config.databaseUrl !== undefined
@@ -32,8 +37,13 @@ export const databaseLayer = (config: Config): Layer.Layer<Repositories | Drizzl
   return Layer.provideMerge(layerProjectViewCache(), storage)
 }
 
-/** Where the data lives, for logs (never the password). */
-export const describeDatabase = (config: Config): string => {
+/** {@link databaseLayer} for the {@link Configuration} of the context. */
+export const layerDatabase: Layer.Layer<Repositories | DrizzleDatabase, DatabaseError, Configuration> = Layer.unwrapEffect(
+  Effect.map(Configuration, databaseLayer)
+)
+
+/** Where the data lives, for logs and messages (never the password). */
+export const describeDatabase = (config: AppConfig): string => {
   if (config.databaseUrl === undefined) return `embedded PGlite at ${config.dataDir}`
   try {
     const url = new URL(config.databaseUrl)

@@ -1,93 +1,71 @@
 /**
- * The standalone service: builds the storage layer, provisions the project, mounts the router
- * and listens. Shuts down gracefully on SIGTERM/SIGINT.
+ * The standalone HTTP service as layers: the Express app (router, rate limits, idempotency,
+ * metrics, the envelope for everything outside the router), the Node server listening on
+ * HOST:PORT, and its graceful close (stop accepting, drain in-flight requests for at most 10 s)
+ * when the layer is released, before the database closes.
  */
-import type { AddressInfo, Socket } from "node:net"
 import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Schedule from "effect/Schedule"
 import express from "express"
 import type { Logger } from "pino"
 import { Redis } from "ioredis"
+import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { ping } from "@notiflows/adapters-drizzle"
 import { IdempotencyRepository } from "@notiflows/domain"
-import { envelope, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter, newRequestId } from "@notiflows/http-express"
-import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
-import type { Config } from "./Config.js"
-import { databaseLayer } from "./Database.js"
-import { signingKeyFromPem } from "./Signing.js"
+import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
+import type { AppConfig } from "./Config.js"
+import { Configuration } from "./Config.js"
+import type { Repositories } from "./Database.js"
+import { expressErrors, onClientError, onUnmetExpectation, requireHost, routeNotFound } from "./Envelope.js"
+import { AppLogger } from "./Logging.js"
 
-export interface RunningServer {
-  readonly url: string
-  readonly server: http.Server
-  readonly bootstrap: BootstrapResult
-  /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
-  readonly close: () => Promise<void>
-}
+/** Where the service listens. */
+export class HttpService extends Context.Tag("@notiflows/server/HttpService")<HttpService, { readonly url: string; readonly server: http.Server }>() {}
 
-const errorBody = (status: number, code: string, message: string, requestId: string): string =>
-  JSON.stringify(envelope({ status, code, message, details: {}, headers: {} }, requestId))
+/** How long in-flight requests may finish after a shutdown signal before their connections are cut. */
+export const DRAIN_MS = 10_000
 
-/** Answers requests Node rejects before Express (oversized headers, malformed HTTP) in the envelope. */
-const onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
-  if (!socket.writable || (err as { code?: string }).code === "ECONNRESET") {
-    socket.destroy()
-    return
-  }
-  const tooLarge = err.code === "HPE_HEADER_OVERFLOW"
-  const status = tooLarge ? 431 : 400
-  // The request could not be parsed, so its x-request-id is unknown: a new id, in the body and
-  // in the header like every other response (API.md §3).
-  const requestId = newRequestId()
-  const body = tooLarge
-    ? errorBody(431, "request_header_fields_too_large", "Request header fields are too large", requestId)
-    : errorBody(400, "bad_request", "Malformed HTTP request", requestId)
-  const reason = tooLarge ? "Request Header Fields Too Large" : "Bad Request"
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
-  )
-}
+type AppRuntime = ManagedRuntime.ManagedRuntime<Repositories | DrizzleDatabase, never>
 
-/** Starts the service. */
-export const startServer = async (config: Config, logger: Logger): Promise<RunningServer> => {
-  // Start-up failures (unreachable database, locked data directory) surface from the first
-  // runPromise below with their own message; afterwards the runtime cannot fail to build.
-  const runtime = ManagedRuntime.make(Layer.orDie(databaseLayer(config)))
-  let result: BootstrapResult
-  try {
-    const signingKey =
-      config.userSigningPublicKey === undefined ? undefined : await signingKeyFromPem(config.userSigningPublicKey)
-    result = await runtime.runPromise(bootstrap(config, signingKey))
-  } catch (error) {
-    await runtime.dispose()
-    throw error
-  }
+/**
+ * Shared counters when REDIS_URL is set, disconnected on release. Commands fail fast while Redis
+ * is away, so requests are served without limits (fail open) instead of waiting on it.
+ */
+const acquireRedis = (config: AppConfig, logger: Logger) =>
+  config.redisUrl === undefined
+    ? Effect.succeed(undefined)
+    : Effect.acquireRelease(
+        Effect.sync(() => {
+          const redis = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false })
+          redis.on("error", (error: Error) => logger.debug({ error: loggableError(error, false) }, "redis connection error"))
+          return redis
+        }),
+        (redis) => Effect.sync(() => redis.disconnect())
+      )
+
+/** The Express app: the router with its hooks, then the envelope for everything else. */
+const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: Redis | undefined): express.Express => {
   // One uncached `select 1` (the project view cache would keep answering through an outage),
   // bounded well under the 5 s a caller may wait.
   const readiness = () =>
     runtime.runPromise(ping(Math.min(2_000, config.databaseTimeouts.operationMs)).pipe(Effect.as(true), Effect.orElseSucceed(() => false)))
-
-  // Use cases in flight: what the database pool is busy with (postgres.js exposes no pool stats).
+  // Use cases in flight (postgres.js exposes no pool statistics).
   let inFlight = 0
-  const countedRuntime: typeof runtime = Object.create(runtime, {
+  const countedRuntime: AppRuntime = Object.create(runtime, {
     runPromiseExit: {
-      value: (...args: Parameters<typeof runtime.runPromiseExit>) => {
+      value: (...args: Parameters<AppRuntime["runPromiseExit"]>) => {
         inFlight++
         return runtime.runPromiseExit(...args).finally(() => inFlight--)
       }
     }
   })
-  const metrics = makeMetrics({
-    pool: () => ({ max: config.databaseUrl !== undefined ? config.databasePoolSize : 1, useCasesInFlight: inFlight })
-  })
-  // Shared counters when REDIS_URL is set. Commands fail fast while Redis is away, so requests
-  // are served without limits (fail open) instead of waiting on it.
-  const redis =
-    config.redisUrl === undefined
-      ? undefined
-      : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: false })
-  redis?.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"))
+  const metrics = makeMetrics({ pool: () => ({ max: config.databaseUrl !== undefined ? config.databasePoolSize : 1, useCasesInFlight: inFlight }) })
   const rateLimits = makeRateLimits({
     rules: config.rateLimits,
     logger,
@@ -95,17 +73,9 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
     onReject: metrics.rateLimitRejected,
     onStoreError: metrics.rateLimitStoreError
   })
-  const idempotency = makeIdempotencyHook({ runtime, onReplay: metrics.idempotentReplay })
-  // Expired idempotency records are purged in the background (replays already ignore them).
-  const purge = setInterval(() => {
-    runtime
-      .runPromise(Effect.flatMap(IdempotencyRepository, (r) => r.purgeExpired(new Date())))
-      .catch((error: unknown) => logger.warn({ err: error }, "idempotency purge failed"))
-  }, 10 * 60_000)
-  purge.unref()
-
   const app = express()
   app.disable("x-powered-by")
+  app.use(requireHost)
   app.use(
     makeRouter(countedRuntime, {
       logger,
@@ -114,44 +84,75 @@ export const startServer = async (config: Config, logger: Logger): Promise<Runni
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,
-        aroundHandler: idempotency,
+        aroundHandler: makeIdempotencyHook({ runtime, onReplay: metrics.idempotentReplay }),
         onResponse: metrics.observeRequest
       }
     })
   )
+  app.use(routeNotFound)
+  app.use(expressErrors)
+  return app
+}
 
-  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app)
-  server.on("clientError", onClientError)
-  server.headersTimeout = 10_000
-  // Longer than clients' and load balancers' idle timeouts (commonly 60 s), so the client, not the
-  // server, closes idle keep-alive connections: a server closing one while a request is in
-  // flight on it makes the client fail with "other side closed".
-  server.keepAliveTimeout = 65_000
-  server.requestTimeout = 30_000
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
+/** Listens on HOST:PORT; the Node limits and the envelope for what Node itself refuses. */
+const listen = (app: express.Express, config: AppConfig): Effect.Effect<http.Server, Error> =>
+  Effect.async<http.Server, Error>((resume) => {
+    // Node's own Host check answers a bare 400: `requireHost` answers it in the envelope.
+    const server = http.createServer({ maxHeaderSize: 16 * 1024, requireHostHeader: false }, app)
+    server.on("clientError", onClientError)
+    server.on("checkExpectation", onUnmetExpectation)
+    server.headersTimeout = 10_000
+    // Longer than clients' and load balancers' idle timeouts (commonly 60 s), so the client, not
+    // the server, closes idle keep-alive connections: a server closing one while a request is in
+    // flight on it makes the client fail with "other side closed".
+    server.keepAliveTimeout = 65_000
+    server.requestTimeout = 30_000
+    const failed = (error: Error) => resume(Effect.fail(error))
+    server.once("error", failed)
     server.listen(config.port, config.host, () => {
-      server.off("error", reject)
-      resolve()
+      server.off("error", failed)
+      resume(Effect.succeed(server))
     })
   })
+
+/** Stops accepting, closes idle connections, lets in-flight requests finish for at most {@link DRAIN_MS}. */
+const closeGracefully = (server: http.Server): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const deadline = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
+    server.close(() => {
+      clearTimeout(deadline)
+      resume(Effect.void)
+    })
+    server.closeIdleConnections()
+  })
+
+const urlOf = (server: http.Server): string => {
   const address = server.address() as AddressInfo
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
-
-  let closing: Promise<void> | undefined
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      const deadline = setTimeout(() => server.closeAllConnections(), 10_000)
-      await stopped
-      clearTimeout(deadline)
-      clearInterval(purge)
-      redis?.disconnect()
-      await runtime.dispose()
-    })()
-    return closing
-  }
-  return { url, server, bootstrap: result, close }
+  return `http://${host}:${address.port}`
 }
+
+/** Expired idempotency records are purged in the background every 10 minutes (replays already ignore them). */
+const purgeIdempotency = (logger: Logger) =>
+  Effect.flatMap(IdempotencyRepository, (r) => Effect.suspend(() => r.purgeExpired(new Date()))).pipe(
+    Effect.catchAll((error) => Effect.sync(() => logger.warn({ error: loggableError(error.cause, false), operation: error.operation }, "idempotency purge failed"))),
+    Effect.repeat(Schedule.spaced(Duration.minutes(10))),
+    Effect.delay(Duration.minutes(10))
+  )
+
+/** The listening service; released by a graceful close. */
+export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | AppLogger | Repositories | DrizzleDatabase> = Layer.scoped(
+  HttpService,
+  Effect.gen(function* () {
+    const config = yield* Configuration
+    const logger = yield* AppLogger
+    // The router runs its use cases on the repositories this layer graph built (owned by it).
+    const context = yield* Effect.context<Repositories | DrizzleDatabase>()
+    const runtime = ManagedRuntime.make(Layer.succeedContext(context))
+    yield* Effect.addFinalizer(() => runtime.disposeEffect)
+    const redis = yield* acquireRedis(config, logger)
+    yield* Effect.forkScoped(purgeIdempotency(logger))
+    const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis), config), closeGracefully)
+    return { url: urlOf(server), server }
+  })
+)

@@ -1,75 +1,43 @@
 #!/usr/bin/env node
 /**
- * Entry point of `notiflows-prefs`.
+ * Entry point of `notiflows-prefs`: `serve` (the default) runs the service's layer graph until a
+ * signal; the other commands run once against the configured database.
  */
-import { pino } from "pino"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { HELP, runCommand, UsageError } from "./Cli.js"
-import { ConfigError, loadConfig } from "./Config.js"
-import { describeDatabase } from "./Database.js"
-import { startServer } from "./Server.js"
+import { InvalidConfig, readAppConfig } from "./Config.js"
+import { exitCodeTeardown, runMain } from "./NodeMain.js"
+import { describeStartupFailure, serve } from "./Service.js"
 
 const argv = process.argv.slice(2)
 const command = argv[0] ?? "serve"
+const wantsHelp = command === "--help" || command === "-h" || command === "help" || (command === "serve" && (argv.includes("--help") || argv.includes("-h")))
 
-const fail = (message: string, code: number): never => {
-  process.stderr.write(`${message}\n`)
-  process.exit(code)
+/** A failure as its message on stderr and an exit code (2 for configuration and usage errors). */
+const report = (error: unknown): Effect.Effect<number> => {
+  if (error instanceof UsageError) return Effect.sync(() => (process.stderr.write(`${error.message}\n\n${HELP}\n`), 2))
+  return Effect.map(describeStartupFailure(error), (message) => {
+    process.stderr.write(`${error instanceof InvalidConfig ? message : `notiflows-prefs: ${message}`}\n`)
+    return error instanceof InvalidConfig ? 2 : 1
+  })
 }
 
-const main = async (): Promise<void> => {
-  if (command === "--help" || command === "-h" || command === "help") {
-    process.stdout.write(HELP)
-    return
-  }
-  const config = loadConfig()
-  if (command !== "serve") {
-    process.exitCode = await runCommand(argv, config, (s) => process.stdout.write(`${s}\n`))
-    return
-  }
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(HELP)
-    return
-  }
-  // Asynchronous writes: a synchronous write per request line cost ~13% of the PUT's CPU time.
-  const destination = pino.destination({ dest: 1, sync: false })
-  const logger = pino({ level: config.logLevel, base: { service: "notiflows-preferences" } }, destination)
-  const flush = () => new Promise<void>((resolve) => logger.flush(() => resolve()))
-  const running = await startServer(config, logger)
-  const keys = running.bootstrap.createdKeys
-  if (keys !== undefined) {
-    process.stdout.write(
-      [
-        "",
-        `Created "${running.bootstrap.project.name}" (${running.bootstrap.project.id}). Its keys are shown only now:`,
-        `  public key: ${keys.publicKey}`,
-        `  secret key: ${keys.secretKey}`,
-        "Try it:",
-        `  curl -s ${running.url}/admin/users -H "x-notiflows-secret-key: ${keys.secretKey}"`,
-        "Set NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY to choose the keys yourself.",
-        ""
-      ].join("\n")
-    )
-  }
-  // Logged last, so whoever waits for this line has seen the keys above.
-  logger.info({ url: running.url, database: describeDatabase(config), project: running.bootstrap.project.id }, "notiflows preferences listening")
-  let signals = 0
-  const shutdown = (signal: string) => {
-    if (++signals > 1) fail(`received ${signal} again: exiting now`, 1)
-    logger.info({ signal }, "shutting down")
-    running.close().then(
-      () => flush().finally(() => process.exit(0)),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed")
-        void flush().finally(() => process.exit(1))
-      }
-    )
-  }
-  process.on("SIGTERM", () => shutdown("SIGTERM"))
-  process.on("SIGINT", () => shutdown("SIGINT"))
-}
+const program: Effect.Effect<number, unknown> = wantsHelp
+  ? Effect.sync(() => (process.stdout.write(HELP), 0))
+  : command === "serve"
+    ? serve
+    : Effect.flatMap(readAppConfig, (config) => Effect.tryPromise({ try: () => runCommand(argv, config, (s) => process.stdout.write(`${s}\n`)), catch: (e) => e }))
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) fail(error.message, 2)
-  if (error instanceof UsageError) fail(`${error.message}\n\n${HELP}`, 2)
-  fail(`notiflows-prefs: ${error instanceof Error ? error.message : String(error)}`, 1)
-})
+/** Failures are reported by {@link report}; a defect (a bug) with its trace; a signal's interruption passes. */
+const reported = program.pipe(
+  Effect.catchAllCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) return report(failure.value)
+    return Effect.sync(() => (process.stderr.write(`notiflows-prefs: unexpected error\n${Cause.pretty(cause)}\n`), 1))
+  })
+)
+
+runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown: exitCodeTeardown })

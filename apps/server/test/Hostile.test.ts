@@ -14,7 +14,7 @@ import * as net from "node:net"
 import * as fc from "fast-check"
 import * as jose from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { randomKey, startService, type Service } from "./support.js"
+import { expectCleanLogs, keyForms, randomKey, startService, type Service } from "./support.js"
 
 const SK = randomKey("sk")
 const PK = randomKey("pk")
@@ -351,6 +351,16 @@ describe("hostile input against the standalone service (PGlite)", () => {
         400,
         { reason: "invalid_json" }
       ],
+      // Answered by the standalone server itself (issue 10, defect 5): in the envelope too.
+      ["no Host header on HTTP/1.1", "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400, { reason: "invalid_header" }],
+      ["no Host header on an API route", `GET /admin/users HTTP/1.1\r\nx-notiflows-secret-key: ${SK}\r\nConnection: close\r\n\r\n`, 400, { reason: "invalid_header" }],
+      ["unknown Expect", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n", 417],
+      ["unknown Expect on a write", put(`/admin/users/${VICTIM}/preferences`, Buffer.from('{"channel_types":{"email":true}}'), "Expect: 200-ok\r\n"), 417],
+      ["path outside the API bases", "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, { resource: "route" }],
+      ["the root", "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, { resource: "route" }],
+      ["POST outside the API bases", "POST /favicon.ico HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", 404, { resource: "route" }],
+      ["a bad escape outside the API bases", "GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, { resource: "route" }],
+      ["HTTP/1.0 without Host is fine", "GET /healthz HTTP/1.0\r\n\r\n", 200],
       ["10,000 nesting levels", put(`/admin/users/${VICTIM}/preferences`, Buffer.from("[".repeat(10_000) + "]".repeat(10_000))), 400, { reason: "invalid_json" }],
       [
         "10,000 nesting levels inside a patch",
@@ -366,8 +376,15 @@ describe("hostile input against the standalone service (PGlite)", () => {
       expectNoLeak(res, String(bytes), label)
       if (details !== undefined) expect((JSON.parse(res.text) as { error: { details: unknown } }).error.details, label).toMatchObject(details)
       if (status === 431) expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe("request_header_fields_too_large")
+      if (status === 417) expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe("expectation_failed")
     }
     expect(await state()).toEqual(before)
     expect((await call("GET", "/healthz", {})).status).toBe(200)
+  })
+
+  it("the logs of every request above carry no key, hash, token or request value (issue 10, defect 3)", async () => {
+    const logs = service.stdout() + service.stderr()
+    expect(logs).toContain('"route":"PUT /admin/users/{user_id}/preferences"')
+    expectCleanLogs(logs, [...keyForms(SK), ...keyForms(PK), token, "victim@example.com", `/admin/users/${VICTIM}`], "hostile logs")
   })
 })

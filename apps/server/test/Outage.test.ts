@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startProxy, type CutMode, type TcpProxy } from "./proxy.js"
-import { client, postgresAvailable, randomKey, startService, throwawayDatabase, type JsonClient, type JsonResponse, type Service } from "./support.js"
+import { client, expectCleanLogs, keyForms, postgresAvailable, randomKey, runCli, startService, throwawayDatabase, type JsonClient, type JsonResponse, type Service } from "./support.js"
 
 const NOTIFLOW = "outage-flow"
 /** Every request in the check needs the database (no cache can answer it). */
@@ -71,12 +71,15 @@ describe("database outage (PostgreSQL behind a TCP proxy)", () => {
 
   const start = async (env: Record<string, string>) => {
     const sk = randomKey("sk")
-    const service = await startService({ DATABASE_URL: proxy.via(db!.url), NOTIFLOWS_PUBLIC_KEY: randomKey("pk"), NOTIFLOWS_SECRET_KEY: sk, ...env })
+    const pk = randomKey("pk")
+    const service = await startService({ DATABASE_URL: proxy.via(db!.url), NOTIFLOWS_PUBLIC_KEY: pk, NOTIFLOWS_SECRET_KEY: sk, ...env })
     services.push(service)
     const api = client(service.url, { "x-notiflows-secret-key": sk })
     expect((await api.put(`/admin/notiflows/${NOTIFLOW}`, { name: "Outage" })).status).toBeLessThan(300)
-    expect((await api.put("/admin/users/outage-user", { first_name: "Ada" })).status).toBeLessThan(300)
-    return { service, api }
+    expect((await api.put("/admin/users/outage-user", { first_name: "Ada-Lovelace-7" })).status).toBeLessThan(300)
+    // Request values sent by this suite (ids in paths and bodies, idempotency keys all start with "outage-").
+    const secrets = [...keyForms(sk), ...keyForms(pk), "outage-", "Ada-Lovelace-7"]
+    return { service, api, secrets }
   }
 
   /**
@@ -111,7 +114,7 @@ describe("database outage (PostgreSQL behind a TCP proxy)", () => {
   }
 
   it.skipIf(!pg)("answers 503 with retry_after within 5 s on the default timeouts (refused, blackholed, stalled), and recovers without a restart", async () => {
-    const { service, api } = await start({})
+    const { service, api, secrets } = await start({})
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200)
     const recovery: Record<string, number> = {}
     for (const mode of ["refused", "blackholed", "stalled"] as const) {
@@ -119,6 +122,12 @@ describe("database outage (PostgreSQL behind a TCP proxy)", () => {
     }
     // One process throughout: nothing was restarted.
     expect(service.child.exitCode).toBeNull()
+    // Every request above failed during the outages (and was logged): no key, hash, value or SQL,
+    // and no stack for an unavailable database (issue 10, defect 3).
+    const logs = service.stdout() + service.stderr()
+    expect(logs).toContain('"unavailable":true')
+    expectCleanLogs(logs, secrets, "outage logs")
+    expect(logs).not.toMatch(/\\n\s+at /)
     console.info(`outage recovery after restore (ms): ${JSON.stringify(recovery)}`)
   }, 90_000)
 
@@ -126,6 +135,22 @@ describe("database outage (PostgreSQL behind a TCP proxy)", () => {
     const { service, api } = await start({ DATABASE_TIMEOUT_MS: "600", DATABASE_CONNECT_TIMEOUT_MS: "400" })
     for (const mode of ["blackholed", "stalled"] as const) await outage(service, api, mode, 1_500)
   }, 60_000)
+
+  it.skipIf(!pg)("a start with the database down names DATABASE_URL, and prints no SQL, key, hash or stack", async () => {
+    const sk = randomKey("sk")
+    const pk = randomKey("pk")
+    await proxy.cut("refused")
+    try {
+      const result = await runCli(["serve"], { DATABASE_URL: proxy.via(db!.url), NOTIFLOWS_PUBLIC_KEY: pk, NOTIFLOWS_SECRET_KEY: sk, PORT: "0" })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain("DATABASE_URL")
+      expect(result.stderr).toMatch(/cannot reach the database/)
+      expectCleanLogs(result.stdout + result.stderr, [...keyForms(sk), ...keyForms(pk)], "start with the database down")
+      expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      await proxy.restore()
+    }
+  }, 30_000)
 
   it("rejects an out-of-range DATABASE_CONNECT_TIMEOUT_MS at start", async () => {
     await expect(startService({ NOTIFLOWS_DATA_DIR: "memory://", DATABASE_CONNECT_TIMEOUT_MS: "10000" }, 20_000)).rejects.toThrow(/DATABASE_CONNECT_TIMEOUT_MS/)

@@ -2,7 +2,7 @@
  * Runs the built service as a real process for end-to-end tests.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import postgres from "postgres"
 
@@ -146,4 +146,22 @@ export const client = (base: string, headers: Record<string, string>): JsonClien
     post: (path: string, body: unknown, extra?: Record<string, string>) => call("POST", path, body, extra),
     del: (path: string, extra?: Record<string, string>) => call("DELETE", path, undefined, extra)
   }
+}
+
+/** A key in every form a log could carry it: itself and its SHA-256 (hex as stored, base64, base64url). */
+export const keyForms = (key: string): ReadonlyArray<string> => {
+  const digest = createHash("sha256").update(key, "utf8").digest()
+  return [key, digest.toString("hex"), digest.toString("base64"), digest.toString("base64url")]
+}
+
+/**
+ * Fails when the process' output (logs on stdout, messages on stderr) carries any of `secrets`
+ * (keys in every form, request values sent), SQL or a stack trace of an unavailable database.
+ */
+export const expectCleanLogs = (output: string, secrets: ReadonlyArray<string>, what: string): void => {
+  for (const s of secrets) {
+    if (output.includes(s)) throw new Error(`${what}: the logs carry ${JSON.stringify(s.slice(0, 40))}:\n${output.split("\n").find((l) => l.includes(s))?.slice(0, 600)}`)
+  }
+  const sql = /\b(select|insert into|update \S+ set|delete from)\b|params:/i.exec(output)
+  if (sql !== null) throw new Error(`${what}: the logs carry SQL: ${output.slice(Math.max(0, sql.index - 200), sql.index + 200)}`)
 }

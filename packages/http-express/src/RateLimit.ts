@@ -9,6 +9,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible"
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible"
 import type { RequestContext } from "./Http.js"
 import { RateLimited } from "./HttpErrors.js"
+import { loggableError } from "./internal/logError.js"
 
 /** `points` requests per `windowSeconds`. */
 export interface RateRule {
@@ -102,7 +103,7 @@ const storeFailureReporter = (options: RateLimitOptions) => {
     const now = Date.now()
     if (now - lastWarning > 10_000) {
       lastWarning = now
-      options.logger.warn({ err: error }, "rate limit store unavailable: serving requests without limits (fail open)")
+      options.logger.warn({ error: loggableError(error, false) }, "rate limit store unavailable: serving requests without limits (fail open)")
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Structured request logs (pino): one line per response with the request id, project, route,
- * method, path, status and latency. Never a key, a token or a body: only the fields below are
- * logged, and credential headers are redacted should anything else log them.
+ * Structured request logs (pino): one line per response with the request id, project, route
+ * template, method, status and latency. Never the path (it carries request values such as user
+ * ids), a key, a token or a body: only the fields below are logged, and credential headers are
+ * redacted should anything else log them.
  *
  * A plain pino line on `finish` rather than pino-http: no child logger per request, which was
  * a measurable share of the request's CPU time (docs/performance.md).
@@ -34,31 +35,25 @@ export const REDACTED_PATHS = [
   "req.headers.cookie"
 ]
 
-const pathOf = (url: string | undefined): string => {
-  const raw = url ?? ""
-  const q = raw.indexOf("?")
-  return q === -1 ? raw : raw.slice(0, q)
-}
-
 /** A request logger: call it once per request; it logs when the response finishes. */
 export const makeRequestLogger = (logger: Logger) => {
   const log = logger.child({}, { redact: { paths: REDACTED_PATHS, censor: "[redacted]" } })
-  return (req: IncomingMessage & { readonly originalUrl?: string }, res: ServerResponse): void => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint()
     res.once("finish", () => {
       const status = res.statusCode
       const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info"
       if (!log.isLevelEnabled(level)) return
       const fields = logFields(res)
-      const path = pathOf(req.originalUrl ?? req.url)
+      // The route's template, never the path: a path carries request values (user ids).
       log[level](
         {
           ...fields,
-          req: { method: req.method, path },
+          req: { method: req.method, route: fields.route ?? "unmatched" },
           res: { status },
           latency_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6)
         },
-        `${fields.route ?? `${req.method ?? ""} ${path}`} ${status}`
+        `${fields.route ?? `${req.method ?? ""} unmatched`} ${status}`
       )
     })
   }

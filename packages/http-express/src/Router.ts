@@ -26,6 +26,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./RequestId.js"
 import { logFields, makeRequestLogger } from "./RequestLog.js"
 import { ROUTES } from "./routes/index.js"
 import { canonicalRoute } from "./routes/Route.js"
+import { loggableError } from "./internal/logError.js"
 
 export type { RouterHooks } from "./internal/Pipeline.js"
 
@@ -120,7 +121,7 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
       return
     }
     handleRequest(env, found, req, res, requestLog).catch((error: unknown) => {
-      options.logger.error({ err: error }, "response failed")
+      options.logger.error({ error: loggableError(error, true) }, "response failed")
       if (!res.headersSent) res.status(500).end()
     })
   })

@@ -21,3 +21,5 @@ export { DEFAULT_RATE_LIMITS, makeRateLimits, parseRateRule } from "./RateLimit.
 export type { RateLimitOptions, RateLimitRules, RateRule, RedisClient } from "./RateLimit.js"
 export { makeMetrics } from "./Metrics.js"
 export type { Metrics, MetricsOptions } from "./Metrics.js"
+export { loggableError } from "./internal/logError.js"
+export type { LoggedError } from "./internal/logError.js"

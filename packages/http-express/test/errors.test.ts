@@ -127,7 +127,7 @@ describe("§3 statuses", () => {
     expect(r412.body.error.details).toEqual({ reason: "etag_mismatch", current_status: current })
     expect(r412.headers["etag"]).toBe(current)
   })
-  it("500 and 503 from repository errors never leak causes; causes are logged", async () => {
+  it("500 and 503 from repository errors never leak causes; logs carry the operation and class, never the cause's message", async () => {
     for (const [unavailable, status, code] of [[false, 500, "internal_error"], [true, 503, "service_unavailable"]] as const) {
       const b = makeHarness({}, brokenLayer(unavailable))
       const p = await b.project()
@@ -135,7 +135,12 @@ describe("§3 statuses", () => {
       expectEnvelope(res, status, code)
       expect(res.body.error.details).toEqual(unavailable ? { retry_after: 1 } : {})
       expect(JSON.stringify(res.body)).not.toMatch(/hunter2|SELECT|10\.0\.0\.5|stack/)
-      expect(b.logs.join("")).toContain("hunter2")
+      const logs = b.logs.join("")
+      expect(logs).toContain('"operation":"preferences.load"')
+      expect(logs).toContain('"type":"Error"')
+      expect(logs).not.toMatch(/hunter2|SELECT|10\.0\.0\.5/)
+      // A stack only for the unexpected failure, not for an unavailable store.
+      expect(logs.includes('"stack"')).toBe(!unavailable)
     }
   })
   it("503 readiness never leaks causes", async () => {

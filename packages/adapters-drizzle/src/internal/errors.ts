@@ -51,5 +51,58 @@ export const isUnavailable = (error: unknown): boolean => {
 /** SQLSTATE 23505. */
 export const isUniqueViolation = (error: unknown): boolean => errorCode(error) === "23505"
 
-export const toRepositoryError = (operation: string) => (cause: unknown): RepositoryError =>
-  cause instanceof RepositoryError ? cause : new RepositoryError({ operation, unavailable: isUnavailable(cause), cause })
+/** The error along the cause chain that carries the code (else the innermost one). */
+const rootOf = (error: unknown): unknown => {
+  let current: unknown = error
+  for (let depth = 0; depth < 8; depth++) {
+    if (typeof current !== "object" || current === null) return current
+    if (typeof (current as { code?: unknown }).code === "string") return current
+    const next = (current as { cause?: unknown }).cause
+    if (next === undefined || next === null) return current
+    current = next
+  }
+  return current
+}
+
+const classOf = (error: unknown): string =>
+  error instanceof Error ? error.constructor.name || error.name : typeof error === "object" && error !== null ? "Object" : typeof error
+
+/**
+ * What of a driver failure may leave the adapter (and reach a log): the operation, the error's
+ * class and its code (SQLSTATE or socket code). Never the driver's message: drizzle's holds the
+ * SQL and its bound parameters (request values, personal data, key hashes), PostgreSQL's may
+ * quote a value. The stack frames (no message) are kept for unexpected failures only, not when
+ * the database is merely unreachable.
+ */
+export class DatabaseFailure extends Error {
+  override readonly name = "DatabaseFailure"
+  constructor(
+    readonly operation: string,
+    readonly errorClass: string,
+    readonly code: string | undefined,
+    frames: string | undefined
+  ) {
+    super(`${operation} failed: ${errorClass}${code !== undefined ? ` ${code}` : ""}`)
+    this.stack = frames === undefined || frames === "" ? `${this.name}: ${this.message}` : `${this.name}: ${this.message}\n${frames}`
+  }
+}
+
+const FRAME = /^\s+at /
+
+/** A {@link DatabaseFailure} for a driver failure (see there for what it keeps). */
+export const sanitizeCause = (operation: string, cause: unknown, unavailable: boolean): DatabaseFailure => {
+  if (cause instanceof DatabaseFailure) return cause
+  const root = rootOf(cause)
+  const code = errorCode(cause)
+  const frames = unavailable || !(root instanceof Error) || root.stack === undefined
+    ? undefined
+    : root.stack.split("\n").filter((line) => FRAME.test(line)).join("\n")
+  return new DatabaseFailure(operation, classOf(root), code !== undefined && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined, frames)
+}
+
+/** A driver failure as the domain's `RepositoryError`, its cause sanitized ({@link DatabaseFailure}). */
+export const toRepositoryError = (operation: string) => (cause: unknown): RepositoryError => {
+  if (cause instanceof RepositoryError) return cause
+  const unavailable = isUnavailable(cause)
+  return new RepositoryError({ operation, unavailable, cause: sanitizeCause(operation, cause, unavailable) })
+}

@@ -25,6 +25,7 @@ import {
   RepositoryError,
   UserRepository
 } from "@notiflows/domain"
+import { sanitizeCause } from "./errors.js"
 
 /** The cause of a timed-out operation (kept in the process, never answered). */
 export class OperationTimeout extends Error {
@@ -50,7 +51,7 @@ export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: E
         if (settled) return
         settled = true
         fiber.unsafeInterruptAsFork(FiberId.none)
-        resume(Effect.fail(new RepositoryError({ operation, unavailable: true, cause: new OperationTimeout(operation, timeoutMs) })))
+        resume(Effect.fail(new RepositoryError({ operation, unavailable: true, cause: sanitizeCause(operation, new OperationTimeout(operation, timeoutMs), true) })))
       }, timeoutMs)
       fiber.addObserver((exit) => {
         if (settled) return

@@ -19,6 +19,7 @@ import type { LogFields } from "../RequestLog.js"
 import type { HandlerDeps } from "../routes/Route.js"
 import type { CredentialCache } from "./CredentialCache.js"
 import type { MatchResult } from "./Dispatch.js"
+import { loggableError } from "./logError.js"
 
 /** Extension points for cross-cutting features that slot into the §3 order. */
 export interface RouterHooks {
@@ -56,9 +57,11 @@ type WrongMethod = Extract<MatchResult, { readonly _tag: "WrongMethod" }>
 /** Any thrown value as a reply in the §3 envelope; internal and repository causes go to the log only. */
 export const errorReply = (logger: Logger, error: unknown, api: ApiKind, requestId: string): Reply => {
   const failure = isApiFailure(error) ? error : (fromExpressError(error) ?? new InternalError({ cause: error }))
-  if (failure._tag === "InternalError") logger.error({ err: failure.cause, request_id: requestId }, "unhandled error")
+  if (failure._tag === "InternalError") logger.error({ error: loggableError(failure.cause, true), request_id: requestId }, "unhandled error")
   if (failure._tag === "RepositoryError") {
-    logger.error({ err: failure.cause, operation: failure.operation, unavailable: failure.unavailable, request_id: requestId }, "repository error")
+    // An unreachable database is expected during an outage: no stack for it.
+    const cause = loggableError(failure.cause, !failure.unavailable)
+    logger.error({ operation: failure.operation, unavailable: failure.unavailable, error: cause, request_id: requestId }, "repository error")
   }
   const mapped = toErrorResponse(failure, api)
   return { status: mapped.status, body: envelope(mapped, requestId), headers: mapped.headers }

@@ -1,0 +1,41 @@
+/**
+ * Runs the main effect of a Node process (the shape of `@effect/platform-node`'s
+ * `NodeRuntime.runMain`, on `@effect/platform`'s `makeRunMain`): SIGINT/SIGTERM interrupt the
+ * main fiber, so every layer's finalizer runs, then the process exits with the effect's code. A
+ * second signal during the shutdown exits at once with 1.
+ */
+import { makeRunMain } from "@effect/platform/Runtime"
+import type { Teardown } from "@effect/platform/Runtime"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+
+/** Exit code: the effect's number on success, 0 when interrupted by a signal, 1 on failure. */
+export const exitCodeTeardown: Teardown = (exit, onExit) =>
+  onExit(Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+
+export const runMain = makeRunMain(({ fiber, teardown }) => {
+  // The main fiber may wait on nothing Node sees (Effect.never): keep the loop alive.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  let received: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) {
+      process.stderr.write(`received ${signal} again: exiting now\n`)
+      process.exit(1)
+    }
+    received = signal
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  fiber.addObserver((exit) => {
+    clearInterval(keepAlive)
+    teardown(exit, (code) => {
+      process.off("SIGINT", onSignal)
+      process.off("SIGTERM", onSignal)
+      // After a signal or a failure, exit now (open handles must not keep a stopped service up);
+      // otherwise let pending output drain and the loop end on its own.
+      if (received !== undefined || code !== 0) process.exit(code)
+      else process.exitCode = code
+    })
+  })
+})

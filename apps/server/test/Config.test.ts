@@ -1,0 +1,102 @@
+/**
+ * The configuration through effect's `Config`: the same variables, defaults and messages as
+ * before, every problem reported at once, and the `Configuration` layer reading the provider.
+ */
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { describe, expect, it } from "vitest"
+import { Configuration, InvalidConfig, layerAppConfig, loadConfig } from "../src/Config.js"
+
+const PK = "pk_" + "a".repeat(24)
+const SK = "sk_" + "b".repeat(24)
+
+const problemsOf = (env: Record<string, string>): ReadonlyArray<string> => {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidConfig)
+    return (error as InvalidConfig).problems
+  }
+  throw new Error("expected an invalid configuration")
+}
+
+describe("configuration", () => {
+  it("defaults", () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: "127.0.0.1",
+      databaseUrl: undefined,
+      databasePrepare: true,
+      databasePoolSize: 10,
+      databaseTimeouts: { operationMs: 4000, connectMs: 3000, idleMs: 30000, maxLifetimeMs: 900000, keepAliveMs: 10000, reconnectBackoffMaxMs: 1000 },
+      dataDir: "./.notiflows/data",
+      publicKey: undefined,
+      secretKey: undefined,
+      userSigningPublicKey: undefined,
+      securityMode: "on",
+      logLevel: "info",
+      redisUrl: undefined,
+      rateLimits: {}
+    })
+  })
+
+  it("trims values, treats blank as unset, reads every variable", () => {
+    const c = loadConfig({
+      PORT: " 8080 ",
+      HOST: "",
+      DATABASE_URL: "postgres://u@db:5432/x",
+      DATABASE_PREPARE: "false",
+      DATABASE_TIMEOUT_MS: "600",
+      NOTIFLOWS_PUBLIC_KEY: PK,
+      NOTIFLOWS_SECRET_KEY: SK,
+      NOTIFLOWS_USER_SIGNING_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----",
+      NOTIFLOWS_SECURITY_MODE: "off",
+      LOG_LEVEL: "warn",
+      REDIS_URL: "redis://r:6379",
+      NOTIFLOWS_RATE_LIMIT_USER: "50/1s"
+    })
+    expect(c).toMatchObject({ port: 8080, host: "127.0.0.1", databaseUrl: "postgres://u@db:5432/x", databasePrepare: false, securityMode: "off", logLevel: "warn" })
+    expect(c.databaseTimeouts.operationMs).toBe(600)
+    expect(c.userSigningPublicKey).toBe("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+    expect(Object.keys(c.rateLimits)).toEqual(["user"])
+  })
+
+  it("reports every problem at once, each naming its variable", () => {
+    const problems = problemsOf({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://x",
+      DATABASE_CONNECT_TIMEOUT_MS: "10000",
+      NOTIFLOWS_SECURITY_MODE: "maybe",
+      NOTIFLOWS_PUBLIC_KEY: "pk_short",
+      REDIS_URL: "http://r",
+      LOG_LEVEL: "loud",
+      NOTIFLOWS_RATE_LIMIT_ADMIN: "lots"
+    })
+    for (const variable of ["PORT", "DATABASE_URL", "DATABASE_CONNECT_TIMEOUT_MS", "NOTIFLOWS_SECURITY_MODE", "NOTIFLOWS_PUBLIC_KEY", "REDIS_URL", "LOG_LEVEL", "NOTIFLOWS_RATE_LIMIT_ADMIN"]) {
+      expect(problems.some((p) => p.startsWith(variable)), `${variable} in ${JSON.stringify(problems)}`).toBe(true)
+    }
+    expect(problems).toContain('PORT must be a whole number from 0 to 65535, got "eighty"')
+    expect(problems).toContain('DATABASE_CONNECT_TIMEOUT_MS must be a whole number from 50 to 3000, got "10000"')
+    expect(problems).toContain('NOTIFLOWS_SECURITY_MODE must be one of on, off, got "maybe"')
+  })
+
+  it("rules across variables", () => {
+    expect(problemsOf({ NOTIFLOWS_PUBLIC_KEY: PK })).toEqual(["NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY must be set together"])
+    expect(problemsOf({ NOTIFLOWS_USER_SIGNING_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----x" })).toEqual([
+      "NOTIFLOWS_USER_SIGNING_PUBLIC_KEY needs NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY (it belongs to that project)"
+    ])
+  })
+
+  it("the Configuration layer reads the current ConfigProvider", async () => {
+    const provider = ConfigProvider.fromMap(new Map([["PORT", "1234"]]))
+    const port = await Effect.runPromise(
+      Effect.map(Configuration, (c) => c.port).pipe(Effect.provide(layerAppConfig), Effect.withConfigProvider(provider))
+    )
+    expect(port).toBe(1234)
+    const failed = await Effect.runPromise(
+      Effect.flip(Layer.build(layerAppConfig).pipe(Effect.scoped, Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PORT", "-1"]])))))
+    )
+    expect(failed.message).toContain("PORT must be a whole number")
+  })
+})

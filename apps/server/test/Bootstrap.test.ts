@@ -12,7 +12,7 @@ import { client, randomKey, startService, throwawayDatabase, type Service } from
 
 const INSTANCES = 3
 const ROUNDS = 20
-const DEFAULT_ROUNDS = 10
+const DEFAULT_ROUNDS = 8
 
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex")
 

@@ -13,7 +13,42 @@ import { migrate as migratePostgresDb } from "drizzle-orm/postgres-js/migrator"
 import * as Effect from "effect/Effect"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
+import { errorCode } from "./internal/errors.js"
 import { run } from "./internal/promiseToEffect.js"
+
+/**
+ * Migration 0002 found a key stored more than once (a database split by concurrent first starts
+ * before it): nothing was changed. The message names the project and key ids to repair (README,
+ * "Duplicate key hashes"), never a hash, and carries no SQL.
+ */
+export class DuplicateApiKeysError extends Error {
+  readonly code = "NF001"
+  constructor(message: string) {
+    super(message)
+    this.name = "DuplicateApiKeysError"
+  }
+}
+
+/** The migration's own error along the cause chain (drizzle wraps it in a query error). */
+const duplicateKeys = (error: unknown): DuplicateApiKeysError | undefined => {
+  if (errorCode(error) !== "NF001") return undefined
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    const e = current as { code?: unknown; message?: unknown; hint?: unknown }
+    if (e.code === "NF001") return new DuplicateApiKeysError(`${String(e.message)}. ${typeof e.hint === "string" ? e.hint : ""}`.trim())
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** Runs the migrator, turning the duplicate-keys stop into {@link DuplicateApiKeysError}. */
+const migrating = async (f: () => Promise<void>): Promise<void> => {
+  try {
+    await f()
+  } catch (error) {
+    throw duplicateKeys(error) ?? error
+  }
+}
 
 /** The committed migrations (next to `src/` and `dist/`). */
 export const migrationsFolder: string = fileURLToPath(new URL("../migrations", import.meta.url))
@@ -46,7 +81,7 @@ export const migratePostgres = (url: string, options?: MigrateOptions): Effect.E
         const db: PostgresJsDatabase = drizzle(client)
         await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`)
         try {
-          await migratePostgresDb(db, config(options))
+          await migrating(() => migratePostgresDb(db, config(options)))
         } finally {
           await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`)
         }
@@ -59,7 +94,7 @@ export const migratePglite = (db: PgliteDatabase, options?: MigrateOptions): Eff
   run("migrate", async () => {
     await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`)
     try {
-      await migratePgliteDb(db, config(options))
+      await migrating(() => migratePgliteDb(db, config(options)))
     } finally {
       await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`)
     }

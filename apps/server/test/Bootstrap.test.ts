@@ -8,7 +8,7 @@
 import postgres from "postgres"
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "vitest"
-import { client, randomKey, startService, throwawayDatabase, type Service } from "./support.js"
+import { client, randomKey, runCli, startService, throwawayDatabase, type Service } from "./support.js"
 
 const INSTANCES = 3
 const ROUNDS = 20
@@ -128,5 +128,42 @@ describePg(`concurrent first start: ${INSTANCES} instances on an empty PostgreSQ
       }
     })
     expect(failed, `${failed.length} of ${DEFAULT_ROUNDS} rounds failed`).toEqual([])
+  })
+})
+
+describePg("a database split by concurrent starts before the fix", () => {
+  it("does not start: the message names the duplicated keys' ids and the repair, never the hash or SQL", { timeout: 60_000 }, async () => {
+    const db = await throwawayDatabase()
+    if (db === undefined) throw new Error("PostgreSQL became unreachable")
+    try {
+      expect((await runCli(["migrate"], { DATABASE_URL: db.url })).code).toBe(0)
+      const hash = sha256(randomKey("sk"))
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} })
+      try {
+        // Back to the schema before migration 0002, then the state the race left: one secret key in two projects.
+        await sql.unsafe(`drop index api_keys_hash_unique;
+          alter table api_keys add constraint api_keys_project_hash_unique unique (project_id, hash);
+          create index api_keys_hash_idx on api_keys (hash);
+          delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations);
+          insert into projects (id, name, created_at, updated_at) values
+            ('0190a000-0000-7000-8000-000000000001', 'a', now(), now()), ('0190a000-0000-7000-8000-000000000002', 'b', now(), now());
+          insert into api_keys (project_id, id, kind, prefix, hash, created_at) values
+            ('0190a000-0000-7000-8000-000000000001', '0190a000-0000-7000-8000-0000000000a1', 'secret', 'sk_x', '${hash}', now()),
+            ('0190a000-0000-7000-8000-000000000002', '0190a000-0000-7000-8000-0000000000a2', 'secret', 'sk_x', '${hash}', now())`)
+      } finally {
+        await sql.end({ timeout: 5 })
+      }
+      const failure = await startService({ DATABASE_URL: db.url }, 30_000).then(
+        async (s) => (await s.stop(), "started"),
+        (e: unknown) => String(e)
+      )
+      expect(failure).toContain("0190a000-0000-7000-8000-0000000000a1")
+      expect(failure).toContain("0190a000-0000-7000-8000-0000000000a2")
+      expect(failure).toContain("Duplicate key hashes")
+      expect(failure).not.toContain(hash)
+      expect(failure.toLowerCase()).not.toMatch(/select |insert into|create unique index/)
+    } finally {
+      await db.drop()
+    }
   })
 })

@@ -6,7 +6,7 @@
  * CI an unreachable server skips the suite.
  */
 import postgres from "postgres"
-import { createHash } from "node:crypto"
+import { createHash, generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { client, randomKey, runCli, startService, throwawayDatabase, type Service } from "./support.js"
 
@@ -15,6 +15,9 @@ const ROUNDS = 20
 const DEFAULT_ROUNDS = 8
 
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex")
+
+/** A user-token signing key, so the rounds also race on storing it. */
+const signingPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString()
 
 const reachable = await throwawayDatabase()
 await reachable?.drop()
@@ -41,7 +44,8 @@ const storedState = async (url: string) => {
   try {
     const projects = await sql<Array<{ id: string; name: string }>>`select id, name from projects order by created_at, id`
     const keys = await sql<Array<{ project_id: string; kind: string; hash: string }>>`select project_id, kind, hash from api_keys`
-    return { projects, keys }
+    const signing = await sql<Array<{ project_id: string }>>`select project_id from project_signing_keys`
+    return { projects, keys, signing }
   } finally {
     await sql.end({ timeout: 5 })
   }
@@ -81,14 +85,21 @@ const rounds = async (count: number, body: (url: string, round: Round) => Promis
 }
 
 describePg(`concurrent first start: ${INSTANCES} instances on an empty PostgreSQL database`, () => {
-  it(`with NOTIFLOWS_* keys: one project holding both keys, every instance serving it (${ROUNDS} rounds)`, { timeout: 240_000 }, async () => {
+  it(`with NOTIFLOWS_* keys and a signing key: one project holding them, every instance serving it (${ROUNDS} rounds)`, { timeout: 240_000 }, async () => {
     const failed = await rounds(ROUNDS, async (url, round) => {
       const secretKey = randomKey("sk")
       const publicKey = randomKey("pk")
-      const env = { DATABASE_URL: url, NOTIFLOWS_SECRET_KEY: secretKey, NOTIFLOWS_PUBLIC_KEY: publicKey, NOTIFLOWS_SECURITY_MODE: "off" }
+      const env = {
+        DATABASE_URL: url,
+        NOTIFLOWS_SECRET_KEY: secretKey,
+        NOTIFLOWS_PUBLIC_KEY: publicKey,
+        NOTIFLOWS_SECURITY_MODE: "off",
+        NOTIFLOWS_USER_SIGNING_PUBLIC_KEY: signingPem
+      }
       const services = await startAll(env, round)
       try {
-        const { projects, keys } = await storedState(url)
+        const { projects, keys, signing } = await storedState(url)
+        if (signing.length !== 1) round.problems.push(`${signing.length} signing keys stored`)
         if (projects.length !== 1) round.problems.push(`${projects.length} projects`)
         const projectId = projects[0]?.id
         for (const [kind, key] of [["secret", secretKey], ["public", publicKey]] as const) {

@@ -3,12 +3,12 @@
  * PostgreSQL database must end with ONE project holding the configured keys (or one default
  * project), and every instance up and serving it. Each round uses a throwaway database and starts
  * the processes in parallel. PostgreSQL only (processes cannot share a PGlite directory); outside
- * CI an unreachable server skips the suite.
+ * CI an unreachable server reports the cases as skipped.
  */
 import postgres from "postgres"
 import { createHash, generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "vitest"
-import { client, randomKey, runCli, startService, throwawayDatabase, type Service } from "./support.js"
+import { client, postgresAvailable, randomKey, runCli, startService, throwawayDatabase, type Service } from "./support.js"
 
 const INSTANCES = 3
 const ROUNDS = 20
@@ -19,9 +19,9 @@ const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex
 /** A user-token signing key, so the rounds also race on storing it. */
 const signingPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" }).toString()
 
-const reachable = await throwawayDatabase()
-await reachable?.drop()
-const describePg = reachable === undefined ? describe.skip : describe
+// Unreachable outside CI: reported as skipped (in CI the probe fails the file).
+const available = await postgresAvailable()
+const describePg = describe.skipIf(!available)
 
 interface Round {
   readonly problems: Array<string>
@@ -72,7 +72,6 @@ const rounds = async (count: number, body: (url: string, round: Round) => Promis
   const failed: Array<string> = []
   for (let n = 0; n < count; n++) {
     const db = await throwawayDatabase()
-    if (db === undefined) throw new Error("PostgreSQL became unreachable")
     const round: Round = { problems: [] }
     try {
       await body(db.url, round)
@@ -145,7 +144,6 @@ describePg(`concurrent first start: ${INSTANCES} instances on an empty PostgreSQ
 describePg("a database split by concurrent starts before the fix", () => {
   it("does not start: the message names the duplicated keys' ids and the repair, never the hash or SQL", { timeout: 60_000 }, async () => {
     const db = await throwawayDatabase()
-    if (db === undefined) throw new Error("PostgreSQL became unreachable")
     try {
       expect((await runCli(["migrate"], { DATABASE_URL: db.url })).code).toBe(0)
       const hash = sha256(randomKey("sk"))

@@ -3,8 +3,7 @@
  * empty database (its new keys are printed once).
  */
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import type { Project, SigningKey } from "@notiflows/domain"
+import type { ApiKeyConflict, Project, SigningKey } from "@notiflows/domain"
 import { apiKeyPrefix, hashApiKey, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import type { Config } from "./Config.js"
 
@@ -26,45 +25,48 @@ export const createProjectWithKeys = (name: string, securityMode: "on" | "off") 
     return { project, publicKey: pk.key, secretKey: sk.key }
   })
 
+/** What is stored of a configured key. */
+const material = (key: string) => Effect.map(hashApiKey(key), (hash) => ({ prefix: apiKeyPrefix(key), hash }))
+
+const variableOf = { secret: "NOTIFLOWS_SECRET_KEY", public: "NOTIFLOWS_PUBLIC_KEY" } as const
+
+/** A start-up message naming the variable; no key material. */
+const conflictMessage = (e: ApiKeyConflict): string =>
+  e.reason === "kind_mismatch"
+    ? `${variableOf[e.kind]} is stored as a ${e.kind === "secret" ? "public" : "secret"} key`
+    : e.reason === "other_project"
+      ? "NOTIFLOWS_PUBLIC_KEY belongs to another project than NOTIFLOWS_SECRET_KEY"
+      : `${variableOf[e.kind]} is already stored as another key`
+
 /**
- * Ensures the configured project: found by its secret key's hash, else created with exactly
- * the configured keys. Its security mode and signing key follow the environment.
+ * Ensures the configured project: the one holding the secret key, else a new one with exactly
+ * the configured keys; its security mode and signing key follow the environment. Without keys,
+ * the oldest project, else a new default one whose keys are printed once. Each is one
+ * transaction under a lock every instance takes, so instances starting together on an empty
+ * database agree on one project.
  */
 export const bootstrap = (config: Config, signingKey: SigningKey | undefined) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     if (config.secretKey !== undefined && config.publicKey !== undefined) {
-      const secretHash = yield* hashApiKey(config.secretKey)
-      const publicHash = yield* hashApiKey(config.publicKey)
-      const existing = yield* projects.findApiKeyByHash(secretHash)
-      let projectId: string
-      if (Option.isSome(existing)) {
-        if (existing.value.kind !== "secret") return yield* Effect.fail(new Error("NOTIFLOWS_SECRET_KEY is stored as a public key"))
-        projectId = existing.value.projectId
-      } else {
-        const created = yield* projects.create({ name: "Project from environment", securityMode: config.securityMode })
-        projectId = created.id
-        yield* projects.createApiKey({ projectId, kind: "secret", prefix: apiKeyPrefix(config.secretKey), hash: secretHash })
-      }
-      const pub = yield* projects.findApiKeyByHash(publicHash)
-      if (Option.isNone(pub)) {
-        yield* projects.createApiKey({ projectId, kind: "public", prefix: apiKeyPrefix(config.publicKey), hash: publicHash })
-      } else if (pub.value.projectId !== projectId || pub.value.kind !== "public") {
-        return yield* Effect.fail(new Error("NOTIFLOWS_PUBLIC_KEY belongs to another project than NOTIFLOWS_SECRET_KEY"))
-      }
-      const current = yield* projects.get(projectId)
-      const keys = Option.match(current, { onNone: () => [], onSome: (p) => p.signingKeys })
-      const signingKeys =
-        signingKey === undefined ? keys : [...keys.filter((k) => k.kid !== signingKey.kid), signingKey]
-      const project = yield* projects.update(projectId, { securityMode: config.securityMode, signingKeys })
+      const { project } = yield* projects
+        .ensureProjectWithKeys({
+          name: "Project from environment",
+          securityMode: config.securityMode,
+          secretKey: yield* material(config.secretKey),
+          publicKey: yield* material(config.publicKey),
+          ...(signingKey !== undefined ? { signingKey } : {})
+        })
+        .pipe(Effect.catchTag("ApiKeyConflict", (e) => Effect.fail(new Error(conflictMessage(e)))))
       return { project } satisfies BootstrapResult
     }
-    const all = yield* projects.list()
-    const first = all[0]
-    if (first !== undefined) return { project: first } satisfies BootstrapResult
-    const created = yield* createProjectWithKeys("Default project", config.securityMode)
-    return {
-      project: created.project,
-      createdKeys: { publicKey: created.publicKey, secretKey: created.secretKey }
-    } satisfies BootstrapResult
+    const pk = yield* mintApiKey("public")
+    const sk = yield* mintApiKey("secret")
+    const { project, created } = yield* projects.ensureFirstProject({
+      name: "Default project",
+      securityMode: config.securityMode,
+      secretKey: { prefix: sk.prefix, hash: sk.hash },
+      publicKey: { prefix: pk.prefix, hash: pk.hash }
+    })
+    return (created ? { project, createdKeys: { publicKey: pk.key, secretKey: sk.key } } : { project }) satisfies BootstrapResult
   })

@@ -7,65 +7,21 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ApiKey, ApiKeyKind, Project, ProjectDefaults, RepositoryError, SecurityMode, SigningKey } from "@notiflows/domain"
+import type { ApiKey, ApiKeyConflict, EnsuredProject, Project, RepositoryError, SigningKey } from "@notiflows/domain"
 import { ApiKeyNotFound, newProject, ProjectNotFound, ProjectRepository, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { apiKeys, projectAllowedOrigins, projectSigningKeys, projects } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { errorCode } from "./internal/errors.js"
+import { projectSelection, toApiKey, toProject } from "./internal/projectRows.js"
+import { ensureFirst, ensureWithKeys, insertKey } from "./internal/provisioning.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
-import { fromJson, hot, isUuid, json } from "./internal/statements.js"
+import { hot, isUuid, json } from "./internal/statements.js"
 
 const P = sql.placeholder
 
-/** Project columns plus its origins and signing keys, aggregated in the same query. */
-const projectSelection = {
-  id: projects.id,
-  name: projects.name,
-  securityMode: projects.securityMode,
-  defaults: projects.defaults,
-  defaultsRevision: projects.defaultsRevision,
-  createdAt: projects.createdAt,
-  allowedOrigins: sql<unknown>`coalesce((select json_agg(o.origin order by o.position) from ${projectAllowedOrigins} o where o.project_id = ${projects.id}), '[]'::json)`,
-  signingKeys: sql<unknown>`coalesce((select json_agg(json_build_object('kid', k.kid, 'publicKeyPem', k.public_key_pem) order by k.position) from ${projectSigningKeys} k where k.project_id = ${projects.id}), '[]'::json)`
-}
-
-type ProjectRow = {
-  readonly id: string
-  readonly name: string
-  readonly securityMode: string
-  readonly defaults: unknown
-  readonly defaultsRevision: number
-  readonly createdAt: Date
-  readonly allowedOrigins: unknown
-  readonly signingKeys: unknown
-}
-
-const toProject = (r: ProjectRow): Project => {
-  const defaults = fromJson<Partial<ProjectDefaults> | null>(r.defaults)
-  return {
-    id: r.id,
-    name: r.name,
-    securityMode: r.securityMode as SecurityMode,
-    allowedOrigins: fromJson<ReadonlyArray<string>>(r.allowedOrigins),
-    signingKeys: fromJson<ReadonlyArray<SigningKey>>(r.signingKeys),
-    defaults: { channel_types: defaults?.channel_types ?? {} },
-    defaultsRevision: r.defaultsRevision,
-    createdAt: r.createdAt
-  }
-}
-
-type ApiKeyRow = typeof apiKeys.$inferSelect
-
-const toApiKey = (r: ApiKeyRow): ApiKey => ({
-  id: r.id,
-  projectId: r.projectId,
-  kind: r.kind as ApiKeyKind,
-  prefix: r.prefix,
-  createdAt: r.createdAt,
-  revokedAt: r.revokedAt
-})
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 /** The port over a database. */
 export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
@@ -184,29 +140,18 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
     createApiKey: (key) =>
       !isUuid(key.projectId)
         ? Effect.fail(new ProjectNotFound({ projectId: key.projectId }))
-        : Effect.flatMap(
-            Effect.map(Clock.currentTimeMillis, (ms) => ({ id: uuidv7(), at: new Date(ms) })),
-            ({ id, at }) =>
-              Effect.tryPromise({
-                try: () =>
-                  db
-                    .insert(apiKeys)
-                    .values({ projectId: key.projectId, id, kind: key.kind, prefix: key.prefix, hash: key.hash, createdAt: at, revokedAt: null })
-                    .returning(),
-                catch: (e) => e
-              }).pipe(
-                Effect.flatMap((rows) =>
-                  rows[0] !== undefined
-                    ? Effect.succeed(toApiKey(rows[0]))
-                    : Effect.die(new Error("insert returned no row"))
-                ),
-                Effect.catchAll((e): Effect.Effect<never, ProjectNotFound | RepositoryError> =>
-                  // 23503: the project's foreign key.
-                  errorCode(e) === "23503"
-                    ? Effect.fail(new ProjectNotFound({ projectId: key.projectId }))
-                    : run("apiKeys.create", () => Promise.reject(e))
-                )
-              )
+        : Effect.flatMap(now, (at) =>
+            runTransaction<ApiKey, ProjectNotFound | ApiKeyConflict>("apiKeys.create", async () => {
+              try {
+                const [row] = await insertKey(db, key.projectId, key.kind, key, at)
+                if (row === undefined) throw new Error("insert returned no row")
+                return toApiKey(row)
+              } catch (e) {
+                // 23503: the project's foreign key.
+                if (errorCode(e) === "23503") throw new Abort(new ProjectNotFound({ projectId: key.projectId }))
+                throw e
+              }
+            })
           ),
     findApiKeyByHash: (hash) =>
       Effect.map(run("apiKeys.findByHash", () => keyByHash.execute({ hash })), (rows) =>
@@ -234,7 +179,11 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
                 .returning()
             ),
             (rows) => (rows[0] !== undefined ? Effect.succeed(toApiKey(rows[0])) : Effect.fail(new ApiKeyNotFound({ keyId })))
-          )
+          ),
+    ensureProjectWithKeys: (input) =>
+      Effect.flatMap(now, (at) => runTransaction<EnsuredProject, ApiKeyConflict>("projects.ensureWithKeys", () => ensureWithKeys(db, input, at))),
+    ensureFirstProject: (input) =>
+      Effect.flatMap(now, (at) => runTransaction<EnsuredProject, ApiKeyConflict>("projects.ensureFirst", () => ensureFirst(db, input, at)))
   }
 }
 

@@ -20,7 +20,7 @@ import { DrizzleDatabase } from "./internal/database.js"
 import { toRepositoryError } from "./internal/errors.js"
 import { bounded, boundRepositories } from "./internal/timeouts.js"
 import type { MigrateOptions } from "./Migrate.js"
-import { migratePglite, migratePostgres } from "./Migrate.js"
+import { DuplicateApiKeysError, migratePglite, migratePostgres } from "./Migrate.js"
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
 
 /** The storage ports of the domain. */
@@ -109,7 +109,7 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */
-export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<DrizzleDatabase, RepositoryError> =>
+export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<DrizzleDatabase, RepositoryError | DuplicateApiKeysError> =>
   Layer.scoped(
     DrizzleDatabase,
     Effect.gen(function* () {
@@ -153,7 +153,7 @@ export const layerPostgresDatabase = (config: PostgresConfig): Layer.Layer<Drizz
 export const layerPgliteDatabase = (
   dataDir: string,
   options?: PgliteOptions
-): Layer.Layer<DrizzleDatabase, RepositoryError | PgliteLockedError | PgliteOpenError> =>
+): Layer.Layer<DrizzleDatabase, RepositoryError | DuplicateApiKeysError | PgliteLockedError | PgliteOpenError> =>
   Layer.scoped(
     DrizzleDatabase,
     Effect.gen(function* () {
@@ -175,7 +175,10 @@ export const layerPgliteDatabase = (
         (c) => Effect.promise(() => c.close()).pipe(Effect.ignore)
       )
       const pglite = drizzlePglite({ client })
-      yield* Effect.mapError(migratePglite(pglite, options?.migrations), (e) => (inMemory || e.unavailable ? e : refuse(e)))
+      // Duplicate key hashes are not damage: their own message says what to repair.
+      yield* Effect.mapError(migratePglite(pglite, options?.migrations), (e) =>
+        e instanceof DuplicateApiKeysError || inMemory || e.unavailable ? e : refuse(e)
+      )
       const database: Database = {
         db: pglite as unknown as NotiflowsDatabase,
         driver: "pglite",
@@ -190,7 +193,7 @@ export const layerPgliteDatabase = (
  * Every port of the domain on PostgreSQL (postgres.js), migrated on start-up. Also provides the
  * {@link DrizzleDatabase} for tools and tests.
  */
-export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError> => {
+export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | DuplicateApiKeysError> => {
   const c = typeof config === "string" ? { url: config } : config
   return Layer.provideMerge(
     boundRepositories(layerRepositories, c.operationTimeoutMs ?? POSTGRES_DEFAULTS.operationTimeoutMs),
@@ -205,7 +208,7 @@ export const layerPostgres = (config: PostgresConfig | string): Layer.Layer<Repo
 export const layerPglite = (
   dataDir: string,
   options?: PgliteOptions
-): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | PgliteLockedError | PgliteOpenError> =>
+): Layer.Layer<Repositories | DrizzleDatabase, RepositoryError | DuplicateApiKeysError | PgliteLockedError | PgliteOpenError> =>
   Layer.provideMerge(boundRepositories(layerRepositories, options?.operationTimeoutMs), layerPgliteDatabase(dataDir, options))
 
 /**

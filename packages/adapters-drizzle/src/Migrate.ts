@@ -13,7 +13,34 @@ import { migrate as migratePostgresDb } from "drizzle-orm/postgres-js/migrator"
 import * as Effect from "effect/Effect"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
-import { run } from "./internal/promiseToEffect.js"
+import { toRepositoryError } from "./internal/errors.js"
+
+/**
+ * Migration 0002 found a key stored more than once (a database split by concurrent first starts
+ * before it): nothing was changed. Not a storage failure but a state a person must repair, so its
+ * own error: the message names the kind, key id and project id of each duplicated row (README,
+ * "Duplicate key hashes"), never a hash, and carries no SQL.
+ */
+export class DuplicateApiKeysError extends Error {
+  readonly _tag = "DuplicateApiKeysError"
+  override readonly name = "DuplicateApiKeysError"
+  readonly code = "NF001"
+}
+
+/** The migration's own error along the cause chain (drizzle wraps it in a query error). */
+const duplicateKeys = (error: unknown): DuplicateApiKeysError | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    const e = current as { code?: unknown; message?: unknown; hint?: unknown; cause?: unknown }
+    if (e.code === "NF001") return new DuplicateApiKeysError(`${String(e.message)}. ${typeof e.hint === "string" ? e.hint : ""}`.trim())
+    current = e.cause
+  }
+  return undefined
+}
+
+/** Runs a migration; the duplicate-keys stop is {@link DuplicateApiKeysError}, any other failure a `RepositoryError`. */
+const migrating = (f: () => Promise<void>): Effect.Effect<void, RepositoryError | DuplicateApiKeysError> =>
+  Effect.tryPromise({ try: f, catch: (error) => duplicateKeys(error) ?? toRepositoryError("migrate")(error) })
 
 /** The committed migrations (next to `src/` and `dist/`). */
 export const migrationsFolder: string = fileURLToPath(new URL("../migrations", import.meta.url))
@@ -38,11 +65,11 @@ const config = (options: MigrateOptions | undefined) => ({
  * Applies pending migrations on PostgreSQL. Uses its own single connection: a session-level
  * advisory lock and the migrator must share it.
  */
-export const migratePostgres = (url: string, options?: MigrateOptions): Effect.Effect<void, RepositoryError> =>
+export const migratePostgres = (url: string, options?: MigrateOptions): Effect.Effect<void, RepositoryError | DuplicateApiKeysError> =>
   Effect.acquireUseRelease(
     Effect.sync(() => postgres(url, { max: 1, onnotice: () => {} })),
     (client) =>
-      run("migrate", async () => {
+      migrating(async () => {
         const db: PostgresJsDatabase = drizzle(client)
         await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`)
         try {
@@ -55,8 +82,8 @@ export const migratePostgres = (url: string, options?: MigrateOptions): Effect.E
   )
 
 /** Applies pending migrations on a PGlite database (one connection: the lock is taken on it too). */
-export const migratePglite = (db: PgliteDatabase, options?: MigrateOptions): Effect.Effect<void, RepositoryError> =>
-  run("migrate", async () => {
+export const migratePglite = (db: PgliteDatabase, options?: MigrateOptions): Effect.Effect<void, RepositoryError | DuplicateApiKeysError> =>
+  migrating(async () => {
     await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`)
     try {
       await migratePgliteDb(db, config(options))

@@ -1,7 +1,8 @@
 /**
  * The tables. Every primary key, unique constraint, foreign key and index leads with
  * `project_id`, and every query filters by it, so the tables can later be distributed by
- * project (Citus `create_distributed_table(..., 'project_id')`) without a redesign.
+ * project (Citus `create_distributed_table(..., 'project_id')`) without a redesign. The one
+ * exception is `api_keys.hash`, unique across projects (a reference table on Citus: README).
  */
 import { sql } from "drizzle-orm"
 import {
@@ -16,6 +17,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid
 } from "drizzle-orm/pg-core"
 
@@ -80,9 +82,9 @@ export const apiKeys = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.id] }),
-    unique("api_keys_project_hash_unique").on(t.projectId, t.hash),
-    // Authentication starts from a key alone (the key identifies the project): see the README's Citus note.
-    index("api_keys_hash_idx").on(t.hash),
+    // A key alone identifies its project (authentication starts from it), so its hash is unique
+    // across projects: the one exception to leading with project_id (see the README's Citus note).
+    uniqueIndex("api_keys_hash_unique").on(t.hash),
     check("api_keys_kind_check", sql`${t.kind} in ('public', 'secret')`)
   ]
 )

@@ -78,7 +78,9 @@ export const layerProjectViewCache = (
         get: (projectId) => projectCache.get(projectId, projects.get(projectId)),
         update: (projectId, change) => Effect.ensuring(projects.update(projectId, change), projectCache.invalidate(projectId)),
         saveDefaults: (projectId, defaults, expectedRevision) =>
-          Effect.ensuring(projects.saveDefaults(projectId, defaults, expectedRevision), projectCache.invalidate(projectId))
+          Effect.ensuring(projects.saveDefaults(projectId, defaults, expectedRevision), projectCache.invalidate(projectId)),
+        // Provisioning may change the project's security mode and signing keys.
+        ensureProjectWithKeys: (input) => Effect.tap(projects.ensureProjectWithKeys(input), (r) => projectCache.invalidate(r.project.id))
       }
       if (ttl <= 0) return Context.make(NotiflowCatalogRepository, catalog).pipe(Context.add(ProjectRepository, projects))
       return Context.make(NotiflowCatalogRepository, cachedCatalog).pipe(Context.add(ProjectRepository, cachedProjects))

@@ -45,7 +45,9 @@ const counting = () => {
       createApiKey: notImplemented,
       findApiKeyByHash: notImplemented,
       listApiKeys: notImplemented,
-      revokeApiKey: notImplemented
+      revokeApiKey: notImplemented,
+      ensureProjectWithKeys: notImplemented,
+      ensureFirstProject: notImplemented
     })
   )
   return { calls, layer: Layer.provideMerge(layerProjectViewCache({ ttlMillis: 5_000 }), layer) }

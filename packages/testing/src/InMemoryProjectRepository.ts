@@ -4,9 +4,18 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { ApiKey, Project, ProjectRepository } from "@notiflows/domain"
-import { ApiKeyNotFound, newProject, ProjectNotFound, RepositoryError, VersionConflict } from "@notiflows/domain"
+import type { ApiKey, ApiKeyKind, ApiKeyMaterial, EnsuredProject, EnsureProject, Project, ProjectRepository } from "@notiflows/domain"
+import {
+  ApiKeyConflict,
+  ApiKeyNotFound,
+  newProject,
+  planEnsureWithKeys,
+  ProjectNotFound,
+  VersionConflict,
+  withSigningKey
+} from "@notiflows/domain"
 import { uuidv4 } from "./internal/ids.js"
 import type { Store } from "./internal/store.js"
 import { snapshot } from "./internal/store.js"
@@ -26,13 +35,35 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
     if (record !== undefined) record.project = stored
     return stored
   }
+  const addProject = (input: { readonly name: string; readonly securityMode: Project["securityMode"] }, createdAt: Date): Project => {
+    const project: Project = snapshot(newProject(uuidv4(), input, createdAt))
+    store.projects.set(project.id, { project, users: new Map(), userIds: new Map(), notiflows: new Map(), apiKeys: new Map() })
+    return project
+  }
+  /** Stores a key whose project exists and whose hash is free (the caller checked both). */
+  const addKey = (projectId: string, kind: ApiKeyKind, material: ApiKeyMaterial, createdAt: Date): ApiKey => {
+    const key: ApiKey = snapshot({ id: uuidv4(), projectId, kind, prefix: material.prefix, createdAt, revokedAt: null })
+    store.projects.get(projectId)?.apiKeys.set(key.id, { key, hash: material.hash })
+    store.keysByHash.set(material.hash, [projectId, key.id])
+    return key
+  }
+  const keyByHash = (hash: string): Option.Option<ApiKey> => {
+    const ref = store.keysByHash.get(hash)
+    return Option.fromNullable(ref === undefined ? undefined : store.projects.get(ref[0])?.apiKeys.get(ref[1])?.key)
+  }
+  /** A new project with both keys, in one synchronous section (so atomic, like the SQL transaction). */
+  const createWithKeys = (input: EnsureProject, createdAt: Date): Either.Either<Project, ApiKeyConflict> => {
+    if (store.keysByHash.has(input.secretKey.hash)) return Either.left(new ApiKeyConflict({ kind: "secret", reason: "hash_taken" }))
+    if (store.keysByHash.has(input.publicKey.hash) || input.publicKey.hash === input.secretKey.hash) {
+      return Either.left(new ApiKeyConflict({ kind: "public", reason: "hash_taken" }))
+    }
+    const project = addProject(input, createdAt)
+    addKey(project.id, "secret", input.secretKey, createdAt)
+    addKey(project.id, "public", input.publicKey, createdAt)
+    return Either.right(project)
+  }
   return {
-    create: (input) =>
-      Effect.map(now, (createdAt) => {
-        const project: Project = snapshot(newProject(uuidv4(), input, createdAt))
-        store.projects.set(project.id, { project, users: new Map(), userIds: new Map(), notiflows: new Map(), apiKeys: new Map() })
-        return project
-      }),
+    create: (input) => Effect.map(now, (createdAt) => addProject(input, createdAt)),
     get: (projectId) => Effect.sync(() => Option.fromNullable(store.projects.get(projectId)?.project)),
     list: () => Effect.sync(() => [...store.projects.values()].map((r) => r.project)),
     update: (projectId, change) =>
@@ -55,24 +86,14 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
       ),
     createApiKey: (input) =>
       Effect.flatMap(now, (createdAt) =>
-        Effect.suspend((): Effect.Effect<ApiKey, ProjectNotFound | RepositoryError> => {
-          const record = store.projects.get(input.projectId)
-          if (record === undefined) return Effect.fail(new ProjectNotFound({ projectId: input.projectId }))
-          if (store.keysByHash.has(input.hash)) {
-            // A unique index in SQL; a collision of SHA-256 hashes means the same key twice.
-            return Effect.fail(new RepositoryError({ operation: "apiKeys.create", unavailable: false, cause: new Error("duplicate key hash") }))
-          }
-          const key: ApiKey = snapshot({ id: uuidv4(), projectId: input.projectId, kind: input.kind, prefix: input.prefix, createdAt, revokedAt: null })
-          record.apiKeys.set(key.id, { key, hash: input.hash })
-          store.keysByHash.set(input.hash, [input.projectId, key.id])
-          return Effect.succeed(key)
+        Effect.suspend((): Effect.Effect<ApiKey, ProjectNotFound | ApiKeyConflict> => {
+          if (!store.projects.has(input.projectId)) return Effect.fail(new ProjectNotFound({ projectId: input.projectId }))
+          // A unique index on the hash in SQL: a key alone identifies its project.
+          if (store.keysByHash.has(input.hash)) return Effect.fail(new ApiKeyConflict({ kind: input.kind, reason: "hash_taken" }))
+          return Effect.succeed(addKey(input.projectId, input.kind, input, createdAt))
         })
       ),
-    findApiKeyByHash: (hash) =>
-      Effect.sync(() => {
-        const ref = store.keysByHash.get(hash)
-        return Option.fromNullable(ref === undefined ? undefined : store.projects.get(ref[0])?.apiKeys.get(ref[1])?.key)
-      }),
+    findApiKeyByHash: (hash) => Effect.sync(() => keyByHash(hash)),
     listApiKeys: (projectId) => Effect.sync(() => [...(store.projects.get(projectId)?.apiKeys.values() ?? [])].map((k) => k.key)),
     revokeApiKey: (projectId, keyId, at) =>
       Effect.suspend((): Effect.Effect<ApiKey, ApiKeyNotFound> => {
@@ -81,6 +102,38 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
         // Revoking twice keeps the first revocation time.
         if (stored.key.revokedAt === null) stored.key = snapshot({ ...stored.key, revokedAt: at })
         return Effect.succeed(stored.key)
-      })
+      }),
+    ensureProjectWithKeys: (input) =>
+      Effect.flatMap(now, (at) =>
+        Effect.suspend((): Effect.Effect<EnsuredProject, ApiKeyConflict> => {
+          const plan = planEnsureWithKeys(keyByHash(input.secretKey.hash), keyByHash(input.publicKey.hash))
+          if (Either.isLeft(plan)) return Effect.fail(plan.left)
+          let created = false
+          let projectId: string
+          if (plan.right._tag === "Create") {
+            const made = createWithKeys(input, at)
+            if (Either.isLeft(made)) return Effect.fail(made.left)
+            projectId = made.right.id
+            created = true
+          } else {
+            projectId = plan.right.projectId
+            if (plan.right.addPublicKey) addKey(projectId, "public", input.publicKey, at)
+          }
+          const project = store.projects.get(projectId)!.project
+          const updated = setProject({ ...project, securityMode: input.securityMode, signingKeys: withSigningKey(project.signingKeys, input.signingKey) })
+          return Effect.succeed({ project: updated, created })
+        })
+      ),
+    ensureFirstProject: (input) =>
+      Effect.flatMap(now, (at) =>
+        Effect.suspend((): Effect.Effect<EnsuredProject, ApiKeyConflict> => {
+          const first = store.projects.values().next()
+          if (first.done !== true) return Effect.succeed({ project: first.value.project, created: false })
+          return Either.match(createWithKeys(input, at), {
+            onLeft: Effect.fail,
+            onRight: (project) => Effect.succeed({ project, created: true })
+          })
+        })
+      )
   }
 }

@@ -37,6 +37,25 @@ describe("in-memory specifics", () => {
       assert.lengthOf(second, 0)
     }))
 
+  it.effect("concurrent ensureFirstProject on an empty store creates one project with the first caller's keys", () =>
+    Effect.gen(function* () {
+      const projects = yield* ProjectRepository
+      const db = yield* StorageInspector
+      const inputs = Array.from({ length: 5 }, (_, i) => ({
+        name: "Default project",
+        securityMode: "on" as const,
+        secretKey: { prefix: "sk", hash: `s${i}`.padEnd(64, "0") },
+        publicKey: { prefix: "pk", hash: `p${i}`.padEnd(64, "0") }
+      }))
+      const results = yield* Effect.all(inputs.map((input) => projects.ensureFirstProject(input)), { concurrency: "unbounded" })
+      assert.lengthOf(yield* projects.list(), 1)
+      const creator = results.findIndex((r) => r.created)
+      assert.deepStrictEqual(results.filter((r) => r.created).length, 1)
+      assert.deepStrictEqual(new Set(results.map((r) => r.project.id)).size, 1)
+      const rows = yield* db.apiKeyRows(results[0]!.project.id)
+      assert.deepStrictEqual(rows.map((r) => r.hash).sort(), [inputs[creator]!.publicKey.hash, inputs[creator]!.secretKey.hash])
+    }).pipe(Effect.provide(InMemory.layer)))
+
   it.effect("all services of one build share one store", () =>
     Effect.gen(function* () {
       const projects = yield* ProjectRepository

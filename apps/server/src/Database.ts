@@ -3,7 +3,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { DrizzleDatabase, PgliteLockedError, PgliteOpenError, Repositories } from "@notiflows/adapters-drizzle"
+import type { DrizzleDatabase, DuplicateApiKeysError, PgliteLockedError, PgliteOpenError, Repositories } from "@notiflows/adapters-drizzle"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
 import type { RepositoryError } from "@notiflows/domain"
 import { layerProjectViewCache } from "@notiflows/domain"
@@ -12,7 +12,7 @@ import { Configuration } from "./Config.js"
 
 export type { Repositories }
 
-export type DatabaseError = RepositoryError | PgliteLockedError | PgliteOpenError
+export type DatabaseError = RepositoryError | PgliteLockedError | PgliteOpenError | DuplicateApiKeysError
 
 /**
  * The repository layer for a configuration (migrations run when it is built), with the

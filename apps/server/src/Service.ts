@@ -7,7 +7,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { DatabaseFailure, PgliteLockedError, PgliteOpenError } from "@notiflows/adapters-drizzle"
+import { DatabaseFailure, DuplicateApiKeysError, PgliteLockedError, PgliteOpenError } from "@notiflows/adapters-drizzle"
 import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { RepositoryError } from "@notiflows/domain"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
@@ -87,7 +87,14 @@ const storageVariable = (config: AppConfig | undefined): string =>
  * key or hash (a `RepositoryError`'s cause is a sanitized `DatabaseFailure`), and no stack.
  */
 export const startupFailureMessage = (error: unknown, config: AppConfig | undefined): string => {
-  if (error instanceof InvalidConfig || error instanceof PgliteLockedError || error instanceof PgliteOpenError) return error.message
+  if (
+    error instanceof InvalidConfig ||
+    error instanceof PgliteLockedError ||
+    error instanceof PgliteOpenError ||
+    error instanceof DuplicateApiKeysError
+  ) {
+    return error.message
+  }
   if (error instanceof RepositoryError) {
     const where = `${config === undefined ? "the database" : describeDatabase(config)} (${storageVariable(config)})`
     const cause = error.cause instanceof DatabaseFailure ? `${error.cause.errorClass}${error.cause.code !== undefined ? ` ${error.cause.code}` : ""}` : "unknown error"

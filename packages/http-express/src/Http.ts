@@ -35,6 +35,8 @@ export interface RequestContext {
   readonly rawParams: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   readonly headers: IncomingHttpHeaders
+  /** Where the router is mounted (Express's `req.baseUrl`; `""` at the root). */
+  readonly baseUrl: string
   principal?: Principal
   /** The parsed JSON body, when the route takes one. */
   body?: unknown

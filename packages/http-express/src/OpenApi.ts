@@ -1,14 +1,23 @@
 /**
  * The OpenAPI 3.1 document, generated from the route table and the domain's Schemas
  * (`effect/JSONSchema`): every served path under every base, both admin security alternatives
- * (secret key alone; secret + public key), and every error status with the §3 envelope.
+ * (secret key alone; secret + public key), and for each operation exactly the statuses and
+ * headers it can answer (see `./internal/OpenApiResponses.ts`).
+ *
+ * `servers` is the router's mount point (`req.baseUrl`, e.g. `/api`; `/` at the root) as an
+ * absolute-path reference, so the document is right under any prefix and behind any host or
+ * proxy without trusting forwarded headers; it is built once per mount point.
  */
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import { FieldIssue } from "@notiflows/domain"
 import { API_KEY_HEADER, SECRET_KEY_HEADER, USER_ID_HEADER, USER_KEY_HEADER } from "./Auth.js"
+import { HEADERS, operationResponses } from "./internal/OpenApiResponses.js"
 import type { RouteSpec } from "./routes/Route.js"
 import { BASES } from "./routes/Route.js"
+
+/** Any JSON value (documentation of open-ended fields; never `Schema.Unknown`, see below). */
+const JsonValue = Schema.Unknown.annotations({ jsonSchema: {} })
 
 /** The §3 error envelope as a Schema (documentation). */
 export const ErrorEnvelopeSchema = Schema.Struct({
@@ -33,39 +42,23 @@ export const ErrorEnvelopeSchema = Schema.Struct({
         required_scope: Schema.optionalWith(Schema.String, { exact: true }),
         fields: Schema.optionalWith(Schema.Array(FieldIssue), { exact: true })
       },
-      Schema.Record({ key: Schema.String, value: Schema.Unknown })
+      Schema.Record({ key: Schema.String, value: JsonValue })
     )
   })
 }).annotations({ identifier: "Error" })
 
-const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: "bad_request: invalid_json or invalid_param",
-  401: "unauthenticated: details.auth names the credential",
-  403: "forbidden: origin_not_allowed",
-  404: "not_found: details.resource is user, notiflow or route",
-  405: "method_not_allowed: see the Allow header",
-  409: "conflict: idempotency_key_reused or idempotency_key_in_use",
-  412: "precondition_failed: If-Match does not match; details.current_status and ETag hold the current tag",
-  413: "payload_too_large: the body exceeds 256 KiB",
-  415: "unsupported_media_type: send application/json",
-  422: "validation_error: details.fields lists every problem",
-  429: "rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers)",
-  500: "internal_error",
-  503: "service_unavailable: retry after details.retry_after seconds"
+const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  Preferences: "Admin API: a user's preferences (merge-patch writes, views, history)",
+  Evaluation: "Admin API: send-time decisions",
+  Users: "Admin API: user profiles",
+  Notiflows: "Admin API: the notiflow catalog",
+  Defaults: "Admin API: the project's channel-type defaults",
+  "User API": "Browsers and apps: the signed-in user's own preferences (public key + user token)",
+  Service: "Health, readiness, this document and metrics (no authentication)",
+  "Admin API": "Admin API paths (OPTIONS)"
 }
 
-/** The error statuses a route can answer. */
-const errorStatuses = (route: RouteSpec): ReadonlyArray<number> => {
-  if (route.api === "service") return route.path === "/readyz" ? [404, 405, 500, 503] : [404, 405, 500]
-  const s = new Set<number>([400, 401, 404, 405, 500, 503])
-  if (route.api === "user") s.add(403)
-  if (route.body) [413, 415, 422].forEach((x) => s.add(x))
-  if (route.query?.some((q) => q.name === "limit") === true) s.add(422)
-  if (route.conditional?.includes("If-Match") === true) s.add(412)
-  s.add(429)
-  if (route.method !== "GET") s.add(409)
-  return [...s].sort()
-}
+const ERROR_REF = { $ref: "#/components/schemas/Error" }
 
 const SECURITY: Readonly<Record<RouteSpec["api"], ReadonlyArray<Record<string, ReadonlyArray<string>>>>> = {
   admin: [{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }],
@@ -78,40 +71,68 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
   notiflow_id: { name: "notiflow_id", in: "path", required: true, description: "notiflow id", schema: { type: "string", pattern: "^[A-Za-z0-9_:-]{1,64}$" } }
 }
 
-/** Builds the document for a route table. */
-export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>): Record<string, unknown> => {
+const pathParams = (path: string) => [...path.matchAll(/\{([a-z_]+)\}/g)].map((m) => PATH_PARAMS[m[1] ?? ""] ?? {})
+
+const IDEMPOTENCY_PARAM = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: "1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true)",
+  schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,255}$" }
+}
+
+/**
+ * effect's JSONSchema marks `Schema.Unknown`/`Any` with `$id: "/schemas/unknown"` (or `any`);
+ * repeated, these make the document invalid (duplicate `$id`). They mean "any value": drop them.
+ */
+const withoutSchemaIds = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutSchemaIds)
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "$id" && typeof v === "string" && v.startsWith("/schemas/")) continue
+    out[k] = withoutSchemaIds(v)
+  }
+  return out
+}
+
+const operationIdOf = (route: RouteSpec, base: string, i: number): string =>
+  i === 0 ? route.operationId : `${route.operationId}_${base.split("/").pop() ?? ""}`
+
+/** `OPTIONS` on a path: the router answers 204 with `Allow` (and CORS preflight headers on the User API). */
+const optionsOperation = (path: string, api: RouteSpec["api"], methods: ReadonlyArray<string>) => ({
+  operationId: `options${path.replace(/\{([a-z_]+)\}/g, "by_$1").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
+  summary: api === "user" ? "CORS preflight: the allowed methods (no authentication)" : "The allowed methods (no authentication)",
+  description: `Answers 204 with \`Allow: ${[...methods, "OPTIONS"].join(", ")}\`${api === "user" ? "; for an allowed Origin also the Access-Control-Allow-* headers" : ""}.`,
+  tags: api === "admin" ? ["Admin API"] : api === "user" ? ["User API"] : ["Service"],
+  security: [],
+  parameters: pathParams(path),
+  responses: operationResponses({ kind: "options", api }, () => ({}), ERROR_REF)
+})
+
+/** Builds the document for a route table, served under `baseUrl` (the mount point; `""` at the root). */
+export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = ""): Record<string, unknown> => {
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
   const schemaOf = (s: Schema.Schema.Any) =>
     JSONSchema.fromAST(s.ast, { definitions, definitionPath: "#/components/schemas/", target: "openApi3.1" })
-  const errorRef = schemaOf(ErrorEnvelopeSchema)
   const paths: Record<string, Record<string, unknown>> = {}
+  const apiOfPath: Record<string, RouteSpec["api"]> = {}
   for (const route of routes) {
     for (const [i, base] of BASES[route.api].entries()) {
       const path = `${base}${route.path}`
-      const params = [...route.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => PATH_PARAMS[m[1] ?? ""] ?? {})
+      apiOfPath[path] = route.api
+      const params = pathParams(route.path)
       const query = (route.query ?? []).map((q) => ({ name: q.name, in: "query", required: false, description: q.description, schema: q.schema }))
-      const conditional = (route.conditional ?? []).map((h) => ({ name: h, in: "header", required: false, schema: { type: "string" } }))
-      const idempotency =
-        route.api !== "service" && route.method !== "GET"
-          ? [{ name: "Idempotency-Key", in: "header", required: false, description: "1-255 characters; the first 2xx/4xx response is replayed for 24 h", schema: { type: "string", minLength: 1, maxLength: 255 } }]
-          : []
-      const responses: Record<string, unknown> = {}
-      for (const [status, r] of Object.entries(route.responses)) {
-        responses[status] = {
-          description: r.description,
-          headers: { "x-request-id": { $ref: "#/components/headers/RequestId" } },
-          ...(r.schema !== undefined ? { content: { "application/json": { schema: schemaOf(r.schema) } } } : {})
-        }
-      }
-      for (const status of errorStatuses(route)) {
-        responses[String(status)] = {
-          description: ERROR_DESCRIPTIONS[status] ?? "error",
-          headers: { "x-request-id": { $ref: "#/components/headers/RequestId" } },
-          content: { "application/json": { schema: errorRef } }
-        }
-      }
+      const conditional = (route.conditional ?? []).map((h) => ({
+        name: h,
+        in: "header",
+        required: false,
+        description: h === "If-Match" ? "write only if the current ETag is listed (else 412)" : "a previous ETag: 304 when unchanged",
+        schema: { type: "string" }
+      }))
+      const idempotency = route.api !== "service" && route.method !== "GET" ? [IDEMPOTENCY_PARAM] : []
       const operation = {
-        operationId: i === 0 ? route.operationId : `${route.operationId}_${base.split("/").pop() ?? ""}`,
+        operationId: operationIdOf(route, base, i),
         summary: route.summary,
         tags: route.tags,
         security: SECURITY[route.api],
@@ -127,18 +148,31 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>): Record<st
               }
             }
           : {}),
-        responses
+        responses: operationResponses({ kind: "route", route }, schemaOf, ERROR_REF)
       }
       paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation }
     }
   }
-  return {
+  for (const [path, ops] of Object.entries(paths)) {
+    ops["options"] = optionsOperation(path, apiOfPath[path] ?? "service", Object.keys(ops).map((m) => m.toUpperCase()))
+  }
+  schemaOf(ErrorEnvelopeSchema)
+  return withoutSchemaIds({
     openapi: "3.1.0",
-    info: { title: "Notiflows Preferences", version: "1.0.0", description: "Users' notification preferences: store, merge, evaluate." },
+    info: {
+      title: "Notiflows Preferences",
+      version: "1.0.0",
+      description: "Users' notification preferences: store, merge, evaluate."
+    },
+    servers: [{ url: baseUrl === "" ? "/" : baseUrl, description: "where this router is mounted" }],
+    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service"])].map((name) => ({
+      name,
+      description: TAG_DESCRIPTIONS[name] ?? name
+    })),
     paths,
     components: {
       schemas: definitions,
-      headers: { RequestId: { description: "the request id (echoed or generated)", schema: { type: "string" } } },
+      headers: HEADERS,
       securitySchemes: {
         SecretKey: { type: "apiKey", in: "header", name: SECRET_KEY_HEADER, description: "sk_…: identifies the project" },
         PublicKey: { type: "apiKey", in: "header", name: API_KEY_HEADER, description: "pk_…: the project's public key" },
@@ -146,5 +180,5 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>): Record<st
         DevUserId: { type: "apiKey", in: "header", name: USER_ID_HEADER, description: "the user's external id; only when the project's security mode is off" }
       }
     }
-  }
+  }) as Record<string, unknown>
 }

@@ -54,7 +54,16 @@ const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEn
   const now = options.now ?? Date.now
   const ttl = Math.min(Math.max(options.keyCacheTtlMs ?? MAX_CACHE_TTL_MS, 0), MAX_CACHE_TTL_MS)
   const cache = makeCredentialCache(runtime, ttl, now)
-  let openApi: unknown
+  // One document per mount point (a router is normally mounted once; bounded all the same).
+  const documents = new Map<string, unknown>()
+  const openApiFor = (baseUrl: string): unknown => {
+    let doc = documents.get(baseUrl)
+    if (doc === undefined) {
+      doc = makeOpenApiDocument(ROUTES, baseUrl)
+      if (documents.size < 16) documents.set(baseUrl, doc)
+    }
+    return doc
+  }
   return {
     auth: { cache, now },
     cache,
@@ -62,7 +71,7 @@ const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEn
       runtime,
       readiness:
         options.readiness ?? (() => run(runtime, Effect.as(Effect.flatMap(ProjectRepository, (p) => p.get(NIL_UUID)), true))),
-      openApi: () => (openApi ??= makeOpenApiDocument(ROUTES)),
+      openApi: openApiFor,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {})
     },
     hooks: options.hooks ?? {},

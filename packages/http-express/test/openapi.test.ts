@@ -2,7 +2,9 @@ import { createRequire } from "node:module"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { ROUTES } from "../src/index.js"
+import express from "express"
+import pino from "pino"
+import { makeRouter, ROUTES } from "../src/index.js"
 import { makeHarness } from "./harness.js"
 
 const require = createRequire(import.meta.url)
@@ -28,9 +30,7 @@ describe("GET /openapi.json", () => {
     // Every component schema is itself a compilable JSON Schema 2020-12.
     const doc = res.body as { components: { schemas: Record<string, object> } }
     const check = new Ajv2020({ strict: false })
-    // effect marks `unknown`/`any` schemas with a relative `$id`; repeated, Ajv would refuse them.
-    const components = JSON.parse(JSON.stringify(doc.components).replace(/"\$id":"\/schemas\/[a-z]+",?/g, "")) as object
-    check.addSchema({ $id: "doc", components })
+    check.addSchema({ $id: "doc", components: doc.components })
     for (const name of Object.keys(doc.components.schemas)) {
       expect(() => check.getSchema(`doc#/components/schemas/${name}`)).not.toThrow()
     }
@@ -44,16 +44,57 @@ describe("GET /openapi.json", () => {
     const served: Array<string> = []
     for (const r of ROUTES) {
       const bases = r.api === "admin" ? ["/admin", "/admin/v1"] : r.api === "user" ? ["/user", "/user/v1"] : [""]
-      for (const b of bases) served.push(`${r.method.toLowerCase()} ${b}${r.path}`)
+      for (const b of bases) served.push(`${r.method.toLowerCase()} ${b}${r.path}`, `options ${b}${r.path}`)
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
-    expect(documented.sort()).toEqual(served.sort())
-    expect(served).toHaveLength(2 * 16 + 2 * 3 + 4)
+    expect(documented.sort()).toEqual([...new Set(served)].sort())
+    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 17 + 2 * 4 + 4)
     const seedOp = doc.paths["/admin/users/{user_id}/preferences"]!["put"]!
     expect(seedOp.security).toEqual([{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }])
-    for (const status of ["400", "401", "404", "405", "412", "413", "415", "422", "500", "503"]) {
+    expect(Object.keys(seedOp.responses).sort()).toEqual(["200", "400", "401", "404", "409", "412", "413", "415", "422", "429", "431", "500", "503"])
+    for (const status of ["400", "401", "404", "409", "412", "413", "415", "422", "429", "431", "500", "503"]) {
       expect(seedOp.responses[status]?.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/Error" })
     }
+  })
+
+  it("declares what operations answer: no 405, 431 everywhere, 400 (not 422) on lists, 304 and ETag on preference reads", async () => {
+    type Op = { parameters?: Array<{ name: string }>; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: unknown }> }> }
+    const doc = (await request(h.app).get("/api/openapi.json")).body as { servers: unknown; paths: Record<string, Record<string, Op>> }
+    expect(doc.servers).toEqual([{ url: "/api", description: "where this router is mounted" }])
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.responses["405"], `${method} ${path}`).toBeUndefined()
+        expect(op.responses["431"], `${method} ${path}`).toBeDefined()
+      }
+    }
+    for (const list of ["/admin/users", "/admin/notiflows", "/admin/users/{user_id}/preferences/history", "/user/preferences/history"]) {
+      expect(doc.paths[list]!["get"]!.responses["400"]).toBeDefined()
+      expect(doc.paths[list]!["get"]!.responses["422"]).toBeUndefined()
+    }
+    for (const path of ["/admin/users/{user_id}/preferences", "/user/preferences"]) {
+      const get = doc.paths[path]!["get"]!
+      // One shape per operation: the full view only; `?explicit=true` works but is not documented.
+      expect(get.responses["200"]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/Preferences" })
+      expect((get.parameters ?? []).map((x) => x.name)).not.toContain("explicit")
+      expect(Object.keys(get.responses["200"]!.headers ?? {})).toContain("ETag")
+      expect(Object.keys(get.responses["304"]!.headers ?? {})).toContain("ETag")
+      const explicit = doc.paths[`${path}/explicit`]!["get"]!
+      expect(explicit.responses["200"]!.content!["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/ExplicitPreferences" })
+      expect(Object.keys(explicit.responses["304"]!.headers ?? {})).toContain("ETag")
+      const put = doc.paths[path]!["put"]!
+      expect(Object.keys(put.responses["200"]!.headers ?? {})).toEqual(expect.arrayContaining(["ETag", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy"]))
+      expect(Object.keys(put.responses["412"]?.headers ?? {})).toContain("ETag")
+      expect(Object.keys(put.responses["429"]!.headers ?? {})).toEqual(expect.arrayContaining(["Retry-After", "RateLimit", "RateLimit-Policy"]))
+      expect(Object.keys(put.responses["503"]!.headers ?? {})).toContain("Retry-After")
+      expect(Object.keys(doc.paths[path]!["options"]!.responses["204"]!.headers ?? {})).toContain("Allow")
+    }
+    // The document follows the mount point.
+    const app = express()
+    app.use("/deep/mount", makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    const rootApp = express()
+    rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    expect((await request(app).get("/deep/mount/openapi.json")).body.servers).toEqual([{ url: "/deep/mount", description: "where this router is mounted" }])
+    expect((await request(rootApp).get("/openapi.json")).body.servers).toEqual([{ url: "/", description: "where this router is mounted" }])
   })
 
   it("documents exactly the paths the router answers (each documented path is served)", async () => {

@@ -44,6 +44,41 @@ describe("preference reads: ETag, 304, explicit view", () => {
     await request(h.app).put("/api/admin/preferences/defaults").set(p.admin).send({ channel_types: { chat: false } }).expect(200)
     expect((await request(h.app).get(url).set(p.admin).set("If-None-Match", etag)).status).toBe(200)
   })
+  it("GET …/preferences/explicit: the stored choices with their own ETag and 304, on both APIs, same as ?explicit=true", async () => {
+    const { p, userId, url, user } = await seeded()
+    await request(h.app)
+      .put(url)
+      .set(p.admin)
+      .send({ channel_types: { sms: false }, notiflows: { visible: { enabled: false }, hidden: { channel_types: { email: false } } } })
+      .expect(200)
+    const view = await request(h.app).get(url).set(p.admin)
+    for (const [base, headers, expected] of [
+      [url, p.admin, { channel_types: { sms: false }, notiflows: { visible: { enabled: false }, hidden: { channel_types: { email: false } } } }],
+      ["/api/admin/v1/users/" + userId + "/preferences", p.admin, { channel_types: { sms: false }, notiflows: { visible: { enabled: false }, hidden: { channel_types: { email: false } } } }],
+      // The User API shows configurable notiflows only.
+      ["/api/user/preferences", user, { channel_types: { sms: false }, notiflows: { visible: { enabled: false } } }],
+      ["/api/user/v1/preferences", user, { channel_types: { sms: false }, notiflows: { visible: { enabled: false } } }]
+    ] as const) {
+      const res = await request(h.app).get(`${base}/explicit`).set(headers)
+      expect(res.status, base).toBe(200)
+      expect(res.body).toEqual(expected)
+      const etag = res.headers["etag"] as string
+      expect(etag).toMatch(/^"[^"]+"$/)
+      expect(etag).not.toBe(view.headers["etag"])
+      expect(res.headers["cache-control"]).toBe("private, no-cache")
+      const legacy = await request(h.app).get(`${base}?explicit=true`).set(headers)
+      expect(legacy.body).toEqual(res.body)
+      expect(legacy.headers["etag"]).toBe(etag)
+      const r304 = await request(h.app).get(`${base}/explicit`).set(headers).set("If-None-Match", etag)
+      expect(r304.status).toBe(304)
+      expect(r304.headers["etag"]).toBe(etag)
+      // The view's tag does not revalidate the explicit view.
+      expect((await request(h.app).get(`${base}/explicit`).set(headers).set("If-None-Match", view.headers["etag"] as string)).status).toBe(200)
+    }
+    const missing = await request(h.app).get("/api/admin/users/nobody-here/preferences/explicit").set(p.admin)
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.details).toMatchObject({ resource: "user" })
+  })
   it("a deleted and re-created user never reuses a tag", async () => {
     const { p, userId, url } = await seeded()
     const before = (await request(h.app).get(url).set(p.admin)).headers["etag"]

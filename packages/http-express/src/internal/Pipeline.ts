@@ -105,7 +105,8 @@ const contextOf = (req: Request, found: Found, requestId: string): RequestContex
   route: found.template,
   rawParams: found.params,
   query: new URLSearchParams(req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : ""),
-  headers: req.headers
+  headers: req.headers,
+  baseUrl: req.baseUrl
 })
 
 /** The principal of an admin or user route (none for service routes); failures may be limited per address. */

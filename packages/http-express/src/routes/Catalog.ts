@@ -70,11 +70,11 @@ export const catalogRoutes: ReadonlyArray<RouteSpec> = [
   },
   {
     api: "admin", method: "GET", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "getNotiflow",
-    summary: "Read a live notiflow", responses: { 200: { description: "the notiflow", schema: NotiflowJson } }, handle: read
+    summary: "Read a live notiflow", errors: [404], responses: { 200: { description: "the notiflow", schema: NotiflowJson } }, handle: read
   },
   {
     api: "admin", method: "DELETE", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "deleteNotiflow",
-    summary: "Soft-delete a notiflow (stored choices are kept)", responses: { 204: { description: "deleted" } }, handle: remove
+    summary: "Soft-delete a notiflow (stored choices are kept)", errors: [404], responses: { 204: { description: "deleted" } }, handle: remove
   },
   {
     api: "admin", method: "GET", path: "/notiflows", body: false, tags: catalog, operationId: "listNotiflows",

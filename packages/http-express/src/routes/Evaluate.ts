@@ -22,12 +22,12 @@ const tags = ["Evaluation"]
 export const evaluateRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "admin", method: "POST", path: "/users/{user_id}/preferences/evaluate", body: true, tags, operationId: "evaluateUser",
-    summary: "May this user receive a notiflow on each channel type?", request: EvaluateRequest,
+    summary: "May this user receive a notiflow on each channel type?", request: EvaluateRequest, errors: [404],
     responses: { 200: { description: "decisions per channel type", schema: EvaluateResponse } }, handle: one
   },
   {
     api: "admin", method: "POST", path: "/preferences/evaluate", body: true, tags, operationId: "evaluateUsers",
-    summary: "Decisions for up to 1,000 users (fan-out), in input order", request: BatchEvaluateRequest,
+    summary: "Decisions for up to 1,000 users (fan-out), in input order", request: BatchEvaluateRequest, errors: [404],
     responses: { 200: { description: "decisions per user", schema: BatchEvaluateResponse } }, handle: batch
   }
 ]

@@ -85,7 +85,3 @@ export const PAGE_QUERY: ReadonlyArray<QueryParam> = [
   { name: "after", description: "cursor: the next (older) page", schema: { type: "string" } },
   { name: "before", description: "cursor: the previous (newer) page", schema: { type: "string" } }
 ]
-
-export const EXPLICIT_QUERY: ReadonlyArray<QueryParam> = [
-  { name: "explicit", description: "true: the stored explicit choices only", schema: { type: "boolean", default: false } }
-]

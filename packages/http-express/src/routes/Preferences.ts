@@ -22,7 +22,7 @@ import { etagOf, etagOfJson, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { header, principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
-import { EXPLICIT_QUERY, explicitFlag, PAGE_QUERY, pageQuery, userIdParam, versionKey } from "./Params.js"
+import { explicitFlag, PAGE_QUERY, pageQuery, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
@@ -35,8 +35,6 @@ export const HistoryPage = Schema.Struct({ items: Schema.Array(HistoryEntryJson)
   identifier: "PreferenceHistoryPage"
 })
 const encodeHistoryPage = Schema.encodeSync(HistoryPage)
-
-const PreferencesOrExplicit = Schema.Union(PreferencesView, ExplicitPreferencesView)
 
 /** Whose preferences a request addresses. */
 type Target = (ctx: RequestContext) => { readonly projectId: string; readonly externalId: string }
@@ -76,8 +74,12 @@ const precondition = (ctx: RequestContext, audience: Audience) => {
   }
 }
 
-const read = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
-  const explicit = explicitFlag(ctx)
+/**
+ * A read of the view, or of the explicit view (`GET …/preferences/explicit`, and the
+ * undocumented `?explicit=true` on the view's URL that early clients use).
+ */
+const read = (audience: Audience, target: Target, kind: "view" | "explicit") => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const explicit = kind === "explicit" || explicitFlag(ctx)
   const { projectId, externalId } = target(ctx)
   const s = await run(deps.runtime, getPreferences(projectId, externalId))
   const reply = explicit ? taggedReply(s, audience, "explicit", explicitBody(s, audience)) : viewReply(s, audience)
@@ -127,34 +129,48 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
   const who = admin ? "a user's" : "the signed-in user's"
   const id = (s: string) => (admin ? `${s}UserPreferences` : `${s}OwnPreferences`)
   const tags = [admin ? "Preferences" : "User API"]
+  // Every preference route names a user that may not exist (404); `explicit` is read but undocumented (400).
+  const errors = [404]
+  const tagged = ["ETag"] as const
   return [
     {
       api: audience, method: "GET", path: base, body: false, tags, operationId: id("get"),
-      summary: `Read ${who} effective preferences (or ?explicit=true: the stored choices)`,
-      query: EXPLICIT_QUERY, conditional: ["If-None-Match"],
-      responses: { 200: { description: "the preferences view", schema: PreferencesOrExplicit }, 304: { description: "not modified" } },
-      handle: read(audience, target)
+      summary: `Read ${who} effective preferences`, conditional: ["If-None-Match"], errors: [400, 404],
+      responses: {
+        200: { description: "the preferences view (§4.1)", schema: PreferencesView, headers: tagged },
+        304: { description: "not modified (If-None-Match)", headers: tagged }
+      },
+      handle: read(audience, target, "view")
+    },
+    {
+      api: audience, method: "GET", path: `${base}/explicit`, body: false, tags, operationId: id("getExplicit"),
+      summary: `Read ${who} stored explicit choices only (for tools and migrations)`, conditional: ["If-None-Match"], errors,
+      responses: {
+        200: { description: "the explicit view: stored choices of live notiflows, no names", schema: ExplicitPreferencesView, headers: tagged },
+        304: { description: "not modified (If-None-Match)", headers: tagged }
+      },
+      handle: read(audience, target, "explicit")
     },
     {
       api: audience, method: "PUT", path: base, body: true, tags, operationId: id("update"),
       summary: `Update ${who} preferences (merge patch); send only what changed`,
-      request: PreferencePatchSchema, conditional: ["If-Match"],
-      responses: { 200: { description: "the preferences view after the write", schema: PreferencesView } },
+      request: PreferencePatchSchema, conditional: ["If-Match"], errors,
+      responses: { 200: { description: "the preferences view after the write", schema: PreferencesView, headers: tagged } },
       handle: update(audience, target)
     },
     ...(admin
       ? [
           {
             api: audience, method: "DELETE", path: base, body: false, tags, operationId: "resetUserPreferences",
-            summary: "Remove every explicit choice (back to defaults)", conditional: ["If-Match"],
-            responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView } },
+            summary: "Remove every explicit choice (back to defaults)", conditional: ["If-Match"], errors,
+            responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView, headers: tagged } },
             handle: reset(audience, target)
           } satisfies RouteSpec
         ]
       : []),
     {
       api: audience, method: "GET", path: `${base}/history`, body: false, tags, operationId: id("list") + "History",
-      summary: `${admin ? "A user's" : "Own"} preference history, newest first`, query: PAGE_QUERY,
+      summary: `${admin ? "A user's" : "Own"} preference history, newest first`, query: PAGE_QUERY, errors,
       responses: { 200: { description: "a page of history entries", schema: HistoryPage } },
       handle: history(audience, target)
     }

@@ -14,9 +14,13 @@ export type Method = "GET" | "PUT" | "POST" | "DELETE"
 export interface HandlerDeps {
   readonly runtime: RouterRuntime
   readonly readiness: () => Promise<boolean>
-  readonly openApi: () => unknown
+  /** The OpenAPI document for the router's mount point (`req.baseUrl`, `""` at the root). */
+  readonly openApi: (baseUrl: string) => unknown
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>
 }
+
+/** Response headers an operation may send, beyond those every response of its API carries. */
+export type ResponseHeader = "ETag"
 
 /** A query parameter, documented in OpenAPI (validated by the handler). */
 export interface QueryParam {
@@ -35,8 +39,25 @@ export interface RouteSpec {
   readonly summary: string
   readonly tags: ReadonlyArray<string>
   readonly request?: Schema.Schema.Any
-  /** Success statuses with their body schema (`undefined` = no body). */
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: Schema.Schema.Any }>>
+  /** Success statuses with their body schema (`undefined` = no body) and headers. */
+  readonly responses: Readonly<
+    Record<
+      number,
+      {
+        readonly description: string
+        readonly schema?: Schema.Schema.Any
+        /** A body that is not a Schema's (the document itself, metrics text). */
+        readonly content?: { readonly mediaType: string; readonly schema: Readonly<Record<string, unknown>> }
+        readonly headers?: ReadonlyArray<ResponseHeader>
+      }
+    >
+  >
+  /**
+   * Error statuses this route answers beyond those its shape implies (see OpenApi.ts
+   * `errorStatuses`): 404 when it names a resource that may not exist; for service routes, all
+   * of them.
+   */
+  readonly errors?: ReadonlyArray<number>
   readonly query?: ReadonlyArray<QueryParam>
   /** Conditional request headers it honours, for OpenAPI. */
   readonly conditional?: ReadonlyArray<"If-Match" | "If-None-Match">

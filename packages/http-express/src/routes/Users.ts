@@ -53,11 +53,11 @@ export const userRoutes: ReadonlyArray<RouteSpec> = [
   },
   {
     api: "admin", method: "GET", path: "/users/{user_id}", body: false, tags, operationId: "getUser",
-    summary: "Read a user", responses: { 200: { description: "the user", schema: UserJson } }, handle: read
+    summary: "Read a user", errors: [404], responses: { 200: { description: "the user", schema: UserJson } }, handle: read
   },
   {
     api: "admin", method: "DELETE", path: "/users/{user_id}", body: false, tags, operationId: "deleteUser",
-    summary: "Erase a user with its preferences and history", responses: { 204: { description: "erased" } }, handle: erase
+    summary: "Erase a user with its preferences and history", errors: [404], responses: { 204: { description: "erased" } }, handle: erase
   },
   {
     api: "admin", method: "GET", path: "/users", body: false, tags, operationId: "listUsers",

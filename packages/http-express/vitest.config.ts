@@ -5,6 +5,7 @@ import type { InlineConfig } from "vitest/node"
 // type program, vitest's augmentation of vite's UserConfig may land on the other copy.
 const test: InlineConfig = {
   include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+  setupFiles: ["test/setup.ts"],
   testTimeout: 60_000,
   hookTimeout: 120_000
 }

@@ -16,6 +16,7 @@ import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
 import { makeIdempotencyHook, makeMetrics, makeRouter } from "../src/index.js"
 import type { Metrics } from "../src/index.js"
+import { recordResponses } from "./contract.js"
 
 /** What the harness's runtime provides: the adapters and the idempotency store. */
 export type HarnessServices = InMemory.AdapterServices | IdempotencyRepository
@@ -66,6 +67,8 @@ export const makeHarness = (
     onResponse: metrics.observeRequest,
     ...options.hooks
   }
+  // The document and the service agree: every response under /api is checked (test/setup.ts).
+  app.use(recordResponses)
   app.use(
     "/api",
     makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, ...options, hooks })

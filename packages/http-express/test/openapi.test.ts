@@ -4,7 +4,9 @@ import request from "supertest"
 import { describe, expect, it } from "vitest"
 import express from "express"
 import pino from "pino"
-import { makeRouter, ROUTES } from "../src/index.js"
+import { OpenApiContract } from "@notiflows/testing"
+import { makeOpenApiDocument, makeRouter, ROUTES } from "../src/index.js"
+import { recorder } from "./contract.js"
 import { makeHarness } from "./harness.js"
 
 const require = createRequire(import.meta.url)
@@ -95,6 +97,22 @@ describe("GET /openapi.json", () => {
     rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
     expect((await request(app).get("/deep/mount/openapi.json")).body.servers).toEqual([{ url: "/deep/mount", description: "where this router is mounted" }])
     expect((await request(rootApp).get("/openapi.json")).body.servers).toEqual([{ url: "/", description: "where this router is mounted" }])
+  })
+
+  it("the response check (test/setup.ts) catches disagreements and sees this file's responses", async () => {
+    const doc = makeOpenApiDocument(ROUTES, "/api")
+    const { check } = OpenApiContract.makeContractChecker(doc)
+    const base = { method: "GET", path: "/admin/users/u1", headers: { "x-request-id": "r" } }
+    expect(check({ ...base, path: "/healthz", status: 200, body: '{"status":"ok"}' })).toEqual([])
+    expect(check({ ...base, path: "/healthz", status: 200, body: '{"status":"up"}' })[0]).toMatch(/body does not match/)
+    expect(check({ ...base, status: 405, body: "" })[0]).toMatch(/status not declared/)
+    expect(check({ ...base, status: 200, body: JSON.stringify({ id: 1 }) })[0]).toMatch(/body does not match/)
+    expect(check({ ...base, path: "/healthz", status: 200, headers: { etag: '"x"' }, body: '{"status":"ok"}' })).toEqual([expect.stringMatching(/header etag not declared/)])
+    expect(check({ ...base, method: "DELETE", status: 204, body: "{}" })[0]).toMatch(/a body, none declared/)
+    expect(check({ ...base, path: "/admin/nowhere", status: 404, body: "{}" })).toEqual([])
+    const before = recorder.count()
+    await request(h.app).get("/api/healthz").expect(200)
+    expect(recorder.count()).toBe(before + 1)
   })
 
   it("documents exactly the paths the router answers (each documented path is served)", async () => {

@@ -18,10 +18,23 @@ export interface MetricsOptions {
   readonly pool?: () => { readonly max: number; readonly useCasesInFlight: number }
 }
 
+/** Default prom-client gauges whose names break Prometheus conventions (`_total` is for counters). */
+export const INVALID_DEFAULT_GAUGES: ReadonlyArray<string> = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total"
+]
+
 /** A registry of its own (several routers may live in one process) and the recorders. */
 export const makeMetrics = (options: MetricsOptions = {}) => {
   const registry = new Registry()
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry })
+    // prom-client's `nodejs_active_{handles,requests,resources}_total` are gauges named like
+    // counters, which `promtool check metrics` refuses; their per-type twins
+    // (`nodejs_active_handles{type}` …) stay, and `sum()` over them gives the totals.
+    for (const name of INVALID_DEFAULT_GAUGES) registry.removeSingleMetric(name)
+  }
   const latency = new Histogram({
     name: "notiflows_http_request_duration_seconds",
     help: "Request latency by route template, method and status",

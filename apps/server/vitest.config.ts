@@ -6,6 +6,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@notiflows/source"] } },
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000
   }

@@ -67,8 +67,20 @@ const SECURITY: Readonly<Record<RouteSpec["api"], ReadonlyArray<Record<string, R
 }
 
 const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  user_id: { name: "user_id", in: "path", required: true, description: "the user's external id (1-255 characters, no control characters)", schema: { type: "string", minLength: 1, maxLength: 255 } },
-  notiflow_id: { name: "notiflow_id", in: "path", required: true, description: "notiflow id", schema: { type: "string", pattern: "^[A-Za-z0-9_:-]{1,64}$" } }
+  user_id: {
+    name: "user_id",
+    in: "path",
+    required: true,
+    description: "the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8)",
+    schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]+$" }
+  },
+  notiflow_id: {
+    name: "notiflow_id",
+    in: "path",
+    required: true,
+    description: "notiflow id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype",
+    schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
+  }
 }
 
 const pathParams = (path: string) => [...path.matchAll(/\{([a-z_]+)\}/g)].map((m) => PATH_PARAMS[m[1] ?? ""] ?? {})

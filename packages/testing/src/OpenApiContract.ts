@@ -117,7 +117,43 @@ export const makeContractChecker = (doc: Json) => {
     }
     return problems
   }
-  return { check }
+  /**
+   * The document's verdict on a request to `method template` (the operation must exist): every
+   * problem with its path and query parameters (query values coerced as OpenAPI's `form` style
+   * reads them) and its JSON body. Empty = the document accepts it.
+   */
+  const checkRequest = (r: {
+    readonly method: string
+    readonly template: string
+    readonly params?: Readonly<Record<string, string>>
+    readonly query?: Readonly<Record<string, string>>
+    readonly body?: unknown
+  }): ReadonlyArray<string> => {
+    const op = ((doc["paths"] as Json)[r.template] as Json | undefined)?.[r.method.toLowerCase()] as Json | undefined
+    if (op === undefined) throw new Error(`no operation ${r.method} ${r.template}`)
+    const problems: Array<string> = []
+    for (const p of (op["parameters"] ?? []) as Array<Json>) {
+      const source = p["in"] === "path" ? r.params : p["in"] === "query" ? r.query : undefined
+      if (source === undefined) continue
+      const raw = source[p["name"] as string]
+      if (raw === undefined) {
+        if (p["required"] === true) problems.push(`${p["name"]}: required`)
+        continue
+      }
+      const schema = (p["schema"] ?? {}) as Json
+      const value = schema["type"] === "integer" || schema["type"] === "number" ? (/^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw) : schema["type"] === "boolean" ? (raw === "true" ? true : raw === "false" ? false : raw) : raw
+      const v = validator(schema)
+      if (!v(value)) problems.push(`${p["name"]}: ${ajv.errorsText(v.errors)}`)
+    }
+    const content = (op["requestBody"] as Json | undefined)?.["content"] as Json | undefined
+    const schema = (content?.["application/json"] as Json | undefined)?.["schema"]
+    if (schema !== undefined) {
+      const v = validator(schema)
+      if (!v(r.body)) problems.push(`body: ${ajv.errorsText(v.errors)}`)
+    }
+    return problems
+  }
+  return { check, checkRequest }
 }
 
 /** Collects responses, then checks them all at once (e.g. in an `afterAll`). */

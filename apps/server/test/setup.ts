@@ -16,7 +16,9 @@ const original = globalThis.fetch
 globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   const res = await original(input, init)
   const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url)
-  if (LOCAL.has(url.hostname)) {
+  // `?explicit=true` on a view's URL is kept for early clients but deliberately undocumented
+  // (API.md §4.1); `GET …/preferences/explicit` is checked.
+  if (LOCAL.has(url.hostname) && !url.searchParams.has("explicit")) {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase()
     recorder.recordLater(
       res

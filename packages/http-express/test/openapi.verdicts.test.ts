@@ -29,14 +29,17 @@ const h = makeHarness()
 const doc = makeOpenApiDocument(ROUTES, "/api")
 const contract = OpenApiContract.makeContractChecker(doc)
 const USER = "prop-user"
+/** Live, configurable notiflows the generated bodies name (so the catalog pass rarely speaks). */
 const NOTIFLOWS = ["n1", "n2"]
+/** The notiflow whose upserts are generated (its settings change; the others' stay configurable). */
+const UPSERTED = "n3"
 const RUNS = 80
 let p: SeededProject
 
 beforeAll(async () => {
   p = await h.project({ securityMode: "off" })
   await request(h.app).put(`/api/admin/users/${USER}`).set(p.admin).send({}).expect(201)
-  for (const id of NOTIFLOWS) await request(h.app).put(`/api/admin/notiflows/${id}`).set(p.admin).send({ name: id }).expect(201)
+  for (const id of [...NOTIFLOWS, UPSERTED]) await request(h.app).put(`/api/admin/notiflows/${id}`).set(p.admin).send({ name: id }).expect(201)
 })
 
 const headersOf = (route: RouteSpec): Record<string, string> =>
@@ -44,15 +47,34 @@ const headersOf = (route: RouteSpec): Record<string, string> =>
 
 type Issue = { readonly field: string; readonly reason: string }
 
-/** The server's verdict: `undefined` when it gave none (404 before the input was judged). */
+/**
+ * The server's verdict: `undefined` when it gave none the document can state — a 404 (answered
+ * before the body is judged), or a 422 whose every problem is a second-pass check (the catalog's
+ * `unknown_notiflow`, a user's `external_id` or a notiflow's `id` differing from the path): the server need not
+ * judge the inside of a choice for a notiflow it does not show.
+ */
 const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean | undefined => {
   if (status === 404) return undefined
   if (status === 400) return false
   if (status !== 422) return true
   const fields = ((body as { error?: { details?: { fields?: Array<Issue> } } }).error?.details?.fields ?? []) as Array<Issue>
   const secondPass = (i: Issue) =>
-    i.reason === "unknown_notiflow" || (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format")
-  return fields.every(secondPass)
+    i.reason === "unknown_notiflow" ||
+    (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
+    (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format")
+  return fields.every(secondPass) ? undefined : false
+}
+
+/** Keys of every `notiflows` map renamed to the seeded notiflows (generated ids are random). */
+const knownIds = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(knownIds)
+  if (!isObject(v)) return v
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [
+      k,
+      k === "notiflows" && isObject(x) ? Object.fromEntries(Object.values(x).map((y, i) => [NOTIFLOWS[i % NOTIFLOWS.length]!, knownIds(y)])) : knownIds(x)
+    ])
+  )
 }
 
 const send = (route: RouteSpec, path: string, body?: unknown) => {
@@ -63,7 +85,7 @@ const send = (route: RouteSpec, path: string, body?: unknown) => {
 const fill = (path: string, params: Readonly<Record<string, string>>): string =>
   path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ""))
 
-const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: "n1" }
+const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED }
 
 // ---- bodies ----------------------------------------------------------------------------------
 
@@ -100,7 +122,7 @@ const validBodies = (schema: Schema.Schema.Any): fc.Arbitrary<unknown> => {
   return Arbitrary.make(s)
     .map((value) => {
       try {
-        return JSON.parse(JSON.stringify(Schema.encodeSync(s)(value))) as unknown
+        return knownIds(JSON.parse(JSON.stringify(Schema.encodeSync(s)(value))))
       } catch {
         return undefined
       }
@@ -151,12 +173,11 @@ describe("the server's accept/refuse verdict equals the document's", () => {
           const server = serverAccepts(route, res.status, res.body)
           if (server === undefined) return
           const problems = contract.checkRequest({ method: route.method, template: template(route), params: FIXED, body })
-          expect({ server, status: res.status, fields: res.body?.error?.details?.fields }).toMatchObject({ server: problems.length === 0 })
-          if (!server) expect(problems).not.toEqual([])
+          expect({ server, status: res.status, fields: res.body?.error?.details?.fields, document: problems }).toMatchObject({ server: problems.length === 0 })
         }),
         { numRuns: RUNS }
       )
-    })
+    }, 180_000)
   }
 
   for (const route of withInput.filter((r) => r.method === "GET" && r.path.includes("{"))) {

@@ -108,6 +108,34 @@ const withoutSchemaIds = (value: unknown): unknown => {
   return out
 }
 
+/** How deep arrays may nest inside a recursive value (custom fields nest at most 16 levels). */
+const MAX_ARRAY_NESTING = 16
+
+/**
+ * A recursive union with an array branch (`X = … | X[]`, e.g. a JSON value) becomes a chain of
+ * `XArray1 … XArray16` components: TypeScript generators (openapi-typescript) emit
+ * `components["schemas"]["X"][]` for it, a circular type TypeScript refuses (recursion through
+ * object members is fine and is kept). The chain admits exactly the same values up to the
+ * nesting the server accepts.
+ */
+const unrollArrayRecursion = (definitions: Record<string, unknown>): void => {
+  for (const [name, schema] of Object.entries(definitions)) {
+    const branches = (schema as { anyOf?: Array<Record<string, unknown>> }).anyOf
+    if (branches === undefined) continue
+    const self = `#/components/schemas/${name}`
+    const isSelfArray = (b: Record<string, unknown>) => b["type"] === "array" && (b["items"] as { $ref?: string } | undefined)?.$ref === self
+    const arrayBranch = branches.find(isSelfArray)
+    if (arrayBranch === undefined) continue
+    const others = branches.filter((b) => !isSelfArray(b))
+    const level = (k: number) => `${name}Array${k}`
+    for (let k = 1; k <= MAX_ARRAY_NESTING; k++) {
+      const deeper = k < MAX_ARRAY_NESTING ? [{ $ref: `#/components/schemas/${level(k + 1)}` }] : []
+      definitions[level(k)] = { ...arrayBranch, items: { anyOf: [...others, ...deeper] }, description: `${name} arrays nested ${k} deep` }
+    }
+    definitions[name] = { ...(schema as Record<string, unknown>), anyOf: branches.map((b) => (isSelfArray(b) ? { $ref: `#/components/schemas/${level(1)}` } : b)) }
+  }
+}
+
 const operationIdOf = (route: RouteSpec, base: string, i: number): string =>
   i === 0 ? route.operationId : `${route.operationId}_${base.split("/").pop() ?? ""}`
 
@@ -169,6 +197,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
     ops["options"] = optionsOperation(path, apiOfPath[path] ?? "service", Object.keys(ops).map((m) => m.toUpperCase()))
   }
   schemaOf(ErrorEnvelopeSchema)
+  unrollArrayRecursion(definitions as Record<string, unknown>)
   return withoutSchemaIds({
     openapi: "3.1.0",
     info: {

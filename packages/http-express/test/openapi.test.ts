@@ -3,6 +3,7 @@ import { Ajv2020 } from "ajv/dist/2020.js"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
 import express from "express"
+import * as Schema from "effect/Schema"
 import pino from "pino"
 import { OpenApiContract } from "@notiflows/testing"
 import { makeOpenApiDocument, makeRouter, ROUTES } from "../src/index.js"
@@ -113,6 +114,32 @@ describe("GET /openapi.json", () => {
     const before = recorder.count()
     await request(h.app).get("/api/healthz").expect(200)
     expect(recorder.count()).toBe(before + 1)
+  })
+
+  it("a recursive value's array branch is unrolled (TypeScript generators cannot type `X = … | X[]`)", () => {
+    type Tree = null | string | ReadonlyArray<Tree> | { readonly [k: string]: Tree }
+    const Tree: Schema.Schema<Tree> = Schema.Union(
+      Schema.Null,
+      Schema.String,
+      Schema.Array(Schema.suspend(() => Tree)),
+      Schema.Record({ key: Schema.String, value: Schema.suspend(() => Tree) })
+    ).annotations({ identifier: "Tree" })
+    const route = { ...ROUTES.find((r) => r.operationId === "updateDefaults")!, request: Schema.Struct({ tree: Tree }) }
+    const doc = makeOpenApiDocument([route], "")
+    const schemas = (doc["components"] as { schemas: Record<string, { anyOf?: Array<unknown>; items?: { anyOf: Array<unknown> } }> }).schemas
+    const text = JSON.stringify(schemas)
+    expect(text).not.toContain('"items":{"$ref":"#/components/schemas/Tree"}')
+    expect(schemas["Tree"]!.anyOf).toContainEqual({ $ref: "#/components/schemas/TreeArray1" })
+    expect(schemas["TreeArray16"]!.items!.anyOf).toHaveLength(3)
+    // The same values are admitted, up to 16 nested arrays.
+    const ajv = new Ajv2020({ strict: false })
+    ajv.addSchema({ $id: "d", components: { schemas: JSON.parse(text.replaceAll('"#/components', '"d#/components')) as object } })
+    const valid = ajv.compile({ $ref: "d#/components/schemas/Tree" })
+    let deep: unknown = "leaf"
+    for (let i = 0; i < 16; i++) deep = [deep, { k: [null] }]
+    expect(valid(deep)).toBe(true)
+    expect(valid([[{ a: [1] }]])).toBe(false)
+    expect(valid([deep])).toBe(false)
   })
 
   it("documents exactly the paths the router answers (each documented path is served)", async () => {

@@ -21,7 +21,7 @@ describe("/metrics under promtool", () => {
   it.skipIf(!hasPromtool && !inCi)("passes `promtool check metrics` with process, pool and request metrics", async () => {
     expect(hasPromtool, "promtool must be installed in CI (.ci/run installs Debian's prometheus)").toBe(true)
     // The production set: process metrics on, pool gauges, and some traffic through the router.
-    const metrics = makeMetrics({ processMetrics: true, pool: () => ({ max: 10, inUse: 1 }) })
+    const metrics = makeMetrics({ processMetrics: true, pool: () => ({ max: 10, useCasesInFlight: 1 }) })
     const h = makeHarness({ metrics: metrics.render, hooks: { onResponse: metrics.observeRequest } })
     const p = await h.project()
     await request(h.app).put(`/api/admin/users/${freshId("u")}`).set(p.admin).send({}).expect(201)

@@ -151,6 +151,12 @@ describe("GET /openapi.json", () => {
         const res = await request(h.app)[method as "get"](`/api${concrete}`).set(p.admin)
         expect([404, 405].includes(res.status) && res.body?.error?.details?.resource === "route").toBe(false)
         expect(res.status).not.toBe(405)
+        if (method === "options") {
+          // The documented Allow: 204 naming every documented method of the path.
+          expect(res.status).toBe(204)
+          const allow = String(res.headers["allow"]).split(/,\s*/)
+          for (const m of Object.keys(ops)) expect(allow, `${path}`).toContain(m.toUpperCase())
+        }
       }
     }
   })

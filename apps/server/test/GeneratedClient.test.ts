@@ -2,7 +2,8 @@
  * A client generated from the served `/openapi.json` (openapi-typescript 7 + openapi-fetch)
  * type-checks with `tsc --noEmit` (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess,
  * the generated declarations checked too) and runs the README walk-through on the admin API and
- * the User API (public key + signed user token) against the real standalone service.
+ * the User API (public key + signed user token) against the real standalone service; that
+ * service's `/metrics` then passes `promtool check metrics`.
  */
 import { spawnSync } from "node:child_process"
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
@@ -78,5 +79,22 @@ describe("a client generated from /openapi.json", () => {
     const walk = (await import(join(dir, "walk.ts"))) as Walk
     expect(await walk.adminWalk(url, sk)).toEqual(["notiflow", "user", "seed", "read+304", "explicit", "evaluate", "batch", "history", "defaults", "401"])
     expect(await walk.userWalk(url, pk, token)).toEqual(["user GET", "user PUT", "user replay", "user explicit", "user history"])
+  })
+})
+
+// promtool ships in Debian's prometheus package (.ci/run installs it); outside CI without it: SKIPPED.
+const hasPromtool = spawnSync("promtool", ["--version"]).status === 0
+const inCi = process.env["CI"] === "true"
+
+describe("/metrics of the standalone service", () => {
+  it.skipIf(!hasPromtool && !inCi)("passes `promtool check metrics` after the walk-through's traffic", async () => {
+    expect(hasPromtool, "promtool must be installed in CI (.ci/run installs Debian's prometheus)").toBe(true)
+    const res = await fetch(`${service!.url}/metrics`)
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toContain("notiflows_http_request_duration_seconds_bucket")
+    const result = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" })
+    expect(`${result.stdout}${result.stderr}`).toBe("")
+    expect(result.status).toBe(0)
   })
 })

@@ -90,7 +90,20 @@ export type ExternalUserId = typeof ExternalUserId.Type
  */
 export const ReadOnlyField = (description: string) =>
   Schema.Unknown.annotations({
-    jsonSchema: { type: ["null", "boolean", "number", "string", "array", "object"], readOnly: true, description }
+    // Any JSON value, as `anyOf` (an override for effect): a `type` list naming "array" without
+    // `items` is an error for OAS linters (Spectral's array-items).
+    jsonSchema: {
+      anyOf: [
+        { type: "null" },
+        { type: "boolean" },
+        { type: "number" },
+        { type: "string" },
+        { type: "array", items: {} },
+        { type: "object", additionalProperties: {} }
+      ],
+      readOnly: true,
+      description
+    }
   })
 
 /** An instant on the wire: an ISO 8601 UTC timestamp with milliseconds (`YYYY-MM-DDTHH:MM:SS.sssZ`). */

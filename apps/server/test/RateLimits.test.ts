@@ -73,6 +73,10 @@ describe("rate limits across instances", () => {
       for (let i = 0; i < 3; i++) expect((await client(service.url, { "x-notiflows-secret-key": sk }).get("/admin/users")).status).toBe(200)
       const metrics = await (await fetch(`${service.url}/metrics`)).text()
       expect(metrics).toMatch(/notiflows_rate_limit_store_errors_total [3-9]/)
+      // Log lines are written asynchronously (pino): give the line a moment to reach stdout.
+      for (let i = 0; i < 50 && !service.stdout().includes("rate limit store unavailable"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
       expect(service.stdout()).toContain("rate limit store unavailable")
     } finally {
       await service.stop()

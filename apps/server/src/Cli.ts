@@ -10,7 +10,8 @@ import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
-import { isNotiflowId, mintApiKey, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import { ApiKeyId, mintApiKey, NotiflowId, ProjectId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
 import { createProjectWithKeys } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, type Repositories } from "./Database.js"
@@ -63,10 +64,16 @@ const normalizeOrigin = (raw: string): string => {
   return url.origin
 }
 
+const isProjectId = Schema.is(ProjectId)
+const isApiKeyId = Schema.is(ApiKeyId)
+const isNotiflowId = Schema.is(NotiflowId)
+
 const resolveProject = (explicit: string | undefined) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     if (explicit !== undefined) {
+      // Decoded where it enters: a malformed id is a usage error, never a query.
+      if (!isProjectId(explicit)) return yield* Effect.fail(new UsageError(`--project must be a project id (a UUID), got ${JSON.stringify(explicit)}`))
       const found = yield* projects.get(explicit)
       if (Option.isNone(found)) return yield* Effect.fail(new UsageError(`no project ${explicit}`))
       return found.value
@@ -175,6 +182,7 @@ const keysList = ({ values, out }: Args): Program =>
 const keysRevoke = ({ values, positionals, out }: Args): Program => {
   const keyId = positionals[0]
   if (keyId === undefined) throw new UsageError("the key id to revoke is required")
+  if (!isApiKeyId(keyId)) throw new UsageError(`the key id must be a UUID (see keys list), got ${JSON.stringify(keyId)}`)
   return Effect.gen(function* () {
     const projects = yield* ProjectRepository
     const project = yield* resolveProject(values.project)

@@ -88,4 +88,17 @@ describe("notiflows-prefs CLI", () => {
       expect(await service.stop()).toBe(0)
     }
   })
+
+  it("refuses malformed ids where they enter, with a usage message (never a query, SQL or stack)", async () => {
+    expect((await runCli(["migrate"], env)).code).toBe(0)
+    const badProject = await runCli(["keys", "list", "--project", "not-a-uuid"], env)
+    expect(badProject.code).toBe(2)
+    expect(badProject.stderr).toContain("--project must be a project id (a UUID)")
+    const badKey = await runCli(["keys", "revoke", "--project", "00000000-0000-4000-8000-000000000000", "key'; drop"], env)
+    expect(badKey.code).toBe(2)
+    expect(badKey.stderr).toContain("the key id must be a UUID")
+    for (const r of [badProject, badKey]) {
+      expect(r.stderr).not.toMatch(/select|invalid input syntax|\n\s+at /i)
+    }
+  })
 })

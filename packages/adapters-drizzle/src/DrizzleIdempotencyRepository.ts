@@ -9,22 +9,17 @@ import { and, eq, lte, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { IdempotencyClaim, IdempotencyKey, RepositoryError } from "@notiflows/domain"
-import { IdempotencyRepository, RepositoryError as RepositoryErrorClass } from "@notiflows/domain"
+import { IdempotencyRepository } from "@notiflows/domain"
 import { idempotencyRecords as records } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
-import { isUuid } from "./internal/statements.js"
 
 const byKey = (k: IdempotencyKey) => and(eq(records.projectId, k.projectId), eq(records.scope, k.scope), eq(records.key, k.key))
 
 /** The port over a database. */
 export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
   const claim: IdempotencyRepository["Type"]["claim"] = (input) => {
-    if (!isUuid(input.projectId)) {
-      const cause = new Error(`project id ${input.projectId} is not a uuid`)
-      return Effect.fail(new RepositoryErrorClass({ operation: "idempotency.claim", unavailable: false, cause }))
-    }
     const now = input.now.toISOString()
     const attempt: Effect.Effect<IdempotencyClaim | undefined, RepositoryError> = Effect.gen(function* () {
       const claimed = yield* run("idempotency.claim", () =>
@@ -74,28 +69,24 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
   return {
     claim,
     complete: (key, fingerprint, outcome) =>
-      !isUuid(key.projectId)
-        ? Effect.void
-        : Effect.asVoid(
-            run("idempotency.complete", () =>
-              db
-                .update(records)
-                .set({
-                  state: "completed",
-                  responseBody: outcome.payload,
-                  requestId: outcome.requestId
-                })
-                .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
-            )
-          ),
+      Effect.asVoid(
+        run("idempotency.complete", () =>
+          db
+            .update(records)
+            .set({
+              state: "completed",
+              responseBody: outcome.payload,
+              requestId: outcome.requestId
+            })
+            .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+        )
+      ),
     release: (key, fingerprint) =>
-      !isUuid(key.projectId)
-        ? Effect.void
-        : Effect.asVoid(
-            run("idempotency.release", () =>
-              db.delete(records).where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
-            )
-          ),
+      Effect.asVoid(
+        run("idempotency.release", () =>
+          db.delete(records).where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+        )
+      ),
     purgeExpired: (now) =>
       Effect.map(
         // Across projects by design (a periodic job); on Citus a multi-shard DELETE.

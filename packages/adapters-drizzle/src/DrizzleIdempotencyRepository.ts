@@ -4,6 +4,13 @@
  * exactly one gets a row back. The others then read what holds the key. A completed record
  * keeps the transport's opaque payload in `response_body` and its request id in `request_id`
  * (`response_status`/`response_headers` are no longer written: kept for a later migration).
+ *
+ * Rolling upgrade: the previous code kept a completed record as `response_status`,
+ * `response_headers` (a JSON object of strings) and the body text in `response_body`. Such a
+ * record (told apart by its non-null `response_status`; a claim resets it) is read back as the
+ * payload the HTTP transport writes today, `{"status", "headers", "body"}` as JSON, so a replay
+ * in the 24 h after an upgrade answers what the first request answered, never a 500. Once no
+ * record older than the upgrade is left (24 h), {@link legacyPayload} and the two columns can go.
  */
 import { and, eq, lte, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
@@ -14,6 +21,11 @@ import { idempotencyRecords as records } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
+import { fromJson } from "./internal/statements.js"
+
+/** A completed record as the previous code wrote it, as today's payload (see the module comment). */
+export const legacyPayload = (status: number, headers: unknown, body: string | null): string =>
+  JSON.stringify({ status, headers: headers ?? {}, body: body ?? "" })
 
 const byKey = (k: IdempotencyKey) => and(eq(records.projectId, k.projectId), eq(records.scope, k.scope), eq(records.key, k.key))
 
@@ -58,7 +70,12 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
       // Gone in between (released or purged): claim again.
       if (held === undefined) return undefined
       if (held.fingerprint !== input.fingerprint) return { _tag: "Mismatch" } as const
-      if (held.state !== "completed" || held.responseBody === null) return { _tag: "InProgress" } as const
+      if (held.state !== "completed") return { _tag: "InProgress" } as const
+      if (held.responseStatus !== null) {
+        const payload = legacyPayload(held.responseStatus, fromJson<unknown>(held.responseHeaders), held.responseBody)
+        return { _tag: "Completed", outcome: { requestId: held.requestId, payload } } as const
+      }
+      if (held.responseBody === null) return { _tag: "InProgress" } as const
       return { _tag: "Completed", outcome: { requestId: held.requestId, payload: held.responseBody } } as const
     })
     const loop = (n: number): Effect.Effect<IdempotencyClaim, RepositoryError> =>

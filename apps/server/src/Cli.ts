@@ -10,7 +10,7 @@ import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
-import { ApiKeyId, mintApiKey, NotiflowId, ProjectId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import { ApiKeyConflict, ApiKeyId, mintApiKey, NotiflowId, ProjectId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { createProjectWithKeys } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
@@ -50,6 +50,22 @@ const COMMAND_HELP: Record<string, string> = {
 
 /** A usage error: printed with the command's help, exit code 2. */
 export class UsageError extends Error {}
+
+/** A command that could not be carried out: its message on stderr, exit code 1. */
+export class CommandFailed extends Error {}
+
+/** `ApiKeyConflict` as a message (the kind only: never key material). */
+export const withKeyConflictMessage = <A, E, R>(effect: Effect.Effect<A, E | ApiKeyConflict, R>): Effect.Effect<A, E | CommandFailed, R> =>
+  Effect.catchIf(
+    effect,
+    (e): e is ApiKeyConflict => e instanceof ApiKeyConflict,
+    (e) =>
+      Effect.fail(
+        new CommandFailed(
+          `the new ${e.kind} key could not be stored: a key with the same hash is stored already (${e.reason}). Nothing was changed; run the command again.`
+        )
+      )
+  )
 
 const normalizeOrigin = (raw: string): string => {
   let url: URL
@@ -137,7 +153,7 @@ const parseCommandArgs = (argv: ReadonlyArray<string>, out: (s: string) => void)
 
 const projectCreate = ({ values, mode, out }: Args): Program => {
   if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required")
-  return Effect.map(createProjectWithKeys(values.name.trim(), mode ?? "on"), (r) =>
+  return Effect.map(withKeyConflictMessage(createProjectWithKeys(values.name.trim(), mode ?? "on")), (r) =>
     print(out, { project_id: r.project.id, name: r.project.name, security_mode: r.project.securityMode, public_key: r.publicKey, secret_key: r.secretKey, note: "the keys are shown once; store them now" })
   )
 }
@@ -166,7 +182,7 @@ const keysCreate = ({ values, out }: Args): Program => {
     const projects = yield* ProjectRepository
     const project = yield* resolveProject(values.project)
     const generated = yield* mintApiKey(kind)
-    const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
+    const stored = yield* withKeyConflictMessage(projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash }))
     print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
   })
 }
@@ -227,19 +243,22 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "notiflows import": notiflowsImport
 }
 
-/** Runs `program` on the configured database (migrated first); fails with its own error, not a wrapper. */
-const runOnDatabase = async (config: Config, program: Program): Promise<void> => {
+/**
+ * Runs `program` on the configured database (migrated first); fails with its own error, not a
+ * wrapper. Aborting `signal` interrupts it, and the database is still closed before this returns.
+ */
+const runOnDatabase = async (config: Config, program: Program, signal?: AbortSignal): Promise<void> => {
   const runtime = ManagedRuntime.make(databaseLayer(config))
   try {
-    const exit = await runtime.runPromiseExit(program)
+    const exit = await runtime.runPromiseExit(program, signal === undefined ? undefined : { signal })
     if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
   } finally {
     await runtime.dispose()
   }
 }
 
-/** Runs a CLI command (all but `serve`). Returns the exit code. */
-export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
+/** Runs a CLI command (all but `serve`). Returns the exit code. `signal` interrupts it (Ctrl-C). */
+export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void, signal?: AbortSignal): Promise<number> => {
   const [command, sub] = argv
   if (argv.includes("--help") || argv.includes("-h")) {
     out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
@@ -247,6 +266,6 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
   }
   const make = COMMANDS[command === "migrate" ? "migrate" : `${command} ${sub}`]
   if (make === undefined) throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)
-  await runOnDatabase(config, await make(parseCommandArgs(argv, out)))
+  await runOnDatabase(config, await make(parseCommandArgs(argv, out)), signal)
   return 0
 }

@@ -111,8 +111,9 @@ describe("notiflows-prefs CLI", () => {
     })
     let stderr = ""
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    // Opening and migrating a new PGlite directory takes seconds: the signal lands mid-command.
-    const timer = setTimeout(() => child.kill("SIGINT"), 1500)
+    // Opening and migrating a new PGlite directory takes seconds: the signal lands mid-command,
+    // late enough that Node has loaded the CLI and installed its handlers (slow on a busy machine).
+    const timer = setTimeout(() => child.kill("SIGINT"), 3000)
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
     clearTimeout(timer)
     expect(code, stderr).toBe(130)

@@ -3,8 +3,8 @@
  * empty database (its new keys are printed once).
  */
 import * as Effect from "effect/Effect"
-import type { ApiKeyConflict, Project, SigningKey } from "@notiflows/domain"
-import { apiKeyPrefix, hashApiKey, mintApiKey, ProjectRepository } from "@notiflows/domain"
+import type { Project, SigningKey } from "@notiflows/domain"
+import { ApiKeyConflict, apiKeyPrefix, hashApiKey, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import type { Config } from "./Config.js"
 
 export interface BootstrapResult {
@@ -13,16 +13,25 @@ export interface BootstrapResult {
   readonly createdKeys?: { readonly publicKey: string; readonly secretKey: string }
 }
 
-/** Creates a project with two freshly generated keys. */
+/**
+ * Creates a project with two freshly generated keys, in one transaction (the adapters'
+ * provisioning under their lock): an interrupted or failed run leaves no project without keys.
+ * Fresh keys are stored nowhere, so the provisioning always creates; a stored hash (a collision
+ * of 190 random bits) is reported as `ApiKeyConflict`.
+ */
 export const createProjectWithKeys = (name: string, securityMode: "on" | "off") =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
-    const project = yield* projects.create({ name, securityMode })
     const pk = yield* mintApiKey("public")
     const sk = yield* mintApiKey("secret")
-    yield* projects.createApiKey({ projectId: project.id, kind: "public", prefix: pk.prefix, hash: pk.hash })
-    yield* projects.createApiKey({ projectId: project.id, kind: "secret", prefix: sk.prefix, hash: sk.hash })
-    return { project, publicKey: pk.key, secretKey: sk.key }
+    const ensured = yield* projects.ensureProjectWithKeys({
+      name,
+      securityMode,
+      secretKey: { prefix: sk.prefix, hash: sk.hash },
+      publicKey: { prefix: pk.prefix, hash: pk.hash }
+    })
+    if (!ensured.created) return yield* Effect.fail(new ApiKeyConflict({ kind: "secret", reason: "hash_taken" }))
+    return { project: ensured.project, publicKey: pk.key, secretKey: sk.key }
   })
 
 /** What is stored of a configured key. */

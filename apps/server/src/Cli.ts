@@ -10,7 +10,8 @@ import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
-import { isNotiflowId, mintApiKey, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import { ApiKeyConflict, ApiKeyId, mintApiKey, NotiflowId, ProjectId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
 import { createProjectWithKeys } from "./Bootstrap.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, type Repositories } from "./Database.js"
@@ -50,6 +51,22 @@ const COMMAND_HELP: Record<string, string> = {
 /** A usage error: printed with the command's help, exit code 2. */
 export class UsageError extends Error {}
 
+/** A command that could not be carried out: its message on stderr, exit code 1. */
+export class CommandFailed extends Error {}
+
+/** `ApiKeyConflict` as a message (the kind only: never key material). */
+export const withKeyConflictMessage = <A, E, R>(effect: Effect.Effect<A, E | ApiKeyConflict, R>): Effect.Effect<A, E | CommandFailed, R> =>
+  Effect.catchIf(
+    effect,
+    (e): e is ApiKeyConflict => e instanceof ApiKeyConflict,
+    (e) =>
+      Effect.fail(
+        new CommandFailed(
+          `the new ${e.kind} key could not be stored: a key with the same hash is stored already (${e.reason}). Nothing was changed; run the command again.`
+        )
+      )
+  )
+
 const normalizeOrigin = (raw: string): string => {
   let url: URL
   try {
@@ -63,10 +80,16 @@ const normalizeOrigin = (raw: string): string => {
   return url.origin
 }
 
+const isProjectId = Schema.is(ProjectId)
+const isApiKeyId = Schema.is(ApiKeyId)
+const isNotiflowId = Schema.is(NotiflowId)
+
 const resolveProject = (explicit: string | undefined) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     if (explicit !== undefined) {
+      // Decoded where it enters: a malformed id is a usage error, never a query.
+      if (!isProjectId(explicit)) return yield* Effect.fail(new UsageError(`--project must be a project id (a UUID), got ${JSON.stringify(explicit)}`))
       const found = yield* projects.get(explicit)
       if (Option.isNone(found)) return yield* Effect.fail(new UsageError(`no project ${explicit}`))
       return found.value
@@ -130,7 +153,7 @@ const parseCommandArgs = (argv: ReadonlyArray<string>, out: (s: string) => void)
 
 const projectCreate = ({ values, mode, out }: Args): Program => {
   if (values.name === undefined || values.name.trim() === "") throw new UsageError("--name is required")
-  return Effect.map(createProjectWithKeys(values.name.trim(), mode ?? "on"), (r) =>
+  return Effect.map(withKeyConflictMessage(createProjectWithKeys(values.name.trim(), mode ?? "on")), (r) =>
     print(out, { project_id: r.project.id, name: r.project.name, security_mode: r.project.securityMode, public_key: r.publicKey, secret_key: r.secretKey, note: "the keys are shown once; store them now" })
   )
 }
@@ -159,7 +182,7 @@ const keysCreate = ({ values, out }: Args): Program => {
     const projects = yield* ProjectRepository
     const project = yield* resolveProject(values.project)
     const generated = yield* mintApiKey(kind)
-    const stored = yield* projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash })
+    const stored = yield* withKeyConflictMessage(projects.createApiKey({ projectId: project.id, kind, prefix: generated.prefix, hash: generated.hash }))
     print(out, { id: stored.id, project_id: project.id, kind, key: generated.key, note: "the key is shown once; store it now" })
   })
 }
@@ -175,6 +198,7 @@ const keysList = ({ values, out }: Args): Program =>
 const keysRevoke = ({ values, positionals, out }: Args): Program => {
   const keyId = positionals[0]
   if (keyId === undefined) throw new UsageError("the key id to revoke is required")
+  if (!isApiKeyId(keyId)) throw new UsageError(`the key id must be a UUID (see keys list), got ${JSON.stringify(keyId)}`)
   return Effect.gen(function* () {
     const projects = yield* ProjectRepository
     const project = yield* resolveProject(values.project)
@@ -219,19 +243,22 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "notiflows import": notiflowsImport
 }
 
-/** Runs `program` on the configured database (migrated first); fails with its own error, not a wrapper. */
-const runOnDatabase = async (config: Config, program: Program): Promise<void> => {
+/**
+ * Runs `program` on the configured database (migrated first); fails with its own error, not a
+ * wrapper. Aborting `signal` interrupts it, and the database is still closed before this returns.
+ */
+const runOnDatabase = async (config: Config, program: Program, signal?: AbortSignal): Promise<void> => {
   const runtime = ManagedRuntime.make(databaseLayer(config))
   try {
-    const exit = await runtime.runPromiseExit(program)
+    const exit = await runtime.runPromiseExit(program, signal === undefined ? undefined : { signal })
     if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
   } finally {
     await runtime.dispose()
   }
 }
 
-/** Runs a CLI command (all but `serve`). Returns the exit code. */
-export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void): Promise<number> => {
+/** Runs a CLI command (all but `serve`). Returns the exit code. `signal` interrupts it (Ctrl-C). */
+export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void, signal?: AbortSignal): Promise<number> => {
   const [command, sub] = argv
   if (argv.includes("--help") || argv.includes("-h")) {
     out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
@@ -239,6 +266,6 @@ export const runCommand = async (argv: ReadonlyArray<string>, config: Config, ou
   }
   const make = COMMANDS[command === "migrate" ? "migrate" : `${command} ${sub}`]
   if (make === undefined) throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)
-  await runOnDatabase(config, await make(parseCommandArgs(argv, out)))
+  await runOnDatabase(config, await make(parseCommandArgs(argv, out)), signal)
   return 0
 }

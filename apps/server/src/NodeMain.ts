@@ -8,10 +8,23 @@ import { makeRunMain } from "@effect/platform/Runtime"
 import type { Teardown } from "@effect/platform/Runtime"
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
+import { constants } from "node:os"
+
+/** The signal that interrupted the main fiber, if one did. */
+let interruptedBy: NodeJS.Signals | undefined
 
 /** Exit code: the effect's number on success, 0 when interrupted by a signal, 1 on failure. */
 export const exitCodeTeardown: Teardown = (exit, onExit) =>
   onExit(Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+
+/**
+ * For one-shot commands: like {@link exitCodeTeardown}, but a command stopped by a signal did not
+ * finish, so it exits 128 + the signal's number, as shells report it (130 for Ctrl-C).
+ */
+export const commandTeardown: Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+    ? onExit(128 + (constants.signals[interruptedBy ?? "SIGINT"] ?? 2))
+    : exitCodeTeardown(exit, onExit)
 
 export const runMain = makeRunMain(({ fiber, teardown }) => {
   // The main fiber may wait on nothing Node sees (Effect.never): keep the loop alive.
@@ -23,6 +36,7 @@ export const runMain = makeRunMain(({ fiber, teardown }) => {
       process.exit(1)
     }
     received = signal
+    interruptedBy = signal
     fiber.unsafeInterruptAsFork(fiber.id())
   }
   process.on("SIGINT", onSignal)

@@ -22,7 +22,8 @@ import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRo
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
 import type { Repositories } from "./Database.js"
-import { expressErrors, onClientError, onUnmetExpectation, requireHost, routeNotFound } from "./Envelope.js"
+import type { Envelope } from "./Envelope.js"
+import { makeEnvelope } from "./Envelope.js"
 import { AppLogger } from "./Logging.js"
 
 /** Where the service listens. */
@@ -50,7 +51,7 @@ const acquireRedis = (config: AppConfig, logger: Logger) =>
       )
 
 /** The Express app: the router with its hooks, then the envelope for everything else. */
-const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: Redis | undefined): express.Express => {
+const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: Redis | undefined, envelope: Envelope): express.Express => {
   // One uncached `select 1` (the project view cache would keep answering through an outage),
   // bounded well under the 5 s a caller may wait.
   const readiness = () =>
@@ -75,7 +76,7 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
   })
   const app = express()
   app.disable("x-powered-by")
-  app.use(requireHost)
+  app.use(envelope.requireHost)
   app.use(
     makeRouter(countedRuntime, {
       logger,
@@ -89,18 +90,18 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
       }
     })
   )
-  app.use(routeNotFound)
-  app.use(expressErrors)
+  app.use(envelope.routeNotFound)
+  app.use(envelope.expressErrors)
   return app
 }
 
 /** Listens on HOST:PORT; the Node limits and the envelope for what Node itself refuses. */
-const listen = (app: express.Express, config: AppConfig): Effect.Effect<http.Server, Error> =>
+const listen = (app: express.Express, config: AppConfig, envelope: Envelope): Effect.Effect<http.Server, Error> =>
   Effect.async<http.Server, Error>((resume) => {
     // Node's own Host check answers a bare 400: `requireHost` answers it in the envelope.
     const server = http.createServer({ maxHeaderSize: 16 * 1024, requireHostHeader: false }, app)
-    server.on("clientError", onClientError)
-    server.on("checkExpectation", onUnmetExpectation)
+    server.on("clientError", envelope.onClientError)
+    server.on("checkExpectation", envelope.onUnmetExpectation)
     server.headersTimeout = 10_000
     // Longer than clients' and load balancers' idle timeouts (commonly 60 s), so the client, not
     // the server, closes idle keep-alive connections: a server closing one while a request is in
@@ -152,7 +153,8 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     yield* Effect.addFinalizer(() => runtime.disposeEffect)
     const redis = yield* acquireRedis(config, logger)
     yield* Effect.forkScoped(purgeIdempotency(logger))
-    const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis), config), closeGracefully)
+    const envelope = makeEnvelope(logger)
+    const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }
   })
 )

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { HELP, runCommand, UsageError } from "./Cli.js"
 import { InvalidConfig, readAppConfig } from "./Config.js"
-import { exitCodeTeardown, runMain } from "./NodeMain.js"
+import { commandTeardown, exitCodeTeardown, runMain } from "./NodeMain.js"
 import { describeStartupFailure, serve } from "./Service.js"
 
 const argv = process.argv.slice(2)
@@ -24,11 +24,25 @@ const report = (error: unknown): Effect.Effect<number> => {
   })
 }
 
+/**
+ * A CLI command as an Effect: interrupting it (a signal) aborts the command and waits until it
+ * has released the database, so Ctrl-C never leaves PGlite's lock or a transaction behind.
+ */
+const runCliCommand = (config: Parameters<typeof runCommand>[1]): Effect.Effect<number, unknown> =>
+  Effect.async<number, unknown>((resume) => {
+    const controller = new AbortController()
+    const done = runCommand(argv, config, (s) => process.stdout.write(`${s}\n`), controller.signal).then(
+      (code) => resume(Effect.succeed(code)),
+      (error: unknown) => resume(Effect.fail(error))
+    )
+    return Effect.promise(() => (controller.abort(), done))
+  })
+
 const program: Effect.Effect<number, unknown> = wantsHelp
   ? Effect.sync(() => (process.stdout.write(HELP), 0))
   : command === "serve"
     ? serve
-    : Effect.flatMap(readAppConfig, (config) => Effect.tryPromise({ try: () => runCommand(argv, config, (s) => process.stdout.write(`${s}\n`)), catch: (e) => e }))
+    : Effect.flatMap(readAppConfig, runCliCommand)
 
 /** Failures are reported by {@link report}; a defect (a bug) with its trace; a signal's interruption passes. */
 const reported = program.pipe(
@@ -40,4 +54,6 @@ const reported = program.pipe(
   })
 )
 
-runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown: exitCodeTeardown })
+// A stopped service exits 0 (a graceful stop); a stopped one-shot command did not finish: 130 for Ctrl-C.
+const teardown = wantsHelp || command === "serve" ? exitCodeTeardown : commandTeardown
+runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown })

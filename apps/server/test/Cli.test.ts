@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { client, runCli, startService } from "./support.js"
+import { spawn } from "node:child_process"
+import { client, MAIN, runCli, startService } from "./support.js"
 
 const dir = mkdtempSync(join(tmpdir(), "notiflows-cli-"))
 const env = { NOTIFLOWS_DATA_DIR: join(dir, "data") }
@@ -86,6 +87,42 @@ describe("notiflows-prefs CLI", () => {
       expect(Object.keys(mine.body.notiflows)).toEqual(["order-updates"])
     } finally {
       expect(await service.stop()).toBe(0)
+    }
+  })
+
+  it("refuses malformed ids where they enter, with a usage message (never a query, SQL or stack)", async () => {
+    expect((await runCli(["migrate"], env)).code).toBe(0)
+    const badProject = await runCli(["keys", "list", "--project", "not-a-uuid"], env)
+    expect(badProject.code).toBe(2)
+    expect(badProject.stderr).toContain("--project must be a project id (a UUID)")
+    const badKey = await runCli(["keys", "revoke", "--project", "00000000-0000-4000-8000-000000000000", "key'; drop"], env)
+    expect(badKey.code).toBe(2)
+    expect(badKey.stderr).toContain("the key id must be a UUID")
+    for (const r of [badProject, badKey]) {
+      expect(r.stderr).not.toMatch(/select|invalid input syntax|\n\s+at /i)
+    }
+  })
+
+  it("Ctrl-C during a command exits 130 after closing the database, which stays usable", async () => {
+    const interruptedEnv = { NOTIFLOWS_DATA_DIR: join(dir, "interrupted") }
+    const child = spawn(process.execPath, [MAIN, "project", "create", "--name", "Interrupted"], {
+      env: { PATH: process.env["PATH"] ?? "", ...interruptedEnv },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    // Opening and migrating a new PGlite directory takes seconds: the signal lands mid-command,
+    // late enough that Node has loaded the CLI and installed its handlers (slow on a busy machine).
+    const timer = setTimeout(() => child.kill("SIGINT"), 3000)
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
+    clearTimeout(timer)
+    expect(code, stderr).toBe(130)
+    const listed = await runCli(["project", "list"], interruptedEnv)
+    expect(listed.code, listed.stderr).toBe(0)
+    // Whether it landed before or after the write, the project is whole: never one without keys.
+    for (const p of json(listed.stdout) as Array<{ id: string }>) {
+      const keys = await runCli(["keys", "list", "--project", p.id], interruptedEnv)
+      expect(json(keys.stdout)).toHaveLength(2)
     }
   })
 })

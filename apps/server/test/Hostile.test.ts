@@ -369,8 +369,10 @@ describe("hostile input against the standalone service (PGlite)", () => {
         { reason: "invalid_json" }
       ]
     ]
+    const answered: Array<readonly [string, string, number]> = []
     for (const [label, bytes, status, details] of cases) {
       const res = await rawCall(bytes)
+      answered.push([label, String(res.headers["x-request-id"]), res.status])
       expect(res.status, label).toBe(status)
       expectWellFormed(res, label)
       expectNoLeak(res, String(bytes), label)
@@ -380,6 +382,26 @@ describe("hostile input against the standalone service (PGlite)", () => {
     }
     expect(await state()).toEqual(before)
     expect((await call("GET", "/healthz", {})).status).toBe(200)
+    // Every answer, the server's own envelope ones (404, 417, 400 without Host, 431) included,
+    // has its request log line: request id, status and route template or `unmatched`, never the path.
+    const logLines = async (): Promise<ReadonlyArray<{ request_id?: string; res?: { status?: number }; req?: { route?: string } }>> => {
+      // pino writes asynchronously: give the last lines a moment to arrive.
+      await new Promise((r) => setTimeout(r, 300))
+      return service
+        .stdout()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { request_id?: string; res?: { status?: number }; req?: { route?: string } })
+    }
+    const lines = await logLines()
+    for (const [label, requestId, status] of answered) {
+      const line = lines.find((l) => l.request_id === requestId)
+      expect(line, `${label}: a log line for ${requestId}`).toBeDefined()
+      expect(line?.res?.status, label).toBe(status)
+      expect(typeof line?.req?.route, label).toBe("string")
+    }
+    expect(service.stdout()).not.toContain("/nope")
+    expect(service.stdout()).not.toContain("favicon")
   })
 
   it("the logs of every request above carry no key, hash, token or request value (issue 10, defect 3)", async () => {

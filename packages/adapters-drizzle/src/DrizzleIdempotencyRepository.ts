@@ -4,27 +4,34 @@
  * exactly one gets a row back. The others then read what holds the key. A completed record
  * keeps the transport's opaque payload in `response_body` and its request id in `request_id`
  * (`response_status`/`response_headers` are no longer written: kept for a later migration).
+ *
+ * Rolling upgrade: the previous code kept a completed record as `response_status`,
+ * `response_headers` (a JSON object of strings) and the body text in `response_body`. Such a
+ * record (told apart by its non-null `response_status`; a claim resets it) is read back as the
+ * payload the HTTP transport writes today, `{"status", "headers", "body"}` as JSON, so a replay
+ * in the 24 h after an upgrade answers what the first request answered, never a 500. Once no
+ * record older than the upgrade is left (24 h), {@link legacyPayload} and the two columns can go.
  */
 import { and, eq, lte, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { IdempotencyClaim, IdempotencyKey, RepositoryError } from "@notiflows/domain"
-import { IdempotencyRepository, RepositoryError as RepositoryErrorClass } from "@notiflows/domain"
+import { IdempotencyRepository } from "@notiflows/domain"
 import { idempotencyRecords as records } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
-import { isUuid } from "./internal/statements.js"
+import { fromJson } from "./internal/statements.js"
+
+/** A completed record as the previous code wrote it, as today's payload (see the module comment). */
+export const legacyPayload = (status: number, headers: unknown, body: string | null): string =>
+  JSON.stringify({ status, headers: headers ?? {}, body: body ?? "" })
 
 const byKey = (k: IdempotencyKey) => and(eq(records.projectId, k.projectId), eq(records.scope, k.scope), eq(records.key, k.key))
 
 /** The port over a database. */
 export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
   const claim: IdempotencyRepository["Type"]["claim"] = (input) => {
-    if (!isUuid(input.projectId)) {
-      const cause = new Error(`project id ${input.projectId} is not a uuid`)
-      return Effect.fail(new RepositoryErrorClass({ operation: "idempotency.claim", unavailable: false, cause }))
-    }
     const now = input.now.toISOString()
     const attempt: Effect.Effect<IdempotencyClaim | undefined, RepositoryError> = Effect.gen(function* () {
       const claimed = yield* run("idempotency.claim", () =>
@@ -63,7 +70,12 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
       // Gone in between (released or purged): claim again.
       if (held === undefined) return undefined
       if (held.fingerprint !== input.fingerprint) return { _tag: "Mismatch" } as const
-      if (held.state !== "completed" || held.responseBody === null) return { _tag: "InProgress" } as const
+      if (held.state !== "completed") return { _tag: "InProgress" } as const
+      if (held.responseStatus !== null) {
+        const payload = legacyPayload(held.responseStatus, fromJson<unknown>(held.responseHeaders), held.responseBody)
+        return { _tag: "Completed", outcome: { requestId: held.requestId, payload } } as const
+      }
+      if (held.responseBody === null) return { _tag: "InProgress" } as const
       return { _tag: "Completed", outcome: { requestId: held.requestId, payload: held.responseBody } } as const
     })
     const loop = (n: number): Effect.Effect<IdempotencyClaim, RepositoryError> =>
@@ -74,28 +86,24 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
   return {
     claim,
     complete: (key, fingerprint, outcome) =>
-      !isUuid(key.projectId)
-        ? Effect.void
-        : Effect.asVoid(
-            run("idempotency.complete", () =>
-              db
-                .update(records)
-                .set({
-                  state: "completed",
-                  responseBody: outcome.payload,
-                  requestId: outcome.requestId
-                })
-                .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
-            )
-          ),
+      Effect.asVoid(
+        run("idempotency.complete", () =>
+          db
+            .update(records)
+            .set({
+              state: "completed",
+              responseBody: outcome.payload,
+              requestId: outcome.requestId
+            })
+            .where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+        )
+      ),
     release: (key, fingerprint) =>
-      !isUuid(key.projectId)
-        ? Effect.void
-        : Effect.asVoid(
-            run("idempotency.release", () =>
-              db.delete(records).where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
-            )
-          ),
+      Effect.asVoid(
+        run("idempotency.release", () =>
+          db.delete(records).where(and(byKey(key), eq(records.fingerprint, fingerprint), eq(records.state, "in_progress")))
+        )
+      ),
     purgeExpired: (now) =>
       Effect.map(
         // Across projects by design (a periodic job); on Citus a multi-shard DELETE.

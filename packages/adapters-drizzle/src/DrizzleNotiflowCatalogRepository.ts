@@ -6,13 +6,13 @@ import { and, eq, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ChannelChoices, NotiflowCatalogEntry, RepositoryError, StoredNotiflow } from "@notiflows/domain"
+import type { ChannelChoices, NotiflowCatalogEntry, NotiflowId, ProjectId, RepositoryError, StoredNotiflow } from "@notiflows/domain"
 import { NotiflowCatalogRepository, VersionConflict } from "@notiflows/domain"
 import { notiflows } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
-import { fromJson, isUuid, json } from "./internal/statements.js"
+import { fromJson, json } from "./internal/statements.js"
 
 type Row = typeof notiflows.$inferSelect
 
@@ -40,16 +40,16 @@ const settings = (entry: NotiflowCatalogEntry, at: Date) => ({
 
 /** The port over a database. */
 export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
-  const byId = (projectId: string, id: string) => and(eq(notiflows.projectId, projectId), eq(notiflows.id, id))
+  const byId = (projectId: ProjectId, id: NotiflowId) => and(eq(notiflows.projectId, projectId), eq(notiflows.id, id))
 
-  const actualRevision = (projectId: string, id: string) =>
+  const actualRevision = (projectId: ProjectId, id: NotiflowId) =>
     Effect.map(
       run("notiflows.save", () => db.select({ revision: notiflows.revision }).from(notiflows).where(byId(projectId, id))),
       (rows) => rows[0]?.revision ?? null
     )
 
   const save = (
-    projectId: string,
+    projectId: ProjectId,
     entry: NotiflowCatalogEntry,
     expectedRevision: number | null,
     at: Date
@@ -93,22 +93,18 @@ export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
 
   return {
     list: (projectId) =>
-      !isUuid(projectId)
-        ? Effect.succeed([])
-        : Effect.map(
-            run("notiflows.list", () =>
-              // Byte order (collation "C"), as ids are compared everywhere else.
-              db.select().from(notiflows).where(eq(notiflows.projectId, projectId)).orderBy(sql`${notiflows.id} collate "C"`)
-            ),
-            (rows) => rows.map(toStored)
-          ),
+      Effect.map(
+        run("notiflows.list", () =>
+          // Byte order (collation "C"), as ids are compared everywhere else.
+          db.select().from(notiflows).where(eq(notiflows.projectId, projectId)).orderBy(sql`${notiflows.id} collate "C"`)
+        ),
+        (rows) => rows.map(toStored)
+      ),
     get: (projectId, id) =>
-      !isUuid(projectId)
-        ? Effect.succeed(Option.none())
-        : Effect.map(
-            run("notiflows.get", () => db.select().from(notiflows).where(byId(projectId, id))),
-            (rows) => Option.map(Option.fromNullable(rows[0]), toStored)
-          ),
+      Effect.map(
+        run("notiflows.get", () => db.select().from(notiflows).where(byId(projectId, id))),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toStored)
+      ),
     save
   }
 }

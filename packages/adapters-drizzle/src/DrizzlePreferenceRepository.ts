@@ -7,14 +7,14 @@ import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { HistoryEntry, PreferenceChoices, PreferenceCommit, PreferenceSet, Slice, StoredPreferences } from "@notiflows/domain"
+import type { ExternalUserId, HistoryEntry, PreferenceChoices, PreferenceCommit, PreferenceSet, ProjectId, Slice, StoredPreferences, UserId } from "@notiflows/domain"
 import { PreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { preferenceHistory, preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
-import { fromJson, hot, isUuid, json } from "./internal/statements.js"
+import { fromJson, hot, json } from "./internal/statements.js"
 import type { Change, RepositoryError } from "@notiflows/domain"
 
 const P = sql.placeholder
@@ -101,8 +101,8 @@ export type PreferenceStatements = ReturnType<typeof makePreferenceStatements>
 
 /** The placeholder values of a commit statement. */
 export const commitValues = (c: {
-  readonly projectId: string
-  readonly userId: string
+  readonly projectId: ProjectId
+  readonly userId: UserId
   readonly expectedVersion: number
   readonly choices: PreferenceChoices
   readonly history: PreferenceCommit["history"]
@@ -126,7 +126,6 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
 
   const commit = (c: PreferenceCommit): Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError> =>
     Effect.gen(function* () {
-      if (!isUuid(c.projectId) || !isUuid(c.userId)) return yield* Effect.fail(new UserNotFound({ userId: c.userId }))
       const rows = yield* run("preferences.commit", () => st.commit.execute(commitValues(c)))
       const row = rows[0]
       if (row !== undefined) {
@@ -142,22 +141,20 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
 
   return {
     load: (projectId, externalId) =>
-      !isUuid(projectId)
-        ? Effect.succeed(Option.none())
-        : Effect.map(
-            run("preferences.load", () => st.load.execute({ projectId, externalId })),
-            (rows) =>
-              Option.map(
-                Option.fromNullable(rows[0]),
-                (r): StoredPreferences => ({
-                  userId: r.userId,
-                  externalId: r.externalId,
-                  preferences: { version: r.version, ...toChoices(r.choices) }
-                })
-              )
-          ),
+      Effect.map(
+        run("preferences.load", () => st.load.execute({ projectId, externalId })),
+        (rows) =>
+          Option.map(
+            Option.fromNullable(rows[0]),
+            (r): StoredPreferences => ({
+              userId: r.userId,
+              externalId: r.externalId,
+              preferences: { version: r.version, ...toChoices(r.choices) }
+            })
+          )
+      ),
     loadMany: (projectId, externalIds) =>
-      !isUuid(projectId) || externalIds.length === 0
+      externalIds.length === 0
         ? Effect.succeed(new Map())
         : Effect.map(
             run("preferences.loadMany", () => st.loadMany.execute({ projectId, externalIds: json(externalIds) })),
@@ -168,7 +165,7 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
       const { after, before, limit } = query
       // Not a version (a forged cursor): nothing compares to it, as in the reference adapter.
       const badCursor = (after !== undefined && !Number.isSafeInteger(after)) || (before !== undefined && !Number.isSafeInteger(before))
-      if (!isUuid(projectId) || !isUuid(userId) || badCursor) return Effect.succeed({ items: [], hasMore: false })
+      if (badCursor) return Effect.succeed({ items: [], hasMore: false })
       const where = and(
         eq(preferenceHistory.projectId, projectId),
         eq(preferenceHistory.userId, userId),

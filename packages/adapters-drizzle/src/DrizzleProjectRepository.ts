@@ -7,17 +7,17 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ApiKey, ApiKeyConflict, EnsuredProject, Project, RepositoryError, SigningKey } from "@notiflows/domain"
+import type { ApiKey, ApiKeyConflict, EnsuredProject, Project, ProjectId, RepositoryError, SigningKey } from "@notiflows/domain"
 import { ApiKeyNotFound, newProject, ProjectNotFound, ProjectRepository, VersionConflict } from "@notiflows/domain"
-import { v7 as uuidv7 } from "uuid"
 import { apiKeys, projectAllowedOrigins, projectSigningKeys, projects } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { errorCode } from "./internal/errors.js"
+import { newProjectId } from "./internal/ids.js"
 import { projectSelection, toApiKey, toProject } from "./internal/projectRows.js"
 import { ensureFirst, ensureWithKeys, insertKey } from "./internal/provisioning.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
-import { hot, isUuid, json } from "./internal/statements.js"
+import { hot, json } from "./internal/statements.js"
 
 const P = sql.placeholder
 
@@ -36,14 +36,12 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
     prepare
   )
 
-  const get = (projectId: string): Effect.Effect<Option.Option<Project>, RepositoryError> =>
-    !isUuid(projectId)
-      ? Effect.succeed(Option.none())
-      : Effect.map(run("projects.get", () => getStatement.execute({ projectId })), (rows) =>
-          Option.map(Option.fromNullable(rows[0]), toProject)
-        )
+  const get = (projectId: ProjectId): Effect.Effect<Option.Option<Project>, RepositoryError> =>
+    Effect.map(run("projects.get", () => getStatement.execute({ projectId })), (rows) =>
+      Option.map(Option.fromNullable(rows[0]), toProject)
+    )
 
-  const mustGet = (projectId: string, operation: string): Effect.Effect<Project, ProjectNotFound | RepositoryError> =>
+  const mustGet = (projectId: ProjectId, operation: string): Effect.Effect<Project, ProjectNotFound | RepositoryError> =>
     Effect.flatMap(get(projectId), (o) =>
       Option.match(o, {
         onNone: () => Effect.fail(new ProjectNotFound({ projectId })),
@@ -53,7 +51,7 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
 
   const replaceLists = async (
     tx: NotiflowsDatabase,
-    projectId: string,
+    projectId: ProjectId,
     origins: ReadonlyArray<string> | undefined,
     keys: ReadonlyArray<SigningKey> | undefined
   ) => {
@@ -79,7 +77,7 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
   return {
     create: (input) =>
       Effect.flatMap(
-        Effect.map(Clock.currentTimeMillis, (ms) => ({ id: uuidv7(), at: new Date(ms) })),
+        Effect.map(Clock.currentTimeMillis, (ms) => ({ id: newProjectId(), at: new Date(ms) })),
         ({ id, at }) =>
           Effect.as(
             run("projects.create", () =>
@@ -95,91 +93,81 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
         (rows) => rows.map(toProject)
       ),
     update: (projectId, change) =>
-      !isUuid(projectId)
-        ? Effect.fail(new ProjectNotFound({ projectId }))
-        : Effect.zipRight(
-            runTransaction<void, ProjectNotFound>("projects.update", () =>
-              db.transaction(async (tx) => {
-                const found = await tx
-                  .update(projects)
-                  .set({
-                    ...(change.name !== undefined ? { name: change.name } : {}),
-                    ...(change.securityMode !== undefined ? { securityMode: change.securityMode } : {}),
-                    updatedAt: new Date()
-                  })
-                  .where(eq(projects.id, projectId))
-                  .returning({ id: projects.id })
-                if (found.length === 0) throw new Abort(new ProjectNotFound({ projectId }))
-                await replaceLists(tx, projectId, change.allowedOrigins, change.signingKeys)
+      Effect.zipRight(
+        runTransaction<void, ProjectNotFound>("projects.update", () =>
+          db.transaction(async (tx) => {
+            const found = await tx
+              .update(projects)
+              .set({
+                ...(change.name !== undefined ? { name: change.name } : {}),
+                ...(change.securityMode !== undefined ? { securityMode: change.securityMode } : {}),
+                updatedAt: new Date()
               })
-            ),
-            mustGet(projectId, "projects.update")
-          ),
+              .where(eq(projects.id, projectId))
+              .returning({ id: projects.id })
+            if (found.length === 0) throw new Abort(new ProjectNotFound({ projectId }))
+            await replaceLists(tx, projectId, change.allowedOrigins, change.signingKeys)
+          })
+        ),
+        mustGet(projectId, "projects.update")
+      ),
     saveDefaults: (projectId, defaults, expectedRevision) =>
-      !isUuid(projectId)
-        ? Effect.fail(new ProjectNotFound({ projectId }))
-        : Effect.flatMap(
-            run("projects.saveDefaults", () =>
-              db
-                .update(projects)
-                .set({
-                  defaults: sql`${json({ channel_types: defaults.channel_types })}::jsonb`,
-                  defaultsRevision: sql`${projects.defaultsRevision} + 1`,
-                  updatedAt: new Date()
-                })
-                .where(and(eq(projects.id, projectId), eq(projects.defaultsRevision, expectedRevision)))
-                .returning({ id: projects.id })
-            ),
-            (rows): Effect.Effect<Project, VersionConflict | ProjectNotFound | RepositoryError> =>
-              rows.length > 0
-                ? mustGet(projectId, "projects.saveDefaults")
-                : Effect.flatMap(mustGet(projectId, "projects.saveDefaults"), (project) =>
-                    Effect.fail(new VersionConflict({ expected: expectedRevision, actual: project.defaultsRevision }))
-                  )
-          ),
-    createApiKey: (key) =>
-      !isUuid(key.projectId)
-        ? Effect.fail(new ProjectNotFound({ projectId: key.projectId }))
-        : Effect.flatMap(now, (at) =>
-            runTransaction<ApiKey, ProjectNotFound | ApiKeyConflict>("apiKeys.create", async () => {
-              try {
-                const [row] = await insertKey(db, key.projectId, key.kind, key, at)
-                if (row === undefined) throw new Error("insert returned no row")
-                return toApiKey(row)
-              } catch (e) {
-                // 23503: the project's foreign key.
-                if (errorCode(e) === "23503") throw new Abort(new ProjectNotFound({ projectId: key.projectId }))
-                throw e
-              }
+      Effect.flatMap(
+        run("projects.saveDefaults", () =>
+          db
+            .update(projects)
+            .set({
+              defaults: sql`${json({ channel_types: defaults.channel_types })}::jsonb`,
+              defaultsRevision: sql`${projects.defaultsRevision} + 1`,
+              updatedAt: new Date()
             })
-          ),
+            .where(and(eq(projects.id, projectId), eq(projects.defaultsRevision, expectedRevision)))
+            .returning({ id: projects.id })
+        ),
+        (rows): Effect.Effect<Project, VersionConflict | ProjectNotFound | RepositoryError> =>
+          rows.length > 0
+            ? mustGet(projectId, "projects.saveDefaults")
+            : Effect.flatMap(mustGet(projectId, "projects.saveDefaults"), (project) =>
+                Effect.fail(new VersionConflict({ expected: expectedRevision, actual: project.defaultsRevision }))
+              )
+      ),
+    createApiKey: (key) =>
+      Effect.flatMap(now, (at) =>
+        runTransaction<ApiKey, ProjectNotFound | ApiKeyConflict>("apiKeys.create", async () => {
+          try {
+            const [row] = await insertKey(db, key.projectId, key.kind, key, at)
+            if (row === undefined) throw new Error("insert returned no row")
+            return toApiKey(row)
+          } catch (e) {
+            // 23503: the project's foreign key.
+            if (errorCode(e) === "23503") throw new Abort(new ProjectNotFound({ projectId: key.projectId }))
+            throw e
+          }
+        })
+      ),
     findApiKeyByHash: (hash) =>
       Effect.map(run("apiKeys.findByHash", () => keyByHash.execute({ hash })), (rows) =>
         Option.map(Option.fromNullable(rows[0]), toApiKey)
       ),
     listApiKeys: (projectId) =>
-      !isUuid(projectId)
-        ? Effect.succeed([])
-        : Effect.map(
-            run("apiKeys.list", () =>
-              db.select().from(apiKeys).where(eq(apiKeys.projectId, projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
-            ),
-            (rows) => rows.map(toApiKey)
-          ),
+      Effect.map(
+        run("apiKeys.list", () =>
+          db.select().from(apiKeys).where(eq(apiKeys.projectId, projectId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+        ),
+        (rows) => rows.map(toApiKey)
+      ),
     revokeApiKey: (projectId, keyId, at) =>
-      !isUuid(projectId) || !isUuid(keyId)
-        ? Effect.fail(new ApiKeyNotFound({ keyId }))
-        : Effect.flatMap(
-            run("apiKeys.revoke", () =>
-              db
-                .update(apiKeys)
-                // Revoking twice keeps the first revocation time.
-                .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${at.toISOString()}::timestamptz)` })
-                .where(and(eq(apiKeys.projectId, projectId), eq(apiKeys.id, keyId)))
-                .returning()
-            ),
-            (rows) => (rows[0] !== undefined ? Effect.succeed(toApiKey(rows[0])) : Effect.fail(new ApiKeyNotFound({ keyId })))
-          ),
+      Effect.flatMap(
+        run("apiKeys.revoke", () =>
+          db
+            .update(apiKeys)
+            // Revoking twice keeps the first revocation time.
+            .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${at.toISOString()}::timestamptz)` })
+            .where(and(eq(apiKeys.projectId, projectId), eq(apiKeys.id, keyId)))
+            .returning()
+        ),
+        (rows) => (rows[0] !== undefined ? Effect.succeed(toApiKey(rows[0])) : Effect.fail(new ApiKeyNotFound({ keyId })))
+      ),
     ensureProjectWithKeys: (input) =>
       Effect.flatMap(now, (at) => runTransaction<EnsuredProject, ApiKeyConflict>("projects.ensureWithKeys", () => ensureWithKeys(db, input, at))),
     ensureFirstProject: (input) =>

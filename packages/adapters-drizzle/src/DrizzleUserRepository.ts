@@ -7,16 +7,18 @@ import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { RepositoryError, Slice, User, UserProfile, UserWrite } from "@notiflows/domain"
-import { UserRepository, VersionConflict } from "@notiflows/domain"
+import type { ExternalUserId, ProjectId, RepositoryError, Slice, User, UserProfile, UserWrite } from "@notiflows/domain"
+import { UserId, UserRepository, VersionConflict } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
 import { v7 as uuidv7 } from "uuid"
 import { commitQuery, commitValues } from "./DrizzlePreferenceRepository.js"
 import { preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { isUniqueViolation, toRepositoryError } from "./internal/errors.js"
+import { newUserId } from "./internal/ids.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
-import { fromJson, isUuid, json } from "./internal/statements.js"
+import { fromJson, json } from "./internal/statements.js"
 
 type UserRow = typeof users.$inferSelect
 
@@ -36,11 +38,13 @@ const toUser = (r: UserRow): User => ({
   revision: r.revision
 })
 
+const isUserId = Schema.is(UserId)
+
 /** The port over a database. */
 export const make = (database: Database): UserRepository["Type"] => {
   const { db } = database
 
-  const revisionOf = (projectId: string, externalId: string) =>
+  const revisionOf = (projectId: ProjectId, externalId: ExternalUserId) =>
     Effect.map(
       run("users.save", () =>
         db
@@ -57,7 +61,7 @@ export const make = (database: Database): UserRepository["Type"] => {
     if (pw !== undefined && pw.expectedVersion !== 0) {
       return Effect.fail(new VersionConflict({ expected: pw.expectedVersion, actual: 0 }))
     }
-    const id = uuidv7()
+    const id = newUserId()
     const at = write.at.toISOString()
     const p = write.profile
     const choices = pw === undefined ? { channel_types: {}, notiflows: {} } : { channel_types: pw.choices.channel_types, notiflows: pw.choices.notiflows }
@@ -148,23 +152,20 @@ export const make = (database: Database): UserRepository["Type"] => {
 
   return {
     find: (projectId, externalId) =>
-      !isUuid(projectId)
-        ? Effect.succeed(Option.none())
-        : Effect.map(
-            run("users.find", () =>
-              db
-                .select()
-                .from(users)
-                .where(and(eq(users.projectId, projectId), eq(users.externalId, externalId)))
-            ),
-            (rows) => Option.map(Option.fromNullable(rows[0]), toUser)
-          ),
+      Effect.map(
+        run("users.find", () =>
+          db
+            .select()
+            .from(users)
+            .where(and(eq(users.projectId, projectId), eq(users.externalId, externalId)))
+        ),
+        (rows) => Option.map(Option.fromNullable(rows[0]), toUser)
+      ),
     list: (projectId, query) => {
-      if (!isUuid(projectId)) return Effect.succeed({ items: [], hasMore: false })
       const { after, before, limit } = query
       // Cursors are opaque strings: a non-uuid one is still compared, as text.
       const cmp = (op: typeof lt, key: string, textOp: string) =>
-        isUuid(key) ? op(users.id, key) : sql`${users.id}::text ${sql.raw(textOp)} ${key}`
+        isUserId(key) ? op(users.id, key) : sql`${users.id}::text ${sql.raw(textOp)} ${key}`
       const where = and(
         eq(users.projectId, projectId),
         after !== undefined ? cmp(lt, after, "<") : undefined,
@@ -188,18 +189,16 @@ export const make = (database: Database): UserRepository["Type"] => {
     save: (write) =>
       write.expectedRevision === null ? create(write) : update(write, write.expectedRevision),
     remove: (projectId, externalId) =>
-      !isUuid(projectId)
-        ? Effect.succeed(false)
-        : Effect.map(
-            // One statement: the foreign keys cascade to the preference set and its history.
-            run("users.remove", () =>
-              db
-                .delete(users)
-                .where(and(eq(users.projectId, projectId), eq(users.externalId, externalId)))
-                .returning({ id: users.id })
-            ),
-            (rows) => rows.length > 0
-          )
+      Effect.map(
+        // One statement: the foreign keys cascade to the preference set and its history.
+        run("users.remove", () =>
+          db
+            .delete(users)
+            .where(and(eq(users.projectId, projectId), eq(users.externalId, externalId)))
+            .returning({ id: users.id })
+        ),
+        (rows) => rows.length > 0
+      )
   }
 }
 

@@ -4,6 +4,7 @@
  * project (Citus `create_distributed_table(..., 'project_id')`) without a redesign. The one
  * exception is `api_keys.hash`, unique across projects (a reference table on Citus: README).
  */
+import type { ApiKeyId, ExternalUserId, NotiflowId, ProjectId, UserId } from "@notiflows/domain"
 import { sql } from "drizzle-orm"
 import {
   boolean,
@@ -27,7 +28,7 @@ const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode
 export const projects = pgTable(
   "projects",
   {
-    id: uuid("id").primaryKey(),
+    id: uuid("id").$type<ProjectId>().primaryKey(),
     name: text("name").notNull(),
     securityMode: text("security_mode").notNull().default("on"),
     /** Explicit project defaults: `{"channel_types": {...}}`. */
@@ -43,7 +44,7 @@ export const projects = pgTable(
 export const projectAllowedOrigins = pgTable(
   "project_allowed_origins",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     origin: text("origin").notNull(),
@@ -56,7 +57,7 @@ export const projectAllowedOrigins = pgTable(
 export const projectSigningKeys = pgTable(
   "project_signing_keys",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     kid: text("kid").notNull(),
@@ -70,10 +71,10 @@ export const projectSigningKeys = pgTable(
 export const apiKeys = pgTable(
   "api_keys",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    id: uuid("id").notNull(),
+    id: uuid("id").$type<ApiKeyId>().notNull(),
     kind: text("kind").notNull(),
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull(),
@@ -93,11 +94,11 @@ export const apiKeys = pgTable(
 export const users = pgTable(
   "users",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    id: uuid("id").notNull(),
-    externalId: text("external_id").notNull(),
+    id: uuid("id").$type<UserId>().notNull(),
+    externalId: text("external_id").$type<ExternalUserId>().notNull(),
     email: text("email"),
     phone: text("phone"),
     firstName: text("first_name"),
@@ -120,10 +121,10 @@ export const users = pgTable(
 export const notiflows = pgTable(
   "notiflows",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    id: text("id").notNull(),
+    id: text("id").$type<NotiflowId>().notNull(),
     name: text("name").notNull(),
     includeInPreferences: boolean("include_in_preferences").notNull().default(true),
     required: boolean("required").notNull().default(false),
@@ -141,8 +142,8 @@ export const notiflows = pgTable(
 export const preferenceSets = pgTable(
   "preference_sets",
   {
-    projectId: uuid("project_id").notNull(),
-    userId: uuid("user_id").notNull(),
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    userId: uuid("user_id").$type<UserId>().notNull(),
     choices: jsonb("choices").notNull().default(sql`'{"channel_types":{},"notiflows":{}}'::jsonb`),
     version: integer("version").notNull().default(0),
     updatedAt: timestamptz("updated_at").notNull()
@@ -159,8 +160,8 @@ export const preferenceSets = pgTable(
 export const preferenceHistory = pgTable(
   "preference_history",
   {
-    projectId: uuid("project_id").notNull(),
-    userId: uuid("user_id").notNull(),
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    userId: uuid("user_id").$type<UserId>().notNull(),
     version: integer("version").notNull(),
     id: uuid("id").notNull(),
     changedAt: timestamptz("changed_at").notNull(),
@@ -188,7 +189,7 @@ export const idempotencyRecords = pgTable(
   "idempotency_records",
   {
     // No foreign key: records are short-lived (purged when expired) and independent of the data.
-    projectId: uuid("project_id").notNull(),
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
     /** The API and actor the key is scoped to, e.g. `admin` or `user:<external id>`. */
     scope: text("scope").notNull(),
     key: text("key").notNull(),

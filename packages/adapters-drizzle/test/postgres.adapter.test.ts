@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository, newNotiflow, updatePreferences, upsertUser } from "@notiflows/domain"
 import { DrizzleDatabase, MIGRATION_LOCK_KEY, layerPostgres, migratePostgres, migrationsFolder } from "../src/index.js"
-import { StorageInspector } from "@notiflows/testing"
+import { Ids, StorageInspector } from "@notiflows/testing"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
 import { runNode, scratchDir } from "./support/childProcess.js"
 import { isolationCase } from "./support/isolation.js"
@@ -95,9 +95,9 @@ describe.skipIf(!available)("postgres", () => {
               const projects = yield* ProjectRepository
               const prefs = yield* PreferenceRepository
               const project = yield* projects.create({ name: "p", securityMode: "on" })
-              yield* upsertUser({ projectId: project.id, externalId: "u", body: {}, context: { actor: { type: "system", id: "t" }, requestId: null } })
-              yield* prefs.load(project.id, "u")
-              yield* prefs.loadMany(project.id, ["u", "v"])
+              yield* upsertUser({ projectId: project.id, externalId: Ids.externalUserId("u"), body: {}, context: { actor: { type: "system", id: "t" }, requestId: null } })
+              yield* prefs.load(project.id, Ids.externalUserId("u"))
+              yield* prefs.loadMany(project.id, ["u", "v"].map(Ids.externalUserId))
               const { query } = yield* DrizzleDatabase
               // One connection: this is the session that ran loadMany above.
               const rows = yield* Effect.promise(() => query(
@@ -117,7 +117,7 @@ describe.skipIf(!available)("postgres", () => {
       Effect.gen(function* () {
         const error = yield* Effect.flip(
           Effect.provide(
-            Effect.flatMap(UserRepository, (users) => users.find(crypto.randomUUID(), "u")),
+            Effect.flatMap(UserRepository, (users) => users.find(Ids.randomProjectId(), Ids.externalUserId("u"))),
             layerPostgres({ url: "postgres://postgres@127.0.0.1:1/none", migrate: false, poolSize: 1 })
           )
         )
@@ -137,9 +137,9 @@ describe.skipIf(!available)("postgres", () => {
         const project = yield* projects.create({ name: "load", securityMode: "on" })
         const USERS = 20
         const PER_USER = 20
-        const flows = Array.from({ length: PER_USER }, (_, i) => `flow_${i}`)
+        const flows = Array.from({ length: PER_USER }, (_, i) => Ids.notiflowId(`flow_${i}`))
         yield* Effect.forEach(flows, (id) => catalog.save(project.id, newNotiflow(id, id), null, new Date()), { concurrency: 4 })
-        const externalIds = Array.from({ length: USERS }, (_, i) => `user-${i}`)
+        const externalIds = Array.from({ length: USERS }, (_, i) => Ids.externalUserId(`user-${i}`))
         const context = { actor: { type: "secret_key" as const, id: "key_load" }, requestId: null }
         yield* Effect.forEach(externalIds, (externalId) => upsertUser({ projectId: project.id, externalId, body: {}, context }), {
           concurrency: 4

@@ -59,8 +59,8 @@ export const NotiflowUpsertSchema = Schema.Struct({
 export type NotiflowUpsert = typeof NotiflowUpsertSchema.Type
 
 /** Catalog settings a new (or restored) notiflow starts from. */
-export const newNotiflow = (id: string, name: string): NotiflowCatalogEntry => ({
-  id: id as NotiflowCatalogEntry["id"],
+export const newNotiflow = (id: NotiflowId, name: string): NotiflowCatalogEntry => ({
+  id,
   name,
   include_in_preferences: true,
   required: false,
@@ -118,7 +118,7 @@ export const applyNotiflowUpsert = (upsert: NotiflowUpsert, entry: NotiflowCatal
  */
 export const decodeNotiflowUpsert = (
   input: unknown,
-  id: string,
+  id: NotiflowId,
   existing: NotiflowCatalogEntry | undefined
 ): Decoded<NotiflowCatalogEntry> => {
   const checked = withIssues(decodeUpsert(input), pathIssues(input, id, existing))

@@ -10,11 +10,12 @@ import { NotiflowNotFound, ProjectNotFound, ValidationFailed } from "./Errors.js
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
+import type { NotiflowId, ProjectId } from "./Preferences.js"
 import { ProjectRepository } from "./ProjectRepository.js"
 import { retryOnConflict } from "./internal/retry.js"
 
 /** Catalog upsert as a merge patch; a deleted entry is restored from the built-in defaults. */
-export const upsertNotiflow = (projectId: string, id: string, body: unknown) =>
+export const upsertNotiflow = (projectId: ProjectId, id: NotiflowId, body: unknown) =>
   Effect.gen(function* () {
     const catalog = yield* NotiflowCatalogRepository
     return yield* retryOnConflict(
@@ -31,7 +32,7 @@ export const upsertNotiflow = (projectId: string, id: string, body: unknown) =>
     )
   })
 
-const live = (projectId: string, id: string) =>
+const live = (projectId: ProjectId, id: NotiflowId) =>
   Effect.flatMap(NotiflowCatalogRepository, (catalog) =>
     Effect.flatMap(catalog.get(projectId, id), (o) =>
       Option.isSome(o) && !o.value.deleted ? Effect.succeed(o.value) : Effect.fail(new NotiflowNotFound({ notiflowId: id }))
@@ -39,10 +40,10 @@ const live = (projectId: string, id: string) =>
   )
 
 /** A live notiflow; deleted ones are 404. */
-export const getNotiflow = (projectId: string, id: string) => live(projectId, id)
+export const getNotiflow = (projectId: ProjectId, id: NotiflowId) => live(projectId, id)
 
 /** Live notiflows by id, paginated. */
-export const listNotiflows = (projectId: string, query: SliceQuery<string>) =>
+export const listNotiflows = (projectId: ProjectId, query: SliceQuery<string>) =>
   Effect.map(
     Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId)),
     (all) => {
@@ -63,7 +64,7 @@ export const listNotiflows = (projectId: string, query: SliceQuery<string>) =>
   )
 
 /** Soft delete: hidden from views, evaluation and patches; stored choices are kept. */
-export const deleteNotiflow = (projectId: string, id: string) =>
+export const deleteNotiflow = (projectId: ProjectId, id: NotiflowId) =>
   Effect.gen(function* () {
     const catalog = yield* NotiflowCatalogRepository
     yield* retryOnConflict(
@@ -75,7 +76,7 @@ export const deleteNotiflow = (projectId: string, id: string) =>
     )
   })
 
-const project = (projectId: string) =>
+const project = (projectId: ProjectId) =>
   Effect.flatMap(ProjectRepository, (projects) =>
     Effect.flatMap(projects.get(projectId), (o) =>
       Option.match(o, { onNone: () => Effect.fail(new ProjectNotFound({ projectId })), onSome: Effect.succeed })
@@ -83,10 +84,10 @@ const project = (projectId: string) =>
   )
 
 /** The project's explicit channel defaults. */
-export const getDefaults = (projectId: string) => Effect.map(project(projectId), (p) => p.defaults)
+export const getDefaults = (projectId: ProjectId) => Effect.map(project(projectId), (p) => p.defaults)
 
 /** Merge patch of the channel defaults (`null` returns a type to `true`). */
-export const updateDefaults = (projectId: string, body: unknown) =>
+export const updateDefaults = (projectId: ProjectId, body: unknown) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     return yield* retryOnConflict(

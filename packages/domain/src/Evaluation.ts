@@ -101,9 +101,9 @@ export type BatchEvaluation = typeof BatchEvaluation.Type
  * `undefined` when the user does not exist (decided on defaults, `user_found: false`); a user
  * that exists without choices is passed as an empty set.
  */
-export const evaluateBatch = (
-  userIds: ReadonlyArray<string>,
-  lookup: (userId: string) => PreferenceChoices | undefined,
+export const evaluateBatch = <Id extends string>(
+  userIds: ReadonlyArray<Id>,
+  lookup: (userId: Id) => PreferenceChoices | undefined,
   notiflow: NotiflowCatalogEntry,
   defaults: ProjectDefaults,
   channels: ReadonlyArray<ChannelType>

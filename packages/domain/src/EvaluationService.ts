@@ -10,7 +10,7 @@ import type { Decoded } from "./Issues.js"
 import { decoderFor, isJsonObject, reason, says, unknownKeys } from "./Issues.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import { loadProjectView } from "./PreferenceService.js"
-import type { ChannelType } from "./Preferences.js"
+import type { ChannelType, ProjectId } from "./Preferences.js"
 import { CHANNEL_TYPES, ChannelType as ChannelTypeSchema, ExternalUserId, isNotiflowId, NotiflowId } from "./Preferences.js"
 
 export const MAX_BATCH_USERS = 1000
@@ -60,7 +60,7 @@ export const BatchEvaluateResponse = Schema.Struct({
 interface EvaluateBody {
   readonly notiflow_id: string
   readonly channel_types: ReadonlyArray<ChannelType>
-  readonly user_ids: ReadonlyArray<string>
+  readonly user_ids: ReadonlyArray<ExternalUserId>
 }
 
 const decodeSingle = decoderFor(EvaluateRequest)
@@ -71,7 +71,7 @@ export const decodeEvaluateBody = (input: unknown, batch: boolean): Decoded<Eval
   const decoded = batch ? decodeBatch(input) : decodeSingle(input)
   if (!decoded.ok) return decoded
   const { notiflow_id, channel_types } = decoded.value
-  const user_ids: ReadonlyArray<string> = "user_ids" in decoded.value ? (decoded.value.user_ids as ReadonlyArray<string>) : []
+  const user_ids: ReadonlyArray<ExternalUserId> = "user_ids" in decoded.value ? (decoded.value as typeof BatchEvaluateRequest.Type).user_ids : []
   return { ok: true, value: { notiflow_id, channel_types: channel_types ?? CHANNEL_TYPES, user_ids } }
 }
 
@@ -85,7 +85,7 @@ const requireNotiflow = (body: unknown, catalog: ReadonlyArray<{ readonly id: st
 }
 
 /** Decisions for one user. */
-export const evaluateUser = (projectId: string, externalId: string, body: unknown) =>
+export const evaluateUser = (projectId: ProjectId, externalId: ExternalUserId, body: unknown) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
     const [catalog, defaults] = yield* loadProjectView(projectId)
@@ -100,7 +100,7 @@ export const evaluateUser = (projectId: string, externalId: string, body: unknow
   })
 
 /** Decisions for up to 1,000 users, in input order, reading all of them in one query. */
-export const evaluateUsers = (projectId: string, body: unknown) =>
+export const evaluateUsers = (projectId: ProjectId, body: unknown) =>
   Effect.gen(function* () {
     const [catalog, defaults] = yield* loadProjectView(projectId)
     yield* requireNotiflow(body, catalog)

@@ -2,7 +2,7 @@
  * History entries: who changed which choices, when.
  */
 import * as Schema from "effect/Schema"
-import { Change } from "./PreferencePatch.js"
+import { Change } from "./Changes.js"
 import { Timestamp } from "./Preferences.js"
 
 export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "system")

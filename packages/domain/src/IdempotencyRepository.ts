@@ -7,6 +7,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { RepositoryError } from "./Errors.js"
+import type { ProjectId } from "./Preferences.js"
 
 /**
  * What a completed request answered, kept for replay. Transport-neutral: `payload` is the
@@ -22,7 +23,7 @@ export interface IdempotentOutcome {
 
 /** Identifies one record: a key is scoped to a project, an API and an actor. */
 export interface IdempotencyKey {
-  readonly projectId: string
+  readonly projectId: ProjectId
   /** The API and the actor: `admin` or `user:<external id>` (see `idempotencyScope`). */
   readonly scope: string
   readonly key: string

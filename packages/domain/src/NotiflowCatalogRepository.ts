@@ -6,17 +6,17 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import type { RepositoryError, VersionConflict } from "./Errors.js"
-import type { NotiflowCatalogEntry } from "./Preferences.js"
+import type { NotiflowCatalogEntry, NotiflowId, ProjectId } from "./Preferences.js"
 
 export class NotiflowCatalogRepository extends Context.Tag("@notiflows/domain/NotiflowCatalogRepository")<
   NotiflowCatalogRepository,
   {
     /** Every entry of the project, deleted ones included, sorted by id. */
-    readonly list: (projectId: string) => Effect.Effect<ReadonlyArray<StoredNotiflow>, RepositoryError>
-    readonly get: (projectId: string, id: string) => Effect.Effect<Option.Option<StoredNotiflow>, RepositoryError>
+    readonly list: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<StoredNotiflow>, RepositoryError>
+    readonly get: (projectId: ProjectId, id: NotiflowId) => Effect.Effect<Option.Option<StoredNotiflow>, RepositoryError>
     /** Insert (`expectedRevision: null`) or replace at an expected revision. */
     readonly save: (
-      projectId: string,
+      projectId: ProjectId,
       entry: NotiflowCatalogEntry,
       expectedRevision: number | null,
       at: Date

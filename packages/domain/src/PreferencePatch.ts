@@ -6,9 +6,11 @@
  * no key (not even `__proto__`) can reach `Object.prototype`.
  */
 import * as Schema from "effect/Schema"
+import type { Change } from "./Changes.js"
+import { sameChoices } from "./Changes.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, stable, isJsonObject, issue, joinPath, reason, says, unknownKeys, withIssues } from "./Issues.js"
-import type { Audience, ChannelChoices, NotiflowCatalogEntry, NotiflowChoice, PreferenceChoices, PreferenceSet } from "./Preferences.js"
+import type { Audience, ChannelChoices, NotiflowCatalogEntry, NotiflowChoice, PreferenceChoices } from "./Preferences.js"
 import { CHANNEL_TYPES, isConfigurable, isNotiflowId, NotiflowKey } from "./Preferences.js"
 
 /** The most notiflow entries one patch may carry. */
@@ -214,52 +216,6 @@ export const composePatch = (p: PreferencePatch, q: PreferencePatch): Preference
   }
 }
 
-/** One leaf-level change for history: `null` means "no explicit choice". */
-export const Change = Schema.Struct({
-  path: Schema.String,
-  from: Schema.NullOr(Schema.Boolean),
-  to: Schema.NullOr(Schema.Boolean)
-}).annotations({ identifier: "PreferenceChange" })
-export type Change = typeof Change.Type
-
-const leaves = (choices: PreferenceChoices): Map<string, boolean> => {
-  const out = new Map<string, boolean>()
-  for (const c of CHANNEL_TYPES) {
-    const v = choices.channel_types[c]
-    if (v !== undefined) out.set(`channel_types.${c}`, v)
-  }
-  for (const [id, choice] of Object.entries(choices.notiflows)) {
-    if (choice.enabled !== undefined) out.set(`notiflows.${id}.enabled`, choice.enabled)
-    for (const c of CHANNEL_TYPES) {
-      const v = choice.channel_types?.[c]
-      if (v !== undefined) out.set(`notiflows.${id}.channel_types.${c}`, v)
-    }
-  }
-  return out
-}
-
-/** The leaf-level changes from `before` to `after`, sorted by path. */
-export const diff = (before: PreferenceChoices, after: PreferenceChoices): ReadonlyArray<Change> => {
-  const a = leaves(before)
-  const b = leaves(after)
-  const changes: Array<Change> = []
-  for (const [path, from] of a) {
-    const to = b.get(path)
-    if (to !== from) changes.push({ path, from, to: to ?? null })
-  }
-  for (const [path, to] of b) if (!a.has(path)) changes.push({ path, from: null, to })
-  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
-}
-
-/** True when two sets hold exactly the same explicit choices (versions aside). */
-export const sameChoices = (a: PreferenceChoices, b: PreferenceChoices): boolean => {
-  const la = leaves(a)
-  const lb = leaves(b)
-  if (la.size !== lb.size) return false
-  for (const [path, v] of la) if (lb.get(path) !== v) return false
-  return true
-}
-
 /** Turns a list of changes back into a patch: replaying `diff(a, b)` on `a` gives `b`. */
 export const changesToPatch = (changes: ReadonlyArray<Change>): PreferencePatch => {
   const channelTypes: Array<[string, boolean | null]> = []
@@ -290,16 +246,3 @@ export const changesToPatch = (changes: ReadonlyArray<Change>): PreferencePatch 
   }
   return patch
 }
-
-/** Keeps only the choices for notiflows that `keep` accepts (e.g. live or configurable ones). */
-export const filterNotiflows = (choices: PreferenceChoices, keep: (id: string) => boolean): PreferenceChoices => ({
-  channel_types: choices.channel_types,
-  notiflows: Object.fromEntries(Object.entries(choices.notiflows).filter(([id]) => keep(id)))
-})
-
-/** Explicit choices as a set with a version. */
-export const withVersion = (choices: PreferenceChoices, version: number): PreferenceSet => ({
-  version,
-  channel_types: choices.channel_types,
-  notiflows: choices.notiflows
-})

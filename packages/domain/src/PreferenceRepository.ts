@@ -8,19 +8,19 @@ import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
 import type { HistoryEntry, HistoryInput } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
-import type { PreferenceChoices, PreferenceSet } from "./Preferences.js"
+import type { ExternalUserId, PreferenceChoices, PreferenceSet, ProjectId, UserId } from "./Preferences.js"
 
 /** A user's identity with its stored preference set (version 0 and empty when never written). */
 export interface StoredPreferences {
-  readonly userId: string
-  readonly externalId: string
+  readonly userId: UserId
+  readonly externalId: ExternalUserId
   readonly preferences: PreferenceSet
 }
 
 /** An atomic write: only if the stored version is `expectedVersion`; stores `choices` at `expectedVersion + 1` and appends `history`. */
 export interface PreferenceCommit {
-  readonly projectId: string
-  readonly userId: string
+  readonly projectId: ProjectId
+  readonly userId: UserId
   readonly expectedVersion: number
   readonly choices: PreferenceChoices
   readonly history: HistoryInput
@@ -30,12 +30,12 @@ export class PreferenceRepository extends Context.Tag("@notiflows/domain/Prefere
   PreferenceRepository,
   {
     /** The user and its preference set, in one read. */
-    readonly load: (projectId: string, externalId: string) => Effect.Effect<Option.Option<StoredPreferences>, RepositoryError>
+    readonly load: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<Option.Option<StoredPreferences>, RepositoryError>
     /** Stored choices of many users in one read; users that do not exist are absent from the map. */
     readonly loadMany: (
-      projectId: string,
-      externalIds: ReadonlyArray<string>
-    ) => Effect.Effect<ReadonlyMap<string, PreferenceChoices>, RepositoryError>
+      projectId: ProjectId,
+      externalIds: ReadonlyArray<ExternalUserId>
+    ) => Effect.Effect<ReadonlyMap<ExternalUserId, PreferenceChoices>, RepositoryError>
     /**
      * Compare-and-set with the history entry, atomically. Fails with the actual version on a
      * mismatch, and with `UserNotFound { userId }` when the user is gone.
@@ -43,8 +43,8 @@ export class PreferenceRepository extends Context.Tag("@notiflows/domain/Prefere
     readonly commit: (commit: PreferenceCommit) => Effect.Effect<PreferenceSet, VersionConflict | UserNotFound | RepositoryError>
     /** History of one user, newest first, paginated by version. */
     readonly history: (
-      projectId: string,
-      userId: string,
+      projectId: ProjectId,
+      userId: UserId,
       query: SliceQuery<number>
     ) => Effect.Effect<Slice<HistoryEntry>, RepositoryError>
   }

@@ -11,9 +11,10 @@ import type { Actor, HistoryEntry } from "./History.js"
 import type { Page, SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import type { PreferencePatch } from "./PreferencePatch.js"
-import { applyPatch, decodePatch, diff } from "./PreferencePatch.js"
+import { diff } from "./Changes.js"
+import { applyPatch, decodePatch } from "./PreferencePatch.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
-import type { Audience, PreferenceChoices, PreferenceSet, ProjectDefaults } from "./Preferences.js"
+import type { Audience, ExternalUserId, PreferenceChoices, PreferenceSet, ProjectDefaults, ProjectId, UserId } from "./Preferences.js"
 import { isConfigurable } from "./Preferences.js"
 import { retryOnConflict } from "./internal/retry.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
@@ -21,8 +22,8 @@ import { ProjectRepository } from "./ProjectRepository.js"
 
 /** Everything a preferences representation is computed from. */
 export interface PreferenceSnapshot {
-  readonly userId: string
-  readonly externalId: string
+  readonly userId: UserId
+  readonly externalId: ExternalUserId
   readonly preferences: PreferenceSet
   readonly catalog: ReadonlyArray<StoredNotiflow>
   readonly defaults: ProjectDefaults
@@ -44,7 +45,7 @@ export interface WriteContext {
  * The project's catalog and defaults. Read one after the other: both are usually served by the
  * per-project cache, where forking fibers would cost more than the reads.
  */
-export const loadProjectView = (projectId: string) =>
+export const loadProjectView = (projectId: ProjectId) =>
   Effect.all([
     Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId)),
     Effect.flatMap(ProjectRepository, (p) =>
@@ -58,7 +59,7 @@ export const loadProjectView = (projectId: string) =>
   ])
 
 /** Loads a user's snapshot; fails with `UserNotFound`. */
-export const getPreferences = (projectId: string, externalId: string) =>
+export const getPreferences = (projectId: ProjectId, externalId: ExternalUserId) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
     const [catalog, defaults] = yield* loadProjectView(projectId)
@@ -83,8 +84,8 @@ const checkPrecondition = (snapshot: PreferenceSnapshot, precondition: Precondit
  * read (never overwriting blindly).
  */
 const writeChoices = (
-  projectId: string,
-  externalId: string,
+  projectId: ProjectId,
+  externalId: ExternalUserId,
   next: (snapshot: PreferenceSnapshot) => Effect.Effect<PreferenceChoices, ValidationFailed>,
   context: WriteContext,
   precondition: Precondition | undefined
@@ -126,8 +127,8 @@ export const decodePatchFor = (body: unknown, snapshot: PreferenceSnapshot, audi
  * precondition (412). A write that changes nothing bumps nothing and writes no history.
  */
 export const updatePreferences = (input: {
-  readonly projectId: string
-  readonly externalId: string
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
   readonly audience: Audience
   readonly body: unknown
   readonly context: WriteContext
@@ -146,8 +147,8 @@ export const updatePreferences = (input: {
 
 /** Removes every explicit choice (one history entry). */
 export const resetPreferences = (input: {
-  readonly projectId: string
-  readonly externalId: string
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
   readonly context: WriteContext
   readonly precondition?: Precondition
 }) =>
@@ -163,7 +164,7 @@ export const resetPreferences = (input: {
  * A user's history, newest first. On the user API, changes to notiflows the user may not
  * configure are left out, so hidden ids do not leak.
  */
-export const getHistory = (projectId: string, externalId: string, audience: Audience, query: SliceQuery<number>) =>
+export const getHistory = (projectId: ProjectId, externalId: ExternalUserId, audience: Audience, query: SliceQuery<number>) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
     const stored = yield* repo.load(projectId, externalId)

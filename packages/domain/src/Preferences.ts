@@ -121,6 +121,10 @@ export type ProjectId = typeof ProjectId.Type
 export const UserId = Schema.UUID.pipe(Schema.brand("UserId"))
 export type UserId = typeof UserId.Type
 
+/** The id of a stored API key (never the key itself). */
+export const ApiKeyId = Schema.UUID.pipe(Schema.brand("ApiKeyId"))
+export type ApiKeyId = typeof ApiKeyId.Type
+
 const optionalBoolean = Schema.optionalWith(Schema.Boolean, { exact: true })
 
 /** Explicit per-channel-type choices; absent = no explicit choice. */

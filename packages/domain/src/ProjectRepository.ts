@@ -7,7 +7,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { ApiKeyNotFound, ProjectNotFound, RepositoryError, VersionConflict } from "./Errors.js"
-import type { ProjectDefaults } from "./Preferences.js"
+import type { ApiKeyId, ProjectDefaults, ProjectId } from "./Preferences.js"
 
 export const SecurityMode = Schema.Literal("on", "off")
 export type SecurityMode = typeof SecurityMode.Type
@@ -20,7 +20,7 @@ export interface SigningKey {
 }
 
 export interface Project {
-  readonly id: string
+  readonly id: ProjectId
   readonly name: string
   readonly securityMode: SecurityMode
   readonly allowedOrigins: ReadonlyArray<string>
@@ -32,7 +32,7 @@ export interface Project {
 }
 
 /** A new project: no origins, no signing keys, no channel defaults yet. */
-export const newProject = (id: string, input: { readonly name: string; readonly securityMode: SecurityMode }, createdAt: Date): Project => ({
+export const newProject = (id: ProjectId, input: { readonly name: string; readonly securityMode: SecurityMode }, createdAt: Date): Project => ({
   id,
   name: input.name,
   securityMode: input.securityMode,
@@ -54,8 +54,8 @@ export type ApiKeyKind = "public" | "secret"
 
 /** A stored key: never the key itself, only its hash and a short visible prefix. */
 export interface ApiKey {
-  readonly id: string
-  readonly projectId: string
+  readonly id: ApiKeyId
+  readonly projectId: ProjectId
   readonly kind: ApiKeyKind
   readonly prefix: string
   readonly createdAt: Date
@@ -70,7 +70,7 @@ export interface ApiKeyMaterial {
 }
 
 export interface NewApiKey extends ApiKeyMaterial {
-  readonly projectId: string
+  readonly projectId: ProjectId
   readonly kind: ApiKeyKind
 }
 
@@ -109,14 +109,14 @@ export interface EnsuredProject {
 
 /** What an ensure needs to know of a stored key. */
 export interface StoredKeyRef {
-  readonly projectId: string
+  readonly projectId: ProjectId
   readonly kind: string
 }
 
 /** What an ensure by keys does, decided from what is stored under the two hashes. */
 export type EnsurePlan =
   | { readonly _tag: "Create" }
-  | { readonly _tag: "Reuse"; readonly projectId: string; readonly addPublicKey: boolean }
+  | { readonly _tag: "Reuse"; readonly projectId: ProjectId; readonly addPublicKey: boolean }
 
 /**
  * The rule every adapter follows (under its lock, on what it read): the project is the one holding
@@ -144,12 +144,12 @@ export class ProjectRepository extends Context.Tag("@notiflows/domain/ProjectRep
   ProjectRepository,
   {
     readonly create: (input: { readonly name: string; readonly securityMode: SecurityMode }) => Effect.Effect<Project, RepositoryError>
-    readonly get: (projectId: string) => Effect.Effect<Option.Option<Project>, RepositoryError>
+    readonly get: (projectId: ProjectId) => Effect.Effect<Option.Option<Project>, RepositoryError>
     /** Every project, oldest first. */
     readonly list: () => Effect.Effect<ReadonlyArray<Project>, RepositoryError>
-    readonly update: (projectId: string, change: ProjectSettingsChange) => Effect.Effect<Project, ProjectNotFound | RepositoryError>
+    readonly update: (projectId: ProjectId, change: ProjectSettingsChange) => Effect.Effect<Project, ProjectNotFound | RepositoryError>
     readonly saveDefaults: (
-      projectId: string,
+      projectId: ProjectId,
       defaults: ProjectDefaults,
       expectedRevision: number
     ) => Effect.Effect<Project, VersionConflict | ProjectNotFound | RepositoryError>
@@ -157,8 +157,8 @@ export class ProjectRepository extends Context.Tag("@notiflows/domain/ProjectRep
     readonly createApiKey: (key: NewApiKey) => Effect.Effect<ApiKey, ProjectNotFound | ApiKeyConflict | RepositoryError>
     /** A key by its hash, revoked ones included (the caller decides). */
     readonly findApiKeyByHash: (hash: string) => Effect.Effect<Option.Option<ApiKey>, RepositoryError>
-    readonly listApiKeys: (projectId: string) => Effect.Effect<ReadonlyArray<ApiKey>, RepositoryError>
-    readonly revokeApiKey: (projectId: string, keyId: string, at: Date) => Effect.Effect<ApiKey, ApiKeyNotFound | RepositoryError>
+    readonly listApiKeys: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<ApiKey>, RepositoryError>
+    readonly revokeApiKey: (projectId: ProjectId, keyId: ApiKeyId, at: Date) => Effect.Effect<ApiKey, ApiKeyNotFound | RepositoryError>
     /**
      * Start-up provisioning with configured keys, atomic across processes (one transaction under
      * a lock every instance takes): the project holding `secretKey` ({@link planEnsureWithKeys}),

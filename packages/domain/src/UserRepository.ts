@@ -7,7 +7,7 @@ import type * as Option from "effect/Option"
 import type { RepositoryError, VersionConflict } from "./Errors.js"
 import type { HistoryInput } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
-import type { PreferenceChoices } from "./Preferences.js"
+import type { ExternalUserId, PreferenceChoices, ProjectId } from "./Preferences.js"
 import type { User, UserProfile } from "./Users.js"
 
 /** A preference write carried by a user upsert, committed in the same transaction. */
@@ -23,8 +23,8 @@ export interface UserPreferenceWrite {
  * `VersionConflict`, never a duplicate.
  */
 export interface UserWrite {
-  readonly projectId: string
-  readonly externalId: string
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
   readonly expectedRevision: number | null
   readonly profile: UserProfile
   readonly at: Date
@@ -34,11 +34,11 @@ export interface UserWrite {
 export class UserRepository extends Context.Tag("@notiflows/domain/UserRepository")<
   UserRepository,
   {
-    readonly find: (projectId: string, externalId: string) => Effect.Effect<Option.Option<User>, RepositoryError>
+    readonly find: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<Option.Option<User>, RepositoryError>
     /** Newest first, paginated by user id (UUIDv7, time-ordered). */
-    readonly list: (projectId: string, query: SliceQuery<string>) => Effect.Effect<Slice<User>, RepositoryError>
+    readonly list: (projectId: ProjectId, query: SliceQuery<string>) => Effect.Effect<Slice<User>, RepositoryError>
     readonly save: (write: UserWrite) => Effect.Effect<User, VersionConflict | RepositoryError>
     /** Erases the user with its preferences and history in one transaction; false when absent. */
-    readonly remove: (projectId: string, externalId: string) => Effect.Effect<boolean, RepositoryError>
+    readonly remove: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<boolean, RepositoryError>
   }
 >() {}

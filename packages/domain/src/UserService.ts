@@ -8,10 +8,12 @@ import * as Option from "effect/Option"
 import { UserNotFound, ValidationFailed } from "./Errors.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
-import { applyPatch, diff } from "./PreferencePatch.js"
+import { diff } from "./Changes.js"
+import { applyPatch } from "./PreferencePatch.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import type { WriteContext } from "./PreferenceService.js"
 import { loadProjectView } from "./PreferenceService.js"
+import type { ExternalUserId, ProjectId } from "./Preferences.js"
 import { emptyPreferenceSet } from "./Preferences.js"
 import { retryOnConflict } from "./internal/retry.js"
 import type { UserPreferenceWrite } from "./UserRepository.js"
@@ -35,8 +37,8 @@ const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
  * created. Concurrent upserts of the same new user create it once (the loser retries as an update).
  */
 export const upsertUser = (input: {
-  readonly projectId: string
-  readonly externalId: string
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
   readonly body: unknown
   readonly context: WriteContext
 }) =>
@@ -83,7 +85,7 @@ export const upsertUser = (input: {
     return yield* retryOnConflict(attempt)
   })
 
-export const getUser = (projectId: string, externalId: string) =>
+export const getUser = (projectId: ProjectId, externalId: ExternalUserId) =>
   Effect.flatMap(UserRepository, (users) =>
     Effect.flatMap(users.find(projectId, externalId), (o) =>
       Option.match(o, { onNone: () => Effect.fail(new UserNotFound({ externalId })), onSome: Effect.succeed })
@@ -91,13 +93,13 @@ export const getUser = (projectId: string, externalId: string) =>
   )
 
 /** Users newest first. */
-export const listUsers = (projectId: string, query: SliceQuery<string>) =>
+export const listUsers = (projectId: ProjectId, query: SliceQuery<string>) =>
   Effect.flatMap(UserRepository, (users) =>
     Effect.map(users.list(projectId, query), (slice) => toPage(slice, query, (u: User) => u.id))
   )
 
 /** Erasure: the user, its preferences and their history. */
-export const deleteUser = (projectId: string, externalId: string) =>
+export const deleteUser = (projectId: ProjectId, externalId: ExternalUserId) =>
   Effect.flatMap(UserRepository, (users) =>
     Effect.flatMap(users.remove(projectId, externalId), (removed) =>
       removed ? Effect.void : Effect.fail(new UserNotFound({ externalId }))

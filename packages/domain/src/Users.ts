@@ -6,7 +6,7 @@ import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, stable, isJsonObject, issue, reason, says, unknownKeys, withIssues } from "./Issues.js"
 import type { PatchContext, PreferencePatch } from "./PreferencePatch.js"
 import { catalogIssues, PreferencePatchSchema, withCatalogIssues } from "./PreferencePatch.js"
-import { isStorableText, ReadOnlyField, RESERVED_IDS, Text, TextUpTo, Timestamp } from "./Preferences.js"
+import { ExternalUserId, isStorableText, ReadOnlyField, RESERVED_IDS, Text, TextUpTo, Timestamp, UserId } from "./Preferences.js"
 
 /** A JSON value (custom fields). */
 export type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
@@ -85,8 +85,8 @@ export const emptyProfile: UserProfile = {
 
 /** A stored user. `revision` grows with every profile write (optimistic concurrency). */
 export const User = Schema.Struct({
-  id: Schema.String,
-  external_id: Schema.String,
+  id: UserId,
+  external_id: ExternalUserId,
   ...UserProfile.fields,
   created_at: Schema.DateFromSelf,
   updated_at: Schema.DateFromSelf,

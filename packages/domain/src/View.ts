@@ -3,7 +3,7 @@
  * choices, the catalog and the project defaults.
  */
 import * as Schema from "effect/Schema"
-import { filterNotiflows } from "./PreferencePatch.js"
+import { filterNotiflows } from "./Changes.js"
 import type { Audience, ChannelChoices, ChannelType, NotiflowCatalogEntry, PreferenceChoices, ProjectDefaults } from "./Preferences.js"
 import { CHANNEL_TYPES, ChannelChoices as ChannelChoicesSchema, isVisible, own } from "./Preferences.js"
 

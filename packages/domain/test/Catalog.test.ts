@@ -8,9 +8,10 @@ import {
   sameEntry
 } from "../src/Catalog.js"
 import type { NotiflowCatalogEntry, ProjectDefaults } from "../src/Preferences.js"
+import { NotiflowId } from "../src/Preferences.js"
 import { assertPrototypeClean, deepFreeze, expectIssues, expectOk, notiflow, prototypeSnapshot, summary } from "./fixtures.js"
 
-const ID = "order_updates"
+const ID = NotiflowId.make("order_updates")
 const create = (body: unknown) => decodeNotiflowUpsert(body, ID, undefined)
 const existing = (): NotiflowCatalogEntry =>
   deepFreeze(

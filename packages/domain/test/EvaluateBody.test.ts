@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { decodeEvaluateBody, MAX_BATCH_USERS } from "../src/EvaluationService.js"
-import { CHANNEL_TYPES } from "../src/Preferences.js"
+import { CHANNEL_TYPES, ExternalUserId } from "../src/Preferences.js"
 import { assertPrototypeClean, expectIssues, expectOk, prototypeSnapshot, summary } from "./fixtures.js"
 
 const N = "01HQXYZ123456789ABCDEFGHIJ"
@@ -49,7 +49,7 @@ describe("decodeEvaluateBody: single", () => {
 
 describe("decodeEvaluateBody: batch", () => {
   it("accepts 1 to 1000 user ids, in input order, duplicates kept", () => {
-    assert.deepStrictEqual(expectOk(batch({ notiflow_id: N, user_ids: ["b", "a", "b"] })).user_ids, ["b", "a", "b"])
+    assert.deepStrictEqual(expectOk(batch({ notiflow_id: N, user_ids: ["b", "a", "b"] })).user_ids, ["b", "a", "b"].map((id) => ExternalUserId.make(id)))
     const many = Array.from({ length: MAX_BATCH_USERS }, (_, i) => `u${i}`)
     assert.strictEqual(expectOk(batch({ notiflow_id: N, user_ids: many })).user_ids.length, MAX_BATCH_USERS)
   })

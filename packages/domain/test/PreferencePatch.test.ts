@@ -1,15 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import * as fc from "fast-check"
-import {
-  applyPatch,
-  changesToPatch,
-  composePatch,
-  decodePatch,
-  diff,
-  MAX_PATCH_NOTIFLOWS,
-  sameChoices
-} from "../src/PreferencePatch.js"
+import { diff, sameChoices } from "../src/Changes.js"
+import { applyPatch, changesToPatch, composePatch, decodePatch, MAX_PATCH_NOTIFLOWS } from "../src/PreferencePatch.js"
 import type { PreferencePatch } from "../src/PreferencePatch.js"
 import { CHANNEL_TYPES, PreferenceSet } from "../src/Preferences.js"
 import type { PreferenceChoices } from "../src/Preferences.js"

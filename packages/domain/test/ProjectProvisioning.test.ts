@@ -1,9 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { ProjectId } from "../src/Preferences.js"
 import { ApiKeyConflict, planEnsureWithKeys, withSigningKey } from "../src/ProjectRepository.js"
 
-const key = (projectId: string, kind: string) => Option.some({ projectId, kind })
+const P = ProjectId.make("00000000-0000-4000-8000-000000000001")
+const Q = ProjectId.make("00000000-0000-4000-8000-000000000002")
+
+const key = (projectId: ProjectId, kind: string) => Option.some({ projectId, kind })
 const none = Option.none()
 const conflict = (plan: ReturnType<typeof planEnsureWithKeys>) => {
   assert.isTrue(Either.isLeft(plan))
@@ -18,16 +22,16 @@ describe("planEnsureWithKeys: which project configured keys belong to", () => {
   })
 
   it("the secret key's project, given the public key when it has none", () => {
-    assert.deepStrictEqual(planEnsureWithKeys(key("p", "secret"), none), Either.right({ _tag: "Reuse" as const, projectId: "p", addPublicKey: true }))
-    assert.deepStrictEqual(planEnsureWithKeys(key("p", "secret"), key("p", "public")), Either.right({ _tag: "Reuse" as const, projectId: "p", addPublicKey: false }))
+    assert.deepStrictEqual(planEnsureWithKeys(key(P, "secret"), none), Either.right({ _tag: "Reuse" as const, projectId: P, addPublicKey: true }))
+    assert.deepStrictEqual(planEnsureWithKeys(key(P, "secret"), key(P, "public")), Either.right({ _tag: "Reuse" as const, projectId: P, addPublicKey: false }))
   })
 
   it("keys stored as the other kind, or in two projects, are conflicts", () => {
-    assert.deepStrictEqual(conflict(planEnsureWithKeys(key("p", "public"), none)), { kind: "secret", reason: "kind_mismatch" })
-    assert.deepStrictEqual(conflict(planEnsureWithKeys(key("p", "secret"), key("p", "secret"))), { kind: "public", reason: "kind_mismatch" })
-    assert.deepStrictEqual(conflict(planEnsureWithKeys(key("p", "secret"), key("q", "public"))), { kind: "public", reason: "other_project" })
+    assert.deepStrictEqual(conflict(planEnsureWithKeys(key(P, "public"), none)), { kind: "secret", reason: "kind_mismatch" })
+    assert.deepStrictEqual(conflict(planEnsureWithKeys(key(P, "secret"), key(P, "secret"))), { kind: "public", reason: "kind_mismatch" })
+    assert.deepStrictEqual(conflict(planEnsureWithKeys(key(P, "secret"), key(Q, "public"))), { kind: "public", reason: "other_project" })
     // The public key alone: never a second project beside it.
-    assert.deepStrictEqual(conflict(planEnsureWithKeys(none, key("q", "public"))), { kind: "public", reason: "other_project" })
+    assert.deepStrictEqual(conflict(planEnsureWithKeys(none, key(Q, "public"))), { kind: "public", reason: "other_project" })
   })
 })
 

@@ -5,17 +5,23 @@ import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import type { StoredNotiflow } from "../src/Catalog.js"
 import { newNotiflow } from "../src/Catalog.js"
+import { NotiflowId, ProjectId } from "../src/Preferences.js"
 import { NotiflowCatalogRepository } from "../src/NotiflowCatalogRepository.js"
 import type { Project } from "../src/ProjectRepository.js"
 import { ProjectRepository } from "../src/ProjectRepository.js"
 import { layerProjectViewCache } from "../src/ProjectViewCache.js"
+
+const P = ProjectId.make("00000000-0000-4000-8000-00000000000a")
+const A = ProjectId.make("00000000-0000-4000-8000-00000000000b")
+const B = ProjectId.make("00000000-0000-4000-8000-00000000000c")
+const N1 = NotiflowId.make("n1")
 
 // A counting store standing in for an adapter: the cache's behaviour is what is under test.
 const counting = () => {
   const calls = { list: 0, get: 0 }
   let entries: ReadonlyArray<StoredNotiflow> = []
   const project: Project = {
-    id: "p",
+    id: P,
     name: "P",
     securityMode: "on",
     allowedOrigins: [],
@@ -59,17 +65,17 @@ describe("layerProjectViewCache", () => {
     return Effect.gen(function* () {
       const catalog = yield* NotiflowCatalogRepository
       const projects = yield* ProjectRepository
-      yield* catalog.list("p")
-      yield* catalog.list("p")
-      yield* projects.get("p")
-      yield* projects.get("p")
+      yield* catalog.list(P)
+      yield* catalog.list(P)
+      yield* projects.get(P)
+      yield* projects.get(P)
       assert.deepStrictEqual(calls, { list: 1, get: 1 })
       yield* TestClock.adjust("4999 millis")
-      yield* catalog.list("p")
+      yield* catalog.list(P)
       assert.strictEqual(calls.list, 1)
       yield* TestClock.adjust("1 millis")
-      yield* catalog.list("p")
-      yield* projects.get("p")
+      yield* catalog.list(P)
+      yield* projects.get(P)
       assert.deepStrictEqual(calls, { list: 2, get: 2 })
     }).pipe(Effect.provide(layer))
   })
@@ -78,9 +84,9 @@ describe("layerProjectViewCache", () => {
     const { calls, layer } = counting()
     return Effect.gen(function* () {
       const catalog = yield* NotiflowCatalogRepository
-      assert.deepStrictEqual(yield* catalog.list("p"), [])
-      yield* catalog.save("p", newNotiflow("n1", "One"), null, new Date(0))
-      const after = yield* catalog.get("p", "n1")
+      assert.deepStrictEqual(yield* catalog.list(P), [])
+      yield* catalog.save(P, newNotiflow(N1, "One"), null, new Date(0))
+      const after = yield* catalog.get(P, N1)
       assert.isTrue(Option.isSome(after))
       assert.strictEqual(calls.list, 2)
     }).pipe(Effect.provide(layer))
@@ -90,9 +96,9 @@ describe("layerProjectViewCache", () => {
     const { calls, layer } = counting()
     return Effect.gen(function* () {
       const catalog = yield* NotiflowCatalogRepository
-      yield* catalog.list("a")
-      yield* catalog.list("b")
-      yield* catalog.list("a")
+      yield* catalog.list(A)
+      yield* catalog.list(B)
+      yield* catalog.list(A)
       assert.strictEqual(calls.list, 2)
     }).pipe(Effect.provide(layer))
   })

@@ -11,6 +11,7 @@ import { BatchEvaluateRequest, BatchEvaluateResponse, EvaluateRequest, EvaluateR
 import { historyToJson, HistoryEntryJson } from "../src/History.js"
 import { PageInfo } from "../src/Pagination.js"
 import { PreferencePatchSchema } from "../src/PreferencePatch.js"
+import { ExternalUserId, UserId } from "../src/Preferences.js"
 import { UserJson, userToJson, UserUpsertSchema } from "../src/Users.js"
 import { ExplicitPreferencesView, PreferencesView } from "../src/View.js"
 import { notiflow } from "./fixtures.js"
@@ -77,7 +78,7 @@ describe("responses encoded by the Schemas", () => {
     assert.notProperty(n, "revision")
     assert.notProperty(n, "deleted")
     const u = userToJson({
-      id: "u", external_id: "x", email: null, phone: null, first_name: null, last_name: null, avatar: null, locale: null, timezone: null,
+      id: UserId.make("01890000-0000-7000-8000-000000000001"), external_id: ExternalUserId.make("x"), email: null, phone: null, first_name: null, last_name: null, avatar: null, locale: null, timezone: null,
       custom_fields: { a: [1, { b: null }] }, created_at: at, updated_at: at, revision: 2
     })
     assert.deepStrictEqual(u.updated_at, "2026-01-02T03:04:05.000Z")

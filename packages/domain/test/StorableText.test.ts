@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { decodeNotiflowUpsert } from "../src/Catalog.js"
+import { NotiflowId } from "../src/Preferences.js"
 import { decodeUserPatch } from "../src/Users.js"
 import { contextOf, expectIssues, expectOk, notiflow, summary } from "./fixtures.js"
 
@@ -44,8 +45,8 @@ describe("storable text: user profile", () => {
 describe("storable text: notiflow name", () => {
   it("refuses NUL and lone surrogates in the name", () => {
     for (const bad of BAD) {
-      assert.deepStrictEqual(summary(expectIssues(decodeNotiflowUpsert({ name: `Orders ${bad}` }, "n1", undefined))), ["name|invalid_format"])
+      assert.deepStrictEqual(summary(expectIssues(decodeNotiflowUpsert({ name: `Orders ${bad}` }, NotiflowId.make("n1"), undefined))), ["name|invalid_format"])
     }
-    assert.strictEqual(expectOk(decodeNotiflowUpsert({ name: "Commandes 📦" }, "n1", undefined)).name, "Commandes 📦")
+    assert.strictEqual(expectOk(decodeNotiflowUpsert({ name: "Commandes 📦" }, NotiflowId.make("n1"), undefined)).name, "Commandes 📦")
   })
 })

@@ -5,7 +5,8 @@
  * when the project's security mode is off. Failures never say whether a key exists elsewhere.
  */
 import type { ApiKey, ApiKeyKind, Project } from "@notiflows/domain"
-import { apiKeyKindOf, isExternalUserId } from "@notiflows/domain"
+import { apiKeyKindOf, ExternalUserId } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
 import type { IncomingHttpHeaders } from "node:http"
 import { header } from "./Http.js"
 import type { Principal } from "./Http.js"
@@ -14,6 +15,8 @@ import { Unauthenticated } from "./HttpErrors.js"
 import type { CredentialCache } from "./internal/CredentialCache.js"
 import { constantTimeEqual, hashPresentedKey } from "./internal/KeyHash.js"
 import { verifyUserToken } from "./UserToken.js"
+
+const isExternalUserId = Schema.is(ExternalUserId)
 
 export const SECRET_KEY_HEADER = "x-notiflows-secret-key"
 export const API_KEY_HEADER = "x-notiflows-api-key"

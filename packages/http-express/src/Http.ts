@@ -4,7 +4,7 @@
  * idempotency hook (Idempotency.ts) can store and replay them.
  */
 import type { IncomingHttpHeaders } from "node:http"
-import type { Actor, Project } from "@notiflows/domain"
+import type { Actor, ExternalUserId, Project } from "@notiflows/domain"
 import type { ApiKind } from "./ErrorMapping.js"
 
 /** A response as data. `body` is JSON-serialisable; `undefined` = no body (204, 304). */
@@ -21,7 +21,7 @@ export interface Principal {
   readonly project: Project
   readonly actor: Actor
   /** The user a User API request acts on (token `sub` or dev header). */
-  readonly externalUserId?: string
+  readonly externalUserId?: ExternalUserId
 }
 
 /** What a handler sees. Mutable only inside the pipeline that builds it. */

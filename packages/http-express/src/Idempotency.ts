@@ -12,7 +12,7 @@ import type * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Schema from "effect/Schema"
 import type { IdempotencyPolicy, IdempotencyRepository, IdempotentRequest } from "@notiflows/domain"
 import { claimIdempotent, DEFAULT_IDEMPOTENCY_POLICY, finishIdempotent, idempotencyScope } from "@notiflows/domain"
-import type { Reply, RequestContext } from "./Http.js"
+import type { Principal, Reply, RequestContext } from "./Http.js"
 import { header } from "./Http.js"
 import { IdempotencyConflict, InternalError, InvalidHeader } from "./HttpErrors.js"
 import { run } from "./internal/effectToPromise.js"
@@ -96,15 +96,14 @@ const replayOf = (payload: string): Reply => {
 }
 
 /** The key, its scope and the fingerprint of the request; throws on a malformed key. */
-const idempotentRequestOf = (ctx: RequestContext, raw: string): IdempotentRequest => {
+const idempotentRequestOf = (ctx: RequestContext, principal: Principal, raw: string): IdempotentRequest => {
   if (!VALID_KEY.test(raw)) {
     throw new InvalidHeader({ header: "Idempotency-Key", message: "Idempotency-Key must be 1-255 visible ASCII characters" })
   }
-  const principal = ctx.principal
   const scope = idempotencyScope(
-    ctx.api === "user" ? { api: "user", externalUserId: principal?.externalUserId ?? "" } : { api: "admin" }
+    ctx.api === "user" ? { api: "user", externalUserId: principal.externalUserId ?? "" } : { api: "admin" }
   )
-  return { projectId: principal?.project.id ?? "", scope, key: raw, fingerprint: fingerprintOf(ctx) }
+  return { projectId: principal.project.id, scope, key: raw, fingerprint: fingerprintOf(ctx) }
 }
 
 /** The hook: pass as `hooks.aroundHandler` to `makeRouter`. */
@@ -120,8 +119,10 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
 
   return async (ctx: RequestContext, next: () => Promise<Reply>): Promise<Reply> => {
     const raw = header(ctx.headers, IDEMPOTENCY_HEADER)
-    if (raw === undefined || ctx.method === "GET" || ctx.method === "HEAD") return next()
-    const request = idempotentRequestOf(ctx, raw)
+    // Records are scoped to a project: a route without authentication has none to keep them in.
+    const principal = ctx.principal
+    if (raw === undefined || ctx.method === "GET" || ctx.method === "HEAD" || principal === undefined) return next()
+    const request = idempotentRequestOf(ctx, principal, raw)
     const at = options.now === undefined ? undefined : new Date(options.now())
     // Rejects with the typed error itself: a `RepositoryError` while the database is down maps to 503.
     const claim = await run(runtime, claimIdempotent(request, policy, at))

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import express from "express"
 import type { Request, Response } from "express"
 import type { Logger } from "pino"
-import { ProjectRepository } from "@notiflows/domain"
+import { ProjectId, ProjectRepository } from "@notiflows/domain"
 import type { Reply, RequestContext } from "./Http.js"
 import { RouteNotFound } from "./HttpErrors.js"
 import { makeCredentialCache } from "./internal/CredentialCache.js"
@@ -47,7 +47,7 @@ export interface RouterOptions {
 /** The most an in-process cache may lag behind other instances (API.md §2). */
 export const MAX_CACHE_TTL_MS = 5_000
 
-const NIL_UUID = "00000000-0000-0000-0000-000000000000"
+const NIL_UUID = ProjectId.make("00000000-0000-0000-0000-000000000000")
 
 /** The pipeline's shared parts for one router. */
 const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEnv => {

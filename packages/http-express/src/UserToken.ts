@@ -4,7 +4,8 @@
  * leeway; every other `alg` (`none`, HS256 with the public key as secret, …) rejected.
  */
 import type { SigningKey } from "@notiflows/domain"
-import { isExternalUserId } from "@notiflows/domain"
+import { ExternalUserId } from "@notiflows/domain"
+import * as Schema from "effect/Schema"
 import * as jose from "jose"
 import { Unauthenticated } from "./HttpErrors.js"
 
@@ -14,6 +15,8 @@ export const CLOCK_TOLERANCE_SECONDS = 60
 const fail = (message: string): Unauthenticated => new Unauthenticated({ auth: "user_key", message })
 
 // Imported keys by PEM: importing is comparatively slow and PEMs rarely change.
+const isExternalUserId = Schema.is(ExternalUserId)
+
 const imported = new Map<string, Promise<jose.CryptoKey>>()
 const importKey = (pem: string): Promise<jose.CryptoKey> => {
   let key = imported.get(pem)
@@ -42,7 +45,7 @@ const describe = (error: unknown): Unauthenticated => {
  * Verifies a token against the project's signing keys at `now` (ms); answers its `sub`.
  * Throws `Unauthenticated` (`user_key`) on any failure.
  */
-export const verifyUserToken = async (token: string, keys: ReadonlyArray<SigningKey>, now: number): Promise<string> => {
+export const verifyUserToken = async (token: string, keys: ReadonlyArray<SigningKey>, now: number): Promise<ExternalUserId> => {
   let header: jose.ProtectedHeaderParameters
   try {
     header = jose.decodeProtectedHeader(token)

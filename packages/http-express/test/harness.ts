@@ -10,7 +10,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import pino from "pino"
-import type { IdempotencyRepository, Project, ProjectSettingsChange } from "@notiflows/domain"
+import type { ApiKeyId, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
@@ -38,9 +38,9 @@ export interface Harness {
   readonly logs: Array<string>
   readonly clock: { now: number }
   readonly project: (settings?: ProjectSettingsChange) => Promise<SeededProject>
-  readonly addKey: (projectId: string, kind: "public" | "secret") => Promise<{ readonly key: string; readonly id: string }>
-  readonly revoke: (projectId: string, keyId: string) => Promise<void>
-  readonly update: (projectId: string, change: ProjectSettingsChange) => Promise<void>
+  readonly addKey: (projectId: ProjectId, kind: "public" | "secret") => Promise<{ readonly key: string; readonly id: ApiKeyId }>
+  readonly revoke: (projectId: ProjectId, keyId: ApiKeyId) => Promise<void>
+  readonly update: (projectId: ProjectId, change: ProjectSettingsChange) => Promise<void>
 }
 
 export const makeHarness = (
@@ -74,14 +74,14 @@ export const makeHarness = (
     makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, ...options, hooks })
   )
   const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
-  const addKey = async (projectId: string, kind: "public" | "secret") => {
+  const addKey = async (projectId: ProjectId, kind: "public" | "secret") => {
     const generated = await Effect.runPromise(mintApiKey(kind))
     const key = await run(
       Effect.flatMap(ProjectRepository, (p) => p.createApiKey({ projectId, kind, prefix: generated.prefix, hash: generated.hash }))
     )
     return { key: generated.key, id: key.id }
   }
-  const update = async (projectId: string, change: ProjectSettingsChange) => {
+  const update = async (projectId: ProjectId, change: ProjectSettingsChange) => {
     await run(Effect.flatMap(ProjectRepository, (p) => p.update(projectId, change)))
   }
   return {

@@ -25,10 +25,11 @@ import {
   upsertNotiflow
 } from "@notiflows/domain"
 import type { SuiteOptions } from "./internal/fixtures.js"
-import { admin, createNotiflow, createUser, flipFailure, freshId, freshProject, some } from "./internal/fixtures.js"
+import { admin, createNotiflow, createUser, flipFailure, freshId, freshNotiflowId, freshUserId, freshProject, some } from "./internal/fixtures.js"
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { StorageInspector } from "./StorageInspector.js"
+import { notiflowId, randomProjectId } from "./Ids.js"
 
 /** The catalog cases, for an `it` that provides the adapter. */
 export const catalogCases: SuiteCases = (it) => {
@@ -37,7 +38,7 @@ export const catalogCases: SuiteCases = (it) => {
       Effect.gen(function* () {
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const id = freshId("nf")
+        const id = freshNotiflowId()
         const created = yield* upsertNotiflow(project.id, id, { name: "Order Updates", default_channel_types: { sms: false } })
         assert.isTrue(created.created)
         const row = yield* some(yield* db.notiflowRow(project.id, id), "notiflow row")
@@ -70,14 +71,14 @@ export const catalogCases: SuiteCases = (it) => {
         const catalog = yield* NotiflowCatalogRepository
         const project = yield* freshProject
         const other = yield* freshProject
-        yield* createNotiflow(other.id, "b_other")
-        for (const id of ["c", "a", "B", "b"]) yield* createNotiflow(project.id, id)
+        yield* createNotiflow(other.id, notiflowId("b_other"))
+        for (const id of ["c", "a", "B", "b"]) yield* createNotiflow(project.id, notiflowId(id))
         const all = yield* catalog.list(project.id)
         assert.deepStrictEqual(all.map((e) => e.id as string), ["B", "a", "b", "c"])
         const page = yield* listNotiflows(project.id, { limit: 2, after: "a" })
         assert.deepStrictEqual(page.items.map((e) => e.id as string), ["b", "c"])
-        assert.isTrue(Option.isNone(yield* catalog.get(project.id, "b_other")))
-        assert.isTrue(Option.isSome(yield* catalog.get(other.id, "b_other")))
+        assert.isTrue(Option.isNone(yield* catalog.get(project.id, notiflowId("b_other"))))
+        assert.isTrue(Option.isSome(yield* catalog.get(other.id, notiflowId("b_other"))))
       }))
 
     it.effect("save at a stale revision or a duplicate insert is a VersionConflict", () =>
@@ -85,7 +86,7 @@ export const catalogCases: SuiteCases = (it) => {
         const catalog = yield* NotiflowCatalogRepository
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const id = freshId("nf")
+        const id = freshNotiflowId()
         const at = new Date()
         const first = yield* catalog.save(project.id, newNotiflow(id, "One"), null, at)
         const dup = yield* flipFailure(catalog.save(project.id, newNotiflow(id, "Dup"), null, at))
@@ -106,9 +107,9 @@ export const catalogCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const catalog = yield* NotiflowCatalogRepository
         const project = yield* freshProject
-        const id = freshId("nf")
+        const id = freshNotiflowId()
         yield* createNotiflow(project.id, id, { default_channel_types: { sms: false } })
-        const user = yield* createUser(project.id, freshId("user"), { preferences: { notiflows: { [id]: { enabled: false } } } })
+        const user = yield* createUser(project.id, freshUserId(), { preferences: { notiflows: { [id]: { enabled: false } } } })
         yield* deleteNotiflow(project.id, id)
         const row = yield* some(yield* db.notiflowRow(project.id, id), "notiflow row")
         assert.isTrue(row.deleted)
@@ -145,10 +146,10 @@ export const catalogCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const projects = yield* ProjectRepository
         const project = yield* freshProject
-        const id = freshId("nf")
+        const id = freshNotiflowId()
         yield* createNotiflow(project.id, id)
         const plain = yield* createUser(project.id)
-        const chooser = yield* createUser(project.id, freshId("user"), { preferences: { channel_types: { sms: true } } })
+        const chooser = yield* createUser(project.id, freshUserId(), { preferences: { channel_types: { sms: true } } })
         const defaults = yield* updateDefaults(project.id, { channel_types: { sms: false, chat: true } })
         assert.deepStrictEqual(defaults, { channel_types: { chat: true, sms: false } })
         const row = yield* some(yield* db.projectRow(project.id), "project row")
@@ -179,7 +180,7 @@ export const catalogCases: SuiteCases = (it) => {
     it.effect("defaults of an unknown project are ProjectNotFound", () =>
       Effect.gen(function* () {
         const projects = yield* ProjectRepository
-        const missing = crypto.randomUUID()
+        const missing = randomProjectId()
         assert.instanceOf(yield* flipFailure(getDefaults(missing)), ProjectNotFound)
         assert.instanceOf(yield* flipFailure(projects.saveDefaults(missing, { channel_types: {} }, 0)), ProjectNotFound)
       }))

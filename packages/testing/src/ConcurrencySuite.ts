@@ -8,10 +8,11 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { NotiflowCatalogRepository, PreferenceRepository, VersionConflict, updatePreferences, upsertNotiflow, upsertUser } from "@notiflows/domain"
 import type { SuiteOptions } from "./internal/fixtures.js"
-import { admin, createNotiflow, createUser, freshId, freshProject, some } from "./internal/fixtures.js"
+import { admin, createNotiflow, createUser, freshId, freshNotiflowId, freshUserId, freshProject, some } from "./internal/fixtures.js"
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { StorageInspector } from "./StorageInspector.js"
+import { notiflowId } from "./Ids.js"
 
 const WRITERS = 50
 
@@ -24,7 +25,7 @@ export const concurrencyCases: SuiteCases = (it, options) => {
       const db = yield* StorageInspector
       const project = yield* freshProject
       const ids: Array<string> = []
-      for (let i = 0; i < WRITERS; i++) ids.push((yield* createNotiflow(project.id, `nf_${String(i).padStart(2, "0")}`)).id)
+      for (let i = 0; i < WRITERS; i++) ids.push((yield* createNotiflow(project.id, notiflowId(`nf_${String(i).padStart(2, "0")}`))).id)
       const user = yield* createUser(project.id)
       const results = yield* Effect.forEach(
         ids,
@@ -55,7 +56,7 @@ export const concurrencyCases: SuiteCases = (it, options) => {
     Effect.gen(function* () {
       const db = yield* StorageInspector
       const project = yield* freshProject
-      const externalId = freshId("user")
+      const externalId = freshUserId()
       const results = yield* Effect.forEach(
         Array.from({ length: 10 }, (_, i) => i),
         (i) => upsertUser({ projectId: project.id, externalId, body: { custom_fields: { [`k${i}`]: i } }, context: admin() }),
@@ -101,13 +102,13 @@ export const concurrencyCases: SuiteCases = (it, options) => {
     Effect.gen(function* () {
       const catalog = yield* NotiflowCatalogRepository
       const project = yield* freshProject
-      const id = freshId("nf")
+      const id = freshNotiflowId()
       yield* createNotiflow(project.id, id)
       const channels = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
       yield* Effect.forEach(channels, (c) => upsertNotiflow(project.id, id, { default_channel_types: { [c]: false } }), { concurrency })
       const entry = Option.getOrThrow(yield* catalog.get(project.id, id))
       assert.deepStrictEqual(entry.default_channel_types, Object.fromEntries(channels.map((c) => [c, false])))
-      const many = Array.from({ length: 20 }, (_, i) => `many_${i}`)
+      const many = Array.from({ length: 20 }, (_, i) => notiflowId(`many_${i}`))
       yield* Effect.forEach(many, (nf) => upsertNotiflow(project.id, nf, { name: nf }), { concurrency })
       assert.strictEqual((yield* catalog.list(project.id)).length, 21)
     }))

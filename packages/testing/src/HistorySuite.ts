@@ -5,10 +5,11 @@ import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { PreferenceRepository, UserNotFound, decodeCursor, getHistory, updatePreferences } from "@notiflows/domain"
 import type { SuiteOptions } from "./internal/fixtures.js"
-import { createNotiflow, createUser, flipFailure, freshId, freshProject, UUID_V7 } from "./internal/fixtures.js"
+import { createNotiflow, createUser, flipFailure, freshId, freshNotiflowId, freshUserId, freshProject, UUID_V7 } from "./internal/fixtures.js"
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { StorageInspector } from "./StorageInspector.js"
+import { randomUserId } from "./Ids.js"
 
 /** The history cases, for an `it` that provides the adapter. */
 export const historyCases: SuiteCases = (it) => {
@@ -85,30 +86,30 @@ export const historyCases: SuiteCases = (it) => {
       assert.deepStrictEqual([newest.items.map((e) => e.version), newest.hasMore], [[5, 4], false])
       const window = yield* repo.history(project.id, user.id, { limit: 10, after: 5, before: 2 })
       assert.deepStrictEqual(window.items.map((e) => e.version), [4, 3])
-      assert.deepStrictEqual((yield* repo.history(project.id, crypto.randomUUID(), { limit: 10 })).items, [])
+      assert.deepStrictEqual((yield* repo.history(project.id, randomUserId(), { limit: 10 })).items, [])
     }))
 
   it.effect("the user audience does not see changes to notiflows it may not configure", () =>
     Effect.gen(function* () {
       const project = yield* freshProject
       const open = yield* createNotiflow(project.id)
-      const hidden = yield* createNotiflow(project.id, freshId("nf"), { required: true })
-      const user = yield* createUser(project.id, freshId("user"), {
+      const hidden = yield* createNotiflow(project.id, freshNotiflowId(), { required: true })
+      const user = yield* createUser(project.id, freshUserId(), {
         preferences: { channel_types: { sms: false }, notiflows: { [open.id]: { enabled: false }, [hidden.id]: { enabled: false } } }
       })
       const asAdmin = yield* getHistory(project.id, user.external_id, "admin", { limit: 10 })
       assert.lengthOf(asAdmin.items[0]!.changes, 3)
       const asUser = yield* getHistory(project.id, user.external_id, "user", { limit: 10 })
       assert.deepStrictEqual(asUser.items[0]!.changes.map((c) => c.path), ["channel_types.sms", `notiflows.${open.id}.enabled`])
-      assert.instanceOf(yield* flipFailure(getHistory(project.id, freshId("ghost"), "admin", { limit: 10 })), UserNotFound)
+      assert.instanceOf(yield* flipFailure(getHistory(project.id, freshUserId("ghost"), "admin", { limit: 10 })), UserNotFound)
     }))
 
   it.effect("history belongs to one user", () =>
     Effect.gen(function* () {
       const db = yield* StorageInspector
       const project = yield* freshProject
-      const a = yield* createUser(project.id, freshId("a"), { preferences: { channel_types: { email: false } } })
-      const b = yield* createUser(project.id, freshId("b"), { preferences: { channel_types: { chat: false } } })
+      const a = yield* createUser(project.id, freshUserId("a"), { preferences: { channel_types: { email: false } } })
+      const b = yield* createUser(project.id, freshUserId("b"), { preferences: { channel_types: { chat: false } } })
       const rowsA = yield* db.historyRows(project.id, a.id)
       const rowsB = yield* db.historyRows(project.id, b.id)
       assert.deepStrictEqual(rowsA.map((r) => r.changes[0]?.path), ["channel_types.email"])

@@ -12,7 +12,7 @@ import { IdempotencyRepository } from "@notiflows/domain"
 import type { SuiteOptions } from "./internal/fixtures.js"
 import { freshId } from "./internal/fixtures.js"
 import { runSuite } from "./internal/harness.js"
-import { uuidv4 } from "./internal/ids.js"
+import { randomProjectId } from "./Ids.js"
 
 const HOUR = 3_600_000
 // An opaque payload: stores keep it byte-identical, whatever the transport encoded in it.
@@ -22,7 +22,7 @@ const outcome: IdempotentOutcome = {
 }
 
 const claimAt = (now: number, overrides: Partial<ClaimInput> = {}): ClaimInput => ({
-  projectId: uuidv4(),
+  projectId: randomProjectId(),
   scope: "admin",
   key: freshId("key"),
   fingerprint: "f1",
@@ -51,7 +51,7 @@ export const idempotencyCases = (it: Vitest.MethodsNonLive<IdempotencyRepository
       const repo = yield* IdempotencyRepository
       const input = claimAt(Date.now())
       assert.strictEqual((yield* repo.claim(input))._tag, "Claimed")
-      assert.strictEqual((yield* repo.claim({ ...input, projectId: uuidv4() }))._tag, "Claimed")
+      assert.strictEqual((yield* repo.claim({ ...input, projectId: randomProjectId() }))._tag, "Claimed")
       assert.strictEqual((yield* repo.claim({ ...input, scope: "user:someone" }))._tag, "Claimed")
     }))
 

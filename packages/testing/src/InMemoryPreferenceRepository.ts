@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { HistoryEntry, HistoryInput, PreferenceChoices, PreferenceCommit, PreferenceSet, StoredPreferences } from "@notiflows/domain"
+import type { ExternalUserId, HistoryEntry, HistoryInput, PreferenceChoices, PreferenceCommit, PreferenceSet, StoredPreferences } from "@notiflows/domain"
 import type { PreferenceRepository } from "@notiflows/domain"
 import { UserNotFound, VersionConflict } from "@notiflows/domain"
 import { uuidv7 } from "./internal/ids.js"
@@ -49,7 +49,7 @@ export const makePreferenceRepository = (store: Store): PreferenceRepository["Ty
   loadMany: (projectId, externalIds) =>
     Effect.sync(() => {
       const users = usersOf(store, projectId)
-      const out = new Map<string, PreferenceChoices>()
+      const out = new Map<ExternalUserId, PreferenceChoices>()
       for (const id of externalIds) {
         const record = users.get(id)
         if (record !== undefined) out.set(id, choicesOf(record.preferences))

@@ -6,7 +6,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { ApiKey, ApiKeyKind, ApiKeyMaterial, EnsuredProject, EnsureProject, Project, ProjectRepository } from "@notiflows/domain"
+import type { ApiKey, ApiKeyKind, ApiKeyMaterial, EnsuredProject, EnsureProject, Project, ProjectId, ProjectRepository } from "@notiflows/domain"
 import {
   ApiKeyConflict,
   ApiKeyNotFound,
@@ -16,7 +16,7 @@ import {
   VersionConflict,
   withSigningKey
 } from "@notiflows/domain"
-import { uuidv4 } from "./internal/ids.js"
+import { randomApiKeyId, randomProjectId } from "./Ids.js"
 import type { Store } from "./internal/store.js"
 import { snapshot } from "./internal/store.js"
 
@@ -36,13 +36,13 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
     return stored
   }
   const addProject = (input: { readonly name: string; readonly securityMode: Project["securityMode"] }, createdAt: Date): Project => {
-    const project: Project = snapshot(newProject(uuidv4(), input, createdAt))
+    const project: Project = snapshot(newProject(randomProjectId(), input, createdAt))
     store.projects.set(project.id, { project, users: new Map(), userIds: new Map(), notiflows: new Map(), apiKeys: new Map() })
     return project
   }
   /** Stores a key whose project exists and whose hash is free (the caller checked both). */
-  const addKey = (projectId: string, kind: ApiKeyKind, material: ApiKeyMaterial, createdAt: Date): ApiKey => {
-    const key: ApiKey = snapshot({ id: uuidv4(), projectId, kind, prefix: material.prefix, createdAt, revokedAt: null })
+  const addKey = (projectId: ProjectId, kind: ApiKeyKind, material: ApiKeyMaterial, createdAt: Date): ApiKey => {
+    const key: ApiKey = snapshot({ id: randomApiKeyId(), projectId, kind, prefix: material.prefix, createdAt, revokedAt: null })
     store.projects.get(projectId)?.apiKeys.set(key.id, { key, hash: material.hash })
     store.keysByHash.set(material.hash, [projectId, key.id])
     return key
@@ -109,7 +109,7 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
           const plan = planEnsureWithKeys(keyByHash(input.secretKey.hash), keyByHash(input.publicKey.hash))
           if (Either.isLeft(plan)) return Effect.fail(plan.left)
           let created = false
-          let projectId: string
+          let projectId: ProjectId
           if (plan.right._tag === "Create") {
             const made = createWithKeys(input, at)
             if (Either.isLeft(made)) return Effect.fail(made.left)

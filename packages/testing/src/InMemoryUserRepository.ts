@@ -8,7 +8,7 @@ import type { User, UserWrite } from "@notiflows/domain"
 import type { UserRepository } from "@notiflows/domain"
 import { VersionConflict, emptyPreferenceSet, profileOf } from "@notiflows/domain"
 import { commitToRecord } from "./InMemoryPreferenceRepository.js"
-import { uuidv7 } from "./internal/ids.js"
+import { randomUserId } from "./Ids.js"
 import type { Store, UserRecord } from "./internal/store.js"
 import { requireProject, sliceNewestFirst, snapshot, usersOf } from "./internal/store.js"
 
@@ -30,7 +30,7 @@ const save = (store: Store, write: UserWrite) =>
     if (existing === undefined) {
       const user: User = {
         ...profile,
-        id: uuidv7(),
+        id: randomUserId(),
         external_id: write.externalId,
         created_at: write.at,
         updated_at: write.at,

@@ -17,12 +17,13 @@ import {
   view
 } from "@notiflows/domain"
 import type { SuiteOptions } from "./internal/fixtures.js"
-import { admin, createNotiflow, createUser, flipFailure, freshId, freshProject, some } from "./internal/fixtures.js"
+import { admin, createNotiflow, createUser, flipFailure, freshId, freshNotiflowId, freshUserId, freshProject, some } from "./internal/fixtures.js"
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { StorageInspector } from "./StorageInspector.js"
+import { externalUserId, notiflowId, randomUserId } from "./Ids.js"
 
-const SEED_NOTIFLOW = "01HQXYZ123456789ABCDEFGHIJ"
+const SEED_NOTIFLOW = notiflowId("01HQXYZ123456789ABCDEFGHIJ")
 const SEED_PATCH = { channel_types: { sms: false }, notiflows: { [SEED_NOTIFLOW]: { channel_types: { email: false }, enabled: true } } }
 
 /** The preference cases, for an `it` that provides the adapter. */
@@ -33,7 +34,7 @@ export const preferencesCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const project = yield* freshProject
         yield* upsertNotiflow(project.id, SEED_NOTIFLOW, { name: "Order Updates" })
-        const user = yield* createUser(project.id, freshId("user_12345"))
+        const user = yield* createUser(project.id, freshUserId("user_12345"))
         const snapshot = yield* updatePreferences({ projectId: project.id, externalId: user.external_id, audience: "admin", body: SEED_PATCH, context: admin() })
         assert.deepStrictEqual(view(snapshot.preferences, snapshot.catalog, snapshot.defaults, "admin"), {
           channel_types: { chat: true, email: true, in_app: true, mobile_push: true, sms: false, web_push: true },
@@ -80,7 +81,7 @@ export const preferencesCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const project = yield* freshProject
         const nf = yield* createNotiflow(project.id)
-        const user = yield* createUser(project.id, freshId("user"), {
+        const user = yield* createUser(project.id, freshUserId(), {
           preferences: { channel_types: { sms: false }, notiflows: { [nf.id]: { enabled: false, channel_types: { email: true } } } }
         })
         const context = admin()
@@ -107,7 +108,7 @@ export const preferencesCases: SuiteCases = (it) => {
       Effect.gen(function* () {
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const hidden = yield* createNotiflow(project.id, freshId("nf"), { include_in_preferences: false })
+        const hidden = yield* createNotiflow(project.id, freshNotiflowId(), { include_in_preferences: false })
         const user = yield* createUser(project.id)
         const base = { projectId: project.id, externalId: user.external_id, context: admin() }
         const invalid = yield* flipFailure(
@@ -126,7 +127,7 @@ export const preferencesCases: SuiteCases = (it) => {
         assert.instanceOf(precondition, PreconditionFailed)
         assert.deepStrictEqual(Option.getOrThrow(yield* db.preferenceRow(project.id, user.id)), { version: 0, choices: { channel_types: {}, notiflows: {} } })
         assert.deepStrictEqual(yield* db.historyRows(project.id, user.id), [])
-        const missing = yield* flipFailure(updatePreferences({ ...base, externalId: freshId("ghost"), audience: "admin", body: {} }))
+        const missing = yield* flipFailure(updatePreferences({ ...base, externalId: freshUserId("ghost"), audience: "admin", body: {} }))
         assert.instanceOf(missing, UserNotFound)
       }))
   })
@@ -146,7 +147,7 @@ export const preferencesCases: SuiteCases = (it) => {
         assert.instanceOf(conflict, VersionConflict)
         assert.deepStrictEqual([conflict.expected, conflict.actual], [0, 1])
         assert.instanceOf(yield* flipFailure(repo.commit({ ...commit, expectedVersion: 5 })), VersionConflict)
-        const ghost = crypto.randomUUID()
+        const ghost = randomUserId()
         const gone = yield* flipFailure(repo.commit({ ...commit, userId: ghost }))
         assert.instanceOf(gone, UserNotFound)
         // The port names the user by the id it was given (internal), not as an external id.
@@ -155,7 +156,7 @@ export const preferencesCases: SuiteCases = (it) => {
         assert.deepStrictEqual(yield* db.historyRows(project.id, user.id), [{ version: 1, actor: history.actor, request_id: null, changes: history.changes }])
         const loaded = Option.getOrThrow(yield* repo.load(project.id, user.external_id))
         assert.deepStrictEqual(loaded, { userId: user.id, externalId: user.external_id, preferences: saved })
-        assert.isTrue(Option.isNone(yield* repo.load(project.id, freshId("ghost"))))
+        assert.isTrue(Option.isNone(yield* repo.load(project.id, freshUserId("ghost"))))
       }))
 
     it.effect("loadMany reads many users at once and leaves out unknown ones", () =>
@@ -164,10 +165,10 @@ export const preferencesCases: SuiteCases = (it) => {
         const project = yield* freshProject
         const other = yield* freshProject
         const nf = yield* createNotiflow(project.id)
-        const a = yield* createUser(project.id, freshId("a"), { preferences: { notiflows: { [nf.id]: { channel_types: { sms: true } } } } })
+        const a = yield* createUser(project.id, freshUserId("a"), { preferences: { notiflows: { [nf.id]: { channel_types: { sms: true } } } } })
         const b = yield* createUser(project.id)
         const foreign = yield* createUser(other.id)
-        const found = yield* repo.loadMany(project.id, [a.external_id, b.external_id, "ghost", foreign.external_id])
+        const found = yield* repo.loadMany(project.id, [a.external_id, b.external_id, externalUserId("ghost"), foreign.external_id])
         assert.deepStrictEqual(Object.fromEntries(found), {
           [a.external_id]: { channel_types: {}, notiflows: { [nf.id]: { channel_types: { sms: true } } } },
           [b.external_id]: { channel_types: {}, notiflows: {} }

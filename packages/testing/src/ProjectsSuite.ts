@@ -12,6 +12,7 @@ import { flipFailure, freshHash, freshId, freshProject, some, UUID } from "./int
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import { StorageInspector } from "./StorageInspector.js"
+import { randomApiKeyId, randomProjectId } from "./Ids.js"
 
 const pem = (body: string) => `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----`
 
@@ -182,7 +183,7 @@ export const projectsCases: SuiteCases = (it, options) => {
         assert.deepStrictEqual(row, { id: a.id, name, security_mode: "off", defaults: { channel_types: {} }, defaults_revision: a.defaultsRevision })
         const ids = (yield* projects.list()).map((p) => p.id).filter((id) => id === a.id || id === b.id)
         assert.deepStrictEqual(ids, [a.id, b.id])
-        assert.isTrue(Option.isNone(yield* projects.get(crypto.randomUUID())))
+        assert.isTrue(Option.isNone(yield* projects.get(randomProjectId())))
       }))
 
     it.effect("updates only the settings it is given", () =>
@@ -204,7 +205,7 @@ export const projectsCases: SuiteCases = (it, options) => {
           ["Renamed", "off", ["https://app.example.com"], signingKeys]
         )
         assert.strictEqual((yield* some(yield* db.projectRow(project.id), "project row")).name, "Renamed")
-        assert.instanceOf(yield* flipFailure(projects.update(crypto.randomUUID(), { name: "x" })), ProjectNotFound)
+        assert.instanceOf(yield* flipFailure(projects.update(randomProjectId(), { name: "x" })), ProjectNotFound)
       }))
   })
 
@@ -241,7 +242,7 @@ export const projectsCases: SuiteCases = (it, options) => {
         )
         assert.lengthOf(yield* db.apiKeyRows(other.id), 1)
         assert.instanceOf(
-          yield* flipFailure(projects.createApiKey({ projectId: crypto.randomUUID(), kind: "secret", prefix: "sk_x", hash: freshHash() })),
+          yield* flipFailure(projects.createApiKey({ projectId: randomProjectId(), kind: "secret", prefix: "sk_x", hash: freshHash() })),
           ProjectNotFound
         )
       }))
@@ -268,7 +269,7 @@ export const projectsCases: SuiteCases = (it, options) => {
         const listed = yield* projects.listApiKeys(project.id)
         assert.isNotNull(listed.find((k) => k.id === key.id)?.revokedAt ?? null)
         assert.isNull(listed.find((k) => k.id === keep.id)?.revokedAt)
-        assert.instanceOf(yield* flipFailure(projects.revokeApiKey(project.id, crypto.randomUUID(), at)), ApiKeyNotFound)
+        assert.instanceOf(yield* flipFailure(projects.revokeApiKey(project.id, randomApiKeyId(), at)), ApiKeyNotFound)
       }))
   })
 

@@ -18,7 +18,7 @@ import {
   listUsers,
   upsertUser
 } from "@notiflows/domain"
-import { admin, createNotiflow, createUser, flipFailure, freshId, freshProject, some, UUID_V7 } from "./internal/fixtures.js"
+import { admin, createNotiflow, createUser, flipFailure, freshId, freshNotiflowId, freshUserId, freshProject, some, UUID_V7 } from "./internal/fixtures.js"
 import type { SuiteCases, SuiteLayer } from "./internal/harness.js"
 import { runSuite } from "./internal/harness.js"
 import type { SuiteOptions } from "./internal/fixtures.js"
@@ -31,7 +31,7 @@ export const usersCases: SuiteCases = (it) => {
       Effect.gen(function* () {
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const externalId = freshId("user")
+        const externalId = freshUserId()
         const result = yield* upsertUser({ projectId: project.id, externalId, body: { email: "a@example.com" }, context: admin() })
         assert.isTrue(result.created)
         assert.match(result.user.id, UUID_V7)
@@ -51,7 +51,7 @@ export const usersCases: SuiteCases = (it) => {
       Effect.gen(function* () {
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const first = yield* createUser(project.id, freshId("user"), {
+        const first = yield* createUser(project.id, freshUserId(), {
           email: "a@example.com",
           first_name: "Ada",
           custom_fields: { plan: { tier: "pro", seats: 3 }, tags: ["a", "b"] }
@@ -87,7 +87,7 @@ export const usersCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const project = yield* freshProject
         const nf = yield* createNotiflow(project.id)
-        const externalId = freshId("user")
+        const externalId = freshUserId()
         const context = admin()
         const created = yield* upsertUser({
           projectId: project.id,
@@ -124,7 +124,7 @@ export const usersCases: SuiteCases = (it) => {
         const users = yield* UserRepository
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const externalId = freshId("user")
+        const externalId = freshUserId()
         const at = new Date()
         const created = yield* users.save({ projectId: project.id, externalId, expectedRevision: null, profile: emptyProfile, at })
         const dup = yield* flipFailure(users.save({ projectId: project.id, externalId, expectedRevision: null, profile: emptyProfile, at }))
@@ -144,7 +144,7 @@ export const usersCases: SuiteCases = (it) => {
         )
         assert.instanceOf(stale, VersionConflict)
         assert.deepStrictEqual([stale.expected, stale.actual], [created.revision, updated.revision])
-        const missing = yield* flipFailure(users.save({ projectId: project.id, externalId: freshId("ghost"), expectedRevision: 1, profile: emptyProfile, at }))
+        const missing = yield* flipFailure(users.save({ projectId: project.id, externalId: freshUserId("ghost"), expectedRevision: 1, profile: emptyProfile, at }))
         assert.instanceOf(missing, VersionConflict)
         assert.isNull((missing as VersionConflict).actual)
         const row = yield* some(yield* db.userRow(project.id, externalId), "user row")
@@ -160,7 +160,7 @@ export const usersCases: SuiteCases = (it) => {
         const users = yield* UserRepository
         const db = yield* StorageInspector
         const project = yield* freshProject
-        const user = yield* createUser(project.id, freshId("user"), { preferences: { channel_types: { chat: false } } })
+        const user = yield* createUser(project.id, freshUserId(), { preferences: { channel_types: { chat: false } } })
         const at = new Date()
         const failure = yield* flipFailure(
           users.save({
@@ -188,7 +188,7 @@ export const usersCases: SuiteCases = (it) => {
       const other = yield* freshProject
       yield* createUser(other.id)
       const created: Array<string> = []
-      for (let i = 0; i < 5; i++) created.push((yield* createUser(project.id, `u${i}_${freshId("x")}`)).id)
+      for (let i = 0; i < 5; i++) created.push((yield* createUser(project.id, freshUserId(`u${i}_x`))).id)
       const all = yield* users.list(project.id, { limit: 10 })
       const ids = all.items.map((u) => u.id)
       assert.deepStrictEqual(ids, [...created].sort().reverse())
@@ -217,7 +217,7 @@ export const usersCases: SuiteCases = (it) => {
     Effect.gen(function* () {
       const db = yield* StorageInspector
       const project = yield* freshProject
-      const externalId = freshId("user")
+      const externalId = freshUserId()
       const keep = yield* createUser(project.id)
       const user = yield* createUser(project.id, externalId, { email: "x@example.com", preferences: { channel_types: { email: false } } })
       assert.lengthOf(yield* db.historyRows(project.id, user.id), 1)
@@ -246,7 +246,7 @@ export const usersCases: SuiteCases = (it) => {
       const db = yield* StorageInspector
       const a = yield* freshProject
       const b = yield* freshProject
-      const externalId = freshId("shared")
+      const externalId = freshUserId("shared")
       const ua = yield* createUser(a.id, externalId, { first_name: "A" })
       const ub = yield* createUser(b.id, externalId, { first_name: "B" })
       assert.notStrictEqual(ua.id, ub.id)

@@ -7,10 +7,10 @@ import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import type { IdempotentRequest } from "@notiflows/domain"
 import { claimIdempotent, DEFAULT_IDEMPOTENCY_POLICY, finishIdempotent, IdempotencyRepository, idempotencyScope } from "@notiflows/domain"
-import { InMemory } from "@notiflows/testing"
+import { Ids, InMemory } from "@notiflows/testing"
 
 const request = (key: string): IdempotentRequest => ({
-  projectId: crypto.randomUUID(),
+  projectId: Ids.randomProjectId(),
   scope: idempotencyScope({ api: "user", externalUserId: "ada" }),
   key,
   fingerprint: "f1"

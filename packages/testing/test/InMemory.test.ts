@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository, emptyProfile, newNotiflow } from "@notiflows/domain"
 import type { JsonValue } from "@notiflows/domain"
-import { concurrencySuite, conformanceSuite, InMemory, StorageInspector } from "@notiflows/testing"
+import { concurrencySuite, conformanceSuite, Ids, InMemory, StorageInspector } from "@notiflows/testing"
 
 // Every capability, idempotency included.
 conformanceSuite("in-memory", InMemory.layer)
@@ -12,6 +12,8 @@ conformanceSuite("in-memory", InMemory.layer)
 // `disable` reports capabilities as skipped instead of running them: here the idempotency port
 // dies on any use and every capability but `projects` is disabled, so this run passes only if
 // disabled cases never run.
+const U = Ids.externalUserId("u")
+
 const dyingIdempotency = Layer.succeed(IdempotencyRepository, {
   claim: () => Effect.dieMessage("disabled capability ran"),
   complete: () => Effect.dieMessage("disabled capability ran"),
@@ -63,8 +65,8 @@ describe("in-memory specifics", () => {
       const prefs = yield* PreferenceRepository
       const db = yield* StorageInspector
       const project = yield* projects.create({ name: "p", securityMode: "on" })
-      const user = yield* users.save({ projectId: project.id, externalId: "u", expectedRevision: null, profile: emptyProfile, at: new Date() })
-      assert.isTrue(Option.isSome(yield* prefs.load(project.id, "u")))
+      const user = yield* users.save({ projectId: project.id, externalId: U, expectedRevision: null, profile: emptyProfile, at: new Date() })
+      assert.isTrue(Option.isSome(yield* prefs.load(project.id, U)))
       assert.strictEqual(Option.getOrThrow(yield* db.userRow(project.id, "u")).id, user.id)
     }).pipe(Effect.provide(InMemory.layer)))
 
@@ -74,12 +76,12 @@ describe("in-memory specifics", () => {
       const users = yield* UserRepository
       const project = yield* projects.create({ name: "p", securityMode: "on" })
       const custom: Record<string, JsonValue> = { a: { b: 1 } }
-      const saved = yield* users.save({ projectId: project.id, externalId: "u", expectedRevision: null, profile: { ...emptyProfile, custom_fields: custom }, at: new Date() })
+      const saved = yield* users.save({ projectId: project.id, externalId: U, expectedRevision: null, profile: { ...emptyProfile, custom_fields: custom }, at: new Date() })
       custom["a"] = "changed"
       assert.throws(() => {
         ;(saved.custom_fields as Record<string, unknown>)["a"] = "changed too"
       })
-      const found = Option.getOrThrow(yield* users.find(project.id, "u"))
+      const found = Option.getOrThrow(yield* users.find(project.id, U))
       assert.deepStrictEqual(found.custom_fields, { a: { b: 1 } })
     }).pipe(Effect.provide(InMemory.layer)))
 
@@ -87,10 +89,10 @@ describe("in-memory specifics", () => {
     Effect.gen(function* () {
       const users = yield* UserRepository
       const catalog = yield* NotiflowCatalogRepository
-      const missing = crypto.randomUUID()
-      const userError = yield* Effect.flip(users.save({ projectId: missing, externalId: "u", expectedRevision: null, profile: emptyProfile, at: new Date() }))
+      const missing = Ids.randomProjectId()
+      const userError = yield* Effect.flip(users.save({ projectId: missing, externalId: U, expectedRevision: null, profile: emptyProfile, at: new Date() }))
       assert.instanceOf(userError, RepositoryError)
-      const catalogError = yield* Effect.flip(catalog.save(missing, newNotiflow("n", "N"), null, new Date()))
+      const catalogError = yield* Effect.flip(catalog.save(missing, newNotiflow(Ids.notiflowId("n"), "N"), null, new Date()))
       assert.instanceOf(catalogError, RepositoryError)
       assert.deepStrictEqual(yield* catalog.list(missing), [])
     }).pipe(Effect.provide(InMemory.layer)))
@@ -102,7 +104,7 @@ describe("in-memory specifics", () => {
       const project = yield* projects.create({ name: "p", securityMode: "on" })
       const ids: Array<string> = []
       for (let i = 0; i < 200; i++) {
-        ids.push((yield* users.save({ projectId: project.id, externalId: `u${i}`, expectedRevision: null, profile: emptyProfile, at: new Date(0) })).id)
+        ids.push((yield* users.save({ projectId: project.id, externalId: Ids.externalUserId(`u${i}`), expectedRevision: null, profile: emptyProfile, at: new Date(0) })).id)
       }
       assert.deepStrictEqual([...ids].sort(), ids)
       const listed = yield* users.list(project.id, { limit: 1000 })

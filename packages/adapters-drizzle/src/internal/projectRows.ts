@@ -3,7 +3,7 @@
  * the same query) and the row → domain mappings.
  */
 import { sql } from "drizzle-orm"
-import type { ApiKey, ApiKeyKind, Project, ProjectDefaults, SecurityMode, SigningKey } from "@notiflows/domain"
+import type { ApiKey, ApiKeyKind, Project, ProjectDefaults, ProjectId, SecurityMode, SigningKey } from "@notiflows/domain"
 import { apiKeys, projectAllowedOrigins, projectSigningKeys, projects } from "../schema.js"
 import { fromJson } from "./statements.js"
 
@@ -20,7 +20,7 @@ export const projectSelection = {
 }
 
 export type ProjectRow = {
-  readonly id: string
+  readonly id: ProjectId
   readonly name: string
   readonly securityMode: string
   readonly defaults: unknown

@@ -8,12 +8,12 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { ApiKeyKind, ApiKeyMaterial, EnsureProject, EnsureProjectWithKeys, Project, SigningKey } from "@notiflows/domain"
+import type { ApiKeyKind, ApiKeyMaterial, EnsureProject, EnsureProjectWithKeys, Project, ProjectId, SigningKey } from "@notiflows/domain"
 import { ApiKeyConflict, planEnsureWithKeys } from "@notiflows/domain"
-import { v7 as uuidv7 } from "uuid"
 import { apiKeys, projects, projectSigningKeys } from "../schema.js"
 import type { NotiflowsDatabase } from "./database.js"
 import { isUniqueViolation } from "./errors.js"
+import { newApiKeyId, newProjectId } from "./ids.js"
 import { projectSelection, toProject } from "./projectRows.js"
 import { Abort } from "./promiseToEffect.js"
 
@@ -23,11 +23,11 @@ export const PROVISIONING_LOCK_KEY = 7_361_150_422
 const lock = (tx: NotiflowsDatabase) => tx.execute(sql`select pg_advisory_xact_lock(${PROVISIONING_LOCK_KEY})`)
 
 /** Inserts a key; a hash stored already rolls back with `ApiKeyConflict`. */
-export const insertKey = async (tx: NotiflowsDatabase, projectId: string, kind: ApiKeyKind, key: ApiKeyMaterial, at: Date) => {
+export const insertKey = async (tx: NotiflowsDatabase, projectId: ProjectId, kind: ApiKeyKind, key: ApiKeyMaterial, at: Date) => {
   try {
     return await tx
       .insert(apiKeys)
-      .values({ projectId, id: uuidv7(), kind, prefix: key.prefix, hash: key.hash, createdAt: at, revokedAt: null })
+      .values({ projectId, id: newApiKeyId(), kind, prefix: key.prefix, hash: key.hash, createdAt: at, revokedAt: null })
       .returning()
   } catch (error) {
     if (isUniqueViolation(error)) throw new Abort(new ApiKeyConflict({ kind, reason: "hash_taken" }))
@@ -35,8 +35,8 @@ export const insertKey = async (tx: NotiflowsDatabase, projectId: string, kind: 
   }
 }
 
-const createWithKeys = async (tx: NotiflowsDatabase, input: EnsureProject, at: Date): Promise<string> => {
-  const id = uuidv7()
+const createWithKeys = async (tx: NotiflowsDatabase, input: EnsureProject, at: Date): Promise<ProjectId> => {
+  const id = newProjectId()
   await tx.insert(projects).values({ id, name: input.name, securityMode: input.securityMode, createdAt: at, updatedAt: at })
   await insertKey(tx, id, "secret", input.secretKey, at)
   await insertKey(tx, id, "public", input.publicKey, at)
@@ -44,7 +44,7 @@ const createWithKeys = async (tx: NotiflowsDatabase, input: EnsureProject, at: D
 }
 
 /** Adds a signing key at the end, replacing one with the same kid (as `withSigningKey`). */
-const putSigningKey = async (tx: NotiflowsDatabase, projectId: string, key: SigningKey) => {
+const putSigningKey = async (tx: NotiflowsDatabase, projectId: ProjectId, key: SigningKey) => {
   await tx.delete(projectSigningKeys).where(and(eq(projectSigningKeys.projectId, projectId), eq(projectSigningKeys.kid, key.kid)))
   const [last] = await tx
     .select({ next: sql<number>`coalesce(max(${projectSigningKeys.position}) + 1, 0)` })
@@ -53,7 +53,7 @@ const putSigningKey = async (tx: NotiflowsDatabase, projectId: string, key: Sign
   await tx.insert(projectSigningKeys).values({ projectId, kid: key.kid, publicKeyPem: key.publicKeyPem, position: Number(last?.next ?? 0) })
 }
 
-const readProject = async (tx: NotiflowsDatabase, projectId: string): Promise<Project> => {
+const readProject = async (tx: NotiflowsDatabase, projectId: ProjectId): Promise<Project> => {
   const [row] = await tx.select(projectSelection).from(projects).where(eq(projects.id, projectId))
   if (row === undefined) throw new Error("the ensured project vanished inside its transaction")
   return toProject(row)
@@ -75,7 +75,7 @@ export const ensureWithKeys = (db: NotiflowsDatabase, input: EnsureProjectWithKe
     const stored = (hash: string) => Option.fromNullable(found.find((k) => k.hash === hash))
     const plan = planEnsureWithKeys(stored(input.secretKey.hash), stored(input.publicKey.hash))
     if (Either.isLeft(plan)) throw new Abort(plan.left)
-    let projectId: string
+    let projectId: ProjectId
     if (plan.right._tag === "Create") {
       projectId = await createWithKeys(tx, input, at)
     } else {

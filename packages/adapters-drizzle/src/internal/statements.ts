@@ -23,8 +23,3 @@ export const hot = <R>(query: Executable<R> & { prepare(name: string): Executabl
 /** Rows of a `db.execute` result: postgres.js answers an array, PGlite `{ rows }`. */
 export const rowsOf = (result: unknown): ReadonlyArray<Record<string, unknown>> =>
   Array.isArray(result) ? (result as ReadonlyArray<Record<string, unknown>>) : ((result as { rows?: ReadonlyArray<Record<string, unknown>> }).rows ?? [])
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** Ids are `uuid` columns: a string that is not one can match no row (and must not reach SQL). */
-export const isUuid = (s: string): boolean => UUID.test(s)

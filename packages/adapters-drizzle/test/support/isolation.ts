@@ -6,6 +6,7 @@ import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { NotiflowCatalogEntry } from "@notiflows/domain"
+import { Ids } from "@notiflows/testing"
 import {
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -24,8 +25,9 @@ export const isolationCase = Effect.gen(function* () {
   const catalog = yield* NotiflowCatalogRepository
   const a = yield* projects.create({ name: "A", securityMode: "on" })
   const b = yield* projects.create({ name: "B", securityMode: "off" })
-  const externalId = `shared-${crypto.randomUUID()}`
-  const entry: NotiflowCatalogEntry = newNotiflow("shared_nf", "Shared")
+  const externalId = Ids.externalUserId(`shared-${crypto.randomUUID()}`)
+  const sharedNf = Ids.notiflowId("shared_nf")
+  const entry: NotiflowCatalogEntry = newNotiflow(sharedNf, "Shared")
   yield* catalog.save(a.id, entry, null, new Date())
   const { user: userA } = yield* upsertUser({
     projectId: a.id,
@@ -41,7 +43,7 @@ export const isolationCase = Effect.gen(function* () {
   assert.strictEqual((yield* prefs.loadMany(b.id, [externalId])).size, 0)
   assert.deepStrictEqual((yield* users.list(b.id, { limit: 10 })).items, [])
   assert.deepStrictEqual(yield* catalog.list(b.id), [])
-  assert.isTrue(Option.isNone(yield* catalog.get(b.id, "shared_nf")))
+  assert.isTrue(Option.isNone(yield* catalog.get(b.id, sharedNf)))
   assert.deepStrictEqual((yield* prefs.history(b.id, userA.id, { limit: 10 })).items, [])
   assert.deepStrictEqual(yield* projects.listApiKeys(b.id), [])
 
@@ -63,7 +65,7 @@ export const isolationCase = Effect.gen(function* () {
   const { user: userB } = yield* upsertUser({ projectId: b.id, externalId, body: { email: "b@example.com" }, context: admin })
   assert.notStrictEqual(userB.id, userA.id)
   yield* catalog.save(b.id, { ...entry, name: "B's" }, null, new Date())
-  assert.strictEqual(Option.getOrThrow(yield* catalog.get(a.id, "shared_nf")).name, "Shared")
+  assert.strictEqual(Option.getOrThrow(yield* catalog.get(a.id, sharedNf)).name, "Shared")
   assert.isTrue(yield* users.remove(b.id, externalId))
 
   // A is intact.

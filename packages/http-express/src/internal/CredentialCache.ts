@@ -6,7 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { ApiKey, Project } from "@notiflows/domain"
+import type { ApiKey, Project, ProjectId } from "@notiflows/domain"
 import { ProjectRepository } from "@notiflows/domain"
 import type { RouterRuntime } from "./effectToPromise.js"
 import { run } from "./effectToPromise.js"
@@ -53,7 +53,7 @@ export interface KeyRecord {
 export interface CredentialCache {
   /** The key stored under this hash (revoked ones included), `undefined` when none. */
   readonly keyByHash: (hash: string) => Promise<KeyRecord | undefined>
-  readonly project: (projectId: string) => Promise<Project | undefined>
+  readonly project: (projectId: ProjectId) => Promise<Project | undefined>
   /** Every origin some project allows (for preflights, which carry no key). */
   readonly anyProjectOrigins: () => Promise<ReadonlySet<string>>
 }

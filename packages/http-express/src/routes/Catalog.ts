@@ -17,6 +17,7 @@ import {
   updateDefaults,
   upsertNotiflow
 } from "@notiflows/domain"
+import type { ProjectId } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
@@ -27,7 +28,7 @@ import { json } from "./Route.js"
 export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJson), page: PageInfo }).annotations({ identifier: "NotiflowPage" })
 const encodeNotiflowPage = Schema.encodeSync(NotiflowPage)
 
-const projectOf = (ctx: RequestContext): string => principalOf(ctx).project.id
+const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)

@@ -3,7 +3,7 @@
  * and the User API (user from the token). Reads carry a strong ETag and honour
  * `If-None-Match`; writes honour `If-Match` through the use case's precondition.
  */
-import type { Audience, PreferenceSnapshot } from "@notiflows/domain"
+import type { Audience, ExternalUserId, PreferenceSnapshot, ProjectId } from "@notiflows/domain"
 import {
   explicitView,
   ExplicitPreferencesView,
@@ -37,7 +37,7 @@ export const HistoryPage = Schema.Struct({ items: Schema.Array(HistoryEntryJson)
 const encodeHistoryPage = Schema.encodeSync(HistoryPage)
 
 /** Whose preferences a request addresses. */
-type Target = (ctx: RequestContext) => { readonly projectId: string; readonly externalId: string }
+type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly externalId: ExternalUserId }
 
 const fullBody = (s: PreferenceSnapshot, audience: Audience) => view(s.preferences, s.catalog, s.defaults, audience)
 const explicitBody = (s: PreferenceSnapshot, audience: Audience) => explicitView(s.preferences, s.catalog, audience)
@@ -118,7 +118,8 @@ const history = (audience: Audience, target: Target) => async (ctx: RequestConte
 const adminTarget: Target = (ctx) => ({ projectId: principalOf(ctx).project.id, externalId: userIdParam(ctx) })
 const userTarget: Target = (ctx) => {
   const p = principalOf(ctx)
-  return { projectId: p.project.id, externalId: p.externalUserId ?? "" }
+  if (p.externalUserId === undefined) throw new Error("user API route reached without an acting user")
+  return { projectId: p.project.id, externalId: p.externalUserId }
 }
 
 /** The preference routes of one API. */

@@ -5,8 +5,9 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { Project, StoredNotiflow, User, WriteContext } from "@notiflows/domain"
+import type { ExternalUserId, NotiflowId, Project, ProjectId, StoredNotiflow, User, WriteContext } from "@notiflows/domain"
 import { ProjectRepository, upsertNotiflow, upsertUser } from "@notiflows/domain"
+import { externalUserId, notiflowId } from "../Ids.js"
 import { uuidv4 } from "./ids.js"
 
 /** Options every suite accepts. */
@@ -30,6 +31,12 @@ let counter = 0
 /** A fresh id with a readable prefix, unique in this process and across runs. */
 export const freshId = (prefix: string): string => `${prefix}_${(++counter).toString(36)}_${uuidv4().slice(0, 8)}`
 
+/** A fresh external user id (see {@link freshId}). */
+export const freshUserId = (prefix = "user"): ExternalUserId => externalUserId(freshId(prefix))
+
+/** A fresh notiflow id (see {@link freshId}). */
+export const freshNotiflowId = (prefix = "nf"): NotiflowId => notiflowId(freshId(prefix))
+
 /** A random 64-hex-digit string (stands in for a SHA-256 key hash). */
 export const freshHash = (): string => (uuidv4() + uuidv4()).replace(/-/g, "").slice(0, 64)
 
@@ -44,11 +51,11 @@ export const freshProject: Effect.Effect<Project, unknown, ProjectRepository> = 
 )
 
 /** Creates (or updates) a user through the use case. */
-export const createUser = (projectId: string, externalId: string = freshId("user"), body: unknown = {}) =>
+export const createUser = (projectId: ProjectId, externalId: ExternalUserId = freshUserId(), body: unknown = {}) =>
   Effect.map(upsertUser({ projectId, externalId, body, context: admin() }), (r): User => r.user)
 
 /** Creates a notiflow through the use case. */
-export const createNotiflow = (projectId: string, id: string = freshId("nf"), body: Record<string, unknown> = {}) =>
+export const createNotiflow = (projectId: ProjectId, id: NotiflowId = freshNotiflowId(), body: Record<string, unknown> = {}) =>
   Effect.map(upsertNotiflow(projectId, id, { name: `Notiflow ${id}`, ...body }), (r): StoredNotiflow => r.notiflow)
 
 /** The failure of an effect, or a test failure when it succeeded. */

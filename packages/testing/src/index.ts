@@ -3,9 +3,10 @@
  * schemas, the merge law suite and the conformance suites every adapter must pass.
  */
 export * as InMemory from "./InMemory.js"
-export type { AdapterServices } from "./InMemory.js"
+export type { AdapterServices, ModelServices } from "./InMemory.js"
 export { layer as layerInMemory } from "./InMemory.js"
 export * from "./StorageInspector.js"
+export * from "./ModelInspector.js"
 export { CAPABILITIES } from "./internal/fixtures.js"
 export type { Capability, SuiteOptions } from "./internal/fixtures.js"
 export type { CapabilityCases, ConformanceLayer, ConformanceServices, SuiteCases, SuiteIt, SuiteLayer } from "./internal/harness.js"

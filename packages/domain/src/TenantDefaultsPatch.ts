@@ -99,12 +99,14 @@ export const decodeTenantDefaultsPatch = (input: unknown, current: TenantDefault
     ...catalogIssues(locksInput, ctx, "locks"),
     ...categoryIssues(locksInput, ctx, "locks")
   ]
-  const decoded = withCatalogIssues(decodeWire(input), unknown)
-  if (!decoded.ok) return decoded
-  const { locks: locksPatch, ...valuesPatch } = decoded.value
+  const wire = decodeWire(input)
+  if (!wire.ok) return withCatalogIssues(wire, unknown)
+  const { locks: locksPatch, ...valuesPatch } = wire.value
   const values = applyPatchV2({ channel_types: current.channel_types, categories: current.categories, notiflows: current.notiflows }, valuesPatch)
   const next: TenantDefaults = { ...values, locks: applyLocksPatch(current.locks, locksPatch) }
-  return withIssues({ ok: true, value: next }, lockValueIssues(next))
+  // Lock values are checked on the patched result even when some ids are unknown: every problem at once.
+  const lockIssues = lockValueIssues(next).filter((i) => !unknown.some((u) => i.field.startsWith(`${u.field.replace(/^locks\./, "")}.`)))
+  return withIssues({ ok: true, value: next }, [...unknown, ...lockIssues])
 }
 
 const liveOnly = (c: PreferenceChoicesV2, context: TenantDefaultsContext): PreferenceChoicesV2 => ({

@@ -1,4 +1,5 @@
-import { InMemory, categoriesSuite } from "@notiflows/testing"
+import { InMemory, categoriesSuite, tenantsSuite } from "@notiflows/testing"
 
 // The model (MODEL.md) conformance suites on the reference adapters.
 categoriesSuite("in-memory categories", InMemory.layer)
+tenantsSuite("in-memory tenants", InMemory.layer)

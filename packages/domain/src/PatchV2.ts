@@ -7,9 +7,9 @@ import type { CategoryCatalogEntry } from "./Categories.js"
 import { isCategoryId } from "./Categories.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, joinPath, withIssues } from "./Issues.js"
-import type { Change, NotiflowPatch } from "./PreferencePatch.js"
+import type { ChannelPatch, Change, NotiflowPatch } from "./PreferencePatch.js"
 import { applyChannelPatch, applyNotiflowPatch, catalogIssues, withCatalogIssues } from "./PreferencePatch.js"
-import type { Audience, NotiflowCatalogEntry, NotiflowChoice } from "./Preferences.js"
+import type { Audience, ChannelChoices, ChannelType, NotiflowCatalogEntry, NotiflowChoice } from "./Preferences.js"
 import { CHANNEL_TYPES, isChannelType, own } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferencePatchV2 } from "./PreferencesV2.js"
 import { PreferencePatchV2Schema } from "./PreferencesV2.js"
@@ -88,11 +88,46 @@ export const lockIssues = (input: unknown, locks: PreferenceChoicesV2 | undefine
 
 const decodeWire = decoderFor(PreferencePatchV2Schema)
 
+const dropLockedChannels = (patch: ChannelPatch | undefined, locks: ChannelChoices | undefined): ChannelPatch | undefined => {
+  if (patch === undefined || locks === undefined) return patch
+  return Object.fromEntries(Object.entries(patch).filter(([c, v]) => !(v === false && locks[c as ChannelType] === true))) as ChannelPatch
+}
+
+const dropLockedEntries = (
+  map: { readonly [id: string]: NotiflowPatch | null } | undefined,
+  locks: Readonly<Record<string, NotiflowChoice>>
+): { readonly [id: string]: NotiflowPatch | null } | undefined => {
+  if (map === undefined) return undefined
+  return Object.fromEntries(
+    Object.entries(map).map(([id, p]): [string, NotiflowPatch | null] => {
+      const lock = own(locks, id)
+      if (p === null || lock === undefined) return [id, p]
+      const { enabled, channel_types, ...rest } = p
+      const keepEnabled = enabled !== undefined && !(enabled === false && lock.enabled === true)
+      const channels = dropLockedChannels(channel_types, lock.channel_types)
+      return [id, { ...rest, ...(keepEnabled ? { enabled } : {}), ...(channels !== undefined ? { channel_types: channels } : {}) }]
+    })
+  )
+}
+
+/** `false` at a locked leaf is the lock's value: accepted, and it stores nothing (M§2). */
+export const withoutLockedFalse = (patch: PreferencePatchV2, locks: PreferenceChoicesV2 | undefined): PreferencePatchV2 => {
+  if (locks === undefined) return patch
+  const channel_types = dropLockedChannels(patch.channel_types, locks.channel_types)
+  const categories = dropLockedEntries(patch.categories, locks.categories)
+  const notiflows = dropLockedEntries(patch.notiflows, locks.notiflows)
+  return {
+    ...(channel_types !== undefined ? { channel_types } : {}),
+    ...(categories !== undefined ? { categories } : {}),
+    ...(notiflows !== undefined ? { notiflows } : {})
+  }
+}
+
 /** Validates an untrusted JSON value as a v2 patch in a context, reporting every problem at once. */
 export const decodePatchV2 = (input: unknown, context: PatchContextV2): Decoded<PreferencePatchV2> => {
   const unknown = [...catalogIssues(input, context), ...categoryIssues(input, context)]
-  const decoded = withCatalogIssues(decodeWire(input), unknown)
-  return withIssues(decoded, lockIssues(input, context.locks, unknown))
+  const decoded = withIssues(withCatalogIssues(decodeWire(input), unknown), lockIssues(input, context.locks, unknown))
+  return decoded.ok ? { ok: true, value: withoutLockedFalse(decoded.value, context.locks) } : decoded
 }
 
 const applyEntries = (

@@ -91,7 +91,8 @@ const writeScoped = (
     const repo = yield* ScopedPreferenceRepository
     const attempt = Effect.gen(function* () {
       const snapshot = yield* getScopedPreferences(input.projectId, input.externalId, input.scope)
-      const choices = yield* next(snapshot)
+      const next_ = yield* next(snapshot)
+      const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
       const current = precondition?.(snapshot)
       if (current !== undefined) return yield* Effect.fail(new PreconditionFailed({ current }))
       const changes = diffV2(snapshot.scoped, choices)

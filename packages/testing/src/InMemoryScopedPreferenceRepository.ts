@@ -44,7 +44,7 @@ const commitScoped = (record: UserRecord, commit: ScopedCommit, version: number)
     return globalSetOf(record)
   }
   const sets = (record.tenantSets ??= new Map())
-  const set: PreferenceSetV2 = snapshot({ version, ...choices })
+  const set: PreferenceSetV2 = snapshot({ version, channel_types: choices.channel_types, categories: choices.categories, notiflows: choices.notiflows })
   const entry: ScopedHistoryEntry = snapshot({ id: uuidv7(), version, tenant_id: scope.tenantId, ...history })
   const existing = sets.get(scope.tenantId)
   if (existing === undefined) sets.set(scope.tenantId, { set, history: [entry] })

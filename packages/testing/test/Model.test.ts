@@ -1,5 +1,6 @@
-import { InMemory, categoriesSuite, tenantsSuite } from "@notiflows/testing"
+import { InMemory, categoriesSuite, scopedPreferencesSuite, tenantsSuite } from "@notiflows/testing"
 
 // The model (MODEL.md) conformance suites on the reference adapters.
 categoriesSuite("in-memory categories", InMemory.layer)
 tenantsSuite("in-memory tenants", InMemory.layer)
+scopedPreferencesSuite("in-memory scoped preferences", InMemory.layer)

@@ -7,7 +7,7 @@
  */
 import type { CategoryCatalogEntry } from "./Categories.js"
 import type { DecisionReasonV2, DecisionSourceV2, DecisionV2 } from "./EvaluationV2.js"
-import type { ChannelType, NotiflowCatalogEntry, ProjectDefaults } from "./Preferences.js"
+import type { ChannelType, NotiflowCatalogEntry, NotiflowChoice, ProjectDefaults } from "./Preferences.js"
 import { own } from "./Preferences.js"
 import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
 
@@ -107,19 +107,37 @@ export const resolveNotiflowChannel = (r: ResolutionInput, notiflow: NotiflowCat
   return d === undefined ? undefined : { value: d, source: "notiflow_default" }
 }
 
-// Decisions are shared frozen constants (one per reason, source and category).
-const decisions = new Map<string, DecisionV2>()
-const decision = (deliver: boolean, reason: DecisionReasonV2, source: DecisionSourceV2, categoryId?: string): DecisionV2 => {
-  const key = categoryId === undefined ? `${reason}/${source}` : `${reason}/${source}/${categoryId}`
-  let d = decisions.get(key)
+// Decisions are shared frozen constants, looked up without building a key (no allocation per call).
+const plain = new Map<DecisionReasonV2, Map<DecisionSourceV2, DecisionV2>>()
+const byCategory = new Map<DecisionReasonV2, Map<DecisionSourceV2, Map<string, DecisionV2>>>()
+const decision = (deliver: boolean, reason: DecisionReasonV2, source: DecisionSourceV2): DecisionV2 => {
+  let bySource = plain.get(reason)
+  if (bySource === undefined) plain.set(reason, (bySource = new Map()))
+  let d = bySource.get(source)
+  if (d === undefined) bySource.set(source, (d = Object.freeze({ deliver, reason, source })))
+  return d
+}
+const categoryDecision = (reason: DecisionReasonV2, source: DecisionSourceV2, categoryId: string): DecisionV2 => {
+  let bySource = byCategory.get(reason)
+  if (bySource === undefined) byCategory.set(reason, (bySource = new Map()))
+  let byId = bySource.get(source)
+  if (byId === undefined) bySource.set(source, (byId = new Map()))
+  let d = byId.get(categoryId)
   if (d === undefined) {
-    if (decisions.size > 100_000) decisions.clear()
-    d = Object.freeze(categoryId === undefined ? { deliver, reason, source } : { deliver, reason, source, category_id: categoryId })
-    decisions.set(key, d)
+    // Bounded: category ids are at most 1,000 live per project, but many projects share the process.
+    if (byId.size >= 10_000) byId.clear()
+    byId.set(categoryId, (d = Object.freeze({ deliver: false, reason, source, category_id: categoryId })))
   }
   return d
 }
 const REQUIRED = decision(true, "required_notiflow", "catalog")
+
+// Per-category entries read in step 3 and reused in step 4 (evaluation is synchronous, so one
+// set of scratch arrays is enough; a notiflow has at most 20 live categories, more after restores).
+const scratchLock: Array<NotiflowChoice | undefined> = []
+const scratchTd: Array<NotiflowChoice | undefined> = []
+const scratchUt: Array<NotiflowChoice | undefined> = []
+const scratchU: Array<NotiflowChoice | undefined> = []
 
 /**
  * M§3's evaluation for one channel type. `categories` are the notiflow's live categories in its
@@ -143,18 +161,31 @@ export const evaluateChannelV2 = (
     channelSource = d !== undefined ? "project_default" : "default"
   }
   if (!channelValue) return decision(false, "channel_opt_out", channelSource)
-  // 3. The first disabled category, in the notiflow's order.
-  for (const category of categories) {
-    const source = chainEntry(r, categoryOf, category.id, undefined)
+  // 3. The first disabled category, in the notiflow's order. Each category's four entries are
+  // read once and kept for step 4 (scratch arrays: no allocation per call).
+  const count = categories.length
+  for (let i = 0; i < count; i++) {
+    const category = categories[i]!
+    const lock = (scratchLock[i] = categoryOf(r.tenant?.locks, category.id))
+    const td = (scratchTd[i] = categoryOf(r.tenant, category.id))
+    const ut = (scratchUt[i] = categoryOf(r.tenantSet, category.id))
+    const u = (scratchU[i] = categoryOf(r.global, category.id))
+    const source = chain(lock?.enabled, td?.enabled, ut?.enabled, u?.enabled)
     if (source !== undefined ? !leafValue : !category.default_enabled) {
-      return decision(false, "category_disabled", source ?? "category_default", category.id)
+      return categoryDecision("category_disabled", source ?? "category_default", category.id)
     }
   }
   // 4. The first category closing the channel.
-  for (const category of categories) {
-    const source = chainEntry(r, categoryOf, category.id, ch)
+  for (let i = 0; i < count; i++) {
+    const category = categories[i]!
+    const source = chain(
+      scratchLock[i]?.channel_types?.[ch],
+      scratchTd[i]?.channel_types?.[ch],
+      scratchUt[i]?.channel_types?.[ch],
+      scratchU[i]?.channel_types?.[ch]
+    )
     if (source !== undefined ? !leafValue : category.default_channel_types[ch] === false) {
-      return decision(false, "category_channel_opt_out", source ?? "category_default", category.id)
+      return categoryDecision("category_channel_opt_out", source ?? "category_default", category.id)
     }
   }
   // 5. The notiflow.

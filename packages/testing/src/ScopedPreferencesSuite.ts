@@ -20,7 +20,8 @@ import {
   scopeOf,
   updateScopedPreferences,
   updateTenantDefaults,
-  upsertCategory
+  upsertCategory,
+  upsertUserV2
 } from "@notiflows/domain"
 import type { ExternalUserId, ProjectId, Scope } from "@notiflows/domain"
 import { admin, createNotiflow, createUser, flipFailure, freshProject, some } from "./internal/fixtures.js"
@@ -86,6 +87,31 @@ export const scopedPreferencesCases = (it: ModelIt, concurrency = 20): void => {
         const history = yield* getScopedHistory(project, u, globalScope, "admin", { limit: 10 })
         assert.deepStrictEqual(history.items[0]!.changes.map((c) => c.path), [`categories.${k}.enabled`, "channel_types.sms"])
         assert.strictEqual(history.items[0]!.tenant_id, null)
+      }))
+
+    it.effect("a user upsert patches the global set, categories included, in one commit", () =>
+      Effect.gen(function* () {
+        const db = yield* ModelInspector
+        const v1 = yield* StorageInspector
+        const project = pid((yield* freshProject).id)
+        const k = catId()
+        yield* upsertCategory(project, k, { name: "k" })
+        const u = ext("user_v2")
+        const created = yield* upsertUserV2({
+          projectId: project,
+          externalId: u,
+          body: { email: "ada@example.com", preferences: { categories: { [k]: { enabled: false } } } },
+          context: admin()
+        })
+        assert.isTrue(created.created)
+        assert.deepStrictEqual(yield* db.globalCategoryRows(project, created.user.id), { [k]: { enabled: false } })
+        assert.strictEqual((yield* some(yield* v1.preferenceRow(project, created.user.id), "row")).version, 1)
+        const refused = yield* flipFailure(
+          upsertUserV2({ projectId: project, externalId: u, body: { preferences: { categories: { nope: null } } }, context: admin() })
+        )
+        assert.deepStrictEqual((refused as ValidationFailed).issues.map((i) => [i.field, i.reason]), [["preferences.categories.nope", "unknown_category"]])
+        const same = yield* upsertUserV2({ projectId: project, externalId: u, body: { email: "ada@example.com" }, context: admin() })
+        assert.strictEqual(same.user.revision, created.user.revision)
       }))
 
     it.effect("a locked leaf refuses the whole patch: nothing stored, no version, no history", () =>

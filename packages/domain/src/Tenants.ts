@@ -41,3 +41,9 @@ export const scopeOf = (tenantId: TenantId | null | undefined): Scope =>
 /** An item of `GET /admin/tenants`: `has_defaults` when its defaults hold a value or a lock. */
 export const TenantSummary = Schema.Struct({ id: TenantId, has_defaults: Schema.Boolean }).annotations({ identifier: "Tenant" })
 export type TenantSummary = typeof TenantSummary.Type
+
+/**
+ * What an ETag's input gains for a scope (M§4): nothing in the global scope, so v1 tags survive
+ * the upgrade; `tenant:<T>` in tenant T, so identical bodies in two scopes get different tags.
+ */
+export const scopeTagInput = (scope: Scope): string => (scope._tag === "Global" ? "" : `tenant:${scope.tenantId}`)

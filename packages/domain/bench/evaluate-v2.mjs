@@ -42,6 +42,23 @@ bench
   .add("v1 evaluateChannel (email, no categories)", loop(() => { sink ^= evaluateChannel(v1set, n, defaults, "email").deliver ? 1 : 0 }))
   .add("evaluateChannelV2, global scope, 3 categories (email)", loop(() => { sink ^= evaluateChannelV2(inGlobal, n, cats, defaults, "email").deliver ? 1 : 0 }))
   .add("evaluateChannelV2, tenant scope, 3 categories (email)", loop(() => { sink ^= evaluateChannelV2(inTenant, n, cats, defaults, "email").deliver ? 1 : 0 }))
+// The CPU part of a batch evaluate of 1,000 users on all six channels, in a tenant vs globally
+// (issue 11 asks the whole request to stay within 1.2x; storage reads are not measured here).
+const users = Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? { global, scoped: tenantSet } : { global, scoped: { channel_types: {}, categories: {}, notiflows: {} } }))
+const SIX = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"]
+const batch = (scope) => () => {
+  for (const u of users) {
+    const r = scope === "tenant" ? { global: u.global, tenantSet: u.scoped, tenant } : { global: u.global, tenantSet: undefined, tenant: undefined }
+    const out = {}
+    for (const c of SIX) out[c] = evaluateChannelV2(r, n, cats, defaults, c)
+    sink ^= out.email.deliver ? 1 : 0
+  }
+}
+const batches = new Bench({ time: 1500, warmupTime: 500 })
+batches.add("batch of 1,000 users x 6 channels, global scope", batch("global")).add("batch of 1,000 users x 6 channels, tenant scope", batch("tenant"))
+await batches.run()
+for (const t of batches.tasks) console.log(`${t.name.padEnd(60)} ${(t.result.latency.mean * 1000).toFixed(0).padStart(8)} us/batch  (p50 ${(t.result.latency.p50 * 1000).toFixed(0)} us)`)
+
 await bench.run()
 for (const t of bench.tasks) {
   const ns = (t.result.latency.mean * 1e6) / LOOP

@@ -15,6 +15,7 @@ import {
   categoryLookup,
   decodePatchV2,
   diffV2,
+  emptyChoicesV2,
   evaluateChannel,
   evaluateChannelV2,
   fromV1,
@@ -29,7 +30,7 @@ import {
   view,
   viewV2
 } from "@notiflows/domain"
-import { choicesFor, preferenceSetFor, projectDefaults, wirePatchFor } from "./Arbitraries.js"
+import { choicesFor, hostileInput, preferenceSetFor, projectDefaults, wirePatchFor } from "./Arbitraries.js"
 import type { Leaf } from "./ModelArbitraries.js"
 import { choicesV2For, liveLeafOf, modelCatalog, tenantDefaultsFor, wirePatchV2For } from "./ModelArbitraries.js"
 import { catalog as v1Catalog } from "./Arbitraries.js"
@@ -99,6 +100,8 @@ const decisionsOf = (r: ResolutionInput, w: World) =>
   w.catalog.notiflows
     .filter((n) => !n.deleted)
     .flatMap((n) => CHANNEL_TYPES.map((ch) => [n, ch, evaluateChannelV2(r, n, liveCategoriesOf(w.catalog, n.id), w.defaults, ch)] as const))
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const isCanonical = (s: PreferenceChoicesV2): boolean =>
   [...Object.values(s.categories), ...Object.values(s.notiflows)].every(
@@ -218,6 +221,22 @@ export const modelLaws = (options: ModelLawsOptions = {}): void => {
           else if (v !== null) assert.deepStrictEqual(after, { value: v, source: "tenant_default" })
           else assert.deepStrictEqual(after, resolveLeaf({ global, tenantSet, tenant: undefined }, w.catalog, w.defaults, leaf))
         }
+      }
+    )
+
+    law(
+      "decodePatchV2 never throws and never touches Object.prototype, in any scope and audience",
+      modelCatalog().chain((c) =>
+        fc.tuple(fc.constant(c), tenantDefaultsFor(c), fc.constantFrom<"admin" | "user">("admin", "user"), hostileInput(c.notiflows), fc.boolean())
+      ),
+      ([c, td, audience, input, tenantScope]) => {
+        const before = Object.getOwnPropertyNames(Object.prototype).join()
+        const body = isObject(input) ? { ...input, categories: input["notiflows"] } : input
+        const decoded = decodePatchV2(body, { ...contextOf(c, tenantScope ? td.locks : undefined), audience })
+        assert.strictEqual(Object.getOwnPropertyNames(Object.prototype).join(), before)
+        assert.isUndefined((({}) as Record<string, unknown>)["polluted"])
+        if (decoded.ok) assert.isTrue(isCanonical(applyPatchV2(emptyChoicesV2, decoded.value)))
+        else assert.isAbove(decoded.issues.length, 0)
       }
     )
 

@@ -11,6 +11,7 @@ import {
   ScopedPreferenceRepository,
   ValidationFailed,
   deleteUser,
+  evaluateUserV2,
   evaluateUsersV2,
   getScopedHistory,
   getScopedPreferences,
@@ -21,12 +22,13 @@ import {
   updateScopedPreferences,
   updateTenantDefaults,
   upsertCategory,
+  upsertNotiflowV2,
   upsertUserV2
 } from "@notiflows/domain"
 import type { ExternalUserId, ProjectId, Scope } from "@notiflows/domain"
 import { admin, createNotiflow, createUser, flipFailure, freshProject, some } from "./internal/fixtures.js"
 import type { ModelIt, ModelLayer } from "./internal/modelHarness.js"
-import { catId, ext, pid, runModelSuite, tenant } from "./internal/modelHarness.js"
+import { catId, ext, nfId, pid, runModelSuite, tenant } from "./internal/modelHarness.js"
 import { ModelInspector } from "./ModelInspector.js"
 import { StorageInspector } from "./StorageInspector.js"
 
@@ -134,6 +136,31 @@ export const scopedPreferencesCases = (it: ModelIt, concurrency = 20): void => {
         const view = scopedView(yield* getScopedPreferences(project, u, scopeOf(t)), "admin")
         assert.deepStrictEqual(view.locked, { channel_types: { email: true } })
         assert.isFalse(view.channel_types.email)
+      }))
+
+    it.effect("user-API history hides categories without include_in_preferences; evaluate answers tenant_id after user_id", () =>
+      Effect.gen(function* () {
+        const project = pid((yield* freshProject).id)
+        const [shown, hidden] = [catId("shown"), catId("hidden")]
+        yield* upsertCategory(project, shown, { name: "shown" })
+        yield* upsertCategory(project, hidden, { name: "hidden", include_in_preferences: false })
+        const nf = yield* createNotiflow(project)
+        yield* upsertNotiflowV2(project, nfId(nf.id), { categories: [hidden, shown] })
+        const user = yield* createUser(project)
+        const u = ext(user.external_id)
+        const t = tenant()
+        yield* put(project, u, scopeOf(t), { categories: { [hidden]: { enabled: false } } })
+        yield* put(project, u, scopeOf(t), { categories: { [shown]: { enabled: false }, [hidden]: null } })
+        const forUser = yield* getScopedHistory(project, u, scopeOf(t), "user", { limit: 10 })
+        assert.deepStrictEqual(forUser.items.map((e) => e.changes.map((c) => c.path)), [[`categories.${shown}.enabled`]])
+        const forAdmin = yield* getScopedHistory(project, u, scopeOf(t), "admin", { limit: 10 })
+        assert.strictEqual(forAdmin.items.length, 2)
+        const decided = yield* evaluateUserV2(project, u, scopeOf(t), { notiflow_id: nf.id, channel_types: ["email"] })
+        assert.deepStrictEqual(Object.keys(decided), ["user_id", "tenant_id", "notiflow_id", "channel_types"])
+        assert.deepStrictEqual(decided.channel_types.email, { deliver: false, reason: "category_disabled", source: "user_tenant", category_id: shown })
+        const global = yield* evaluateUserV2(project, u, globalScope, { notiflow_id: nf.id, channel_types: ["email"] })
+        assert.deepStrictEqual(Object.keys(global), ["user_id", "notiflow_id", "channel_types"])
+        assert.deepStrictEqual(global.channel_types.email, { deliver: true, reason: "allowed", source: "default" })
       }))
 
     it.effect("erasing a user erases every tenant set and its history", () =>

@@ -18,6 +18,7 @@ import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import type { NotiflowCatalogEntry, NotiflowId, ProjectId } from "./Preferences.js"
+import { listNotiflows } from "./CatalogService.js"
 import { retryOnConflict } from "./internal/retry.js"
 
 const tooMany = new ValidationFailed({ issues: [issue("", "too_many", `at most ${MAX_CATEGORIES} live categories per project`)] })
@@ -178,4 +179,18 @@ export const getNotiflowV2 = (projectId: ProjectId, id: NotiflowId) =>
     const [all, memberships] = yield* Effect.all([repo.list(projectId), repo.membershipsOf(projectId, id)])
     const live = new Set(all.filter((c) => !c.deleted).map((c) => c.id as string))
     return { notiflow: stored.value, categories: memberships.filter((c) => live.has(c)) as ReadonlyArray<string> }
+  })
+
+/** `GET /notiflows` in v2: live notiflows by id, paginated, each with its live categories in stored order. */
+export const listNotiflowsV2 = (projectId: ProjectId, query: SliceQuery<string>) =>
+  Effect.gen(function* () {
+    const page = yield* listNotiflows(projectId, query)
+    const repo = yield* CategoryRepository
+    const [all, memberships] = yield* Effect.all([repo.list(projectId), repo.memberships(projectId)])
+    const live = new Set(all.filter((c) => !c.deleted).map((c) => c.id as string))
+    const items = page.items.map((notiflow) => ({
+      notiflow,
+      categories: (memberships.get(notiflow.id) ?? []).filter((c) => live.has(c)) as ReadonlyArray<string>
+    }))
+    return { items, page: page.page }
   })

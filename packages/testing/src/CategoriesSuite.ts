@@ -16,6 +16,7 @@ import {
   getCategory,
   getNotiflowV2,
   listCategories,
+  listNotiflowsV2,
   newCategory,
   upsertCategory,
   upsertNotiflowV2
@@ -122,6 +123,8 @@ export const categoriesCases = (it: ModelIt): void => {
         assert.deepStrictEqual((yield* getNotiflowV2(project, n)).categories, [y, z])
         const untouched = yield* upsertNotiflowV2(project, n, { name: "Renamed" })
         assert.deepStrictEqual(untouched.categories, [y, z])
+        const listed = yield* listNotiflowsV2(project, { limit: 10 })
+        assert.deepStrictEqual(listed.items.map((i) => [i.notiflow.id, i.categories]), [[n, [y, z]]])
         const cleared = yield* upsertNotiflowV2(project, n, { categories: null })
         assert.deepStrictEqual(cleared.categories, [])
         assert.deepStrictEqual(yield* db.membershipRows(project, n), [])

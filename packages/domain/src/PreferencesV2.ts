@@ -8,7 +8,7 @@ import { reason, says, stable, unknownKeys } from "./Issues.js"
 import type { NotiflowPatch } from "./PreferencePatch.js"
 import { ChannelPatchSchema, MAX_PATCH_NOTIFLOWS, NotiflowPatchType, NullableBoolean } from "./PreferencePatch.js"
 import type { PreferenceChoices } from "./Preferences.js"
-import { ChannelChoices, NotiflowChoice, NotiflowKey } from "./Preferences.js"
+import { ChannelChoices, NotiflowChoice, NotiflowKey, ReadOnlyField } from "./Preferences.js"
 
 /** The most category entries one patch (or one `locks` map) may carry. */
 export const MAX_PATCH_CATEGORIES = 1000
@@ -59,7 +59,7 @@ const readOnly = (what: string, description: string) => ({
 })
 const ReadOnlyName = Schema.String.annotations(readOnly("name", "a string"))
 const ReadOnlyCategories = Schema.Array(Schema.String).annotations(readOnly("categories", "an array of strings"))
-const ReadOnlyLocked = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations(readOnly("locked", "an object"))
+const ReadOnlyLocked = Schema.Record({ key: Schema.String, value: ReadOnlyField("any JSON value") }).annotations(readOnly("locked", "an object"))
 
 const entryFields = { enabled: optional(NullableBoolean), channel_types: optional(ChannelPatchSchema) }
 

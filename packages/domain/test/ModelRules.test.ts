@@ -58,6 +58,13 @@ describe("v2 patches (M§2)", () => {
     assert.deepStrictEqual(applyPatchV2(emptyChoicesV2, lockValue), v2({ categories: { news: { channel_types: { chat: false } } } }))
   })
 
+  it("more than 1,000 category entries is too_many at categories, listed with the other problems", () => {
+    const categories = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`c${i}`, null]))
+    const issues = expectIssues(decodePatchV2({ categories, channel_types: { fax: true } }, patchContextV2(catalog(), "admin")))
+    assert.isTrue(summary(issues).includes("categories|too_many"))
+    assert.isTrue(summary(issues).includes("channel_types.fax|unknown_channel_type"))
+  })
+
   it("history paths gain categories.<K>.enabled and categories.<K>.channel_types.<C>", () => {
     const after = v2({ categories: { news: { enabled: false, channel_types: { sms: true } } } })
     assert.deepStrictEqual(diffV2(emptyChoicesV2, after).map((c) => c.path), ["categories.news.channel_types.sms", "categories.news.enabled"])

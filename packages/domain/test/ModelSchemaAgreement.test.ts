@@ -10,6 +10,7 @@ import * as fc from "fast-check"
 import { CategoryUpsertSchema } from "../src/Categories.js"
 import { NotiflowUpsertV2Schema } from "../src/CategoryService.js"
 import { decoderFor } from "../src/Issues.js"
+import { UserUpsertV2Schema } from "../src/UserServiceV2.js"
 import { CHANNEL_TYPES } from "../src/Preferences.js"
 import { PreferencePatchV2Schema, TenantDefaultsPatchSchema } from "../src/PreferencesV2.js"
 
@@ -72,5 +73,7 @@ describe("the v2 Schemas' verdicts equal their JSON Schemas' (Ajv)", () => {
         fc.tuple(fc.constantFrom("required", "created_at"), junk)
       )
     ))
+  it("user upsert with a v2 preferences patch", () =>
+    agree(UserUpsertV2Schema, someOf({ email: fc.constantFrom("ada@example.com", "nope", null), preferences: v2Patch }, fc.tuple(fc.constantFrom("x", "tenant_id"), junk))))
   it("notiflow upsert with categories", () => agree(NotiflowUpsertV2Schema, someOf({ name: fc.string({ maxLength: 6 }), categories: categoryIds }, fc.tuple(fc.constantFrom("x"), junk))))
 })

@@ -124,7 +124,7 @@ export interface NotiflowUpsertV2 {
 
 export const decodeNotiflowUpsertV2 = (
   input: unknown,
-  id: string,
+  id: NotiflowId,
   existing: NotiflowCatalogEntry | undefined,
   isLiveCategory: (id: string) => boolean
 ): Decoded<NotiflowUpsertV2> => {

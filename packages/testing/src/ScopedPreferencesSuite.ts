@@ -182,7 +182,7 @@ export const scopedPreferencesCases = (it: ModelIt, concurrency = 20): void => {
         const db = yield* ModelInspector
         const project = pid((yield* freshProject).id)
         const ids: Array<string> = []
-        for (let i = 0; i < concurrency; i++) ids.push((yield* createNotiflow(project, `nf_${String(i).padStart(2, "0")}`)).id)
+        for (let i = 0; i < concurrency; i++) ids.push((yield* createNotiflow(project, nfId(`nf_${String(i).padStart(2, "0")}`))).id)
         const user = yield* createUser(project)
         const t = tenant()
         yield* Effect.forEach(ids, (id) => put(project, ext(user.external_id), scopeOf(t), { notiflows: { [id]: { enabled: false } } }), {

@@ -19,6 +19,19 @@ export class NotiflowNotFound extends Schema.TaggedError<NotiflowNotFound>()("No
   notiflowId: Schema.String
 }) {}
 
+/** No live category with this id in the project's catalog (MODEL.md §5). */
+export class CategoryNotFound extends Schema.TaggedError<CategoryNotFound>()("CategoryNotFound", {
+  categoryId: Schema.String
+}) {}
+
+/**
+ * A category save that would make more categories live than the limit allows (port-level; the
+ * use case answers it as 422 `too_many`).
+ */
+export class CategoryLimitReached extends Schema.TaggedError<CategoryLimitReached>()("CategoryLimitReached", {
+  limit: Schema.Number
+}) {}
+
 /** The input broke the schema; every problem is listed. */
 export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
   issues: Schema.Array(FieldIssue)
@@ -65,6 +78,7 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 export type DomainError =
   | UserNotFound
   | NotiflowNotFound
+  | CategoryNotFound
   | ValidationFailed
   | VersionConflict
   | PreconditionFailed

@@ -4,6 +4,7 @@
 import * as Schema from "effect/Schema"
 import { Change } from "./Changes.js"
 import { Timestamp } from "./Preferences.js"
+import { TenantId } from "./Tenants.js"
 
 export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "system")
 export type ActorType = typeof ActorType.Type
@@ -37,3 +38,26 @@ export const HistoryEntryJson = Schema.Struct({
 
 /** The API representation of a history entry (Schema encoding). */
 export const historyToJson: (e: HistoryEntry) => typeof HistoryEntryJson.Encoded = Schema.encodeSync(HistoryEntryJson)
+
+/** A stored history entry of one scope's set (`tenant_id: null` = the global set). */
+export const ScopedHistoryEntry = Schema.Struct({
+  id: Schema.String,
+  version: Schema.Int,
+  tenant_id: Schema.NullOr(TenantId),
+  ...HistoryInput.fields
+})
+export type ScopedHistoryEntry = typeof ScopedHistoryEntry.Type
+
+/** A history entry of the API in v2: `tenant_id` after `version`. */
+export const ScopedHistoryEntryJson = Schema.Struct({
+  id: Schema.String,
+  version: Schema.Int,
+  tenant_id: Schema.NullOr(Schema.String),
+  changed_at: Timestamp,
+  actor: Actor,
+  request_id: Schema.NullOr(Schema.String),
+  changes: Schema.Array(Change)
+}).annotations({ identifier: "PreferenceHistoryEntryV2" })
+
+/** The API representation of a scoped history entry (Schema encoding). */
+export const scopedHistoryToJson: (e: ScopedHistoryEntry) => typeof ScopedHistoryEntryJson.Encoded = Schema.encodeSync(ScopedHistoryEntryJson)

@@ -19,6 +19,8 @@ export const IssueReason = Schema.Literal(
   "unknown_field",
   "unknown_channel_type",
   "unknown_notiflow",
+  "unknown_category",
+  "locked",
   "too_long",
   "too_many",
   "invalid_format"

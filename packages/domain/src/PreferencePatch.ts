@@ -52,7 +52,7 @@ const NotiflowPatchWire = Schema.Struct({
  * Patch of one notiflow's choices. `replace` only appears in composed patches (see
  * {@link composePatch}): it clears the notiflow's choices before applying the rest.
  */
-const NotiflowPatchType = Schema.Struct({
+export const NotiflowPatchType = Schema.Struct({
   replace: optional(Schema.Literal(true)),
   enabled: optional(NullableBoolean),
   channel_types: optional(ChannelPatchSchema)
@@ -139,7 +139,7 @@ export const withCatalogIssues = <A>(decoded: Decoded<A>, catalog: ReadonlyArray
 export const decodePatch = (input: unknown, context: PatchContext): Decoded<PreferencePatch> =>
   withCatalogIssues(decodeWire(input), catalogIssues(input, context))
 
-const applyChannelPatch = (choices: ChannelChoices, patch: ChannelPatch | undefined): ChannelChoices => {
+export const applyChannelPatch = (choices: ChannelChoices, patch: ChannelPatch | undefined): ChannelChoices => {
   if (patch === undefined) return choices
   const out: Array<[string, boolean]> = []
   for (const c of CHANNEL_TYPES) {
@@ -150,7 +150,7 @@ const applyChannelPatch = (choices: ChannelChoices, patch: ChannelPatch | undefi
   return Object.fromEntries(out) as ChannelChoices
 }
 
-const applyNotiflowPatch = (choice: NotiflowChoice | undefined, patch: NotiflowPatch): NotiflowChoice | undefined => {
+export const applyNotiflowPatch = (choice: NotiflowChoice | undefined, patch: NotiflowPatch): NotiflowChoice | undefined => {
   const base: NotiflowChoice = patch.replace === true || choice === undefined ? {} : choice
   const enabled = patch.enabled === undefined ? base.enabled : patch.enabled
   const channels = applyChannelPatch(base.channel_types ?? {}, patch.channel_types)
@@ -182,10 +182,10 @@ export const applyPatch = <S extends PreferenceChoices>(set: S, patch: Preferenc
   return sameChoices(set, result) ? set : result
 }
 
-const composeChannelPatch = (p: ChannelPatch | undefined, q: ChannelPatch | undefined): ChannelPatch | undefined =>
+export const composeChannelPatch = (p: ChannelPatch | undefined, q: ChannelPatch | undefined): ChannelPatch | undefined =>
   p === undefined ? q : q === undefined ? p : { ...p, ...q }
 
-const composeNotiflowPatch = (p: NotiflowPatch | null | undefined, q: NotiflowPatch | null): NotiflowPatch | null => {
+export const composeNotiflowPatch = (p: NotiflowPatch | null | undefined, q: NotiflowPatch | null): NotiflowPatch | null => {
   if (q === null || p === undefined || q.replace === true) return q
   // After a removal, q's choices start from nothing: express that as a replacing patch.
   const base: NotiflowPatch = p === null ? { replace: true } : p

@@ -27,7 +27,7 @@ interface Entry<A> {
  * Memoizes one load per key for `ttl` ms. Concurrent misses share one load; a failed load is
  * not kept.
  */
-const makeCache = <A>(ttl: number, maxEntries: number) => {
+export const makeCache = <A>(ttl: number, maxEntries: number) => {
   const entries = new Map<string, Entry<A>>()
   const get = (key: string, load: Effect.Effect<A, RepositoryError>): Effect.Effect<A, RepositoryError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {

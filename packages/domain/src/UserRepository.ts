@@ -8,12 +8,18 @@ import type { RepositoryError, VersionConflict } from "./Errors.js"
 import type { HistoryInput } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, PreferenceChoices, ProjectId } from "./Preferences.js"
+import type { CategoryChoice } from "./PreferencesV2.js"
 import type { User, UserProfile } from "./Users.js"
 
 /** A preference write carried by a user upsert, committed in the same transaction. */
 export interface UserPreferenceWrite {
   readonly expectedVersion: number
   readonly choices: PreferenceChoices
+  /**
+   * The global set's category choices after the write (MODEL.md §5: `preferences` of a user
+   * upsert patches the global set, `categories` included); absent = unchanged.
+   */
+  readonly categories?: Readonly<Record<string, CategoryChoice>>
   readonly history: HistoryInput
 }
 
@@ -38,7 +44,10 @@ export class UserRepository extends Context.Tag("@notiflows/domain/UserRepositor
     /** Newest first, paginated by user id (UUIDv7, time-ordered). */
     readonly list: (projectId: ProjectId, query: SliceQuery<string>) => Effect.Effect<Slice<User>, RepositoryError>
     readonly save: (write: UserWrite) => Effect.Effect<User, VersionConflict | RepositoryError>
-    /** Erases the user with its preferences and history in one transaction; false when absent. */
+    /**
+     * Erases the user with its preferences and history in one transaction, every user×tenant set
+     * and its history included (MODEL.md §6); false when absent.
+     */
     readonly remove: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<boolean, RepositoryError>
   }
 >() {}

@@ -29,7 +29,8 @@ const canonical = (value: unknown): unknown =>
       ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
       : value
 
-const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
+/** Same editable profile, key order of custom fields aside. */
+export const sameProfile = (a: UserProfile, b: UserProfile): boolean =>
   JSON.stringify(canonical(profileOf(a))) === JSON.stringify(canonical(profileOf(b)))
 
 /**

@@ -54,6 +54,7 @@ export const errorTable: Table = {
   // Only the external id the caller sent is answered; an internal user id never is.
   UserNotFound: (e) => r(404, "not_found", "User not found", { resource: "user", ...(e.externalId !== undefined ? { id: e.externalId } : {}) }),
   NotiflowNotFound: (e) => r(404, "not_found", "Notiflow not found", { resource: "notiflow", id: e.notiflowId }),
+  CategoryNotFound: (e) => r(404, "not_found", "Category not found", { resource: "category", id: e.categoryId }),
   ValidationFailed: (e) => r(422, "validation_error", "The request body is invalid", { fields: e.issues }),
   // Retried inside the use cases; if one ever escapes it is contention, not the client's fault.
   VersionConflict: () => unavailable(1, "The resource is being changed concurrently; retry"),

@@ -6,21 +6,38 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import {
+  CategoryRepository,
+  IdempotencyRepository,
+  NotiflowCatalogRepository,
+  PreferenceRepository,
+  ProjectRepository,
+  ScopedPreferenceRepository,
+  TenantRepository,
+  UserRepository
+} from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
+import { makeCategoryRepository } from "./InMemoryCategoryRepository.js"
+import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
+import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
 import { makeStorageInspector } from "./InMemoryStorageInspector.js"
 import { makeUserRepository } from "./InMemoryUserRepository.js"
 import { makeStore } from "./internal/store.js"
+import { makeModelInspector } from "./InMemoryModelInspector.js"
+import { ModelInspector } from "./ModelInspector.js"
 import { StorageInspector } from "./StorageInspector.js"
 
 /** Everything an adapter layer provides to the conformance suites. */
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
+/** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
+export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector
+
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
-export const make: Effect.Effect<Context.Context<AdapterServices | IdempotencyRepository>> = Effect.sync(() => {
+export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository>> = Effect.sync(() => {
   const store = makeStore()
   return Context.empty().pipe(
     Context.add(PreferenceRepository, makePreferenceRepository(store)),
@@ -28,9 +45,13 @@ export const make: Effect.Effect<Context.Context<AdapterServices | IdempotencyRe
     Context.add(NotiflowCatalogRepository, makeCatalogRepository(store)),
     Context.add(ProjectRepository, makeProjectRepository(store)),
     Context.add(StorageInspector, makeStorageInspector(store)),
-    Context.add(IdempotencyRepository, makeIdempotencyRepository())
+    Context.add(IdempotencyRepository, makeIdempotencyRepository()),
+    Context.add(CategoryRepository, makeCategoryRepository(store)),
+    Context.add(TenantRepository, makeTenantRepository(store)),
+    Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
+    Context.add(ModelInspector, makeModelInspector(store))
   )
 })
 
 /** The in-memory adapters as one layer; a fresh, empty store per build. */
-export const layer: Layer.Layer<AdapterServices | IdempotencyRepository> = Layer.effectContext(make)
+export const layer: Layer.Layer<AdapterServices | ModelServices | IdempotencyRepository> = Layer.effectContext(make)

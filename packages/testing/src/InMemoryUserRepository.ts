@@ -43,7 +43,10 @@ const save = (store: Store, write: UserWrite) =>
       record = existing
       record.user = { ...existing.user, ...profile, updated_at: write.at, revision: existing.user.revision + 1 }
     }
-    if (prefs !== undefined) commitToRecord(record, actualVersion + 1, prefs.choices, prefs.history)
+    if (prefs !== undefined) {
+      commitToRecord(record, actualVersion + 1, prefs.choices, prefs.history)
+      if (prefs.categories !== undefined) record.categories = snapshot(prefs.categories)
+    }
     return Effect.succeed(record.user)
   })
 

@@ -5,13 +5,39 @@
  */
 import * as Effect from "effect/Effect"
 import { RepositoryError } from "@notiflows/domain"
-import type { ApiKey, HistoryEntry, PreferenceSet, Project, Slice, SliceQuery, StoredNotiflow, User } from "@notiflows/domain"
+import type {
+  ApiKey,
+  CategoryChoice,
+  CategoryId,
+  HistoryEntry,
+  PreferenceSet,
+  PreferenceSetV2,
+  Project,
+  ScopedHistoryEntry,
+  Slice,
+  SliceQuery,
+  StoredCategory,
+  StoredNotiflow,
+  StoredTenantDefaults,
+  User
+} from "@notiflows/domain"
+
+/** A user×tenant set with its own history (ascending by version). */
+export interface TenantSetRecord {
+  set: PreferenceSetV2
+  readonly history: Array<ScopedHistoryEntry>
+}
 
 export interface UserRecord {
   user: User
+  /** The global set's v1 part (its version is the global set's). */
   preferences: PreferenceSet
+  /** The global set's category choices (v2); a v1 write keeps them. */
+  categories?: Readonly<Record<string, CategoryChoice>>
   /** Ascending by version. */
   history: Array<HistoryEntry>
+  /** User×tenant sets by tenant id. */
+  tenantSets?: Map<string, TenantSetRecord>
 }
 
 export interface ProjectRecord {
@@ -23,6 +49,12 @@ export interface ProjectRecord {
   readonly notiflows: Map<string, StoredNotiflow>
   /** By key id, in creation order. */
   readonly apiKeys: Map<string, { key: ApiKey; readonly hash: string }>
+  /** Categories by id, deleted ones included (v2; created on first use). */
+  categories?: Map<string, StoredCategory>
+  /** Notiflow id → ordered category ids. */
+  memberships?: Map<string, ReadonlyArray<CategoryId>>
+  /** Tenant id → stored defaults (absent = none). */
+  tenantDefaults?: Map<string, StoredTenantDefaults>
 }
 
 export interface Store {
@@ -87,3 +119,24 @@ export const requireProject = (store: Store, projectId: string, operation: strin
     ? Effect.succeed(project)
     : Effect.fail(new RepositoryError({ operation, unavailable: false, cause: new Error(`no project ${projectId}`) }))
 }
+
+/**
+ * Ascending slice over items sorted ascending by `keyOf`: `after` reads greater keys, `before`
+ * the nearest `limit` smaller ones (still ascending).
+ */
+export const sliceAscending = <A, K extends string | number>(
+  ascending: ReadonlyArray<A>,
+  keyOf: (a: A) => K,
+  query: SliceQuery<K>
+): Slice<A> => {
+  const { after, before, limit } = query
+  const candidates = ascending.filter((a) => (after === undefined || keyOf(a) > after) && (before === undefined || keyOf(a) < before))
+  if (before !== undefined) {
+    const start = Math.max(0, candidates.length - limit)
+    return { items: candidates.slice(start), hasMore: start > 0 }
+  }
+  return { items: candidates.slice(0, limit), hasMore: candidates.length > limit }
+}
+
+/** Code-unit order, as the SQL adapters' `COLLATE "C"`. */
+export const byId = <A extends { readonly id: string }>(a: A, b: A): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)

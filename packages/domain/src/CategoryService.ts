@@ -1,0 +1,196 @@
+/**
+ * Use cases over categories (MODEL.md §1, §5): upsert as a merge patch with the live limit, soft
+ * delete, reads; and the notiflow upsert with `categories` (memberships).
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
+import { decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory } from "./Categories.js"
+import type { StoredNotiflow } from "./Catalog.js"
+import { NotiflowJson, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow } from "./Catalog.js"
+import { CategoryRepository } from "./CategoryRepository.js"
+import { CategoryNotFound, NotiflowNotFound, ValidationFailed } from "./Errors.js"
+import type { Decoded, FieldIssue } from "./Issues.js"
+import { decoderFor, isJsonObject, issue, says, unknownKeys, withIssues } from "./Issues.js"
+import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
+import type { SliceQuery } from "./Pagination.js"
+import { toPage } from "./Pagination.js"
+import type { NotiflowCatalogEntry, NotiflowId, ProjectId } from "./Preferences.js"
+import { listNotiflows } from "./CatalogService.js"
+import { retryOnConflict } from "./internal/retry.js"
+
+const tooMany = new ValidationFailed({ issues: [issue("", "too_many", `at most ${MAX_CATEGORIES} live categories per project`)] })
+
+/** Category upsert (M§5): a merge patch; a deleted id is restored from the defaults plus the body. */
+export const upsertCategory = (projectId: ProjectId, id: CategoryId, body: unknown) =>
+  Effect.gen(function* () {
+    const repo = yield* CategoryRepository
+    return yield* retryOnConflict(
+      Effect.gen(function* () {
+        const stored = Option.getOrUndefined(yield* repo.get(projectId, id))
+        const live = stored !== undefined && !stored.deleted ? stored : undefined
+        const decoded = decodeCategoryUpsert(body, id, live)
+        if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
+        if (live !== undefined && sameCategory(live, decoded.value)) return { category: live, created: false }
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const category = yield* repo
+          .save(projectId, decoded.value, stored?.revision ?? null, at, MAX_CATEGORIES)
+          .pipe(Effect.catchTag("CategoryLimitReached", () => Effect.fail(tooMany)))
+        return { category, created: live === undefined }
+      })
+    )
+  })
+
+const liveCategory = (projectId: ProjectId, id: CategoryId) =>
+  Effect.flatMap(CategoryRepository, (repo) =>
+    Effect.flatMap(repo.get(projectId, id), (o) =>
+      Option.isSome(o) && !o.value.deleted ? Effect.succeed(o.value) : Effect.fail(new CategoryNotFound({ categoryId: id }))
+    )
+  )
+
+/** A live category; a deleted or unknown one is 404 `category`. */
+export const getCategory = (projectId: ProjectId, id: CategoryId) => liveCategory(projectId, id)
+
+/** Live categories in id order, paginated. */
+export const listCategories = (projectId: ProjectId, query: SliceQuery<CategoryId>) =>
+  Effect.map(
+    Effect.flatMap(CategoryRepository, (repo) => repo.page(projectId, query)),
+    (slice) => toPage<StoredCategory, CategoryId>(slice, query, (c) => c.id)
+  )
+
+/** Soft delete: hidden everywhere; choices, defaults, locks and memberships are kept. */
+export const deleteCategory = (projectId: ProjectId, id: CategoryId) =>
+  Effect.gen(function* () {
+    const repo = yield* CategoryRepository
+    yield* retryOnConflict(
+      Effect.gen(function* () {
+        const entry = yield* liveCategory(projectId, id)
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const { revision: _r, created_at: _c, updated_at: _u, ...rest } = entry
+        const deleted: CategoryCatalogEntry = { ...rest, deleted: true }
+        yield* repo.save(projectId, deleted, entry.revision, at, MAX_CATEGORIES).pipe(Effect.catchTag("CategoryLimitReached", () => Effect.fail(tooMany)))
+      })
+    )
+  })
+
+// --- notiflows with categories ---------------------------------------------------------------
+
+/** The notiflow object of the API in v2: `categories` (live ids, stored order) after the settings. */
+export const NotiflowJsonV2 = Schema.Struct({
+  ...NotiflowJson.fields,
+  categories: Schema.Array(Schema.String)
+}).annotations({ identifier: "NotiflowV2" })
+
+const encodeNotiflow = Schema.encodeSync(NotiflowJsonV2)
+/** The API representation of a notiflow with its live categories. */
+export const notiflowToJsonV2 = (n: StoredNotiflow, categories: ReadonlyArray<string>) => encodeNotiflow({ ...n, categories })
+
+/** The notiflow upsert in v2: `categories` replaces the live memberships (`null` = `[]`). */
+export const NotiflowUpsertV2Schema = Schema.Struct({
+  ...NotiflowUpsertSchema.fields,
+  categories: Schema.optionalWith(NotiflowCategoriesSchema, { exact: true })
+}).annotations({ identifier: "NotiflowUpsertV2", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+
+const decodeUpsertV2 = decoderFor(NotiflowUpsertV2Schema)
+
+const pathIssues = (input: unknown, id: string, existing: NotiflowCatalogEntry | undefined): ReadonlyArray<FieldIssue> => {
+  if (!isJsonObject(input)) return []
+  const out: Array<FieldIssue> = []
+  if (Object.hasOwn(input, "id") && input["id"] !== id) out.push(issue("id", "invalid_format", "must equal the notiflow id in the path"))
+  if (existing === undefined && !Object.hasOwn(input, "name")) out.push(issue("name", "required", "name is required when creating a notiflow"))
+  return out
+}
+
+/** Unknown or deleted category ids of a well-formed list: `unknown_category` at `categories.<index>`. */
+const membershipIssues = (input: unknown, live: (id: string) => boolean): ReadonlyArray<FieldIssue> => {
+  const list = isJsonObject(input) && Object.hasOwn(input, "categories") ? input["categories"] : undefined
+  if (!Array.isArray(list)) return []
+  const out: Array<FieldIssue> = []
+  list.forEach((id, i) => {
+    if (typeof id === "string" && isCategoryId(id) && !live(id)) {
+      out.push(issue(`categories.${i}`, "unknown_category", "unknown category"))
+    }
+  })
+  return out
+}
+
+/** A decoded v2 notiflow upsert: the entry and, when sent, the new live category list. */
+export interface NotiflowUpsertV2 {
+  readonly entry: NotiflowCatalogEntry
+  readonly categories: ReadonlyArray<CategoryId> | undefined
+}
+
+export const decodeNotiflowUpsertV2 = (
+  input: unknown,
+  id: NotiflowId,
+  existing: NotiflowCatalogEntry | undefined,
+  isLiveCategory: (id: string) => boolean
+): Decoded<NotiflowUpsertV2> => {
+  const checked = withIssues(decodeUpsertV2(input), [...pathIssues(input, id, existing), ...membershipIssues(input, isLiveCategory)])
+  if (!checked.ok) return checked
+  const { categories, ...upsert } = checked.value
+  return {
+    ok: true,
+    value: { entry: applyNotiflowUpsert(upsert, existing ?? newNotiflow(id, "")), categories: categories === null ? [] : categories }
+  }
+}
+
+/**
+ * `PUT /notiflows/{id}` in v2: the v1 upsert plus `categories`. A PUT of `categories` replaces the
+ * live memberships (deleted categories' memberships stay after them); a created or restored
+ * notiflow starts from `[]`. Answers the notiflow with its live categories.
+ */
+export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unknown) =>
+  Effect.gen(function* () {
+    const catalog = yield* NotiflowCatalogRepository
+    const categories = yield* CategoryRepository
+    return yield* retryOnConflict(
+      Effect.gen(function* () {
+        const stored = Option.getOrUndefined(yield* catalog.get(projectId, id))
+        const live = stored !== undefined && !stored.deleted ? stored : undefined
+        const all = yield* categories.list(projectId)
+        const byId = new Map(all.map((c) => [c.id as string, c]))
+        const decoded = decodeNotiflowUpsertV2(body, id, live, (c) => byId.get(c)?.deleted === false)
+        if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
+        const current = live === undefined ? [] : yield* categories.membershipsOf(projectId, id)
+        const given = decoded.value.categories
+        const memberships =
+          live === undefined ? (given ?? []) : given === undefined ? current : nextMemberships(given, current, (c) => byId.get(c)?.deleted !== false)
+        let notiflow: StoredNotiflow | undefined = live
+        if (live === undefined || !sameEntry(live, decoded.value.entry)) {
+          const at = new Date(yield* Clock.currentTimeMillis)
+          notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at)
+        }
+        if (live === undefined || memberships.join("\n") !== current.join("\n")) yield* categories.setMemberships(projectId, id, memberships)
+        const liveIds = memberships.filter((c) => byId.get(c)?.deleted === false)
+        return { notiflow: notiflow!, created: live === undefined, categories: liveIds as ReadonlyArray<string> }
+      })
+    )
+  })
+
+/** A live notiflow with its live categories (404 `notiflow` otherwise). */
+export const getNotiflowV2 = (projectId: ProjectId, id: NotiflowId) =>
+  Effect.gen(function* () {
+    const stored = yield* Effect.flatMap(NotiflowCatalogRepository, (c) => c.get(projectId, id))
+    if (Option.isNone(stored) || stored.value.deleted) return yield* Effect.fail(new NotiflowNotFound({ notiflowId: id }))
+    const repo = yield* CategoryRepository
+    const [all, memberships] = yield* Effect.all([repo.list(projectId), repo.membershipsOf(projectId, id)])
+    const live = new Set(all.filter((c) => !c.deleted).map((c) => c.id as string))
+    return { notiflow: stored.value, categories: memberships.filter((c) => live.has(c)) as ReadonlyArray<string> }
+  })
+
+/** `GET /notiflows` in v2: live notiflows by id, paginated, each with its live categories in stored order. */
+export const listNotiflowsV2 = (projectId: ProjectId, query: SliceQuery<string>) =>
+  Effect.gen(function* () {
+    const page = yield* listNotiflows(projectId, query)
+    const repo = yield* CategoryRepository
+    const [all, memberships] = yield* Effect.all([repo.list(projectId), repo.memberships(projectId)])
+    const live = new Set(all.filter((c) => !c.deleted).map((c) => c.id as string))
+    const items = page.items.map((notiflow) => ({
+      notiflow,
+      categories: (memberships.get(notiflow.id) ?? []).filter((c) => live.has(c)) as ReadonlyArray<string>
+    }))
+    return { items, page: page.page }
+  })

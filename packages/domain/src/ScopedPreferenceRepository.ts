@@ -1,0 +1,74 @@
+/**
+ * Port: a user's preference sets per scope (MODEL.md §1, §6): the global set (the v1 set, with
+ * `categories`) and one user×tenant set per tenant, each with its own version and history.
+ * Adapters provide primitives; merging, locks and versioning live in the domain.
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
+import type { HistoryInput, ScopedHistoryEntry } from "./History.js"
+import type { Slice, SliceQuery } from "./Pagination.js"
+import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
+import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
+import type { Scope } from "./Tenants.js"
+
+/**
+ * A user with the sets a scope's view needs, read together: the global set, and the scope's own
+ * set (`scoped` is the global set again in the global scope; for a tenant never written, empty at
+ * version 0).
+ */
+export interface StoredScopedPreferences {
+  readonly userId: UserId
+  readonly externalId: ExternalUserId
+  readonly global: PreferenceSetV2
+  readonly scoped: PreferenceSetV2
+}
+
+/** The choices of one user in a batch: the global set and the scope's set (the same in the global scope). */
+export interface ScopedChoices {
+  readonly global: PreferenceChoicesV2
+  readonly scoped: PreferenceChoicesV2
+}
+
+/** An atomic write of one scope's set: only if its version is `expectedVersion`; stores at `expectedVersion + 1` and appends `history`. */
+export interface ScopedCommit {
+  readonly projectId: ProjectId
+  readonly userId: UserId
+  readonly scope: Scope
+  readonly expectedVersion: number
+  readonly choices: PreferenceChoicesV2
+  readonly history: HistoryInput
+}
+
+export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/ScopedPreferenceRepository")<
+  ScopedPreferenceRepository,
+  {
+    /** The user with its global set and the scope's set, in one read; `None` for an unknown user. */
+    readonly load: (
+      projectId: ProjectId,
+      externalId: ExternalUserId,
+      scope: Scope
+    ) => Effect.Effect<Option.Option<StoredScopedPreferences>, RepositoryError>
+    /** Many users in one read; users that do not exist are absent from the map. */
+    readonly loadMany: (
+      projectId: ProjectId,
+      externalIds: ReadonlyArray<ExternalUserId>,
+      scope: Scope
+    ) => Effect.Effect<ReadonlyMap<ExternalUserId, ScopedChoices>, RepositoryError>
+    /**
+     * Compare-and-set of the scope's set with its history entry, atomically (a first write of a
+     * user×tenant set expects version 0 and creates it). Fails with the actual version on a
+     * mismatch, and with `UserNotFound { userId }` when the user is gone. In the global scope
+     * this is the v1 set: `PreferenceRepository` sees the same version and history.
+     */
+    readonly commit: (commit: ScopedCommit) => Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError>
+    /** History of one scope's set, newest first, paginated by version (`[]` for a set never written). */
+    readonly history: (
+      projectId: ProjectId,
+      userId: UserId,
+      scope: Scope,
+      query: SliceQuery<number>
+    ) => Effect.Effect<Slice<ScopedHistoryEntry>, RepositoryError>
+  }
+>() {}

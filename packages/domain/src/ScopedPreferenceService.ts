@@ -1,0 +1,178 @@
+/**
+ * Use cases over preferences in a scope (MODEL.md §2–§6): views, merge patch with locks, reset,
+ * history, evaluation. The global scope is the v1 set; a tenant scope reads the global set too.
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { CategoryRepository } from "./CategoryRepository.js"
+import { PreconditionFailed, UserNotFound, ValidationFailed } from "./Errors.js"
+import type { ScopedHistoryEntry } from "./History.js"
+import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
+import type { Page, SliceQuery } from "./Pagination.js"
+import { toPage } from "./Pagination.js"
+import { applyPatchV2, decodePatchV2, diffV2 } from "./PatchV2.js"
+import type { WriteContext } from "./PreferenceService.js"
+import { loadProjectView } from "./PreferenceService.js"
+import type { Audience, ExternalUserId, ProjectDefaults, ProjectId, UserId } from "./Preferences.js"
+import { isConfigurable } from "./Preferences.js"
+import type { PreferenceChoicesV2, PreferenceSetV2, TenantDefaults } from "./PreferencesV2.js"
+import { emptyChoicesV2 } from "./PreferencesV2.js"
+import type { ResolutionInput } from "./Resolution.js"
+import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
+import { TenantRepository } from "./TenantRepository.js"
+import type { Scope } from "./Tenants.js"
+import type { ModelCatalog } from "./ViewV2.js"
+import { categoryLookup, explicitViewV2, viewV2 } from "./ViewV2.js"
+import { retryOnConflict } from "./internal/retry.js"
+
+/** Everything a scope's representation is computed from. */
+export interface ScopedSnapshot {
+  readonly userId: UserId
+  readonly externalId: ExternalUserId
+  readonly scope: Scope
+  readonly global: PreferenceSetV2
+  /** The scope's own set (the global set again in the global scope). */
+  readonly scoped: PreferenceSetV2
+  readonly tenant: TenantDefaults | undefined
+  readonly catalog: ModelCatalog
+  readonly defaults: ProjectDefaults
+}
+
+/** A precondition on the current snapshot (`If-Match`), re-checked on every retry. */
+export type ScopedPrecondition = (snapshot: ScopedSnapshot) => string | undefined
+
+/** The catalog of v2 (notiflows, categories, memberships) and the project defaults. */
+export const loadModelCatalog = (projectId: ProjectId) =>
+  Effect.gen(function* () {
+    const [notiflows, defaults] = yield* loadProjectView(projectId)
+    const repo = yield* CategoryRepository
+    const categories = yield* repo.list(projectId)
+    const memberships = categories.length === 0 ? new Map() : yield* repo.memberships(projectId)
+    const catalog: ModelCatalog = { notiflows, categories, memberships }
+    return [catalog, defaults] as const
+  })
+
+const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
+  scope._tag === "Global"
+    ? Effect.succeed(undefined)
+    : Effect.map(
+        Effect.flatMap(TenantRepository, (t) => t.loadDefaults(projectId, scope.tenantId)),
+        (s): TenantDefaults => s.defaults
+      )
+
+/** The resolution input of a snapshot (R1's sets and tenant defaults). */
+export const resolutionOf = (s: ScopedSnapshot): ResolutionInput =>
+  s.scope._tag === "Global" ? { global: s.global, tenantSet: undefined, tenant: undefined } : { global: s.global, tenantSet: s.scoped, tenant: s.tenant }
+
+/** Loads a user's snapshot in a scope; fails with `UserNotFound`. Reading never creates a set or a tenant. */
+export const getScopedPreferences = (projectId: ProjectId, externalId: ExternalUserId, scope: Scope) =>
+  Effect.gen(function* () {
+    const [catalog, defaults] = yield* loadModelCatalog(projectId)
+    const tenant = yield* tenantDefaultsOf(projectId, scope)
+    const stored = yield* Effect.flatMap(ScopedPreferenceRepository, (r) => r.load(projectId, externalId, scope))
+    if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
+    const snapshot: ScopedSnapshot = { ...stored.value, scope, tenant, catalog, defaults }
+    return snapshot
+  })
+
+/** The global or tenant view of a snapshot (M§4). */
+export const scopedView = (s: ScopedSnapshot, audience: Audience) => viewV2(resolutionOf(s), s.catalog, s.defaults, audience)
+
+/** The explicit view of the snapshot's scope. */
+export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => explicitViewV2(s.scoped, s.catalog, audience)
+
+const writeScoped = (
+  input: { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope; readonly context: WriteContext },
+  next: (s: ScopedSnapshot) => Effect.Effect<PreferenceChoicesV2, ValidationFailed>,
+  precondition: ScopedPrecondition | undefined
+) =>
+  Effect.gen(function* () {
+    const repo = yield* ScopedPreferenceRepository
+    const attempt = Effect.gen(function* () {
+      const snapshot = yield* getScopedPreferences(input.projectId, input.externalId, input.scope)
+      const next_ = yield* next(snapshot)
+      const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
+      const current = precondition?.(snapshot)
+      if (current !== undefined) return yield* Effect.fail(new PreconditionFailed({ current }))
+      const changes = diffV2(snapshot.scoped, choices)
+      if (changes.length === 0) return snapshot
+      const changedAt = new Date(yield* Clock.currentTimeMillis)
+      const saved = yield* repo
+        .commit({
+          projectId: input.projectId,
+          userId: snapshot.userId,
+          scope: input.scope,
+          expectedVersion: snapshot.scoped.version,
+          choices,
+          history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: changedAt, changes }
+        })
+        .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(new UserNotFound({ externalId: input.externalId }))))
+      const updated: ScopedSnapshot = { ...snapshot, scoped: saved, global: input.scope._tag === "Global" ? saved : snapshot.global }
+      return updated
+    })
+    return yield* retryOnConflict(attempt)
+  })
+
+/**
+ * `PUT …/preferences[?tenant_id=T]`: validate (catalog, audience, T's locks), merge, commit the
+ * scope's set. User (404), body (422), precondition (412); a no-op writes nothing.
+ */
+export const updateScopedPreferences = (input: {
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
+  readonly scope: Scope
+  readonly audience: Audience
+  readonly body: unknown
+  readonly context: WriteContext
+  readonly precondition?: ScopedPrecondition
+}) =>
+  writeScoped(
+    input,
+    (s) => {
+      const notiflows = new Map(s.catalog.notiflows.map((e) => [e.id as string, e]))
+      const decoded = decodePatchV2(input.body, {
+        audience: input.audience,
+        notiflow: (id) => notiflows.get(id),
+        category: categoryLookup(s.catalog),
+        locks: s.tenant?.locks
+      })
+      return decoded.ok ? Effect.succeed(applyPatchV2(s.scoped, decoded.value)) : Effect.fail(new ValidationFailed({ issues: decoded.issues }))
+    },
+    input.precondition
+  )
+
+/** `DELETE …/preferences[?tenant_id=T]`: empties the scope's set (one history entry if it changed). */
+export const resetScopedPreferences = (input: {
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
+  readonly scope: Scope
+  readonly context: WriteContext
+  readonly precondition?: ScopedPrecondition
+}) => writeScoped(input, () => Effect.succeed(emptyChoicesV2), input.precondition)
+
+/**
+ * A scope's history, newest first. On the user API, changes to notiflows the user may not
+ * configure and to categories without `include_in_preferences` are left out.
+ */
+export const getScopedHistory = (projectId: ProjectId, externalId: ExternalUserId, scope: Scope, audience: Audience, query: SliceQuery<number>) =>
+  Effect.gen(function* () {
+    const repo = yield* ScopedPreferenceRepository
+    const stored = yield* repo.load(projectId, externalId, scope)
+    if (Option.isNone(stored)) return yield* Effect.fail(new UserNotFound({ externalId }))
+    const slice = yield* repo.history(projectId, stored.value.userId, scope, query)
+    const page = toPage(slice, query, (e) => String(e.version))
+    let items: ReadonlyArray<ScopedHistoryEntry> = slice.items
+    if (audience === "user") {
+      const notiflows = yield* Effect.flatMap(NotiflowCatalogRepository, (c) => c.list(projectId))
+      const categories = yield* Effect.flatMap(CategoryRepository, (c) => c.list(projectId))
+      const configurable = new Set(notiflows.filter(isConfigurable).map((e) => e.id as string))
+      const visible = new Set(categories.filter((c) => c.include_in_preferences).map((c) => c.id as string))
+      const shown = (path: string) => {
+        const [kind, id = ""] = path.split(".")
+        return kind === "notiflows" ? configurable.has(id) : kind === "categories" ? visible.has(id) : true
+      }
+      items = items.map((e) => ({ ...e, changes: e.changes.filter((c) => shown(c.path)) })).filter((e) => e.changes.length > 0)
+    }
+    return { items, page: page.page } satisfies Page<ScopedHistoryEntry>
+  })

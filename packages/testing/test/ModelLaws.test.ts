@@ -1,0 +1,3 @@
+import { modelLaws } from "@notiflows/testing"
+
+modelLaws()

@@ -1,7 +1,7 @@
 /**
  * {@link TenantRepository} over drizzle: tenant defaults and locks as one row per (project,
- * tenant), written by ONE compare-and-set statement (an `INSERT` allowed only at revision 0 whose
- * conflict becomes an `UPDATE ... WHERE revision = $expected`); the tenants list is derived from
+ * tenant), written by ONE compare-and-set statement (an `INSERT ... ON CONFLICT DO NOTHING` when
+ * revision 0 is expected, else `UPDATE ... WHERE revision = $expected`); the tenants list is derived from
  * the defaults (`has_defaults`) and the user×tenant sets in one query.
  */
 import { and, eq, sql } from "drizzle-orm"
@@ -67,16 +67,19 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
     const locks = choicesJson(defaults.locks)
     const has = hasDefaults(defaults)
     const at = new Date().toISOString()
-    // Insert only when none is expected; an existing row is updated only at the expected revision.
-    const statement = sql`
-      insert into tenant_defaults (project_id, tenant_id, defaults, locks, has_defaults, revision, updated_at)
-      select ${projectId}::uuid, ${tenantId}, ${values}::jsonb, ${locks}::jsonb, ${has}, 1, ${at}::timestamptz
-      where ${expectedRevision}::int = 0
-      on conflict (project_id, tenant_id) do update
-        set defaults = excluded.defaults, locks = excluded.locks, has_defaults = excluded.has_defaults,
-            revision = tenant_defaults.revision + 1, updated_at = excluded.updated_at
-        where tenant_defaults.revision = ${expectedRevision}::int
-      returning revision`
+    // None expected: insert (a row stored meanwhile wins on the key); else update at the expected revision.
+    const statement =
+      expectedRevision === 0
+        ? sql`
+          insert into tenant_defaults (project_id, tenant_id, defaults, locks, has_defaults, revision, updated_at)
+          values (${projectId}::uuid, ${tenantId}, ${values}::jsonb, ${locks}::jsonb, ${has}, 1, ${at}::timestamptz)
+          on conflict (project_id, tenant_id) do nothing
+          returning revision`
+        : sql`
+          update tenant_defaults
+          set defaults = ${values}::jsonb, locks = ${locks}::jsonb, has_defaults = ${has}, revision = revision + 1, updated_at = ${at}::timestamptz
+          where project_id = ${projectId}::uuid and tenant_id = ${tenantId} and revision = ${expectedRevision}::int
+          returning revision`
     return Effect.flatMap(run("tenants.saveDefaults", () => db.execute(statement)), (result) => {
       const row = rowsOf(result)[0]
       return row !== undefined

@@ -1,6 +1,6 @@
 import { describe, layer } from "@effect/vitest"
 import * as Layer from "effect/Layer"
-import { categoriesSuite, conformanceSuite } from "@notiflows/testing"
+import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, tenantsSuite } from "@notiflows/testing"
 import { modelCases } from "./support/modelCases.js"
 import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
@@ -17,11 +17,15 @@ describe.skipIf(!available)("postgres", () => {
   const server = shared(Layer.provideMerge(inspectors, layerServer({ poolSize: 8 })))
   conformanceSuite("postgres", server)
   categoriesSuite("postgres categories", server)
+  tenantsSuite("postgres tenants", server)
+  scopedPreferencesSuite("postgres scoped preferences", server)
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("postgres model storage", (it) => modelCases(it))
 
   // DATABASE_PREPARE=false: unnamed statements, nothing drizzle-prepared (pgbouncer transaction mode).
   const unprepared = shared(Layer.provideMerge(inspectors, layerServer({ poolSize: 8, prepare: false })))
   conformanceSuite("postgres prepare=false", unprepared)
   categoriesSuite("postgres prepare=false categories", unprepared)
+  tenantsSuite("postgres prepare=false tenants", unprepared)
+  scopedPreferencesSuite("postgres prepare=false scoped preferences", unprepared)
   layer(unprepared, { excludeTestServices: true, timeout: "120 seconds" })("postgres prepare=false model storage", (it) => modelCases(it))
 })

@@ -176,8 +176,13 @@ export const modelCases = (it: It): void => {
         assert.deepStrictEqual(yield* tenants.saveDefaults(projectId, ta!, d, 0), { defaults: d, revision: 1 })
         assert.deepStrictEqual(yield* Effect.flip(tenants.saveDefaults(projectId, ta!, d, 0)), new VersionConflict({ expected: 0, actual: 1 }))
         assert.deepStrictEqual(yield* Effect.flip(tenants.saveDefaults(projectId, tb!, d, 3)), new VersionConflict({ expected: 3, actual: 0 }))
-        assert.deepStrictEqual(yield* tenants.loadDefaults(projectId, ta!), { defaults: d, revision: 1 })
-        assert.deepStrictEqual(yield* db.tenantDefaultsRow(projectId, ta!), Option.some({ defaults: d, revision: 1 }))
+        // An update at the expected revision (and a stale one conflicts).
+        const d2: TenantDefaults = { ...d, categories: { marketing: { enabled: false } }, locks: choices({ categories: { marketing: { enabled: true } } }) }
+        assert.deepStrictEqual(yield* tenants.saveDefaults(projectId, ta!, d2, 1), { defaults: d2, revision: 2 })
+        assert.deepStrictEqual(yield* Effect.flip(tenants.saveDefaults(projectId, ta!, d, 1)), new VersionConflict({ expected: 1, actual: 2 }))
+        assert.deepStrictEqual(yield* tenants.saveDefaults(projectId, ta!, d, 2), { defaults: d, revision: 3 })
+        assert.deepStrictEqual(yield* tenants.loadDefaults(projectId, ta!), { defaults: d, revision: 3 })
+        assert.deepStrictEqual(yield* db.tenantDefaultsRow(projectId, ta!), Option.some({ defaults: d, revision: 3 }))
         // Empty defaults are stored (revision moves) but the tenant has none.
         yield* tenants.saveDefaults(projectId, tb!, emptyTenantDefaults, 0)
         yield* repo.commit({ projectId, userId, scope: tenantScope(tc!), expectedVersion: 0, choices: emptyChoicesV2, history: history("x") })
@@ -188,9 +193,9 @@ export const modelCases = (it: It): void => {
         assert.deepStrictEqual(yield* tenants.list(projectId, { limit: 1, before: tc! }, Option.none()), { items: [{ id: ta!, has_defaults: true }], hasMore: false })
         assert.deepStrictEqual((yield* tenants.list(projectId, { limit: 10 }, Option.some(userId))).items, [{ id: tc!, has_defaults: false }])
         // Delete at the expected revision only; afterwards revision 0 and not listed.
-        assert.deepStrictEqual(yield* Effect.flip(tenants.deleteDefaults(projectId, ta!, 2)), new VersionConflict({ expected: 2, actual: 1 }))
-        assert.deepStrictEqual(yield* Effect.flip(tenants.deleteDefaults(projectId, ta!, 0)), new VersionConflict({ expected: 0, actual: 1 }))
-        yield* tenants.deleteDefaults(projectId, ta!, 1)
+        assert.deepStrictEqual(yield* Effect.flip(tenants.deleteDefaults(projectId, ta!, 2)), new VersionConflict({ expected: 2, actual: 3 }))
+        assert.deepStrictEqual(yield* Effect.flip(tenants.deleteDefaults(projectId, ta!, 0)), new VersionConflict({ expected: 0, actual: 3 }))
+        yield* tenants.deleteDefaults(projectId, ta!, 3)
         assert.deepStrictEqual(yield* tenants.loadDefaults(projectId, ta!), { defaults: emptyTenantDefaults, revision: 0 })
         yield* tenants.deleteDefaults(projectId, ta!, 0)
         assert.deepStrictEqual((yield* tenants.list(projectId, { limit: 10 }, Option.none())).items.map((t) => t.id), [tc!])

@@ -69,7 +69,7 @@ export const userIdQuery = (ctx: RequestContext): ExternalUserId | undefined => 
   return raw === undefined ? undefined : decodeUserId(raw)
 }
 
-const TENANT_SCHEMA = { type: "string", pattern: "^[A-Za-z0-9_:-]{1,64}$" }
+const TENANT_SCHEMA = { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
 
 /** OpenAPI documentation of `?tenant_id=`. */
 export const TENANT_QUERY: ReadonlyArray<QueryParam> = [

@@ -5,6 +5,7 @@ import * as Schema from "effect/Schema"
 import { deleteUser, getUser, listUsers, PageInfo, upsertUser, UserJson, userToJson, UserUpsertSchema } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
+import { InvalidParam } from "../HttpErrors.js"
 import { run } from "../internal/effectToPromise.js"
 import { idKey, PAGE_QUERY, pageQuery, userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
@@ -15,6 +16,10 @@ const encodeUserPage = Schema.encodeSync(UserPage)
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const externalId = userIdParam(ctx)
+  // MODEL.md §5: `preferences` here always patches the global set; a tenant scope is refused.
+  if (ctx.query.has("tenant_id")) {
+    throw new InvalidParam({ param: "tenant_id", message: "PUT /users/{user_id} patches the global set; use PUT …/preferences?tenant_id= for a tenant" })
+  }
   const { project, actor } = principalOf(ctx)
   const { user, created } = await run(
     deps.runtime,

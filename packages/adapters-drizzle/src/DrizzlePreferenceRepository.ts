@@ -28,12 +28,14 @@ const toChoices = (value: unknown): PreferenceChoices => {
  * The commit statement: compare-and-set on the version, then the history entry selected from the
  * updated row. No row back = the version did not match (or the user is gone).
  */
-export const commitQuery = (db: NotiflowsDatabase) => {
+export const commitQuery = (db: NotiflowsDatabase, withCategories = false) => {
   const updated = db.$with("updated").as(
     db
       .update(preferenceSets)
       .set({
         choices: sql`${P("choices")}::jsonb`,
+        // v1 writes keep the global set's category choices; v2 writes (MODEL.md) set them too.
+        ...(withCategories ? { categories: sql`${P("categories")}::jsonb` } : {}),
         version: sql`${preferenceSets.version} + 1`,
         updatedAt: sql`${P("changedAt")}::timestamptz`
       })
@@ -105,12 +107,14 @@ export const commitValues = (c: {
   readonly userId: UserId
   readonly expectedVersion: number
   readonly choices: PreferenceChoices
+  readonly categories?: Readonly<Record<string, unknown>>
   readonly history: PreferenceCommit["history"]
 }): Record<string, unknown> => ({
   projectId: c.projectId,
   userId: c.userId,
   expectedVersion: c.expectedVersion,
   choices: json({ channel_types: c.choices.channel_types, notiflows: c.choices.notiflows }),
+  ...(c.categories !== undefined ? { categories: json(c.categories) } : {}),
   historyId: uuidv7(),
   changedAt: c.history.changed_at.toISOString(),
   actorType: c.history.actor.type,

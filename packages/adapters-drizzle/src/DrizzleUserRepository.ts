@@ -1,7 +1,8 @@
 /**
  * {@link UserRepository} over drizzle. Creating a user is one statement (user, empty or first
  * preference set, and its history entry in CTEs); an update carrying a preference write runs in
- * one transaction; erasure is one `DELETE` whose foreign keys cascade to preferences and history.
+ * one transaction; erasure is one `DELETE` whose foreign keys cascade to every preference set
+ * (global and user×tenant) and its history.
  */
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
@@ -72,8 +73,8 @@ export const make = (database: Database): UserRepository["Type"] => {
                 ${p.locale}, ${p.timezone}, ${json(p.custom_fields)}::jsonb, 1, ${at}::timestamptz, ${at}::timestamptz)
         returning project_id, id
       ), s as (
-        insert into preference_sets (project_id, user_id, choices, version, updated_at)
-        select project_id, id, ${json(choices)}::jsonb, ${pw === undefined ? 0 : 1}::int, ${at}::timestamptz from u
+        insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
+        select project_id, id, ${json(choices)}::jsonb, ${json(pw?.categories ?? {})}::jsonb, ${pw === undefined ? 0 : 1}::int, ${at}::timestamptz from u
         returning project_id, user_id, version
       ), h as (
         insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
@@ -137,7 +138,7 @@ export const make = (database: Database): UserRepository["Type"] => {
       db.transaction(async (tx) => {
         const [row] = await updateQuery(tx, write, expectedRevision)
         if (row === undefined) return null
-        const committed = await commitQuery(tx).execute(commitValues({ ...pw, projectId: write.projectId, userId: row.id }))
+        const committed = await commitQuery(tx, pw.categories !== undefined).execute(commitValues({ ...pw, projectId: write.projectId, userId: row.id }))
         if (committed.length === 0) {
           const [current] = await tx
             .select({ version: preferenceSets.version })

@@ -1,7 +1,7 @@
 /**
  * The two drivers: PostgreSQL through postgres.js (production) and PGlite embedded in-process
  * (the zero-setup default). Each layer connects, runs the migrations, and provides the four
- * repository ports plus the {@link DrizzleDatabase} they run on.
+ * repository ports (v1 and the model v2's categories, tenants and scoped sets) plus the {@link DrizzleDatabase} they run on.
  */
 import { PGlite } from "@electric-sql/pglite"
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite"
@@ -9,11 +9,24 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import postgres from "postgres"
-import type { IdempotencyRepository, NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, RepositoryError, UserRepository } from "@notiflows/domain"
+import type {
+  CategoryRepository,
+  IdempotencyRepository,
+  NotiflowCatalogRepository,
+  PreferenceRepository,
+  ProjectRepository,
+  RepositoryError,
+  ScopedPreferenceRepository,
+  TenantRepository,
+  UserRepository
+} from "@notiflows/domain"
+import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
+import * as DrizzleScopedPreferenceRepository from "./DrizzleScopedPreferenceRepository.js"
+import * as DrizzleTenantRepository from "./DrizzleTenantRepository.js"
 import * as DrizzleUserRepository from "./DrizzleUserRepository.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
@@ -24,7 +37,15 @@ import { DuplicateApiKeysError, migratePglite, migratePostgres } from "./Migrate
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
 
 /** The storage ports of the domain. */
-export type Repositories = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | IdempotencyRepository
+export type Repositories =
+  | PreferenceRepository
+  | UserRepository
+  | NotiflowCatalogRepository
+  | ProjectRepository
+  | IdempotencyRepository
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
 
 export interface PostgresConfig {
   readonly url: string
@@ -105,7 +126,10 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleUserRepository.layer,
   DrizzleNotiflowCatalogRepository.layer,
   DrizzleProjectRepository.layer,
-  DrizzleIdempotencyRepository.layer
+  DrizzleIdempotencyRepository.layer,
+  DrizzleCategoryRepository.layer,
+  DrizzleTenantRepository.layer,
+  DrizzleScopedPreferenceRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -2,10 +2,13 @@
  * @notiflows/adapters-drizzle — the domain's ports on PostgreSQL (postgres.js) and on embedded
  * PGlite, written once over drizzle; one schema, one set of migrations.
  */
+export * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 export * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
+export * as DrizzleScopedPreferenceRepository from "./DrizzleScopedPreferenceRepository.js"
+export * as DrizzleTenantRepository from "./DrizzleTenantRepository.js"
 export * as DrizzleUserRepository from "./DrizzleUserRepository.js"
 export { DrizzleDatabase } from "./internal/database.js"
 export type { Database, NotiflowsDatabase } from "./internal/database.js"

@@ -138,13 +138,18 @@ export const notiflows = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.id] })]
 )
 
-/** One row per user: the explicit choices (`{"channel_types", "notiflows"}`) and their version. */
+/**
+ * One row per user: the global set (MODEL.md §1). `choices` holds the v1 part
+ * (`{"channel_types", "notiflows"}`), `categories` the v2 category choices (`{}` for every v1 row),
+ * `version` is the global set's.
+ */
 export const preferenceSets = pgTable(
   "preference_sets",
   {
     projectId: uuid("project_id").$type<ProjectId>().notNull(),
     userId: uuid("user_id").$type<UserId>().notNull(),
     choices: jsonb("choices").notNull().default(sql`'{"channel_types":{},"notiflows":{}}'::jsonb`),
+    categories: jsonb("categories").notNull().default(sql`'{}'::jsonb`),
     version: integer("version").notNull().default(0),
     updatedAt: timestamptz("updated_at").notNull()
   },
@@ -179,6 +184,114 @@ export const preferenceHistory = pgTable(
       name: "preference_history_preference_set_fk"
     }).onDelete("cascade")
   ]
+)
+
+/**
+ * Categories (MODEL.md §1): deletion is soft (`deleted_at`), so choices, tenant defaults, locks and
+ * memberships survive a restore. `revision` for optimistic writes.
+ */
+export const categories = pgTable(
+  "categories",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    includeInPreferences: boolean("include_in_preferences").notNull().default(true),
+    defaultEnabled: boolean("default_enabled").notNull().default(true),
+    defaultChannelTypes: jsonb("default_channel_types").notNull().default(sql`'{}'::jsonb`),
+    deletedAt: timestamptz("deleted_at"),
+    revision: integer("revision").notNull().default(0),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.id] })]
+)
+
+/**
+ * Notiflow memberships: one row per (notiflow, category), ordered by `position`. Kept when either
+ * side is soft-deleted (no foreign keys to them: the domain decides what is live).
+ */
+export const notiflowCategories = pgTable(
+  "notiflow_categories",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    notiflowId: text("notiflow_id").notNull(),
+    categoryId: text("category_id").notNull(),
+    position: integer("position").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.notiflowId, t.categoryId] })]
+)
+
+/** User×tenant sets (MODEL.md §1): choices `{"channel_types", "categories", "notiflows"}` and their own version. */
+export const tenantPreferenceSets = pgTable(
+  "tenant_preference_sets",
+  {
+    projectId: uuid("project_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    choices: jsonb("choices").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId, t.tenantId] }),
+    // GET /admin/tenants reads the tenants of a project in id order.
+    index("tenant_preference_sets_tenant_idx").on(t.projectId, t.tenantId),
+    foreignKey({ columns: [t.projectId, t.userId], foreignColumns: [users.projectId, users.id], name: "tenant_preference_sets_user_fk" }).onDelete(
+      "cascade"
+    )
+  ]
+)
+
+/** Append-only history of a user×tenant set, one row per version (the global set's is `preference_history`). */
+export const tenantPreferenceHistory = pgTable(
+  "tenant_preference_history",
+  {
+    projectId: uuid("project_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    version: integer("version").notNull(),
+    id: uuid("id").notNull(),
+    changedAt: timestamptz("changed_at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    requestId: text("request_id"),
+    changes: jsonb("changes").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId, t.tenantId, t.version] }),
+    unique("tenant_preference_history_project_id_unique").on(t.projectId, t.id),
+    foreignKey({
+      columns: [t.projectId, t.userId, t.tenantId],
+      foreignColumns: [tenantPreferenceSets.projectId, tenantPreferenceSets.userId, tenantPreferenceSets.tenantId],
+      name: "tenant_preference_history_set_fk"
+    }).onDelete("cascade")
+  ]
+)
+
+/**
+ * Tenant defaults (MODEL.md §1): `defaults` holds the values (`{"channel_types", "categories",
+ * "notiflows"}`), `locks` the same shape with `true` at locked leaves. `has_defaults` is true when
+ * either holds something (the tenant then exists); `revision` for optimistic writes.
+ */
+export const tenantDefaults = pgTable(
+  "tenant_defaults",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    defaults: jsonb("defaults").notNull(),
+    locks: jsonb("locks").notNull(),
+    hasDefaults: boolean("has_defaults").notNull(),
+    revision: integer("revision").notNull(),
+    updatedAt: timestamptz("updated_at").notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.tenantId] })]
 )
 
 /**

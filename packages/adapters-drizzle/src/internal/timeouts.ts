@@ -18,11 +18,14 @@ import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import {
+  CategoryRepository,
   IdempotencyRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
   RepositoryError,
+  ScopedPreferenceRepository,
+  TenantRepository,
   UserRepository
 } from "@notiflows/domain"
 import { sanitizeCause } from "./errors.js"
@@ -85,7 +88,15 @@ export const boundService = <S extends object>(port: string, service: S, timeout
   return out as S
 }
 
-type Ports = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | IdempotencyRepository
+type Ports =
+  | PreferenceRepository
+  | UserRepository
+  | NotiflowCatalogRepository
+  | ProjectRepository
+  | IdempotencyRepository
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
 
 /** Bounds every repository port of a layer (no bound when `timeoutMs` is undefined or 0). */
 export const boundRepositories = <E, R, Out extends Ports>(layer: Layer.Layer<Out, E, R>, timeoutMs: number | undefined): Layer.Layer<Out, E, R> =>
@@ -98,5 +109,8 @@ export const boundRepositories = <E, R, Out extends Ports>(layer: Layer.Layer<Ou
         out = Context.add(out, NotiflowCatalogRepository, boundService("notiflows", Context.get(out, NotiflowCatalogRepository), timeoutMs))
         out = Context.add(out, ProjectRepository, boundService("projects", Context.get(out, ProjectRepository), timeoutMs))
         out = Context.add(out, IdempotencyRepository, boundService("idempotency", Context.get(out, IdempotencyRepository), timeoutMs))
+        out = Context.add(out, CategoryRepository, boundService("categories", Context.get(out, CategoryRepository), timeoutMs))
+        out = Context.add(out, TenantRepository, boundService("tenants", Context.get(out, TenantRepository), timeoutMs))
+        out = Context.add(out, ScopedPreferenceRepository, boundService("scopedPreferences", Context.get(out, ScopedPreferenceRepository), timeoutMs))
         return out as Context.Context<Out>
       })

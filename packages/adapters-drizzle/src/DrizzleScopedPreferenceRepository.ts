@@ -1,0 +1,231 @@
+/**
+ * {@link ScopedPreferenceRepository} over drizzle. The global set is the v1 row of
+ * `preference_sets` (its `categories` column beside the v1 `choices`), a user×tenant set a row of
+ * `tenant_preference_sets`. Every commit is ONE statement: compare-and-set of the set and the
+ * history `INSERT` in CTEs; in a tenant scope the set is updated at the expected version, or
+ * inserted when version 0 is expected (a concurrent first write loses on the primary key). Loads
+ * read the global set and the scope's set in one query, for one user or a batch.
+ */
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type {
+  Change,
+  ExternalUserId,
+  PreferenceChoicesV2,
+  PreferenceSetV2,
+  RepositoryError,
+  ScopedChoices,
+  ScopedCommit,
+  ScopedHistoryEntry,
+  Slice,
+  TenantId,
+  UserId
+} from "@notiflows/domain"
+import { ScopedPreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
+import { commitQuery, commitValues } from "./DrizzlePreferenceRepository.js"
+import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
+import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
+import type { Database, NotiflowsDatabase } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { run } from "./internal/promiseToEffect.js"
+import { fromJson, hot, json } from "./internal/statements.js"
+
+const P = sql.placeholder
+const tps = tenantPreferenceSets
+
+/** The global set of a `preference_sets` row: v1 choices plus the `categories` column. */
+const globalChoices = (choices: unknown, categories: unknown): PreferenceChoicesV2 => {
+  const v1 = fromJson<{ channel_types?: PreferenceChoicesV2["channel_types"]; notiflows?: PreferenceChoicesV2["notiflows"] } | null>(choices)
+  return {
+    channel_types: v1?.channel_types ?? {},
+    categories: fromJson<PreferenceChoicesV2["categories"] | null>(categories) ?? {},
+    notiflows: v1?.notiflows ?? {}
+  }
+}
+
+/** A user×tenant set's choices (empty for a set never written). */
+const tenantChoices = (choices: unknown): PreferenceChoicesV2 => toChoicesV2(choices ?? null)
+
+/**
+ * The tenant commit: update at the expected version, or insert the first version (only when 0 is
+ * expected and the user exists); the history entry is selected from whichever wrote a row.
+ */
+export const tenantCommitQuery = (db: NotiflowsDatabase) => {
+  const updated = db.$with("updated").as(
+    db
+      .update(tps)
+      .set({ choices: sql`${P("choices")}::jsonb`, version: sql`${tps.version} + 1`, updatedAt: sql`${P("changedAt")}::timestamptz` })
+      .where(and(eq(tps.projectId, P("projectId")), eq(tps.userId, P("userId")), eq(tps.tenantId, P("tenantId")), eq(tps.version, P("expectedVersion"))))
+      .returning({ projectId: tps.projectId, userId: tps.userId, tenantId: tps.tenantId, version: tps.version })
+  )
+  const inserted = db.$with("inserted").as(
+    db
+      .insert(tps)
+      .select(
+        sql`select ${users.projectId}, ${users.id}, ${P("tenantId")}::text, ${P("choices")}::jsonb, 1, ${P("changedAt")}::timestamptz
+            from ${users} where ${users.projectId} = ${P("projectId")}::uuid and ${users.id} = ${P("userId")}::uuid
+            and ${P("expectedVersion")}::int = 0`
+      )
+      .onConflictDoNothing()
+      .returning({ projectId: tps.projectId, userId: tps.userId, tenantId: tps.tenantId, version: tps.version })
+  )
+  return db
+    .with(updated, inserted)
+    .insert(tenantPreferenceHistory)
+    .select(
+      sql`select w.project_id, w.user_id, w.tenant_id, w.version, ${P("historyId")}::uuid, ${P("changedAt")}::timestamptz,
+                 ${P("actorType")}::text, ${P("actorId")}::text, ${P("requestId")}::text, ${P("changes")}::jsonb
+          from (select * from ${updated} union all select * from ${inserted}) w`
+    )
+    .returning({ version: tenantPreferenceHistory.version })
+}
+
+/** The hot statements, built (and prepared when enabled) once per database. */
+export const makeScopedStatements = ({ db, prepare }: Database) => {
+  const userJoin = and(eq(preferenceSets.projectId, users.projectId), eq(preferenceSets.userId, users.id))
+  const tenantJoin = and(eq(tps.projectId, users.projectId), eq(tps.userId, users.id), eq(tps.tenantId, P("tenantId")))
+  const globalFields = { userId: users.id, externalId: users.externalId, version: preferenceSets.version, choices: preferenceSets.choices, categories: preferenceSets.categories }
+  const tenantFields = { ...globalFields, tenantVersion: tps.version, tenantChoices: tps.choices }
+  const oneUser = and(eq(users.projectId, P("projectId")), eq(users.externalId, P("externalId")))
+  // One query for the whole list; a jsonb array parameter reads the same on both drivers.
+  const manyUsers = and(eq(users.projectId, P("projectId")), sql`${users.externalId} in (select jsonb_array_elements_text(${P("externalIds")}::jsonb))`)
+
+  const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
+  const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
+  const loadManyGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
+  const loadManyTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
+
+  const currentTenantVersion = db
+    .select({ version: tps.version })
+    .from(users)
+    .leftJoin(tps, tenantJoin)
+    .where(and(eq(users.projectId, P("projectId")), eq(users.id, P("userId"))))
+  const currentGlobalVersion = db
+    .select({ version: preferenceSets.version })
+    .from(preferenceSets)
+    .where(and(eq(preferenceSets.projectId, P("projectId")), eq(preferenceSets.userId, P("userId"))))
+
+  return {
+    loadGlobal: hot(loadGlobal, "nf_scoped_load_global", prepare),
+    loadTenant: hot(loadTenant, "nf_scoped_load_tenant", prepare),
+    loadManyGlobal: hot(loadManyGlobal, "nf_scoped_load_many_global", prepare),
+    loadManyTenant: hot(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
+    commitGlobal: hot(commitQuery(db, true), "nf_scoped_commit_global", prepare),
+    commitTenant: hot(tenantCommitQuery(db), "nf_scoped_commit_tenant", prepare),
+    currentTenantVersion: hot(currentTenantVersion, "nf_scoped_current_tenant_version", prepare),
+    currentGlobalVersion: hot(currentGlobalVersion, "nf_scoped_current_global_version", prepare)
+  }
+}
+
+type HistoryRow = { id: string; version: number; changedAt: Date; actorType: string; actorId: string; requestId: string | null; changes: unknown }
+
+const toEntry = (r: HistoryRow, tenantId: TenantId | null): ScopedHistoryEntry => ({
+  id: r.id,
+  version: r.version,
+  tenant_id: tenantId,
+  changed_at: r.changedAt,
+  actor: { type: r.actorType as ScopedHistoryEntry["actor"]["type"], id: r.actorId },
+  request_id: r.requestId,
+  changes: fromJson<ReadonlyArray<Change>>(r.changes)
+})
+
+/** The port over a database. */
+export const make = (database: Database): ScopedPreferenceRepository["Type"] => {
+  const { db } = database
+  const st = makeScopedStatements(database)
+
+  const commit = (c: ScopedCommit): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError> =>
+    Effect.gen(function* () {
+      const { projectId, userId, scope, expectedVersion, choices, history } = c
+      const values = commitValues({ projectId, userId, expectedVersion, choices, categories: choices.categories, history })
+      const rows =
+        scope._tag === "Global"
+          ? yield* run("preferences.commit", () => st.commitGlobal.execute(values))
+          : yield* run("preferences.commit", () => st.commitTenant.execute({ ...values, tenantId: scope.tenantId, choices: choicesJson(choices) }))
+      const row = rows[0]
+      if (row !== undefined) return { version: row.version, ...choices }
+      // Conflict path: a fresh statement reads the version the concurrent writer left.
+      const current =
+        scope._tag === "Global"
+          ? yield* run("preferences.commit", () => st.currentGlobalVersion.execute({ projectId, userId }))
+          : yield* run("preferences.commit", () => st.currentTenantVersion.execute({ projectId, userId, tenantId: scope.tenantId }))
+      const actual = current[0]
+      return yield* actual === undefined
+        ? Effect.fail(new UserNotFound({ userId }))
+        : Effect.fail(new VersionConflict({ expected: expectedVersion, actual: actual.version ?? 0 }))
+    })
+
+  const history = (projectId: string, userId: string, tenantId: TenantId | null, query: { limit: number; after?: number; before?: number }) => {
+    const { after, before, limit } = query
+    // Not a version (a forged cursor): nothing compares to it, as in the reference adapter.
+    const badCursor = (after !== undefined && !Number.isSafeInteger(after)) || (before !== undefined && !Number.isSafeInteger(before))
+    if (badCursor) return Effect.succeed<Slice<ScopedHistoryEntry>>({ items: [], hasMore: false })
+    const h = tenantId === null ? preferenceHistory : tenantPreferenceHistory
+    const where = and(
+      eq(h.projectId, projectId),
+      eq(h.userId, userId),
+      tenantId === null ? undefined : eq(tenantPreferenceHistory.tenantId, tenantId),
+      after !== undefined ? lt(h.version, after) : undefined,
+      before !== undefined ? gt(h.version, before) : undefined
+    )
+    // Reading `before` a cursor takes the nearest newer entries (ascending), answered newest first.
+    const order = before !== undefined ? asc(h.version) : desc(h.version)
+    const fields = { id: h.id, version: h.version, changedAt: h.changedAt, actorType: h.actorType, actorId: h.actorId, requestId: h.requestId, changes: h.changes }
+    return Effect.map(
+      run("preferences.history", () => db.select(fields).from(h).where(where).orderBy(order).limit(limit + 1)),
+      (rows): Slice<ScopedHistoryEntry> => {
+        const items = rows.slice(0, limit).map((r) => toEntry(r, tenantId))
+        return { items: before !== undefined ? items.reverse() : items, hasMore: rows.length > limit }
+      }
+    )
+  }
+
+  return {
+    load: (projectId, externalId, scope) =>
+      scope._tag === "Global"
+        ? Effect.map(run("preferences.load", () => st.loadGlobal.execute({ projectId, externalId })), (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) => {
+              const global: PreferenceSetV2 = { version: r.version, ...globalChoices(r.choices, r.categories) }
+              return { userId: r.userId as UserId, externalId: r.externalId as ExternalUserId, global, scoped: global }
+            })
+          )
+        : Effect.map(run("preferences.load", () => st.loadTenant.execute({ projectId, externalId, tenantId: scope.tenantId })), (rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) => ({
+              userId: r.userId as UserId,
+              externalId: r.externalId as ExternalUserId,
+              global: { version: r.version, ...globalChoices(r.choices, r.categories) },
+              scoped: { version: r.tenantVersion ?? 0, ...tenantChoices(r.tenantChoices) }
+            }))
+          ),
+    loadMany: (projectId, externalIds, scope) => {
+      if (externalIds.length === 0) return Effect.succeed(new Map())
+      const ids = json(externalIds)
+      return scope._tag === "Global"
+        ? Effect.map(run("preferences.loadMany", () => st.loadManyGlobal.execute({ projectId, externalIds: ids })), (rows) => {
+            const out = new Map<ExternalUserId, ScopedChoices>()
+            for (const r of rows) {
+              const global = globalChoices(r.choices, r.categories)
+              out.set(r.externalId as ExternalUserId, { global, scoped: global })
+            }
+            return out
+          })
+        : Effect.map(
+            run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })),
+            (rows) =>
+              new Map<ExternalUserId, ScopedChoices>(
+                rows.map((r) => [r.externalId as ExternalUserId, { global: globalChoices(r.choices, r.categories), scoped: tenantChoices(r.tenantChoices) }])
+              )
+          )
+    },
+    commit,
+    history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query)
+  }
+}
+
+/** The port, on the {@link DrizzleDatabase} of the context. */
+export const layer: Layer.Layer<ScopedPreferenceRepository, never, DrizzleDatabase> = Layer.effect(
+  ScopedPreferenceRepository,
+  Effect.map(DrizzleDatabase, make)
+)

@@ -1,0 +1,146 @@
+/**
+ * {@link TenantRepository} over drizzle: tenant defaults and locks as one row per (project,
+ * tenant), written by ONE compare-and-set statement (an `INSERT` allowed only at revision 0 whose
+ * conflict becomes an `UPDATE ... WHERE revision = $expected`); the tenants list is derived from
+ * the defaults (`has_defaults`) and the user×tenant sets in one query.
+ */
+import { and, eq, sql } from "drizzle-orm"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { PreferenceChoicesV2, RepositoryError, Slice, StoredTenantDefaults, TenantDefaults, TenantId, TenantSummary } from "@notiflows/domain"
+import { emptyTenantDefaults, hasDefaults, TenantRepository, VersionConflict } from "@notiflows/domain"
+import { tenantDefaults } from "./schema.js"
+import type { Database } from "./internal/database.js"
+import { DrizzleDatabase } from "./internal/database.js"
+import { run } from "./internal/promiseToEffect.js"
+import { fromJson, hot, json, rowsOf } from "./internal/statements.js"
+
+const P = sql.placeholder
+
+const NONE: StoredTenantDefaults = { defaults: emptyTenantDefaults, revision: 0 }
+
+/** A stored `{channel_types, categories, notiflows}` object, every map present. */
+export const toChoicesV2 = (value: unknown): PreferenceChoicesV2 => {
+  const raw = fromJson<Partial<PreferenceChoicesV2> | null>(value)
+  return { channel_types: raw?.channel_types ?? {}, categories: raw?.categories ?? {}, notiflows: raw?.notiflows ?? {} }
+}
+
+/** The stored form of a `{channel_types, categories, notiflows}` object. */
+export const choicesJson = (c: PreferenceChoicesV2): string => json({ channel_types: c.channel_types, categories: c.categories, notiflows: c.notiflows })
+
+const toStored = (r: { defaults: unknown; locks: unknown; revision: number }): StoredTenantDefaults => ({
+  defaults: { ...toChoicesV2(r.defaults), locks: toChoicesV2(r.locks) },
+  revision: r.revision
+})
+
+/** The port over a database. */
+export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
+  const byId = (projectId: string, tenantId: string) => and(eq(tenantDefaults.projectId, projectId), eq(tenantDefaults.tenantId, tenantId))
+
+  // Read on every tenant-scoped view and evaluation: prepared like the preference statements.
+  const load = hot(
+    db
+      .select({ defaults: tenantDefaults.defaults, locks: tenantDefaults.locks, revision: tenantDefaults.revision })
+      .from(tenantDefaults)
+      .where(and(eq(tenantDefaults.projectId, P("projectId")), eq(tenantDefaults.tenantId, P("tenantId")))),
+    "nf_tenant_defaults_load",
+    prepare
+  )
+
+  const actualRevision = (projectId: string, tenantId: string) =>
+    Effect.map(
+      run("tenants.saveDefaults", () => db.select({ revision: tenantDefaults.revision }).from(tenantDefaults).where(byId(projectId, tenantId))),
+      (rows) => rows[0]?.revision ?? 0
+    )
+
+  const conflict = (projectId: string, tenantId: string, expected: number) =>
+    Effect.flatMap(actualRevision(projectId, tenantId), (actual) => Effect.fail(new VersionConflict({ expected, actual })))
+
+  const saveDefaults = (
+    projectId: string,
+    tenantId: string,
+    defaults: TenantDefaults,
+    expectedRevision: number
+  ): Effect.Effect<StoredTenantDefaults, VersionConflict | RepositoryError> => {
+    const values = choicesJson(defaults)
+    const locks = choicesJson(defaults.locks)
+    const has = hasDefaults(defaults)
+    const at = new Date().toISOString()
+    // Insert only when none is expected; an existing row is updated only at the expected revision.
+    const statement = sql`
+      insert into tenant_defaults (project_id, tenant_id, defaults, locks, has_defaults, revision, updated_at)
+      select ${projectId}::uuid, ${tenantId}, ${values}::jsonb, ${locks}::jsonb, ${has}, 1, ${at}::timestamptz
+      where ${expectedRevision}::int = 0
+      on conflict (project_id, tenant_id) do update
+        set defaults = excluded.defaults, locks = excluded.locks, has_defaults = excluded.has_defaults,
+            revision = tenant_defaults.revision + 1, updated_at = excluded.updated_at
+        where tenant_defaults.revision = ${expectedRevision}::int
+      returning revision`
+    return Effect.flatMap(run("tenants.saveDefaults", () => db.execute(statement)), (result) => {
+      const row = rowsOf(result)[0]
+      return row !== undefined
+        ? Effect.succeed<StoredTenantDefaults>({ defaults, revision: Number(row.revision) })
+        : conflict(projectId, tenantId, expectedRevision)
+    })
+  }
+
+  const deleteDefaults = (projectId: string, tenantId: string, expectedRevision: number): Effect.Effect<void, VersionConflict | RepositoryError> =>
+    expectedRevision === 0
+      ? // Nothing stored is expected: holds only while nothing is stored.
+        Effect.flatMap(actualRevision(projectId, tenantId), (actual) =>
+          actual === 0 ? Effect.void : Effect.fail(new VersionConflict({ expected: 0, actual }))
+        )
+      : Effect.flatMap(
+          run("tenants.deleteDefaults", () =>
+            db
+              .delete(tenantDefaults)
+              .where(and(byId(projectId, tenantId), eq(tenantDefaults.revision, expectedRevision)))
+              .returning({ revision: tenantDefaults.revision })
+          ),
+          (rows) => (rows.length > 0 ? Effect.void : conflict(projectId, tenantId, expectedRevision))
+        )
+
+  const list = (projectId: string, query: { readonly limit: number; readonly after?: TenantId; readonly before?: TenantId }, userId: Option.Option<string>) => {
+    const { after, before, limit } = query
+    // The existing tenants: with defaults, or with a user×tenant set (only the user's when asked).
+    const ids = Option.isSome(userId)
+      ? sql`select tenant_id from tenant_preference_sets where project_id = ${projectId}::uuid and user_id = ${userId.value}::uuid`
+      : sql`select tenant_id from tenant_defaults where project_id = ${projectId}::uuid and has_defaults
+            union
+            select distinct tenant_id from tenant_preference_sets where project_id = ${projectId}::uuid`
+    const bounds = sql.join(
+      [
+        sql`true`,
+        ...(after !== undefined ? [sql`t.tenant_id collate "C" > ${after}`] : []),
+        ...(before !== undefined ? [sql`t.tenant_id collate "C" < ${before}`] : [])
+      ],
+      sql` and `
+    )
+    // Reading `before` a key takes the nearest smaller ids (descending), answered ascending.
+    const order = before !== undefined ? sql`desc` : sql`asc`
+    const statement = sql`
+      select t.tenant_id as id, coalesce(d.has_defaults, false) as has_defaults
+      from (${ids}) t
+      left join tenant_defaults d on d.project_id = ${projectId}::uuid and d.tenant_id = t.tenant_id
+      where ${bounds}
+      order by t.tenant_id collate "C" ${order}
+      limit ${limit + 1}`
+    return Effect.map(run("tenants.list", () => db.execute(statement)), (result): Slice<TenantSummary> => {
+      const rows = rowsOf(result)
+      const items = rows.slice(0, limit).map((r): TenantSummary => ({ id: String(r.id) as TenantId, has_defaults: r.has_defaults === true }))
+      return { items: before !== undefined ? items.reverse() : items, hasMore: rows.length > limit }
+    })
+  }
+
+  return {
+    loadDefaults: (projectId, tenantId) =>
+      Effect.map(run("tenants.loadDefaults", () => load.execute({ projectId, tenantId })), (rows) => (rows[0] === undefined ? NONE : toStored(rows[0]))),
+    saveDefaults,
+    deleteDefaults,
+    list
+  }
+}
+
+/** The port, on the {@link DrizzleDatabase} of the context. */
+export const layer: Layer.Layer<TenantRepository, never, DrizzleDatabase> = Layer.effect(TenantRepository, Effect.map(DrizzleDatabase, make))

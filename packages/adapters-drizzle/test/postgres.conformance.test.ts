@@ -1,6 +1,8 @@
-import { describe } from "@effect/vitest"
+import { describe, layer } from "@effect/vitest"
 import * as Layer from "effect/Layer"
-import { conformanceSuite } from "@notiflows/testing"
+import { categoriesSuite, conformanceSuite } from "@notiflows/testing"
+import { modelCases } from "./support/modelCases.js"
+import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
 import { layerServer, postgresAvailable } from "./support/postgres.js"
 import { shared } from "./support/shared.js"
@@ -8,10 +10,18 @@ import { shared } from "./support/shared.js"
 // Unreachable outside CI: reported as skipped (in CI the probe fails the file).
 const available = await postgresAvailable()
 
+const inspectors = Layer.merge(layerSqlInspector, layerSqlModelInspector)
+
 describe.skipIf(!available)("postgres", () => {
   // A throwaway database per suite, migrated on start-up and dropped at the end.
-  conformanceSuite("postgres", shared(Layer.provideMerge(layerSqlInspector, layerServer({ poolSize: 8 }))))
+  const server = shared(Layer.provideMerge(inspectors, layerServer({ poolSize: 8 })))
+  conformanceSuite("postgres", server)
+  categoriesSuite("postgres categories", server)
+  layer(server, { excludeTestServices: true, timeout: "120 seconds" })("postgres model storage", (it) => modelCases(it))
 
   // DATABASE_PREPARE=false: unnamed statements, nothing drizzle-prepared (pgbouncer transaction mode).
-  conformanceSuite("postgres prepare=false", Layer.provideMerge(layerSqlInspector, layerServer({ poolSize: 8, prepare: false })))
+  const unprepared = shared(Layer.provideMerge(inspectors, layerServer({ poolSize: 8, prepare: false })))
+  conformanceSuite("postgres prepare=false", unprepared)
+  categoriesSuite("postgres prepare=false categories", unprepared)
+  layer(unprepared, { excludeTestServices: true, timeout: "120 seconds" })("postgres prepare=false model storage", (it) => modelCases(it))
 })

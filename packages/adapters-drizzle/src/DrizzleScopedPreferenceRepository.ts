@@ -145,7 +145,8 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
           ? yield* run("preferences.commit", () => st.commitGlobal.execute(values))
           : yield* run("preferences.commit", () => st.commitTenant.execute({ ...values, tenantId: scope.tenantId, choices: choicesJson(choices) }))
       const row = rows[0]
-      if (row !== undefined) return { version: row.version, ...choices }
+      // Only the three maps of `choices` (callers may hand a whole set, with its old version).
+      if (row !== undefined) return { version: row.version, channel_types: choices.channel_types, categories: choices.categories, notiflows: choices.notiflows }
       // Conflict path: a fresh statement reads the version the concurrent writer left.
       const current =
         scope._tag === "Global"

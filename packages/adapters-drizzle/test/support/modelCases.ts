@@ -76,8 +76,10 @@ export const modelCases = (it: It): void => {
         const again = yield* Effect.flip(repo.commit({ projectId, userId, scope, expectedVersion: 0, choices: first, history: history("x") }))
         assert.deepStrictEqual(again, new VersionConflict({ expected: 0, actual: 1 }))
         const second = choices({ notiflows: { nf: { channel_types: { sms: false } } } })
-        const two = yield* repo.commit({ projectId, userId, scope, expectedVersion: 1, choices: second, history: history("notiflows.nf.channel_types.sms") })
-        assert.strictEqual(two.version, 2)
+        // The domain hands a whole set (with its old version) as the choices: the new version wins.
+        const wholeSet: PreferenceChoicesV2 = { version: 1, ...second } as PreferenceChoicesV2
+        const two = yield* repo.commit({ projectId, userId, scope, expectedVersion: 1, choices: wholeSet, history: history("notiflows.nf.channel_types.sms") })
+        assert.deepStrictEqual(two, { version: 2, ...second })
         assert.deepStrictEqual(yield* db.tenantSetRow(projectId, userId, t), Option.some({ version: 2, choices: second }))
         // The global set is untouched, and its own version stays 0.
         const loaded = yield* Effect.flatMap(repo.load(projectId, externalId, scope), (o) => Option.match(o, { onNone: () => Effect.die("no user"), onSome: Effect.succeed }))
@@ -108,8 +110,9 @@ export const modelCases = (it: It): void => {
         const db = yield* ModelInspector
         const { projectId, externalId, userId } = yield* setup
         const c = choices({ channel_types: { sms: false }, categories: { product: { channel_types: { email: false } } } })
-        const one = yield* repo.commit({ projectId, userId, scope: globalScope, expectedVersion: 0, choices: c, history: history("categories.product.channel_types.email") })
-        assert.strictEqual(one.version, 1)
+        const asSet = { version: 0, ...c } as PreferenceChoicesV2
+        const one = yield* repo.commit({ projectId, userId, scope: globalScope, expectedVersion: 0, choices: asSet, history: history("categories.product.channel_types.email") })
+        assert.deepStrictEqual(one, { version: 1, ...c })
         assert.deepStrictEqual(yield* db.globalCategoryRows(projectId, userId), c.categories)
         const viaV1 = yield* v1.load(projectId, externalId)
         assert.deepStrictEqual(Option.getOrThrow(viaV1).preferences, { version: 1, channel_types: { sms: false }, notiflows: {} })

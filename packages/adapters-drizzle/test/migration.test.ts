@@ -1,0 +1,172 @@
+/**
+ * Migration 0003 (model v2) on a database with v1 data: built with the migrations up to 0002,
+ * filled through the v1 code path (v1 use cases over the v1 ports; users inserted as the v1 code
+ * inserted them), then migrated. Every view and explicit view, for both APIs, is byte-identical
+ * before and after, read through the v1 path and through the v2 global scope, so every ETag (a
+ * hash of user id, API, kind and body) survives; history and versions continue.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { createHash } from "node:crypto"
+import { PGlite } from "@electric-sql/pglite"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { drizzle } from "drizzle-orm/pglite"
+import { migrate } from "drizzle-orm/pglite/migrator"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { Audience, ExternalUserId, ProjectId } from "@notiflows/domain"
+import {
+  ProjectRepository,
+  deleteNotiflow,
+  explicitView,
+  getHistory,
+  getPreferences,
+  getScopedHistory,
+  getScopedPreferences,
+  globalScope,
+  scopedExplicitView,
+  scopedView,
+  updateDefaults,
+  updatePreferences,
+  updateScopedPreferences,
+  upsertNotiflow,
+  view
+} from "@notiflows/domain"
+import type { Database, NotiflowsDatabase } from "../src/index.js"
+import { DrizzleDatabase, layerRepositories, migratePglite, migrationsFolder } from "../src/index.js"
+import { scratchDir } from "./support/childProcess.js"
+
+const scratch = scratchDir()
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
+
+/** The committed migrations up to the last v1 one (0002), as their own folder. */
+const v1Migrations = (): string => {
+  const dir = path.join(scratch, "v1-migrations")
+  fs.mkdirSync(path.join(dir, "meta"), { recursive: true })
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: Array<{ idx: number; tag: string }> }
+  journal.entries = journal.entries.filter((e) => e.idx <= 2)
+  assert.deepStrictEqual(journal.entries.map((e) => e.tag), ["0000_init", "0001_idempotency_claims", "0002_api_key_hash_unique"])
+  for (const e of journal.entries) fs.copyFileSync(path.join(migrationsFolder, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`))
+  fs.writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify(journal))
+  return dir
+}
+
+/** The ETag formula of the HTTP layer (API.md §4.1): SHA-256 over user id, API, kind and body. */
+const tag = (userId: string, audience: Audience, kind: "view" | "explicit", body: unknown) =>
+  createHash("sha256").update(`${userId}\n${audience}\n${kind}\n${JSON.stringify(body)}`, "utf8").digest("base64url")
+
+const admin = { actor: { type: "secret_key" as const, id: "key_migration" }, requestId: "req_migration" }
+const AUDIENCES: ReadonlyArray<Audience> = ["admin", "user"]
+
+/** Views, explicit views (both APIs) and history of each user through the v1 path. */
+const v1Snapshot = (projectId: string, externalIds: ReadonlyArray<string>) =>
+  Effect.forEach(externalIds, (externalId) =>
+    Effect.gen(function* () {
+      const s = yield* getPreferences(projectId, externalId)
+      const out: Record<string, string> = { userId: s.userId, version: String(s.preferences.version) }
+      for (const a of AUDIENCES) {
+        out[`view:${a}`] = tag(s.userId, a, "view", view(s.preferences, s.catalog, s.defaults, a))
+        out[`explicit:${a}`] = tag(s.userId, a, "explicit", explicitView(s.preferences, s.catalog, a))
+        out[`body:${a}`] = JSON.stringify(view(s.preferences, s.catalog, s.defaults, a))
+        out[`history:${a}`] = JSON.stringify((yield* getHistory(projectId, externalId, a, { limit: 50 })).items)
+      }
+      return out
+    })
+  )
+
+/** The same through the v2 global scope (history entries gain `tenant_id: null`, dropped here to compare). */
+const v2Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<string>) =>
+  Effect.forEach(externalIds, (externalId) =>
+    Effect.gen(function* () {
+      const s = yield* getScopedPreferences(projectId, externalId as ExternalUserId, globalScope)
+      const out: Record<string, string> = { userId: s.userId, version: String(s.global.version) }
+      for (const a of AUDIENCES) {
+        out[`view:${a}`] = tag(s.userId, a, "view", scopedView(s, a))
+        out[`explicit:${a}`] = tag(s.userId, a, "explicit", scopedExplicitView(s, a))
+        out[`body:${a}`] = JSON.stringify(scopedView(s, a))
+        const page = yield* getScopedHistory(projectId, externalId as ExternalUserId, globalScope, a, { limit: 50 })
+        out[`history:${a}`] = JSON.stringify(page.items.map(({ tenant_id: _t, ...e }) => e))
+      }
+      return out
+    })
+  )
+
+describe("migration 0003 (model v2) on a v1 database", () => {
+  it.effect("keeps every v1 row as the global set: views, explicit views, ETags, versions and history unchanged", () =>
+    Effect.gen(function* () {
+      const client = yield* Effect.acquireRelease(
+        Effect.promise(() => PGlite.create("memory://")),
+        (c) => Effect.promise(() => c.close())
+      )
+      const pglite = drizzle({ client })
+      yield* Effect.promise(() => migrate(pglite, { migrationsFolder: v1Migrations() }))
+      const database: Database = {
+        db: pglite as unknown as NotiflowsDatabase,
+        driver: "pglite",
+        prepare: true,
+        query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
+      }
+      const ports = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, database))
+
+      // v1 data through the v1 code path.
+      const externalIds = ["alice", "bob", "carol"]
+      const projectId = yield* Effect.provide(
+        Effect.gen(function* () {
+          const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
+          yield* updateDefaults(project.id, { channel_types: { sms: false } })
+          yield* upsertNotiflow(project.id, "newsletter", { name: "Newsletter", default_channel_types: { email: true } })
+          yield* upsertNotiflow(project.id, "hidden", { name: "Hidden", include_in_preferences: false })
+          yield* upsertNotiflow(project.id, "gone", { name: "Gone" })
+          yield* upsertNotiflow(project.id, "deleted", { name: "Deleted" })
+          // Users as the v1 code created them: the user and an empty set at version 0.
+          for (const [i, externalId] of externalIds.entries()) {
+            const id = `0190f3a0-0000-7000-8000-00000000000${i}`
+            const at = "2026-01-01T00:00:00.000Z"
+            yield* Effect.promise(() =>
+              database.query(
+                `with u as (insert into users (project_id, id, external_id, revision, created_at, updated_at) values ($1, $2, $3, 1, $4, $4) returning project_id, id)
+                 insert into preference_sets (project_id, user_id, updated_at) select project_id, id, $4 from u`,
+                [project.id, id, externalId, at]
+              )
+            )
+          }
+          const put = (externalId: string, body: unknown) => updatePreferences({ projectId: project.id, externalId, audience: "admin", body, context: admin })
+          yield* put("alice", { channel_types: { email: false }, notiflows: { newsletter: { enabled: false, channel_types: { sms: true } } } })
+          yield* put("alice", { notiflows: { hidden: { enabled: false }, gone: { enabled: false } } })
+          yield* put("bob", { channel_types: { chat: false, sms: true }, notiflows: { deleted: { channel_types: { email: false } } } })
+          yield* deleteNotiflow(project.id, "deleted")
+          return project.id as ProjectId
+        }),
+        ports
+      )
+      const before = yield* Effect.provide(v1Snapshot(projectId, externalIds), ports)
+
+      yield* migratePglite(pglite)
+      const columns = yield* Effect.promise(() =>
+        database.query("select column_name from information_schema.columns where table_name = 'preference_sets' and column_name = 'categories'")
+      )
+      assert.strictEqual(columns.length, 1)
+
+      const after = yield* Effect.provide(
+        Effect.gen(function* () {
+          const v1 = yield* v1Snapshot(projectId, externalIds)
+          const v2 = yield* v2Snapshot(projectId, externalIds)
+          // Versions continue on the v2 path after the migration.
+          const next = yield* updateScopedPreferences({
+            projectId,
+            externalId: "alice" as ExternalUserId,
+            scope: globalScope,
+            audience: "admin",
+            body: { channel_types: { web_push: false } },
+            context: admin
+          })
+          return { v1, v2, nextVersion: next.global.version }
+        }),
+        ports
+      )
+      assert.deepStrictEqual(after.v1, before)
+      assert.deepStrictEqual(after.v2, before)
+      assert.deepStrictEqual(before.map((u) => u.version), ["2", "1", "0"])
+      assert.strictEqual(after.nextVersion, 3)
+    }).pipe(Effect.scoped), 120_000)
+})

@@ -3,17 +3,22 @@
  * filled through the v1 code path (v1 use cases over the v1 ports; users inserted as the v1 code
  * inserted them), then migrated. Every view and explicit view, for both APIs, is byte-identical
  * before and after, read through the v1 path and through the v2 global scope, so every ETag (a
- * hash of user id, API, kind and body) survives; history and versions continue.
+ * hash of user id, API, kind and body) survives; history and versions continue. On PGlite and on
+ * PostgreSQL (a throwaway database; skipped outside CI when the server is unreachable).
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { createHash } from "node:crypto"
 import { PGlite } from "@electric-sql/pglite"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { drizzle } from "drizzle-orm/pglite"
-import { migrate } from "drizzle-orm/pglite/migrator"
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite"
+import { migrate as migratePgliteDb } from "drizzle-orm/pglite/migrator"
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
+import { migrate as migratePostgresDb } from "drizzle-orm/postgres-js/migrator"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import postgres from "postgres"
 import type { Audience, ExternalUserId, ProjectId } from "@notiflows/domain"
 import {
   ProjectRepository,
@@ -33,8 +38,9 @@ import {
   view
 } from "@notiflows/domain"
 import type { Database, NotiflowsDatabase } from "../src/index.js"
-import { DrizzleDatabase, layerRepositories, migratePglite, migrationsFolder } from "../src/index.js"
+import { DrizzleDatabase, layerRepositories, migratePglite, migratePostgres, migrationsFolder } from "../src/index.js"
 import { scratchDir } from "./support/childProcess.js"
+import { postgresAvailable, throwawayDatabase } from "./support/postgres.js"
 
 const scratch = scratchDir()
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
@@ -91,82 +97,117 @@ const v2Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<string>) =>
     })
   )
 
-describe("migration 0003 (model v2) on a v1 database", () => {
-  it.effect("keeps every v1 row as the global set: views, explicit views, ETags, versions and history unchanged", () =>
-    Effect.gen(function* () {
-      const client = yield* Effect.acquireRelease(
-        Effect.promise(() => PGlite.create("memory://")),
-        (c) => Effect.promise(() => c.close())
-      )
-      const pglite = drizzle({ client })
-      yield* Effect.promise(() => migrate(pglite, { migrationsFolder: v1Migrations() }))
-      const database: Database = {
-        db: pglite as unknown as NotiflowsDatabase,
-        driver: "pglite",
-        prepare: true,
-        query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
-      }
-      const ports = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, database))
+/** A v1 database (migrations up to 0002 applied) and the way to apply the rest. */
+interface V1Database {
+  readonly database: Database
+  readonly migrateAll: Effect.Effect<void, unknown>
+}
 
-      // v1 data through the v1 code path.
-      const externalIds = ["alice", "bob", "carol"]
-      const projectId = yield* Effect.provide(
-        Effect.gen(function* () {
-          const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
-          yield* updateDefaults(project.id, { channel_types: { sms: false } })
-          yield* upsertNotiflow(project.id, "newsletter", { name: "Newsletter", default_channel_types: { email: true } })
-          yield* upsertNotiflow(project.id, "hidden", { name: "Hidden", include_in_preferences: false })
-          yield* upsertNotiflow(project.id, "gone", { name: "Gone" })
-          yield* upsertNotiflow(project.id, "deleted", { name: "Deleted" })
-          // Users as the v1 code created them: the user and an empty set at version 0.
-          for (const [i, externalId] of externalIds.entries()) {
-            const id = `0190f3a0-0000-7000-8000-00000000000${i}`
-            const at = "2026-01-01T00:00:00.000Z"
-            yield* Effect.promise(() =>
-              database.query(
-                `with u as (insert into users (project_id, id, external_id, revision, created_at, updated_at) values ($1, $2, $3, 1, $4, $4) returning project_id, id)
-                 insert into preference_sets (project_id, user_id, updated_at) select project_id, id, $4 from u`,
-                [project.id, id, externalId, at]
-              )
+const pgliteV1: Effect.Effect<V1Database, never, Scope.Scope> = Effect.gen(function* () {
+  const client = yield* Effect.acquireRelease(
+    Effect.promise(() => PGlite.create("memory://")),
+    (c) => Effect.promise(() => c.close())
+  )
+  const pglite = drizzlePglite({ client })
+  yield* Effect.promise(() => migratePgliteDb(pglite, { migrationsFolder: v1Migrations() }))
+  const database: Database = {
+    db: pglite as unknown as NotiflowsDatabase,
+    driver: "pglite",
+    prepare: true,
+    query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
+  }
+  return { database, migrateAll: migratePglite(pglite) }
+})
+
+const postgresV1: Effect.Effect<V1Database, never, Scope.Scope> = Effect.gen(function* () {
+  const { url } = yield* throwawayDatabase
+  const client = yield* Effect.acquireRelease(
+    Effect.sync(() => postgres(url, { max: 2, onnotice: () => {} })),
+    (c) => Effect.promise(() => c.end({ timeout: 5 }))
+  )
+  const db = drizzlePostgres(client)
+  yield* Effect.promise(() => migratePostgresDb(db, { migrationsFolder: v1Migrations() }))
+  const database: Database = {
+    db: db as unknown as NotiflowsDatabase,
+    driver: "postgres",
+    prepare: true,
+    query: async (text, params = []) => [...(await client.unsafe(text, params as Array<postgres.ParameterOrJSON<never>>))]
+  }
+  return { database, migrateAll: migratePostgres(url) }
+})
+
+const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
+  Effect.gen(function* () {
+    const { database, migrateAll } = yield* open
+    const ports = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, database))
+
+    // v1 data through the v1 code path.
+    const externalIds = ["alice", "bob", "carol"]
+    const projectId = yield* Effect.provide(
+      Effect.gen(function* () {
+        const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
+        yield* updateDefaults(project.id, { channel_types: { sms: false } })
+        yield* upsertNotiflow(project.id, "newsletter", { name: "Newsletter", default_channel_types: { email: true } })
+        yield* upsertNotiflow(project.id, "hidden", { name: "Hidden", include_in_preferences: false })
+        yield* upsertNotiflow(project.id, "gone", { name: "Gone" })
+        yield* upsertNotiflow(project.id, "deleted", { name: "Deleted" })
+        // Users as the v1 code created them: the user and an empty set at version 0.
+        for (const [i, externalId] of externalIds.entries()) {
+          const id = `0190f3a0-0000-7000-8000-00000000000${i}`
+          const at = "2026-01-01T00:00:00.000Z"
+          yield* Effect.promise(() =>
+            database.query(
+              `with u as (insert into users (project_id, id, external_id, revision, created_at, updated_at) values ($1, $2, $3, 1, $4, $4) returning project_id, id)
+               insert into preference_sets (project_id, user_id, updated_at) select project_id, id, $4 from u`,
+              [project.id, id, externalId, at]
             )
-          }
-          const put = (externalId: string, body: unknown) => updatePreferences({ projectId: project.id, externalId, audience: "admin", body, context: admin })
-          yield* put("alice", { channel_types: { email: false }, notiflows: { newsletter: { enabled: false, channel_types: { sms: true } } } })
-          yield* put("alice", { notiflows: { hidden: { enabled: false }, gone: { enabled: false } } })
-          yield* put("bob", { channel_types: { chat: false, sms: true }, notiflows: { deleted: { channel_types: { email: false } } } })
-          yield* deleteNotiflow(project.id, "deleted")
-          return project.id as ProjectId
-        }),
-        ports
-      )
-      const before = yield* Effect.provide(v1Snapshot(projectId, externalIds), ports)
+          )
+        }
+        const put = (externalId: string, body: unknown) => updatePreferences({ projectId: project.id, externalId, audience: "admin", body, context: admin })
+        yield* put("alice", { channel_types: { email: false }, notiflows: { newsletter: { enabled: false, channel_types: { sms: true } } } })
+        yield* put("alice", { notiflows: { hidden: { enabled: false }, gone: { enabled: false } } })
+        yield* put("bob", { channel_types: { chat: false, sms: true }, notiflows: { deleted: { channel_types: { email: false } } } })
+        yield* deleteNotiflow(project.id, "deleted")
+        return project.id as ProjectId
+      }),
+      ports
+    )
+    const before = yield* Effect.provide(v1Snapshot(projectId, externalIds), ports)
 
-      yield* migratePglite(pglite)
-      const columns = yield* Effect.promise(() =>
-        database.query("select column_name from information_schema.columns where table_name = 'preference_sets' and column_name = 'categories'")
-      )
-      assert.strictEqual(columns.length, 1)
+    yield* migrateAll
+    const columns = yield* Effect.promise(() =>
+      database.query("select column_name from information_schema.columns where table_name = 'preference_sets' and column_name = 'categories'")
+    )
+    assert.strictEqual(columns.length, 1)
 
-      const after = yield* Effect.provide(
-        Effect.gen(function* () {
-          const v1 = yield* v1Snapshot(projectId, externalIds)
-          const v2 = yield* v2Snapshot(projectId, externalIds)
-          // Versions continue on the v2 path after the migration.
-          const next = yield* updateScopedPreferences({
-            projectId,
-            externalId: "alice" as ExternalUserId,
-            scope: globalScope,
-            audience: "admin",
-            body: { channel_types: { web_push: false } },
-            context: admin
-          })
-          return { v1, v2, nextVersion: next.global.version }
-        }),
-        ports
-      )
-      assert.deepStrictEqual(after.v1, before)
-      assert.deepStrictEqual(after.v2, before)
-      assert.deepStrictEqual(before.map((u) => u.version), ["2", "1", "0"])
-      assert.strictEqual(after.nextVersion, 3)
-    }).pipe(Effect.scoped), 120_000)
+    const after = yield* Effect.provide(
+      Effect.gen(function* () {
+        const v1 = yield* v1Snapshot(projectId, externalIds)
+        const v2 = yield* v2Snapshot(projectId, externalIds)
+        // Versions continue on the v2 path after the migration.
+        const next = yield* updateScopedPreferences({
+          projectId,
+          externalId: "alice" as ExternalUserId,
+          scope: globalScope,
+          audience: "admin",
+          body: { channel_types: { web_push: false } },
+          context: admin
+        })
+        return { v1, v2, nextVersion: next.global.version }
+      }),
+      ports
+    )
+    assert.deepStrictEqual(after.v1, before)
+    assert.deepStrictEqual(after.v2, before)
+    assert.deepStrictEqual(before.map((u) => u.version), ["2", "1", "0"])
+    assert.strictEqual(after.nextVersion, 3)
+  }).pipe(Effect.scoped)
+
+const available = await postgresAvailable()
+
+describe("migration 0003 (model v2) on a v1 database", () => {
+  it.effect("PGlite: keeps every v1 row as the global set: views, explicit views, ETags, versions and history unchanged", () =>
+    migrationCase(pgliteV1), 120_000)
+  it.effect.skipIf(!available)("PostgreSQL: keeps every v1 row as the global set: views, explicit views, ETags, versions and history unchanged", () =>
+    migrationCase(postgresV1), 120_000)
 })

@@ -211,6 +211,18 @@ describe("preferences in a tenant scope (M§2–§5)", () => {
     expect(reset.body.channel_types.sms).toBe(true)
     expect((await request(h.app).get(`/api/admin/users/${userId}/preferences/history?tenant_id=${tenant}`).set(p.admin)).body.items).toHaveLength(2)
   })
+  it("PUT /admin/users/{id} patches the global set, categories included", async () => {
+    const { p, userId, tenant } = await worked()
+    await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).send({ preferences: { categories: { marketing: { enabled: false } } } }).expect(200)
+    const view = await request(h.app).get(`/api/admin/users/${userId}/preferences`).set(p.admin).expect(200)
+    expect(view.body.categories.marketing.enabled).toBe(false)
+    const unknown = await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).send({ preferences: { categories: { nope: { enabled: false } } } })
+    expect(unknown.status).toBe(422)
+    expect(fields(unknown)).toEqual([{ field: "preferences.categories.nope", reason: "unknown_category" }])
+    // The global choice reaches the tenant view (R1 step 3) until the tenant set says otherwise.
+    const inTenant = await request(h.app).get(`/api/admin/users/${userId}/preferences?tenant_id=${tenant}`).set(p.admin).expect(200)
+    expect(inTenant.body.categories.marketing.enabled).toBe(false)
+  })
   it("PUT /admin/users/{id}?tenant_id= is 400 invalid_param (preferences there patch the global set)", async () => {
     const p = await h.project()
     const res = await request(h.app).put("/api/admin/users/u1?tenant_id=acme").set(p.admin).send({})

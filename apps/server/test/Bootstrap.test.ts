@@ -149,11 +149,13 @@ describePg("a database split by concurrent starts before the fix", () => {
       const hash = sha256(randomKey("sk"))
       const sql = postgres(db.url, { max: 1, onnotice: () => {} })
       try {
-        // Back to the schema before migration 0002, then the state the race left: one secret key in two projects.
-        await sql.unsafe(`drop index api_keys_hash_unique;
+        // Back to the schema before migration 0002 (undoing 0003 too), then the state the race left: one secret key in two projects.
+        await sql.unsafe(`drop table tenant_preference_history, tenant_preference_sets, tenant_defaults, notiflow_categories, categories;
+          alter table preference_sets drop column categories;
+          drop index api_keys_hash_unique;
           alter table api_keys add constraint api_keys_project_hash_unique unique (project_id, hash);
           create index api_keys_hash_idx on api_keys (hash);
-          delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations);
+          delete from drizzle.__drizzle_migrations where id not in (select id from drizzle.__drizzle_migrations order by created_at limit 2);
           insert into projects (id, name, created_at, updated_at) values
             ('0190a000-0000-7000-8000-000000000001', 'a', now(), now()), ('0190a000-0000-7000-8000-000000000002', 'b', now(), now());
           insert into api_keys (project_id, id, kind, prefix, hash, created_at) values

@@ -8,7 +8,7 @@ import { and, asc, count, desc, eq, isNull, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { CategoryCatalogEntry, CategoryId, ChannelChoices, NotiflowId, RepositoryError, Slice, StoredCategory } from "@notiflows/domain"
+import type { CategoryCatalogEntry, CategoryId, ChannelChoices, NotiflowId, ProjectId, RepositoryError, Slice, StoredCategory } from "@notiflows/domain"
 import { CategoryLimitReached, CategoryRepository, VersionConflict } from "@notiflows/domain"
 import { categories, notiflowCategories, projects } from "./schema.js"
 import type { Database } from "./internal/database.js"
@@ -43,10 +43,10 @@ const byteOrder = sql`${categories.id} collate "C"`
 
 /** The port over a database. */
 export const make = ({ db }: Database): CategoryRepository["Type"] => {
-  const byId = (projectId: string, id: string) => and(eq(categories.projectId, projectId), eq(categories.id, id))
+  const byId = (projectId: ProjectId, id: CategoryId) => and(eq(categories.projectId, projectId), eq(categories.id, id))
 
   const save = (
-    projectId: string,
+    projectId: ProjectId,
     entry: CategoryCatalogEntry,
     expectedRevision: number | null,
     at: Date,

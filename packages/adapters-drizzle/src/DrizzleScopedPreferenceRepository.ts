@@ -15,6 +15,7 @@ import type {
   ExternalUserId,
   PreferenceChoicesV2,
   PreferenceSetV2,
+  ProjectId,
   RepositoryError,
   ScopedChoices,
   ScopedCommit,
@@ -158,7 +159,7 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
         : Effect.fail(new VersionConflict({ expected: expectedVersion, actual: actual.version ?? 0 }))
     })
 
-  const history = (projectId: string, userId: string, tenantId: TenantId | null, query: { limit: number; after?: number; before?: number }) => {
+  const history = (projectId: ProjectId, userId: UserId, tenantId: TenantId | null, query: { limit: number; after?: number; before?: number }) => {
     const { after, before, limit } = query
     // Not a version (a forged cursor): nothing compares to it, as in the reference adapter.
     const badCursor = (after !== undefined && !Number.isSafeInteger(after)) || (before !== undefined && !Number.isSafeInteger(before))

@@ -8,7 +8,7 @@ import { and, eq, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { PreferenceChoicesV2, RepositoryError, Slice, StoredTenantDefaults, TenantDefaults, TenantId, TenantSummary } from "@notiflows/domain"
+import type { PreferenceChoicesV2, ProjectId, RepositoryError, Slice, StoredTenantDefaults, TenantDefaults, TenantId, TenantSummary, UserId } from "@notiflows/domain"
 import { emptyTenantDefaults, hasDefaults, TenantRepository, VersionConflict } from "@notiflows/domain"
 import { tenantDefaults } from "./schema.js"
 import type { Database } from "./internal/database.js"
@@ -36,7 +36,7 @@ const toStored = (r: { defaults: unknown; locks: unknown; revision: number }): S
 
 /** The port over a database. */
 export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
-  const byId = (projectId: string, tenantId: string) => and(eq(tenantDefaults.projectId, projectId), eq(tenantDefaults.tenantId, tenantId))
+  const byId = (projectId: ProjectId, tenantId: TenantId) => and(eq(tenantDefaults.projectId, projectId), eq(tenantDefaults.tenantId, tenantId))
 
   // Read on every tenant-scoped view and evaluation: prepared like the preference statements.
   const load = hot(
@@ -48,18 +48,18 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
     prepare
   )
 
-  const actualRevision = (projectId: string, tenantId: string) =>
+  const actualRevision = (projectId: ProjectId, tenantId: TenantId) =>
     Effect.map(
       run("tenants.saveDefaults", () => db.select({ revision: tenantDefaults.revision }).from(tenantDefaults).where(byId(projectId, tenantId))),
       (rows) => rows[0]?.revision ?? 0
     )
 
-  const conflict = (projectId: string, tenantId: string, expected: number) =>
+  const conflict = (projectId: ProjectId, tenantId: TenantId, expected: number) =>
     Effect.flatMap(actualRevision(projectId, tenantId), (actual) => Effect.fail(new VersionConflict({ expected, actual })))
 
   const saveDefaults = (
-    projectId: string,
-    tenantId: string,
+    projectId: ProjectId,
+    tenantId: TenantId,
     defaults: TenantDefaults,
     expectedRevision: number
   ): Effect.Effect<StoredTenantDefaults, VersionConflict | RepositoryError> => {
@@ -85,7 +85,7 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
     })
   }
 
-  const deleteDefaults = (projectId: string, tenantId: string, expectedRevision: number): Effect.Effect<void, VersionConflict | RepositoryError> =>
+  const deleteDefaults = (projectId: ProjectId, tenantId: TenantId, expectedRevision: number): Effect.Effect<void, VersionConflict | RepositoryError> =>
     expectedRevision === 0
       ? // Nothing stored is expected: holds only while nothing is stored.
         Effect.flatMap(actualRevision(projectId, tenantId), (actual) =>
@@ -101,7 +101,7 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
           (rows) => (rows.length > 0 ? Effect.void : conflict(projectId, tenantId, expectedRevision))
         )
 
-  const list = (projectId: string, query: { readonly limit: number; readonly after?: TenantId; readonly before?: TenantId }, userId: Option.Option<string>) => {
+  const list = (projectId: ProjectId, query: { readonly limit: number; readonly after?: TenantId; readonly before?: TenantId }, userId: Option.Option<UserId>) => {
     const { after, before, limit } = query
     // The existing tenants: with defaults, or with a user×tenant set (only the user's when asked).
     const ids = Option.isSome(userId)

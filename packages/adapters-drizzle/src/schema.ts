@@ -4,7 +4,7 @@
  * project (Citus `create_distributed_table(..., 'project_id')`) without a redesign. The one
  * exception is `api_keys.hash`, unique across projects (a reference table on Citus: README).
  */
-import type { ApiKeyId, ExternalUserId, NotiflowId, ProjectId, UserId } from "@notiflows/domain"
+import type { ApiKeyId, CategoryId, ExternalUserId, NotiflowId, ProjectId, TenantId, UserId } from "@notiflows/domain"
 import { sql } from "drizzle-orm"
 import {
   boolean,
@@ -193,10 +193,10 @@ export const preferenceHistory = pgTable(
 export const categories = pgTable(
   "categories",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    id: text("id").notNull(),
+    id: text("id").$type<CategoryId>().notNull(),
     name: text("name").notNull(),
     includeInPreferences: boolean("include_in_preferences").notNull().default(true),
     defaultEnabled: boolean("default_enabled").notNull().default(true),
@@ -216,11 +216,11 @@ export const categories = pgTable(
 export const notiflowCategories = pgTable(
   "notiflow_categories",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    notiflowId: text("notiflow_id").notNull(),
-    categoryId: text("category_id").notNull(),
+    notiflowId: text("notiflow_id").$type<NotiflowId>().notNull(),
+    categoryId: text("category_id").$type<CategoryId>().notNull(),
     position: integer("position").notNull()
   },
   (t) => [primaryKey({ columns: [t.projectId, t.notiflowId, t.categoryId] })]
@@ -230,9 +230,9 @@ export const notiflowCategories = pgTable(
 export const tenantPreferenceSets = pgTable(
   "tenant_preference_sets",
   {
-    projectId: uuid("project_id").notNull(),
-    userId: uuid("user_id").notNull(),
-    tenantId: text("tenant_id").notNull(),
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    userId: uuid("user_id").$type<UserId>().notNull(),
+    tenantId: text("tenant_id").$type<TenantId>().notNull(),
     choices: jsonb("choices").notNull(),
     version: integer("version").notNull(),
     updatedAt: timestamptz("updated_at").notNull()
@@ -251,9 +251,9 @@ export const tenantPreferenceSets = pgTable(
 export const tenantPreferenceHistory = pgTable(
   "tenant_preference_history",
   {
-    projectId: uuid("project_id").notNull(),
-    userId: uuid("user_id").notNull(),
-    tenantId: text("tenant_id").notNull(),
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    userId: uuid("user_id").$type<UserId>().notNull(),
+    tenantId: text("tenant_id").$type<TenantId>().notNull(),
     version: integer("version").notNull(),
     id: uuid("id").notNull(),
     changedAt: timestamptz("changed_at").notNull(),
@@ -281,10 +281,10 @@ export const tenantPreferenceHistory = pgTable(
 export const tenantDefaults = pgTable(
   "tenant_defaults",
   {
-    projectId: uuid("project_id")
+    projectId: uuid("project_id").$type<ProjectId>()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    tenantId: text("tenant_id").notNull(),
+    tenantId: text("tenant_id").$type<TenantId>().notNull(),
     defaults: jsonb("defaults").notNull(),
     locks: jsonb("locks").notNull(),
     hasDefaults: boolean("has_defaults").notNull(),

@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import postgres from "postgres"
-import type { Audience, ExternalUserId, ProjectId } from "@notiflows/domain"
+import type { Audience, ExternalUserId, NotiflowId, ProjectId } from "@notiflows/domain"
 import {
   ProjectRepository,
   deleteNotiflow,
@@ -65,7 +65,7 @@ const admin = { actor: { type: "secret_key" as const, id: "key_migration" }, req
 const AUDIENCES: ReadonlyArray<Audience> = ["admin", "user"]
 
 /** Views, explicit views (both APIs) and history of each user through the v1 path. */
-const v1Snapshot = (projectId: string, externalIds: ReadonlyArray<string>) =>
+const v1Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<ExternalUserId>) =>
   Effect.forEach(externalIds, (externalId) =>
     Effect.gen(function* () {
       const s = yield* getPreferences(projectId, externalId)
@@ -81,16 +81,16 @@ const v1Snapshot = (projectId: string, externalIds: ReadonlyArray<string>) =>
   )
 
 /** The same through the v2 global scope (history entries gain `tenant_id: null`, dropped here to compare). */
-const v2Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<string>) =>
+const v2Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<ExternalUserId>) =>
   Effect.forEach(externalIds, (externalId) =>
     Effect.gen(function* () {
-      const s = yield* getScopedPreferences(projectId, externalId as ExternalUserId, globalScope)
+      const s = yield* getScopedPreferences(projectId, externalId, globalScope)
       const out: Record<string, string> = { userId: s.userId, version: String(s.global.version) }
       for (const a of AUDIENCES) {
         out[`view:${a}`] = tag(s.userId, a, "view", scopedView(s, a))
         out[`explicit:${a}`] = tag(s.userId, a, "explicit", scopedExplicitView(s, a))
         out[`body:${a}`] = JSON.stringify(scopedView(s, a))
-        const page = yield* getScopedHistory(projectId, externalId as ExternalUserId, globalScope, a, { limit: 50 })
+        const page = yield* getScopedHistory(projectId, externalId, globalScope, a, { limit: 50 })
         out[`history:${a}`] = JSON.stringify(page.items.map(({ tenant_id: _t, ...e }) => e))
       }
       return out
@@ -142,15 +142,16 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
     const ports = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, database))
 
     // v1 data through the v1 code path.
-    const externalIds = ["alice", "bob", "carol"]
+    const externalIds = ["alice", "bob", "carol"].map((id) => id as ExternalUserId)
+    const nf = (id: string) => id as NotiflowId
     const projectId = yield* Effect.provide(
       Effect.gen(function* () {
         const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
         yield* updateDefaults(project.id, { channel_types: { sms: false } })
-        yield* upsertNotiflow(project.id, "newsletter", { name: "Newsletter", default_channel_types: { email: true } })
-        yield* upsertNotiflow(project.id, "hidden", { name: "Hidden", include_in_preferences: false })
-        yield* upsertNotiflow(project.id, "gone", { name: "Gone" })
-        yield* upsertNotiflow(project.id, "deleted", { name: "Deleted" })
+        yield* upsertNotiflow(project.id, nf("newsletter"), { name: "Newsletter", default_channel_types: { email: true } })
+        yield* upsertNotiflow(project.id, nf("hidden"), { name: "Hidden", include_in_preferences: false })
+        yield* upsertNotiflow(project.id, nf("gone"), { name: "Gone" })
+        yield* upsertNotiflow(project.id, nf("deleted"), { name: "Deleted" })
         // Users as the v1 code created them: the user and an empty set at version 0.
         for (const [i, externalId] of externalIds.entries()) {
           const id = `0190f3a0-0000-7000-8000-00000000000${i}`
@@ -163,11 +164,11 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
             )
           )
         }
-        const put = (externalId: string, body: unknown) => updatePreferences({ projectId: project.id, externalId, audience: "admin", body, context: admin })
+        const put = (name: string, body: unknown) => updatePreferences({ projectId: project.id, externalId: name as ExternalUserId, audience: "admin", body, context: admin })
         yield* put("alice", { channel_types: { email: false }, notiflows: { newsletter: { enabled: false, channel_types: { sms: true } } } })
         yield* put("alice", { notiflows: { hidden: { enabled: false }, gone: { enabled: false } } })
         yield* put("bob", { channel_types: { chat: false, sms: true }, notiflows: { deleted: { channel_types: { email: false } } } })
-        yield* deleteNotiflow(project.id, "deleted")
+        yield* deleteNotiflow(project.id, nf("deleted"))
         return project.id as ProjectId
       }),
       ports

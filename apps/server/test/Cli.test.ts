@@ -123,6 +123,9 @@ describe("notiflows-prefs CLI", () => {
     for (const p of json(listed.stdout) as Array<{ id: string }>) {
       const keys = await runCli(["keys", "list", "--project", p.id], interruptedEnv)
       expect(json(keys.stdout)).toHaveLength(2)
+    }
+  })
+
   it("imports categories and memberships (MODEL.md §1), refuses bad entries with exit code 2, and the service shows them", async () => {
     writeFileSync(join(dir, "categories.json"), JSON.stringify([{ id: "marketing", name: "Marketing", default_channel_types: { sms: false } }]))
     const cats = await runCli(["categories", "import", join(dir, "categories.json")], env)

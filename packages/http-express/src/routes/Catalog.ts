@@ -18,7 +18,6 @@ import {
   updateDefaults,
   upsertNotiflowV2
 } from "@notiflows/domain"
-import type { ProjectId } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"

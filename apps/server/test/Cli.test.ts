@@ -3,7 +3,7 @@
  * what it wrote.
  */
 import { generateKeyPairSync } from "node:crypto"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -111,11 +111,16 @@ describe("notiflows-prefs CLI", () => {
     })
     let stderr = ""
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    // Opening and migrating a new PGlite directory takes seconds: the signal lands mid-command,
-    // late enough that Node has loaded the CLI and installed its handlers (slow on a busy machine).
-    const timer = setTimeout(() => child.kill("SIGINT"), 3000)
-    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
-    clearTimeout(timer)
+    // The signal handlers are installed before the storage layer opens, and the layer takes the
+    // directory's lock file before opening and migrating PGlite (seconds): signalling once the
+    // lock file exists lands mid-command on a busy machine and on an idle one alike.
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
+    const lock = join(dir, "interrupted", ".notiflows.lock")
+    let running = true
+    void exited.then(() => (running = false))
+    while (running && !existsSync(lock)) await new Promise((resolve) => setTimeout(resolve, 10))
+    child.kill("SIGINT")
+    const code = await exited
     expect(code, stderr).toBe(130)
     const listed = await runCli(["project", "list"], interruptedEnv)
     expect(listed.code, listed.stderr).toBe(0)

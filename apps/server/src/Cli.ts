@@ -10,9 +10,10 @@ import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import type { Project } from "@notiflows/domain"
-import { ApiKeyConflict, ApiKeyId, mintApiKey, NotiflowId, ProjectId, ProjectRepository, upsertNotiflow } from "@notiflows/domain"
+import { ApiKeyConflict, ApiKeyId, mintApiKey, ProjectId, ProjectRepository } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { createProjectWithKeys } from "./Bootstrap.js"
+import { ImportError, importCatalog, readCatalogFile } from "./CatalogImport.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, type Repositories } from "./Database.js"
 import { signingKeyFromPem } from "./Signing.js"
@@ -31,6 +32,7 @@ Usage:
   notiflows-prefs keys list [--project <id>]
   notiflows-prefs keys revoke [--project <id>] <key id>
   notiflows-prefs notiflows import [--project <id>] <file.json>
+  notiflows-prefs categories import [--project <id>] <file.json>
   notiflows-prefs <command> --help
 
 The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
@@ -45,7 +47,9 @@ const COMMAND_HELP: Record<string, string> = {
     "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",
   keys: "notiflows-prefs keys create [--project <id>] --kind public|secret\n  Prints the new key once.\nnotiflows-prefs keys list [--project <id>]\nnotiflows-prefs keys revoke [--project <id>] <key id>\n",
   notiflows:
-    'notiflows-prefs notiflows import [--project <id>] <file.json>\n  Upserts every notiflow of the file: a JSON array of {"id", "name", "include_in_preferences"?, "required"?, "default_enabled"?, "default_channel_types"?} (or {"notiflows": [...]}).\n'
+    'notiflows-prefs notiflows import [--project <id>] <file.json>\n  Upserts every notiflow of the file: a JSON array of {"id", "name", "include_in_preferences"?, "required"?, "default_enabled"?, "default_channel_types"?, "categories"?} (or {"categories"?: [...], "notiflows": [...]}: the categories are upserted first, so notiflows may name them).\n',
+  categories:
+    'notiflows-prefs categories import [--project <id>] <file.json>\n  Upserts every category of the file: a JSON array of {"id", "name", "include_in_preferences"?, "default_enabled"?, "default_channel_types"?} (or {"categories": [...]}).\n'
 }
 
 /** A usage error: printed with the command's help, exit code 2. */
@@ -82,7 +86,6 @@ const normalizeOrigin = (raw: string): string => {
 
 const isProjectId = Schema.is(ProjectId)
 const isApiKeyId = Schema.is(ApiKeyId)
-const isNotiflowId = Schema.is(NotiflowId)
 
 const resolveProject = (explicit: string | undefined) =>
   Effect.gen(function* () {
@@ -207,29 +210,30 @@ const keysRevoke = ({ values, positionals, out }: Args): Program => {
   })
 }
 
-const notiflowsImport = async ({ values, positionals, out }: Args): Promise<Program> => {
-  const file = positionals[0]
-  if (file === undefined) throw new UsageError("the JSON file to import is required")
-  const parsed: unknown = JSON.parse(await readFile(file, "utf8"))
-  const list = Array.isArray(parsed) ? parsed : (parsed as { notiflows?: unknown })?.notiflows
-  if (!Array.isArray(list)) throw new UsageError('the file must hold a JSON array of notiflows or {"notiflows": [...]}')
-  return Effect.gen(function* () {
-    const project = yield* resolveProject(values.project)
-    let created = 0
-    let updated = 0
-    for (const [i, item] of list.entries()) {
-      const id = (item as { id?: unknown })?.id
-      if (typeof id !== "string" || !isNotiflowId(id)) return yield* Effect.fail(new UsageError(`entry ${i}: "id" must be a valid notiflow id`))
-      const { id: _, ...body } = item as Record<string, unknown>
-      const result = yield* Effect.mapError(upsertNotiflow(project.id, id, body), (e) =>
-        e._tag === "ValidationFailed" ? new UsageError(`entry ${i} (${id}): ${e.issues.map((x) => `${x.field || "body"}: ${x.message}`).join("; ")}`) : e
-      )
-      if (result.created) created++
-      else updated++
+/** `notiflows import` and `categories import`: a catalog file through the API's use cases. */
+const catalogImport =
+  (kind: "notiflows" | "categories") =>
+  async ({ values, positionals, out }: Args): Promise<Program> => {
+    const file = positionals[0]
+    if (file === undefined) throw new UsageError("the JSON file to import is required")
+    let catalog
+    try {
+      catalog = readCatalogFile(JSON.parse(await readFile(file, "utf8")), kind)
+    } catch (e) {
+      if (e instanceof ImportError || e instanceof SyntaxError) throw new UsageError(e.message)
+      throw e
     }
-    print(out, { imported: list.length, created, updated })
-  })
-}
+    return Effect.gen(function* () {
+      const project = yield* resolveProject(values.project)
+      const result = yield* Effect.mapError(
+        importCatalog(project.id, catalog),
+        (e) => (e instanceof ImportError ? new UsageError(e.message) : e)
+      )
+      // `notiflows import` keeps its v1 output; the categories' counts join it when the file has any.
+      if (kind === "categories") print(out, result.categories)
+      else print(out, { ...result.notiflows, ...(catalog.categories.length > 0 ? { categories: result.categories } : {}) })
+    })
+  }
 
 /** Every command but `serve`, by `<command> [<sub>]`. */
 const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
@@ -240,7 +244,8 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "keys create": keysCreate,
   "keys list": keysList,
   "keys revoke": keysRevoke,
-  "notiflows import": notiflowsImport
+  "notiflows import": catalogImport("notiflows"),
+  "categories import": catalogImport("categories")
 }
 
 /**

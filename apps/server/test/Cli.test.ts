@@ -21,7 +21,7 @@ describe("notiflows-prefs CLI", () => {
     const top = await runCli(["--help"], env)
     expect(top.code).toBe(0)
     expect(top.stdout).toContain("notiflows-prefs project create")
-    for (const command of ["serve", "migrate", "project", "keys", "notiflows"]) {
+    for (const command of ["serve", "migrate", "project", "keys", "notiflows", "categories"]) {
       const help = await runCli([command, "--help"], env)
       expect(help.code).toBe(0)
       expect(help.stdout).toContain(`notiflows-prefs ${command}`)
@@ -128,6 +128,47 @@ describe("notiflows-prefs CLI", () => {
     for (const p of json(listed.stdout) as Array<{ id: string }>) {
       const keys = await runCli(["keys", "list", "--project", p.id], interruptedEnv)
       expect(json(keys.stdout)).toHaveLength(2)
+    }
+  })
+
+  it("imports categories and memberships (MODEL.md §1), refuses bad entries with exit code 2, and the service shows them", async () => {
+    writeFileSync(join(dir, "categories.json"), JSON.stringify([{ id: "marketing", name: "Marketing", default_channel_types: { sms: false } }]))
+    const cats = await runCli(["categories", "import", join(dir, "categories.json")], env)
+    expect(cats.code).toBe(0)
+    expect(json(cats.stdout)).toEqual({ imported: 1, created: 1, updated: 0 })
+    writeFileSync(
+      join(dir, "catalog.json"),
+      JSON.stringify({
+        categories: [{ id: "product", name: "Product news" }],
+        notiflows: [{ id: "newsletter", name: "Newsletter", categories: ["product", "marketing"] }]
+      })
+    )
+    const both = await runCli(["notiflows", "import", join(dir, "catalog.json")], env)
+    expect(both.code).toBe(0)
+    expect(json(both.stdout)).toEqual({ imported: 1, created: 1, updated: 0, categories: { imported: 1, created: 1, updated: 0 } })
+
+    writeFileSync(join(dir, "unknown.json"), JSON.stringify([{ id: "digest", name: "Digest", categories: ["nope"] }]))
+    const unknown = await runCli(["notiflows", "import", join(dir, "unknown.json")], env)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("categories.0")
+    writeFileSync(join(dir, "badid.json"), JSON.stringify({ categories: [{ id: "__proto__", name: "x" }] }))
+    const badId = await runCli(["categories", "import", join(dir, "badid.json")], env)
+    expect(badId.code).toBe(2)
+    expect(badId.stderr).toContain("valid category id")
+    writeFileSync(join(dir, "required.json"), JSON.stringify([{ id: "ops", name: "Ops", required: true }]))
+    const required = await runCli(["categories", "import", join(dir, "required.json")], env)
+    expect(required.code).toBe(2)
+    expect(required.stderr).toContain("required")
+
+    const project = json((await runCli(["keys", "create", "--kind", "secret"], env)).stdout)
+    const service = await startService(env)
+    try {
+      const api = client(service.url, { "x-notiflows-secret-key": project.key })
+      expect((await api.get("/admin/categories")).body.items.map((c: { id: string }) => c.id)).toEqual(["marketing", "product"])
+      expect((await api.get("/admin/notiflows/newsletter")).body.categories).toEqual(["product", "marketing"])
+      expect((await api.get("/admin/notiflows/digest")).status).toBe(404)
+    } finally {
+      expect(await service.stop()).toBe(0)
     }
   })
 })

@@ -90,8 +90,8 @@ export const authenticatePublicKey = async (deps: AuthDeps, headers: IncomingHtt
 export const authenticateUser = async (deps: AuthDeps, project: Project, headers: IncomingHttpHeaders): Promise<Principal> => {
   const token = header(headers, USER_KEY_HEADER)
   if (token !== undefined && token !== "") {
-    const sub = await verifyUserToken(token, project.signingKeys, deps.now())
-    return { project, actor: { type: "user_key", id: sub }, externalUserId: sub }
+    const { sub, tenant } = await verifyUserToken(token, project.signingKeys, deps.now())
+    return { project, actor: { type: "user_key", id: sub }, externalUserId: sub, ...(tenant !== undefined ? { tenantClaim: tenant } : {}) }
   }
   const devUser = utf8Header(header(headers, USER_ID_HEADER))
   if (devUser !== undefined && project.securityMode === "off") {

@@ -7,13 +7,21 @@ import { createHash } from "node:crypto"
 /**
  * A strong tag: SHA-256 of the user's internal id, the API, the representation kind and the
  * JSON body, base64url. The internal id makes a deleted and re-created user never reuse a tag.
+ * `scope` names the tenant of a tenant-scope representation (MODEL.md §4): identical bodies in
+ * two scopes get different tags, and the global scope's tag is computed exactly as in v1.
  */
-export const etagOf = (userId: string, audience: string, kind: "view" | "explicit", body: unknown): string =>
-  etagOfJson(userId, audience, kind, JSON.stringify(body))
+export const etagOf = (userId: string, audience: string, kind: "view" | "explicit", body: unknown, scope?: string): string =>
+  etagOfJson(userId, audience, kind, JSON.stringify(body), scope)
 
 /** {@link etagOf} over the body's JSON text, when the caller has serialised it already. */
-export const etagOfJson = (userId: string, audience: string, kind: "view" | "explicit", json: string): string =>
-  `"${createHash("sha256").update(`${userId}\n${audience}\n${kind}\n${json}`, "utf8").digest("base64url")}"`
+export const etagOfJson = (userId: string, audience: string, kind: "view" | "explicit", json: string, scope?: string): string => {
+  const input = scope === undefined ? `${userId}\n${audience}\n${kind}\n${json}` : `${userId}\n${audience}\n${kind}\ntenant:${scope}\n${json}`
+  return `"${createHash("sha256").update(input, "utf8").digest("base64url")}"`
+}
+
+/** A strong tag over a resource's JSON text that belongs to no user (e.g. tenant defaults). */
+export const etagOfResource = (resource: string, json: string): string =>
+  `"${createHash("sha256").update(`${resource}\n${json}`, "utf8").digest("base64url")}"`
 
 interface EntityTag {
   readonly weak: boolean

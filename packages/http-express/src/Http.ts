@@ -4,7 +4,7 @@
  * idempotency hook (Idempotency.ts) can store and replay them.
  */
 import type { IncomingHttpHeaders } from "node:http"
-import type { Actor, ExternalUserId, Project } from "@notiflows/domain"
+import type { Actor, ExternalUserId, Project, TenantId } from "@notiflows/domain"
 import type { ApiKind } from "./ErrorMapping.js"
 
 /** A response as data. `body` is JSON-serialisable; `undefined` = no body (204, 304). */
@@ -22,6 +22,8 @@ export interface Principal {
   readonly actor: Actor
   /** The user a User API request acts on (token `sub` or dev header). */
   readonly externalUserId?: ExternalUserId
+  /** The user token's `tenant` claim (MODEL.md §5): the request's scope is that tenant, never global. */
+  readonly tenantClaim?: TenantId
 }
 
 /** What a handler sees. Mutable only inside the pipeline that builds it. */

@@ -2,7 +2,7 @@
  * `Idempotency-Key` (API.md §6) as a router hook around the handler: HTTP over the domain's
  * `IdempotencyService` (scopes, lifetimes, keep-or-release). What is HTTP lives here: the
  * header, the fingerprint (the method, the route — `/admin` and `/admin/v1` alike — the decoded
- * path parameters and the canonical JSON body), which statuses are final (2xx and 4xx: kept and
+ * path parameters, the canonical JSON body and the tenant: `?tenant_id=` and the token's claim), which statuses are final (2xx and 4xx: kept and
  * replayed with `Idempotent-Replayed: true`; a 5xx releases the key so a retry can run), and the
  * replay payload (status, headers and body as JSON).
  */
@@ -70,8 +70,13 @@ export const fingerprintOf = (ctx: RequestContext): string => {
   const params = Object.keys(ctx.rawParams)
     .sort()
     .map((k) => [k, decode(ctx.rawParams[k] ?? "")])
+  // MODEL.md §6: the tenant (query value and token claim) is part of the request's identity.
+  // Only appended when present, so v1 requests keep their fingerprints.
+  const tenantQuery = ctx.query.getAll("tenant_id")
+  const tenantClaim = ctx.principal?.tenantClaim
+  const tenant = tenantQuery.length > 0 || tenantClaim !== undefined ? [{ tenant_id: tenantQuery, tenant_claim: tenantClaim ?? null }] : []
   return createHash("sha256")
-    .update(canonicalJson([ctx.method, route, params, ctx.body === undefined ? null : ctx.body]))
+    .update(canonicalJson([ctx.method, route, params, ctx.body === undefined ? null : ctx.body, ...tenant]))
     .digest("base64url")
 }
 

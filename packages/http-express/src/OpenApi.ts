@@ -80,6 +80,20 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
     required: true,
     description: "notiflow id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype",
     schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
+  },
+  category_id: {
+    name: "category_id",
+    in: "path",
+    required: true,
+    description: "category id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype",
+    schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
+  },
+  tenant_id: {
+    name: "tenant_id",
+    in: "path",
+    required: true,
+    description: "tenant id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype (tenants never 404)",
+    schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
   }
 }
 

@@ -4,7 +4,7 @@
  * leeway; every other `alg` (`none`, HS256 with the public key as secret, …) rejected.
  */
 import type { SigningKey } from "@notiflows/domain"
-import { ExternalUserId } from "@notiflows/domain"
+import { ExternalUserId, TenantId } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import * as jose from "jose"
 import { Unauthenticated } from "./HttpErrors.js"
@@ -16,6 +16,7 @@ const fail = (message: string): Unauthenticated => new Unauthenticated({ auth: "
 
 // Imported keys by PEM: importing is comparatively slow and PEMs rarely change.
 const isExternalUserId = Schema.is(ExternalUserId)
+const isTenantId = Schema.is(TenantId)
 
 const imported = new Map<string, Promise<jose.CryptoKey>>()
 const importKey = (pem: string): Promise<jose.CryptoKey> => {
@@ -41,11 +42,26 @@ const describe = (error: unknown): Unauthenticated => {
   return fail("The user token is invalid")
 }
 
+/** What a verified token says: the user, and the tenant its `tenant` claim names (MODEL.md §5). */
+export interface VerifiedToken {
+  readonly sub: ExternalUserId
+  readonly tenant?: TenantId
+}
+
+/** The `tenant` claim: absent, or a well-formed tenant id (anything else is 401, M§5). */
+const tenantClaim = (payload: jose.JWTPayload): TenantId | undefined => {
+  if (!Object.hasOwn(payload, "tenant")) return undefined
+  const tenant = payload["tenant"]
+  if (!isTenantId(tenant)) throw fail("The user token's tenant claim is not a valid tenant id")
+  return tenant
+}
+
 /**
- * Verifies a token against the project's signing keys at `now` (ms); answers its `sub`.
+ * Verifies a token against the project's signing keys at `now` (ms); answers its `sub` and its
+ * `tenant` claim.
  * Throws `Unauthenticated` (`user_key`) on any failure.
  */
-export const verifyUserToken = async (token: string, keys: ReadonlyArray<SigningKey>, now: number): Promise<ExternalUserId> => {
+export const verifyUserToken = async (token: string, keys: ReadonlyArray<SigningKey>, now: number): Promise<VerifiedToken> => {
   let header: jose.ProtectedHeaderParameters
   try {
     header = jose.decodeProtectedHeader(token)
@@ -74,7 +90,8 @@ export const verifyUserToken = async (token: string, keys: ReadonlyArray<Signing
       })
       const sub = payload.sub
       if (typeof sub !== "string" || !isExternalUserId(sub)) throw fail("The user token's sub is not a valid user id")
-      return sub
+      const tenant = tenantClaim(payload)
+      return tenant === undefined ? { sub } : { sub, tenant }
     } catch (error) {
       if (error instanceof Unauthenticated) throw error
       // Without a kid, a signature mismatch means "try the next key"; anything else is final.

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import request from "supertest"
 import { describe, expect, it } from "vitest"
-import { PreferenceRepository, RepositoryError, UserNotFound } from "@notiflows/domain"
+import { PreferenceRepository, RepositoryError, ScopedPreferenceRepository, UserNotFound } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import { toErrorResponse } from "../src/index.js"
 import { freshId, makeHarness } from "./harness.js"
@@ -12,11 +12,20 @@ import { freshId, makeHarness } from "./harness.js"
 const brokenLayer = (unavailable: boolean) =>
   Layer.effectContext(
     Effect.map(InMemory.make, (ctx) =>
-      Context.add(ctx, PreferenceRepository, {
-        ...Context.get(ctx, PreferenceRepository),
-        load: () =>
-          Effect.fail(new RepositoryError({ operation: "preferences.load", unavailable, cause: new Error("SELECT * FROM prefs: password=hunter2 at 10.0.0.5") }))
-      })
+      // Preference reads go through the scoped repository since model v2 (MODEL.md); both fail alike.
+      Context.add(
+        Context.add(ctx, PreferenceRepository, {
+          ...Context.get(ctx, PreferenceRepository),
+          load: () =>
+            Effect.fail(new RepositoryError({ operation: "preferences.load", unavailable, cause: new Error("SELECT * FROM prefs: password=hunter2 at 10.0.0.5") }))
+        }),
+        ScopedPreferenceRepository,
+        {
+          ...Context.get(ctx, ScopedPreferenceRepository),
+          load: () =>
+            Effect.fail(new RepositoryError({ operation: "preferences.load", unavailable, cause: new Error("SELECT * FROM prefs: password=hunter2 at 10.0.0.5") }))
+        }
+      )
     )
   )
 

@@ -19,7 +19,7 @@ import type { Metrics } from "../src/index.js"
 import { recordResponses } from "./contract.js"
 
 /** What the harness's runtime provides: the adapters and the idempotency store. */
-export type HarnessServices = InMemory.AdapterServices | IdempotencyRepository
+export type HarnessServices = InMemory.AdapterServices | InMemory.ModelServices | IdempotencyRepository
 
 export interface SeededProject {
   readonly project: Project

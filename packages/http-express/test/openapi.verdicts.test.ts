@@ -10,7 +10,8 @@
  *
  * The server refuses when it answers 400, or 422 with a problem the Schemas find. Checks that
  * need stored data are a second pass the document cannot state and do not count as a refusal:
- * `unknown_notiflow` (catalog), `external_id` differing from the path (user upsert). A 404
+ * `unknown_notiflow` and `unknown_category` (catalog), `locked` and a lock without a value
+ * (tenant state), `external_id` differing from the path (user upsert). A 404
  * (a resource the request names does not exist) comes before the body is read: no verdict.
  */
 import * as Arbitrary from "effect/Arbitrary"
@@ -33,6 +34,9 @@ const USER = "prop-user"
 const NOTIFLOWS = ["n1", "n2"]
 /** The notiflow whose upserts are generated (its settings change; the others' stay configurable). */
 const UPSERTED = "n3"
+/** The category whose upserts are generated, and the tenant whose defaults are (MODEL.md §5). */
+const CATEGORY = "c1"
+const TENANT = "t1"
 const RUNS = 80
 let p: SeededProject
 
@@ -40,12 +44,13 @@ beforeAll(async () => {
   p = await h.project({ securityMode: "off" })
   await request(h.app).put(`/api/admin/users/${USER}`).set(p.admin).send({}).expect(201)
   for (const id of [...NOTIFLOWS, UPSERTED]) await request(h.app).put(`/api/admin/notiflows/${id}`).set(p.admin).send({ name: id }).expect(201)
+  await request(h.app).put(`/api/admin/categories/${CATEGORY}`).set(p.admin).send({ name: CATEGORY }).expect(201)
 })
 
 const headersOf = (route: RouteSpec): Record<string, string> =>
   route.api === "user" ? { "x-notiflows-api-key": p.publicKey, "x-notiflows-user-id": USER } : p.admin
 
-type Issue = { readonly field: string; readonly reason: string }
+type Issue = { readonly field: string; readonly reason: string; readonly message?: string }
 
 /**
  * The server's verdict: `undefined` when it gave none the document can state — a 404 (answered
@@ -60,6 +65,12 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
   const fields = ((body as { error?: { details?: { fields?: Array<Issue> } } }).error?.details?.fields ?? []) as Array<Issue>
   const secondPass = (i: Issue) =>
     i.reason === "unknown_notiflow" ||
+    i.reason === "unknown_category" ||
+    i.reason === "locked" ||
+    // A lock needs the value false at its leaf after the patch (the stored defaults count).
+    (route.operationId === "updateTenantDefaults" && (i.reason === "required" || i.reason === "invalid_format") && /lock/.test(i.message ?? "")) ||
+    (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||
+    (route.operationId === "upsertCategory" && i.field === "name" && i.reason === "required") ||
     (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
     (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format")
   return fields.every(secondPass) ? undefined : false
@@ -85,7 +96,7 @@ const send = (route: RouteSpec, path: string, body?: unknown) => {
 const fill = (path: string, params: Readonly<Record<string, string>>): string =>
   path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ""))
 
-const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED }
+const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT }
 
 // ---- bodies ----------------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ import type { RouteSpec } from "../routes/Route.js"
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: "bad_request: invalid_json, invalid_param or invalid_header (details.param names it)",
   401: "unauthenticated: details.auth names the credential",
-  403: "forbidden: origin_not_allowed",
-  404: "not_found: details.resource is user, notiflow or route",
+  403: "forbidden: origin_not_allowed, or tenant_mismatch (the user token's tenant claim and ?tenant_id= disagree)",
+  404: "not_found: details.resource is user, notiflow, category or route",
   409: "conflict: idempotency_key_reused or idempotency_key_in_use",
   412: "precondition_failed: If-Match does not match; details.current_status and ETag hold the current tag",
   413: "payload_too_large: the body exceeds 256 KiB",

@@ -9,11 +9,26 @@ import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
-import type { NotiflowCatalogRepository, PreferenceRepository, ProjectRepository, UserRepository } from "@notiflows/domain"
+import type {
+  CategoryRepository,
+  NotiflowCatalogRepository,
+  PreferenceRepository,
+  ProjectRepository,
+  ScopedPreferenceRepository,
+  TenantRepository,
+  UserRepository
+} from "@notiflows/domain"
 import { InternalError } from "../HttpErrors.js"
 
 /** The services the router's use cases need. */
-export type RouterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository
+export type RouterServices =
+  | PreferenceRepository
+  | UserRepository
+  | NotiflowCatalogRepository
+  | ProjectRepository
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

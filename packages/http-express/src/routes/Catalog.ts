@@ -2,22 +2,22 @@
  * Catalog and project-defaults routes (API.md §5).
  */
 import * as Schema from "effect/Schema"
+import type { ProjectId } from "@notiflows/domain"
 import {
   DefaultsJson,
   DefaultsPatchSchema,
   defaultsToJson,
   deleteNotiflow,
   getDefaults,
-  getNotiflow,
-  listNotiflows,
-  NotiflowJson,
-  notiflowToJson,
-  NotiflowUpsertSchema,
+  getNotiflowV2,
+  listNotiflowsV2,
+  NotiflowJsonV2,
+  notiflowToJsonV2,
+  NotiflowUpsertV2Schema,
   PageInfo,
   updateDefaults,
-  upsertNotiflow
+  upsertNotiflowV2
 } from "@notiflows/domain"
-import type { ProjectId } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
@@ -25,20 +25,20 @@ import { idKey, notiflowIdParam, PAGE_QUERY, pageQuery } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
-export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJson), page: PageInfo }).annotations({ identifier: "NotiflowPage" })
-const encodeNotiflowPage = Schema.encodeSync(NotiflowPage)
+export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJsonV2), page: PageInfo }).annotations({ identifier: "NotiflowPage" })
 
 const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  const { notiflow, created } = await run(deps.runtime, upsertNotiflow(projectOf(ctx), id, ctx.body))
-  return json(created ? 201 : 200, notiflowToJson(notiflow))
+  const { notiflow, created, categories } = await run(deps.runtime, upsertNotiflowV2(projectOf(ctx), id, ctx.body))
+  return json(created ? 201 : 200, notiflowToJsonV2(notiflow, categories))
 }
 
 const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  return json(200, notiflowToJson(await run(deps.runtime, getNotiflow(projectOf(ctx), id))))
+  const { notiflow, categories } = await run(deps.runtime, getNotiflowV2(projectOf(ctx), id))
+  return json(200, notiflowToJsonV2(notiflow, categories))
 }
 
 const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
@@ -49,8 +49,8 @@ const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
 
 const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const query = pageQuery(ctx, idKey)
-  const page = await run(deps.runtime, listNotiflows(projectOf(ctx), query))
-  return json(200, encodeNotiflowPage(page))
+  const { items, page } = await run(deps.runtime, listNotiflowsV2(projectOf(ctx), query))
+  return json(200, { items: items.map((i) => notiflowToJsonV2(i.notiflow, i.categories)), page })
 }
 
 const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
@@ -65,13 +65,13 @@ const defaults = ["Defaults"]
 export const catalogRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "admin", method: "PUT", path: "/notiflows/{notiflow_id}", body: true, tags: catalog, operationId: "upsertNotiflow",
-    summary: "Create, update (merge patch) or restore a notiflow", request: NotiflowUpsertSchema,
-    responses: { 200: { description: "updated", schema: NotiflowJson }, 201: { description: "created or restored", schema: NotiflowJson } },
+    summary: "Create, update (merge patch) or restore a notiflow (with its ordered categories)", request: NotiflowUpsertV2Schema,
+    responses: { 200: { description: "updated", schema: NotiflowJsonV2 }, 201: { description: "created or restored", schema: NotiflowJsonV2 } },
     handle: upsert
   },
   {
     api: "admin", method: "GET", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "getNotiflow",
-    summary: "Read a live notiflow", errors: [404], responses: { 200: { description: "the notiflow", schema: NotiflowJson } }, handle: read
+    summary: "Read a live notiflow", errors: [404], responses: { 200: { description: "the notiflow", schema: NotiflowJsonV2 } }, handle: read
   },
   {
     api: "admin", method: "DELETE", path: "/notiflows/{notiflow_id}", body: false, tags: catalog, operationId: "deleteNotiflow",

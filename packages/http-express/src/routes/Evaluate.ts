@@ -1,33 +1,43 @@
 /**
- * Send-time evaluation routes (API.md §4.3, §5): one user, or a batch for fan-out.
+ * Send-time evaluation routes (API.md §4.3, §5; MODEL.md §3, §5): one user, or a batch for
+ * fan-out, in the global scope or tenant T (`?tenant_id=`; the response then gains `tenant_id`).
  */
-import { BatchEvaluateRequest, BatchEvaluateResponse, EvaluateRequest, EvaluateResponse, evaluateUser, evaluateUsers } from "@notiflows/domain"
+import type { ExternalUserId, ProjectId } from "@notiflows/domain"
+import { BatchEvaluateRequest, BatchEvaluateResponseV2, EvaluateRequest, EvaluateResponseV2, evaluateUsersV2, evaluateUserV2 } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
-import { userIdParam } from "./Params.js"
+import { TENANT_QUERY, userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
+import { adminScope } from "./Scope.js"
+
+const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id as ProjectId
 
 const one = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
-  const externalId = userIdParam(ctx)
-  return json(200, await run(deps.runtime, evaluateUser(principalOf(ctx).project.id, externalId, ctx.body)))
+  const externalId: ExternalUserId = userIdParam(ctx)
+  const scope = adminScope(ctx)
+  return json(200, await run(deps.runtime, evaluateUserV2(projectOf(ctx), externalId, scope, ctx.body)))
 }
 
-const batch = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
-  json(200, await run(deps.runtime, evaluateUsers(principalOf(ctx).project.id, ctx.body)))
+const batch = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
+  const scope = adminScope(ctx)
+  return json(200, await run(deps.runtime, evaluateUsersV2(projectOf(ctx), scope, ctx.body)))
+}
 
 const tags = ["Evaluation"]
 
 export const evaluateRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "admin", method: "POST", path: "/users/{user_id}/preferences/evaluate", body: true, tags, operationId: "evaluateUser",
-    summary: "May this user receive a notiflow on each channel type?", request: EvaluateRequest, errors: [404],
-    responses: { 200: { description: "decisions per channel type", schema: EvaluateResponse } }, handle: one
+    summary: "May this user receive a notiflow on each channel type (globally or in a tenant)?", request: EvaluateRequest,
+    query: TENANT_QUERY, errors: [404],
+    responses: { 200: { description: "decisions per channel type", schema: EvaluateResponseV2 } }, handle: one
   },
   {
     api: "admin", method: "POST", path: "/preferences/evaluate", body: true, tags, operationId: "evaluateUsers",
-    summary: "Decisions for up to 1,000 users (fan-out), in input order", request: BatchEvaluateRequest, errors: [404],
-    responses: { 200: { description: "decisions per user", schema: BatchEvaluateResponse } }, handle: batch
+    summary: "Decisions for up to 1,000 users (fan-out), in input order, globally or in one tenant", request: BatchEvaluateRequest,
+    query: TENANT_QUERY, errors: [404],
+    responses: { 200: { description: "decisions per user", schema: BatchEvaluateResponseV2 } }, handle: batch
   }
 ]

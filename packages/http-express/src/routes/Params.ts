@@ -2,7 +2,7 @@
  * Path and query parameters, validated after the body (API.md §3 order): 400 `invalid_param`.
  */
 import type { SliceQuery } from "@notiflows/domain"
-import { DEFAULT_PAGE_LIMIT, ExternalUserId, MAX_PAGE_LIMIT, NotiflowId, PageLimitParam } from "@notiflows/domain"
+import { CategoryId, DEFAULT_PAGE_LIMIT, ExternalUserId, MAX_PAGE_LIMIT, NotiflowId, PageLimitParam, TenantId } from "@notiflows/domain"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -46,6 +46,35 @@ export const userIdParam = (ctx: RequestContext): ExternalUserId => decodeUserId
 
 /** The `{notiflow_id}` path parameter. */
 export const notiflowIdParam = (ctx: RequestContext): NotiflowId => decodeNotiflowId(segment(ctx, "notiflow_id"))
+
+const ID_RULE = "must be 1-64 characters of A-Za-z0-9_:- and not a reserved word"
+const decodeCategoryId = param(CategoryId, "category_id", `category_id ${ID_RULE}`)
+const decodeTenantId = param(TenantId, "tenant_id", `tenant_id ${ID_RULE}`)
+
+/** The `{category_id}` path parameter (MODEL.md §1). */
+export const categoryIdParam = (ctx: RequestContext): CategoryId => decodeCategoryId(segment(ctx, "category_id"))
+
+/** The `{tenant_id}` path parameter (MODEL.md §1). */
+export const tenantIdPathParam = (ctx: RequestContext): TenantId => decodeTenantId(segment(ctx, "tenant_id"))
+
+/** `?tenant_id=` (MODEL.md §5): absent, or a well-formed tenant id (400 `invalid_param` otherwise). */
+export const tenantIdQuery = (ctx: RequestContext): TenantId | undefined => {
+  const raw = queryParam(ctx, "tenant_id")
+  return raw === undefined ? undefined : decodeTenantId(raw)
+}
+
+/** `?user_id=` of `GET /admin/tenants`. */
+export const userIdQuery = (ctx: RequestContext): ExternalUserId | undefined => {
+  const raw = queryParam(ctx, "user_id")
+  return raw === undefined ? undefined : decodeUserId(raw)
+}
+
+const TENANT_SCHEMA = { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
+
+/** OpenAPI documentation of `?tenant_id=`. */
+export const TENANT_QUERY: ReadonlyArray<QueryParam> = [
+  { name: "tenant_id", description: "the tenant scope (MODEL.md); absent: the global set", schema: TENANT_SCHEMA }
+]
 
 /** A single-valued query parameter (repeating it is an error). */
 export const queryParam = (ctx: RequestContext, name: string): string | undefined => {

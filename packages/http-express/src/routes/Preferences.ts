@@ -1,63 +1,72 @@
 /**
- * Preference reads and writes (API.md §4.1, §4.2), shared by the admin API (user from the path)
- * and the User API (user from the token). Reads carry a strong ETag and honour
+ * Preference reads and writes (API.md §4.1, §4.2; MODEL.md §4, §5), shared by the admin API
+ * (user from the path) and the User API (user from the token), in the global scope or a
+ * tenant's (`?tenant_id=` or the token's `tenant` claim). Reads carry a strong ETag and honour
  * `If-None-Match`; writes honour `If-Match` through the use case's precondition.
  */
-import type { Audience, ExternalUserId, PreferenceSnapshot, ProjectId } from "@notiflows/domain"
+import type { Audience, ExternalUserId, ProjectId, Scope, ScopedSnapshot } from "@notiflows/domain"
 import {
-  explicitView,
-  ExplicitPreferencesView,
-  getHistory,
-  getPreferences,
-  HistoryEntryJson,
-  PreferencePatchSchema,
-  PreferencesView,
-  resetPreferences,
-  updatePreferences,
-  view
+  ExplicitPreferencesViewV2,
+  getScopedHistory,
+  getScopedPreferences,
+  PageInfo,
+  PreferencePatchV2Schema,
+  PreferencesViewV2,
+  resetScopedPreferences,
+  ScopedHistoryEntryJson,
+  scopedExplicitView,
+  scopedView,
+  updateScopedPreferences
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
-import { PageInfo } from "@notiflows/domain"
 import { etagOf, etagOfJson, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { header, principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
-import { explicitFlag, PAGE_QUERY, pageQuery, userIdParam, versionKey } from "./Params.js"
+import { explicitFlag, PAGE_QUERY, pageQuery, TENANT_QUERY, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
+import { adminScope, userScope } from "./Scope.js"
 
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 /** API.md §4.1: revalidate on every use, never shared by intermediaries. */
 export const PREFERENCES_CACHE_CONTROL = "private, no-cache"
 
-export const HistoryPage = Schema.Struct({ items: Schema.Array(HistoryEntryJson), page: PageInfo }).annotations({
+export const HistoryPage = Schema.Struct({ items: Schema.Array(ScopedHistoryEntryJson), page: PageInfo }).annotations({
   identifier: "PreferenceHistoryPage"
 })
 const encodeHistoryPage = Schema.encodeSync(HistoryPage)
 
-/** Whose preferences a request addresses. */
-type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly externalId: ExternalUserId }
+// The v2 views keep the v1 component names (the same representations, extended additively).
+const PreferencesView = PreferencesViewV2.annotations({ identifier: "Preferences" })
+const ExplicitPreferencesView = ExplicitPreferencesViewV2.annotations({ identifier: "ExplicitPreferences" })
 
-const fullBody = (s: PreferenceSnapshot, audience: Audience) => view(s.preferences, s.catalog, s.defaults, audience)
-const explicitBody = (s: PreferenceSnapshot, audience: Audience) => explicitView(s.preferences, s.catalog, audience)
+/** Whose preferences a request addresses, and in which scope (path first, then scope: M§8's order). */
+type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope }
 
-const tags = (s: PreferenceSnapshot, audience: Audience) => ({
-  view: etagOf(s.userId, audience, "view", fullBody(s, audience)),
-  explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience))
+const fullBody = (s: ScopedSnapshot, audience: Audience) => scopedView(s, audience)
+const explicitBody = (s: ScopedSnapshot, audience: Audience) => scopedExplicitView(s, audience)
+
+/** The scope's part of an ETag: `undefined` in the global scope, so v1's tags stand (M§4). */
+const tagScope = (s: ScopedSnapshot): string | undefined => (s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
+
+const tags = (s: ScopedSnapshot, audience: Audience) => ({
+  view: etagOf(s.userId, audience, "view", fullBody(s, audience), tagScope(s)),
+  explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience), tagScope(s))
 })
 
 /** A JSON reply serialised once: the same text is hashed for the ETag and sent. */
-const taggedReply = (s: PreferenceSnapshot, audience: Audience, kind: "view" | "explicit", body: unknown): Reply => {
+const taggedReply = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit", body: unknown): Reply => {
   const text = JSON.stringify(body)
   return {
     status: 200,
     text,
-    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfJson(s.userId, audience, kind, text), "Cache-Control": PREFERENCES_CACHE_CONTROL }
+    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfJson(s.userId, audience, kind, text, tagScope(s)), "Cache-Control": PREFERENCES_CACHE_CONTROL }
   }
 }
 
-const viewReply = (s: PreferenceSnapshot, audience: Audience): Reply => taggedReply(s, audience, "view", fullBody(s, audience))
+const viewReply = (s: ScopedSnapshot, audience: Audience): Reply => taggedReply(s, audience, "view", fullBody(s, audience))
 
 /**
  * The `If-Match` precondition: holds when the header lists the current tag of this API's view
@@ -67,7 +76,7 @@ const precondition = (ctx: RequestContext, audience: Audience) => {
   const ifMatch = header(ctx.headers, "if-match")
   if (ifMatch === undefined) return {}
   return {
-    precondition: (s: PreferenceSnapshot): string | undefined => {
+    precondition: (s: ScopedSnapshot): string | undefined => {
       const current = tags(s, audience)
       return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
     }
@@ -80,8 +89,8 @@ const precondition = (ctx: RequestContext, audience: Audience) => {
  */
 const read = (audience: Audience, target: Target, kind: "view" | "explicit") => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const explicit = kind === "explicit" || explicitFlag(ctx)
-  const { projectId, externalId } = target(ctx)
-  const s = await run(deps.runtime, getPreferences(projectId, externalId))
+  const { projectId, externalId, scope } = target(ctx)
+  const s = await run(deps.runtime, getScopedPreferences(projectId, externalId, scope))
   const reply = explicit ? taggedReply(s, audience, "explicit", explicitBody(s, audience)) : viewReply(s, audience)
   const etag = reply.headers?.["ETag"] ?? ""
   const ifNoneMatch = header(ctx.headers, "if-none-match")
@@ -92,34 +101,49 @@ const read = (audience: Audience, target: Target, kind: "view" | "explicit") => 
 }
 
 const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
-  const { projectId, externalId } = target(ctx)
+  const { projectId, externalId, scope } = target(ctx)
   const { actor } = principalOf(ctx)
   const s = await run(
     deps.runtime,
-    updatePreferences({ projectId, externalId, audience, body: ctx.body, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) })
+    updateScopedPreferences({
+      projectId,
+      externalId,
+      scope,
+      audience,
+      body: ctx.body,
+      context: { actor, requestId: ctx.requestId },
+      ...precondition(ctx, audience)
+    })
   )
   return viewReply(s, audience)
 }
 
 const reset = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
-  const { projectId, externalId } = target(ctx)
+  const { projectId, externalId, scope } = target(ctx)
   const { actor } = principalOf(ctx)
-  const s = await run(deps.runtime, resetPreferences({ projectId, externalId, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) }))
+  const s = await run(
+    deps.runtime,
+    resetScopedPreferences({ projectId, externalId, scope, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) })
+  )
   return viewReply(s, audience)
 }
 
 const history = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const query = pageQuery(ctx, versionKey)
-  const { projectId, externalId } = target(ctx)
-  const page = await run(deps.runtime, getHistory(projectId, externalId, audience, query))
+  const { projectId, externalId, scope } = target(ctx)
+  const page = await run(deps.runtime, getScopedHistory(projectId, externalId, scope, audience, query))
   return json(200, encodeHistoryPage(page))
 }
 
-const adminTarget: Target = (ctx) => ({ projectId: principalOf(ctx).project.id, externalId: userIdParam(ctx) })
+const adminTarget: Target = (ctx) => {
+  const externalId = userIdParam(ctx)
+  return { projectId: principalOf(ctx).project.id as ProjectId, externalId, scope: adminScope(ctx) }
+}
 const userTarget: Target = (ctx) => {
   const p = principalOf(ctx)
   if (p.externalUserId === undefined) throw new Error("user API route reached without an acting user")
-  return { projectId: p.project.id, externalId: p.externalUserId }
+  const scope = userScope(ctx)
+  return { projectId: p.project.id, externalId: p.externalUserId, scope }
 }
 
 /** The preference routes of one API. */
@@ -136,7 +160,8 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
   return [
     {
       api: audience, method: "GET", path: base, body: false, tags, operationId: id("get"),
-      summary: `Read ${who} effective preferences`, conditional: ["If-None-Match"], errors: [400, 404],
+      summary: `Read ${who} effective preferences, globally or in a tenant (?tenant_id=)`, query: TENANT_QUERY,
+      conditional: ["If-None-Match"], errors: [400, 404],
       responses: {
         200: { description: "the preferences view (§4.1)", schema: PreferencesView, headers: tagged },
         304: { description: "not modified (If-None-Match)", headers: tagged }
@@ -145,7 +170,8 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
     },
     {
       api: audience, method: "GET", path: `${base}/explicit`, body: false, tags, operationId: id("getExplicit"),
-      summary: `Read ${who} stored explicit choices only (for tools and migrations)`, conditional: ["If-None-Match"], errors,
+      summary: `Read ${who} stored explicit choices of one scope only (for tools and migrations)`, query: TENANT_QUERY,
+      conditional: ["If-None-Match"], errors,
       responses: {
         200: { description: "the explicit view: stored choices of live notiflows, no names", schema: ExplicitPreferencesView, headers: tagged },
         304: { description: "not modified (If-None-Match)", headers: tagged }
@@ -154,8 +180,8 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
     },
     {
       api: audience, method: "PUT", path: base, body: true, tags, operationId: id("update"),
-      summary: `Update ${who} preferences (merge patch); send only what changed`,
-      request: PreferencePatchSchema, conditional: ["If-Match"], errors,
+      summary: `Update ${who} preferences (merge patch) in the global set or a tenant's; send only what changed`,
+      request: PreferencePatchV2Schema, query: TENANT_QUERY, conditional: ["If-Match"], errors,
       responses: { 200: { description: "the preferences view after the write", schema: PreferencesView, headers: tagged } },
       handle: update(audience, target)
     },
@@ -163,7 +189,8 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
       ? [
           {
             api: audience, method: "DELETE", path: base, body: false, tags, operationId: "resetUserPreferences",
-            summary: "Remove every explicit choice (back to defaults)", conditional: ["If-Match"], errors,
+            summary: "Remove every explicit choice of the global set or of one tenant's set (back to defaults)", query: TENANT_QUERY,
+            conditional: ["If-Match"], errors,
             responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView, headers: tagged } },
             handle: reset(audience, target)
           } satisfies RouteSpec
@@ -171,7 +198,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
       : []),
     {
       api: audience, method: "GET", path: `${base}/history`, body: false, tags, operationId: id("list") + "History",
-      summary: `${admin ? "A user's" : "Own"} preference history, newest first`, query: PAGE_QUERY, errors,
+      summary: `${admin ? "A user's" : "Own"} preference history of one scope, newest first`, query: [...PAGE_QUERY, ...TENANT_QUERY], errors,
       responses: { 200: { description: "a page of history entries", schema: HistoryPage } },
       handle: history(audience, target)
     }

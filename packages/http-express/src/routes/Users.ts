@@ -2,9 +2,11 @@
  * User routes (API.md §5): upsert, read, list, erase.
  */
 import * as Schema from "effect/Schema"
-import { deleteUser, getUser, listUsers, PageInfo, upsertUser, UserJson, userToJson, UserUpsertSchema } from "@notiflows/domain"
+import type { ProjectId } from "@notiflows/domain"
+import { deleteUser, getUser, listUsers, PageInfo, upsertUserV2, UserJson, userToJson, UserUpsertV2Schema } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
+import { InvalidParam } from "../HttpErrors.js"
 import { run } from "../internal/effectToPromise.js"
 import { idKey, PAGE_QUERY, pageQuery, userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
@@ -15,10 +17,14 @@ const encodeUserPage = Schema.encodeSync(UserPage)
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const externalId = userIdParam(ctx)
+  // MODEL.md §5: `preferences` here always patches the global set; a tenant scope is refused.
+  if (ctx.query.has("tenant_id")) {
+    throw new InvalidParam({ param: "tenant_id", message: "PUT /users/{user_id} patches the global set; use PUT …/preferences?tenant_id= for a tenant" })
+  }
   const { project, actor } = principalOf(ctx)
   const { user, created } = await run(
     deps.runtime,
-    upsertUser({ projectId: project.id, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId } })
+    upsertUserV2({ projectId: project.id as ProjectId, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId } })
   )
   return json(created ? 201 : 200, userToJson(user))
 }
@@ -47,7 +53,7 @@ export const userRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "admin", method: "PUT", path: "/users/{user_id}", body: true, tags, operationId: "upsertUser",
     summary: "Create or update a user (profile merge; optional preference patch in the same write)",
-    request: UserUpsertSchema,
+    request: UserUpsertV2Schema,
     responses: { 200: { description: "updated", schema: UserJson }, 201: { description: "created", schema: UserJson } },
     handle: upsert
   },

@@ -3,6 +3,7 @@
  */
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
+import { modelRoutes } from "./Model.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
 import { serviceRoutes } from "./Service.js"
@@ -13,6 +14,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...evaluateRoutes,
   ...userRoutes,
   ...catalogRoutes,
+  ...modelRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -9,7 +9,7 @@ import { concurrencySuite, conformanceSuite, Ids, InMemory, StorageInspector } f
 // Every capability, idempotency included.
 conformanceSuite("in-memory", InMemory.layer)
 
-// `disable` reports capabilities as skipped instead of running them: here the idempotency port
+// `disable` leaves capabilities' cases unregistered: here the idempotency port
 // dies on any use and every capability but `projects` is disabled, so this run passes only if
 // disabled cases never run.
 const U = Ids.externalUserId("u")

@@ -24,6 +24,7 @@ import { randomBytes } from "node:crypto"
 import { execFileSync } from "node:child_process"
 import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
+import { BENCH_TENANT } from "./lib/ids.mjs"
 import { seed } from "./lib/seed.mjs"
 import { cpuMs, freePort, rss, sampleRss, startNode, stop, tail, waitHttp } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
@@ -55,7 +56,7 @@ const config = {
   notiflows: Math.floor(num("BENCH_NOTIFLOWS", 50)),
   batch: Math.floor(num("BENCH_BATCH", 1000)),
   parts: list("BENCH_PARTS", ["domain", "postgres", "pglite"]),
-  kinds: list("BENCH_KINDS", ["put", "get", "evaluate"]),
+  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant"]),
   pgAdminUrl: env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   poolSize: Math.floor(num("BENCH_POOL_SIZE", 10)),
   logLevel: env.BENCH_LOG_LEVEL ?? "info",
@@ -74,11 +75,12 @@ const full =
   config.batch === 1000 &&
   ["1", "16", "64"].every((c) => config.concurrencies.includes(Number(c))) &&
   ["domain", "postgres", "pglite"].every((p) => config.parts.includes(p)) &&
-  ["put", "get", "evaluate"].every((k) => config.kinds.includes(k)) &&
+  ["put", "get", "evaluate", "evaluate-tenant"].every((k) => config.kinds.includes(k)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full
 
-const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"] }
+// The tenant batch has no baseline of its own: its yardstick is the service's global batch.
+const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [] }
 const BASELINE_NAMES = {
   a: "(a) Express + JSON decode",
   b: "(b) raw UPDATE … || … RETURNING",
@@ -158,6 +160,11 @@ const probeBodies = {
     method: "POST",
     path: "/admin/preferences/evaluate",
     body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_3"] }
+  }),
+  "evaluate-tenant": () => ({
+    method: "POST",
+    path: `/admin/preferences/evaluate?tenant_id=${BENCH_TENANT}`,
+    body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_4"] }
   })
 }
 
@@ -362,7 +369,8 @@ const runPglite = async (results) => {
     const bareLetter = { put: "b", get: "d", evaluate: "e" }
     for (const kind of config.kinds) {
       const letter = bareLetter[kind]
-      await runCases({ database: "pglite", system: `bare-${letter}`, label: `bare PGlite ${BASELINE_NAMES[letter]}`, target: bare, kind })
+      if (letter !== undefined)
+        await runCases({ database: "pglite", system: `bare-${letter}`, label: `bare PGlite ${BASELINE_NAMES[letter]}`, target: bare, kind })
       await runCases({ database: "pglite", system: "service", label: "service", target: service, kind })
     }
   } finally {

@@ -4,7 +4,7 @@
  * resolution does not dominate; ns/op is the mean sample time divided by `inner`.
  */
 import { Bench } from "tinybench"
-import { applyPatch, CHANNEL_TYPES, decodePatch, evaluateBatch, evaluateChannel, view } from "@notiflows/domain"
+import { applyPatch, CHANNEL_TYPES, decodePatch, evaluateBatch, evaluateChannel, evaluateChannelV2, view } from "@notiflows/domain"
 import { notiflowId, SEED_NOTIFLOW, userId } from "./ids.mjs"
 
 /** The seed page's patch, as parsed from the request body. */
@@ -38,6 +38,36 @@ const choicesWith = (n, offset = 0) => ({
   )
 })
 
+/** Issue 11: three categories of a notiflow, a v2 global set, a tenant with defaults and a lock. */
+const modelV2 = () => {
+  const category = (i, channels = {}) => ({
+    id: `category_${i}`,
+    name: `Category ${i}`,
+    include_in_preferences: true,
+    default_enabled: true,
+    default_channel_types: channels,
+    deleted: false
+  })
+  const categories = [category(1), category(2), category(3, { push: false })]
+  const global = {
+    channel_types: { sms: false },
+    categories: { category_1: { channel_types: { chat: false } }, category_3: { enabled: true } },
+    notiflows: {}
+  }
+  const tenant = {
+    channel_types: { chat: false },
+    categories: { category_2: { channel_types: { email: false } }, category_3: { channel_types: { in_app: false } } },
+    notiflows: {},
+    locks: { channel_types: {}, categories: { category_3: { channel_types: { in_app: true } } }, notiflows: {} }
+  }
+  const tenantSet = { channel_types: {}, categories: { category_2: { channel_types: { email: true } } }, notiflows: {} }
+  return {
+    categories,
+    globalScope: { global, tenantSet: undefined, tenant: undefined },
+    tenantScope: { global, tenantSet, tenant }
+  }
+}
+
 export const runDomainBenchmarks = async ({ time = 1000, warmupTime = 250 } = {}) => {
   const catalog = catalogOf(50)
   const byId = new Map(catalog.map((e) => [e.id, e]))
@@ -57,6 +87,14 @@ export const runDomainBenchmarks = async ({ time = 1000, warmupTime = 250 } = {}
   if (Object.keys(view(set, catalog, defaults, "admin").notiflows).length !== 50) throw new Error("view does not list 50 notiflows")
   if (evaluateBatch(batchIds, lookup, seedNotiflow, defaults, CHANNEL_TYPES).length !== 1000) throw new Error("batch size")
 
+  const v2 = modelV2()
+  // email passes every category (the tenant default is overridden by the user×tenant set); the
+  // whole chain of 3 categories is walked, the costliest path for a delivered decision.
+  const v2Global = evaluateChannelV2(v2.globalScope, seedNotiflow, v2.categories, defaults, "email")
+  const v2Tenant = evaluateChannelV2(v2.tenantScope, seedNotiflow, v2.categories, defaults, "email")
+  if (!v2Global.deliver || !v2Tenant.deliver) throw new Error("evaluateChannelV2: email is not delivered on the benchmark sets")
+  if (evaluateChannelV2(v2.tenantScope, seedNotiflow, v2.categories, defaults, "in_app").source !== "tenant_lock") throw new Error("the lock does not decide in_app")
+
   let sink = 0
   const cases = [
     {
@@ -69,6 +107,16 @@ export const runDomainBenchmarks = async ({ time = 1000, warmupTime = 250 } = {}
     },
     { name: "view (catalog of 50 notiflows)", inner: 20, fn: () => (sink ^= Object.keys(view(set, catalog, defaults, "admin").notiflows).length) },
     { name: "evaluateChannel (one channel)", inner: 1000, fn: () => (sink ^= evaluateChannel(set, seedNotiflow, defaults, "email").deliver ? 1 : 0) },
+    {
+      name: "evaluateChannelV2 (3 categories, global scope)",
+      inner: 1000,
+      fn: () => (sink ^= evaluateChannelV2(v2.globalScope, seedNotiflow, v2.categories, defaults, "email").deliver ? 1 : 0)
+    },
+    {
+      name: "evaluateChannelV2 (3 categories, tenant with defaults and a lock)",
+      inner: 1000,
+      fn: () => (sink ^= evaluateChannelV2(v2.tenantScope, seedNotiflow, v2.categories, defaults, "email").deliver ? 1 : 0)
+    },
     {
       name: "evaluateBatch (1,000 users, all six channel types)",
       inner: 1,

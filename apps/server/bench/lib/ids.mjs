@@ -11,3 +11,6 @@ export const notiflowIdSql = (i) =>
 
 /** External id of user `i` (1-based). */
 export const userId = (i) => `user_${i}`
+
+/** The tenant of the "batch evaluate in a tenant" case (seeded with defaults, a lock and sets). */
+export const BENCH_TENANT = "bench_tenant"

@@ -6,7 +6,7 @@
  * resolution, too coarse at concurrency 1).
  */
 import autocannon from "autocannon"
-import { notiflowId, userId } from "./ids.mjs"
+import { BENCH_TENANT, notiflowId, userId } from "./ids.mjs"
 
 const randomInt = (n) => Math.floor(Math.random() * n)
 const bool = () => Math.random() < 0.5
@@ -43,11 +43,13 @@ const makeRequest = (spec) => {
           return req
         }
       }
-    case "evaluate": {
+    case "evaluate":
+    case "evaluate-tenant": {
       const size = Math.min(spec.batch, spec.users)
+      const query = spec.kind === "evaluate-tenant" ? `?tenant_id=${BENCH_TENANT}` : ""
       return {
         method: "POST",
-        path: `${base}/preferences/evaluate`,
+        path: `${base}/preferences/evaluate${query}`,
         headers: { ...headers, "content-type": "application/json" },
         setupRequest: (req) => {
           const ids = new Set()

@@ -89,7 +89,7 @@ export const render = (results) => {
                 f(c.latency.p99, 2),
                 f(c.errors),
                 f(c.non2xx),
-                c.kind === "evaluate" ? f(c.rps * config.batch) : "",
+                c.kind.startsWith("evaluate") ? f(c.rps * config.batch) : "",
                 f(c.serverCpuUsPerRequest),
                 f(c.rssPeak / MiB)
               ]
@@ -111,10 +111,11 @@ export const render = (results) => {
       g: get("postgres", "service", "get", n),
       d: get("postgres", "baseline-d", "get", n),
       ev: get("postgres", "service", "evaluate", n),
-      e: get("postgres", "baseline-e", "evaluate", n)
+      e: get("postgres", "baseline-e", "evaluate", n),
+      evt: get("postgres", "service", "evaluate-tenant", n)
     })
     const rows = config.concurrencies.map((n) => {
-      const { put, a, b, c, g, d, ev, e } = at(n)
+      const { put, a, b, c, g, d, ev, e, evt } = at(n)
       return [
         n,
         pct(ratio(put?.rps, a?.rps)),
@@ -123,13 +124,15 @@ export const render = (results) => {
         x(ratio(put?.latency.p99, b?.latency.p99)),
         pct(ratio(g?.rps, d?.rps)),
         x(ratio(ev?.latency.p50, e?.latency.p50)),
-        x(ratio(ev?.latency.p99, e?.latency.p99))
+        x(ratio(ev?.latency.p99, e?.latency.p99)),
+        x(ratio(evt?.latency.p50, ev?.latency.p50)),
+        x(ratio(ev?.rps, evt?.rps))
       ]
     })
     add(
       "Service as a ratio to the baselines (PostgreSQL)",
       table(
-        ["conc", "PUT/(a) req/s", "PUT/(b) req/s", "PUT/(c) req/s", "PUT p99/(b) p99", "GET/(d) req/s", "evaluate p50/(e) p50", "evaluate p99/(e) p99"],
+        ["conc", "PUT/(a) req/s", "PUT/(b) req/s", "PUT/(c) req/s", "PUT p99/(b) p99", "GET/(d) req/s", "evaluate p50/(e) p50", "evaluate p99/(e) p99", "tenant/global evaluate p50", "global/tenant evaluate req/s"],
         rows
       )
     )
@@ -138,10 +141,12 @@ export const render = (results) => {
     const n = config.concurrencies.includes(config.targetConcurrency)
       ? config.targetConcurrency
       : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
-    const { put, b, c, g, d, ev, e } = at(n)
+    const { put, b, c, g, d, ev, e, evt } = at(n)
     const putCases = cases.filter((k) => k.database === "postgres" && k.system === "service" && k.kind === "put")
     const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
-    const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel"))
+    const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel ("))
+    const evalV2 = domain.filter((k) => k.name.startsWith("evaluateChannelV2"))
+    const tenantP50 = ratio(evt?.latency.p50, ev?.latency.p50)
     const check = (name, value, shown, target, ok) => {
       const status = value === undefined ? "n/a" : ok(value) ? "PASS" : "MISS"
       summary.targets.push({ name, value, status, target })
@@ -150,7 +155,7 @@ export const render = (results) => {
     const putErrors = putCases.length === 0 ? undefined : putCases.reduce((s, k) => s + (k.failed ? 1 : k.errors + k.non2xx), 0)
     const cpuShare = decodeApply && put?.serverCpuUsPerRequest > 0 ? (decodeApply.nsPerOp / 1000) / put.serverCpuUsPerRequest : undefined
     add(
-      `Targets (issue 6), judged at concurrency ${n} on PostgreSQL`,
+      `Targets (issues 6 and 11), judged at concurrency ${n} on PostgreSQL`,
       table(
         ["target", "measured", "goal", "status"],
         [
@@ -167,7 +172,10 @@ export const render = (results) => {
             "< 10%",
             (v) => v < 0.1
           ),
-          check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000)
+          check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000),
+          // Issue 11: model v2 (3 categories per notiflow).
+          check("batch evaluate in a tenant p50 vs global p50 (issue 11)", tenantP50, x(tenantP50), "<= 1.2x", (v) => v <= 1.2),
+          ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000))
         ],
         ["l", "r", "r", "l"]
       )
@@ -189,6 +197,17 @@ export const render = (results) => {
       "PGlite: service vs a bare PGlite process holding the same data (no ratio target)",
       table(["request", "conc", "service req/s", "bare req/s", "service/bare", "service p99 ms", "bare p99 ms"], rows, ["l"])
     )
+    if (config.kinds.includes("evaluate-tenant")) {
+      const tenantRows = config.concurrencies.map((n) => {
+        const ev = get("pglite", "service", "evaluate", n)
+        const evt = get("pglite", "service", "evaluate-tenant", n)
+        return [n, f(ev?.latency.p50, 2), f(evt?.latency.p50, 2), x(ratio(evt?.latency.p50, ev?.latency.p50)), x(ratio(ev?.rps, evt?.rps))]
+      })
+      add(
+        "PGlite: batch evaluate in a tenant vs without (issue 11's 1.2x is judged on PostgreSQL)",
+        table(["conc", "global p50 ms", "tenant p50 ms", "tenant/global p50", "global/tenant req/s"], tenantRows)
+      )
+    }
     const peak = (system) => Math.max(0, ...cases.filter((c) => c.database === "pglite" && c.system.startsWith(system) && c.rssPeak).map((c) => c.rssPeak))
     const idle = results.memory.pglite ?? {}
     summary.pgliteMemory = { serviceIdle: idle.serviceIdle, bareIdle: idle.bareIdle, servicePeak: peak("service"), barePeak: peak("bare") }

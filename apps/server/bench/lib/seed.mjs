@@ -2,10 +2,53 @@
  * Seeds the service's real tables with SQL (generate_series), identical on PostgreSQL and PGlite:
  * `notiflows` catalog entries, users `user_1..user_N` with UUIDv7-shaped ids, one preference set
  * per user (every third user has choices like the seed's patch, version 1, with its history row).
+ * Issue 11's model v2: `CATEGORIES` categories with 3 per notiflow, the tenant `BENCH_TENANT`
+ * with defaults and a lock, and a user×tenant set for every fourth user (`seedModelV2`).
  * Run it after the service has migrated the database and ensured the project, with the service
  * stopped (or, on PostgreSQL, before it serves traffic).
  */
-import { notiflowIdSql } from "./ids.mjs"
+import { BENCH_TENANT, notiflowIdSql } from "./ids.mjs"
+
+const CATEGORIES = 6
+
+/** Categories (3 per notiflow), the bench tenant's defaults and lock, user×tenant sets. */
+const seedModelV2 = async (exec, projectId, notiflows) => {
+  await exec(
+    `INSERT INTO categories (project_id, id, name, include_in_preferences, default_enabled, default_channel_types, revision, created_at, updated_at)
+     SELECT $1::uuid, 'category_' || i, 'Category ' || i, true, true,
+            CASE WHEN i % 3 = 0 THEN '{"push": false}'::jsonb ELSE '{}'::jsonb END, 1, now(), now()
+     FROM generate_series(1, ${CATEGORIES}) AS i`,
+    [projectId]
+  )
+  await exec(
+    `INSERT INTO notiflow_categories (project_id, notiflow_id, category_id, position)
+     SELECT $1::uuid, ${notiflowIdSql("i")}, 'category_' || (((i + k) % ${CATEGORIES}) + 1), k
+     FROM generate_series(1, $2::int) AS i, generate_series(0, 2) AS k`,
+    [projectId, notiflows]
+  )
+  // Defaults on a category channel and a notiflow; one lock (false-only) on a category channel.
+  const defaults = {
+    channel_types: { chat: false },
+    categories: { category_2: { channel_types: { email: false } }, category_4: { channel_types: { sms: false } } },
+    notiflows: {}
+  }
+  const locks = { channel_types: {}, categories: { category_4: { channel_types: { sms: true } } }, notiflows: {} }
+  await exec(
+    `INSERT INTO tenant_defaults (project_id, tenant_id, defaults, locks, has_defaults, revision, updated_at)
+     VALUES ($1::uuid, $2, $3::jsonb, $4::jsonb, true, 1, now())`,
+    [projectId, BENCH_TENANT, JSON.stringify(defaults), JSON.stringify(locks)]
+  )
+  // Every fourth user holds a set in the tenant (version 1): a category choice and a channel.
+  await exec(
+    `INSERT INTO tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
+     SELECT project_id, id, $2, jsonb_build_object(
+              'channel_types', '{"chat": true}'::jsonb,
+              'categories', jsonb_build_object('category_' || ((substr(external_id, 6)::int % ${CATEGORIES}) + 1), '{"channel_types": {"email": true}}'::jsonb),
+              'notiflows', '{}'::jsonb), 1, now()
+     FROM users WHERE project_id = $1::uuid AND substr(external_id, 6)::int % 4 = 0`,
+    [projectId, BENCH_TENANT]
+  )
+}
 
 /**
  * `exec(text, params)` runs one statement and answers its rows.
@@ -66,6 +109,7 @@ export const seed = async (exec, { users, notiflows }) => {
      WHERE p.project_id = $1::uuid AND p.version = 1`,
     [projectId]
   )
+  await seedModelV2(exec, projectId, notiflows)
   await exec("ANALYZE")
   return projectId
 }

@@ -31,10 +31,8 @@ const leaves = (choices: PreferenceChoices): Map<string, boolean> => {
   return out
 }
 
-/** The leaf-level changes from `before` to `after`, sorted by path. */
-export const diff = (before: PreferenceChoices, after: PreferenceChoices): ReadonlyArray<Change> => {
-  const a = leaves(before)
-  const b = leaves(after)
+/** The changes between two leaf maps (path → explicit value), sorted by path. Shared by v1 and v2 sets. */
+export const diffLeaves = (a: ReadonlyMap<string, boolean>, b: ReadonlyMap<string, boolean>): ReadonlyArray<Change> => {
   const changes: Array<Change> = []
   for (const [path, from] of a) {
     const to = b.get(path)
@@ -44,14 +42,19 @@ export const diff = (before: PreferenceChoices, after: PreferenceChoices): Reado
   return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
 }
 
-/** True when two sets hold exactly the same explicit choices (versions aside). */
-export const sameChoices = (a: PreferenceChoices, b: PreferenceChoices): boolean => {
-  const la = leaves(a)
-  const lb = leaves(b)
-  if (la.size !== lb.size) return false
-  for (const [path, v] of la) if (lb.get(path) !== v) return false
+/** True when two leaf maps hold the same paths with the same values. */
+export const sameLeaves = (a: ReadonlyMap<string, boolean>, b: ReadonlyMap<string, boolean>): boolean => {
+  if (a.size !== b.size) return false
+  for (const [path, v] of a) if (b.get(path) !== v) return false
   return true
 }
+
+/** The leaf-level changes from `before` to `after`, sorted by path. */
+export const diff = (before: PreferenceChoices, after: PreferenceChoices): ReadonlyArray<Change> =>
+  diffLeaves(leaves(before), leaves(after))
+
+/** True when two sets hold exactly the same explicit choices (versions aside). */
+export const sameChoices = (a: PreferenceChoices, b: PreferenceChoices): boolean => sameLeaves(leaves(a), leaves(b))
 
 /** Keeps only the choices for notiflows that `keep` accepts (e.g. live or configurable ones). */
 export const filterNotiflows = (choices: PreferenceChoices, keep: (id: string) => boolean): PreferenceChoices => ({

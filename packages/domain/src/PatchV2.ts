@@ -8,6 +8,7 @@ import { isCategoryId } from "./Categories.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, joinPath, withIssues } from "./Issues.js"
 import type { Change } from "./Changes.js"
+import { diffLeaves, sameLeaves } from "./Changes.js"
 import type { ChannelPatch, NotiflowPatch } from "./PreferencePatch.js"
 import { applyChannelPatch, applyNotiflowPatch, catalogIssues, withCatalogIssues } from "./PreferencePatch.js"
 import type { Audience, ChannelChoices, ChannelType, NotiflowCatalogEntry, NotiflowChoice } from "./Preferences.js"
@@ -182,23 +183,8 @@ export const leavesV2 = (choices: PreferenceChoicesV2): Map<string, boolean> => 
 }
 
 /** The leaf-level changes from `before` to `after`, sorted by path (v1's order for v1 leaves). */
-export const diffV2 = (before: PreferenceChoicesV2, after: PreferenceChoicesV2): ReadonlyArray<Change> => {
-  const a = leavesV2(before)
-  const b = leavesV2(after)
-  const changes: Array<Change> = []
-  for (const [path, from] of a) {
-    const to = b.get(path)
-    if (to !== from) changes.push({ path, from, to: to ?? null })
-  }
-  for (const [path, to] of b) if (!a.has(path)) changes.push({ path, from: null, to })
-  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
-}
+export const diffV2 = (before: PreferenceChoicesV2, after: PreferenceChoicesV2): ReadonlyArray<Change> =>
+  diffLeaves(leavesV2(before), leavesV2(after))
 
 /** True when two v2 sets hold the same explicit choices. */
-export const sameChoicesV2 = (a: PreferenceChoicesV2, b: PreferenceChoicesV2): boolean => {
-  const la = leavesV2(a)
-  const lb = leavesV2(b)
-  if (la.size !== lb.size) return false
-  for (const [path, v] of la) if (lb.get(path) !== v) return false
-  return true
-}
+export const sameChoicesV2 = (a: PreferenceChoicesV2, b: PreferenceChoicesV2): boolean => sameLeaves(leavesV2(a), leavesV2(b))

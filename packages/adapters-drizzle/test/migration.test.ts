@@ -61,7 +61,7 @@ const v1Migrations = (): string => {
 const tag = (userId: string, audience: Audience, kind: "view" | "explicit", body: unknown) =>
   createHash("sha256").update(`${userId}\n${audience}\n${kind}\n${JSON.stringify(body)}`, "utf8").digest("base64url")
 
-const admin = { actor: { type: "secret_key" as const, id: "key_migration" }, requestId: "req_migration" }
+const admin = { actor: { type: "secret_key" as const, id: "key_migration" }, requestId: "req_migration", source: "admin_api" as const }
 const AUDIENCES: ReadonlyArray<Audience> = ["admin", "user"]
 
 /** Views, explicit views (both APIs) and history of each user through the v1 path. */

@@ -95,7 +95,7 @@ describe.skipIf(!available)("postgres", () => {
               const projects = yield* ProjectRepository
               const prefs = yield* PreferenceRepository
               const project = yield* projects.create({ name: "p", securityMode: "on" })
-              yield* upsertUser({ projectId: project.id, externalId: Ids.externalUserId("u"), body: {}, context: { actor: { type: "system", id: "t" }, requestId: null } })
+              yield* upsertUser({ projectId: project.id, externalId: Ids.externalUserId("u"), body: {}, context: { actor: { type: "system", id: "t" }, requestId: null, source: "admin_api" as const } })
               yield* prefs.load(project.id, Ids.externalUserId("u"))
               yield* prefs.loadMany(project.id, ["u", "v"].map(Ids.externalUserId))
               const { query } = yield* DrizzleDatabase
@@ -140,7 +140,7 @@ describe.skipIf(!available)("postgres", () => {
         const flows = Array.from({ length: PER_USER }, (_, i) => Ids.notiflowId(`flow_${i}`))
         yield* Effect.forEach(flows, (id) => catalog.save(project.id, newNotiflow(id, id), null, new Date()), { concurrency: 4 })
         const externalIds = Array.from({ length: USERS }, (_, i) => Ids.externalUserId(`user-${i}`))
-        const context = { actor: { type: "secret_key" as const, id: "key_load" }, requestId: null }
+        const context = { actor: { type: "secret_key" as const, id: "key_load" }, requestId: null, source: "admin_api" as const }
         yield* Effect.forEach(externalIds, (externalId) => upsertUser({ projectId: project.id, externalId, body: {}, context }), {
           concurrency: 4
         })
@@ -152,7 +152,7 @@ describe.skipIf(!available)("postgres", () => {
               audience: "admin",
               // Distinct key per update: alternate a notiflow's `enabled` and one of its channels.
               body: { notiflows: { [flow]: i % 2 === 0 ? { enabled: false } : { channel_types: { sms: false } } } },
-              context: { actor: context.actor, requestId: `req_${externalId}_${flow}` }
+              context: { actor: context.actor, requestId: `req_${externalId}_${flow}`, source: "admin_api" as const }
             })
           )
         )

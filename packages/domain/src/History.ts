@@ -6,12 +6,34 @@ import { Change } from "./Changes.js"
 import { Timestamp } from "./Preferences.js"
 import { TenantId } from "./Tenants.js"
 
-export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "system")
+export const ActorType = Schema.Literal("secret_key", "user_key", "dev_user_id", "link", "system")
 export type ActorType = typeof ActorType.Type
 
 /** Who made a change: a key's id (never the key), a token's `sub`, or the system. */
 export const Actor = Schema.Struct({ type: ActorType, id: Schema.String }).annotations({ identifier: "Actor" })
 export type Actor = typeof Actor.Type
+
+/** How a change arrived (EVENTS.md §1.1): derived from the route, never from client input. */
+export const Source = Schema.Literal(
+  "admin_api",
+  "user_api",
+  "preference_center",
+  "one_click",
+  "unsubscribe_page",
+  "bulk",
+  "import",
+  "system"
+).annotations({ identifier: "ConsentSource" })
+export type Source = typeof Source.Type
+
+/** The end-user sources, whose entries record `context` (EVENTS.md §1). */
+export const END_USER_SOURCES: ReadonlySet<Source> = new Set(["user_api", "preference_center", "one_click", "unsubscribe_page"])
+
+/** `{ip, user_agent}` of an end-user write (EVENTS.md §1): the transport's client address, the header's first 512 code points. */
+export const ConsentContext = Schema.Struct({ ip: Schema.NullOr(Schema.String), user_agent: Schema.NullOr(Schema.String) }).annotations({
+  identifier: "ConsentContext"
+})
+export type ConsentContext = typeof ConsentContext.Type
 
 /** What a commit appends to history. */
 export const HistoryInput = Schema.Struct({

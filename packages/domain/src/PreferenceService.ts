@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import { PreconditionFailed, ProjectNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
-import type { Actor, HistoryEntry } from "./History.js"
+import type { Actor, ConsentContext, HistoryEntry, Source } from "./History.js"
 import type { Page, SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import type { PreferencePatch } from "./PreferencePatch.js"
@@ -35,10 +35,16 @@ export interface PreferenceSnapshot {
  */
 export type Precondition = (snapshot: PreferenceSnapshot) => string | undefined
 
-/** Who writes and why, for history. */
+/**
+ * Who writes, how and why, for the ledger (EVENTS.md §1): `source` comes from the route, `consent`
+ * is the `{ip, user_agent}` recorded for end-user sources (and admin writes carrying
+ * `x-notiflows-consent-context`); absent = not recorded.
+ */
 export interface WriteContext {
   readonly actor: Actor
   readonly requestId: string | null
+  readonly source: Source
+  readonly consent?: ConsentContext | null
 }
 
 /**

@@ -19,8 +19,8 @@ export const historyCases: SuiteCases = (it) => {
       const project = yield* freshProject
       const nf = yield* createNotiflow(project.id)
       const user = yield* createUser(project.id)
-      const first = { actor: { type: "user_key" as const, id: user.external_id }, requestId: freshId("req") }
-      const second = { actor: { type: "dev_user_id" as const, id: user.external_id }, requestId: null }
+      const first = { actor: { type: "user_key" as const, id: user.external_id }, requestId: freshId("req"), source: "admin_api" as const }
+      const second = { actor: { type: "dev_user_id" as const, id: user.external_id }, requestId: null, source: "admin_api" as const }
       const put = (body: unknown, context: typeof first | typeof second) =>
         updatePreferences({ projectId: project.id, externalId: user.external_id, audience: "admin", body, context })
       yield* put({ channel_types: { sms: false }, notiflows: { [nf.id]: { enabled: false, channel_types: { email: true } } } }, first)
@@ -65,7 +65,7 @@ export const historyCases: SuiteCases = (it) => {
       const repo = yield* PreferenceRepository
       const project = yield* freshProject
       const user = yield* createUser(project.id)
-      const context = { actor: { type: "system" as const, id: "suite" }, requestId: null }
+      const context = { actor: { type: "system" as const, id: "suite" }, requestId: null, source: "admin_api" as const }
       for (let i = 0; i < 5; i++) {
         yield* updatePreferences({ projectId: project.id, externalId: user.external_id, audience: "admin", body: { channel_types: { chat: i % 2 === 0 } }, context })
       }

@@ -16,7 +16,7 @@ import {
   upsertUser
 } from "@notiflows/domain"
 
-const admin = { actor: { type: "secret_key" as const, id: "key_test" }, requestId: "req_isolation" }
+const admin = { actor: { type: "secret_key" as const, id: "key_test" }, requestId: "req_isolation", source: "admin_api" as const }
 
 export const isolationCase = Effect.gen(function* () {
   const projects = yield* ProjectRepository

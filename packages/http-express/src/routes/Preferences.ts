@@ -111,7 +111,7 @@ const update = (audience: Audience, target: Target) => async (ctx: RequestContex
       scope,
       audience,
       body: ctx.body,
-      context: { actor, requestId: ctx.requestId },
+      context: { actor, requestId: ctx.requestId, source: audience === "admin" ? "admin_api" : "user_api" },
       ...precondition(ctx, audience)
     })
   )
@@ -123,7 +123,7 @@ const reset = (audience: Audience, target: Target) => async (ctx: RequestContext
   const { actor } = principalOf(ctx)
   const s = await run(
     deps.runtime,
-    resetScopedPreferences({ projectId, externalId, scope, context: { actor, requestId: ctx.requestId }, ...precondition(ctx, audience) })
+    resetScopedPreferences({ projectId, externalId, scope, context: { actor, requestId: ctx.requestId, source: audience === "admin" ? "admin_api" : "user_api" }, ...precondition(ctx, audience) })
   )
   return viewReply(s, audience)
 }

@@ -24,7 +24,7 @@ const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
   const { project, actor } = principalOf(ctx)
   const { user, created } = await run(
     deps.runtime,
-    upsertUserV2({ projectId: project.id as ProjectId, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId } })
+    upsertUserV2({ projectId: project.id as ProjectId, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId, source: "admin_api" } })
   )
   return json(created ? 201 : 200, userToJson(user))
 }

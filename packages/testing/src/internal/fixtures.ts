@@ -42,7 +42,8 @@ export const freshHash = (): string => (uuidv4() + uuidv4()).replace(/-/g, "").s
 
 export const admin = (requestId: string = freshId("req")): WriteContext => ({
   actor: { type: "secret_key", id: "key_suite" },
-  requestId
+  requestId,
+  source: "admin_api"
 })
 
 /** A new project per test case: cases never see each other's data. */

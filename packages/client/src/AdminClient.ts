@@ -1,0 +1,176 @@
+/**
+ * The Admin API client (secret key; for servers only: never ship a secret key to a browser).
+ * Every method is a few lines over the typed {@link Call}: the path, method, parameters and
+ * payloads are checked against the generated OpenAPI types, so a renamed route or changed
+ * Schema fails `tsc` once the types are regenerated. `request` reaches any documented operation
+ * that has no method yet, with the same types, retries and errors.
+ */
+import type { Call, CallOptions, RetryOptions } from "./Transport.js"
+import { makeTransport } from "./Transport.js"
+import type {
+  BatchEvaluateRequest,
+  CategoryUpsert,
+  EvaluateRequest,
+  NotiflowUpsert,
+  PreferencesPatch,
+  ProjectDefaultsPatch,
+  TenantDefaultsPatch,
+  UserUpsert
+} from "./Operations.js"
+import { paginate } from "./Pagination.js"
+
+export interface AdminClientOptions {
+  /** Where the API is mounted: `https://prefs.example.com`, or a host app's prefix (`…/notifications`). */
+  readonly baseUrl: string
+  /** `sk_…`: identifies the project. */
+  readonly secretKey: string
+  /** `pk_…`, optional: when given it must belong to the same project (API.md §2). */
+  readonly publicKey?: string
+  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
+  readonly fetch?: typeof fetch
+  /** Retry policy (defaults: 4 attempts, 30 s in all); `false` disables retries. */
+  readonly retry?: RetryOptions | false
+}
+
+/** Options of calls on a user's set: `tenantId` selects the user×tenant set (MODEL.md). */
+export interface ScopeOptions extends CallOptions {
+  readonly tenantId?: string
+}
+
+/** Options of list calls. */
+export interface ListOptions extends CallOptions {
+  /** Page size, 1–1,000 (server default 25). */
+  readonly limit?: number
+  /** Start after this cursor (a previous page's `page.after`). */
+  readonly after?: string
+}
+
+const scope = (options: ScopeOptions) => (options.tenantId === undefined ? {} : { tenant_id: options.tenantId })
+const page = (options: ListOptions, after: string | undefined) => ({
+  ...(options.limit === undefined ? {} : { limit: options.limit }),
+  ...(after === undefined ? {} : { after })
+})
+
+const preferences = (call: Call) => ({
+  /** The effective view (§4.1) with its `etag`. */
+  get: (userId: string, options: ScopeOptions = {}) =>
+    call("get", "/admin/v1/users/{user_id}/preferences", { ...options, path: { user_id: userId }, query: scope(options) }),
+  /** The stored explicit choices only. */
+  explicit: (userId: string, options: ScopeOptions = {}) =>
+    call("get", "/admin/v1/users/{user_id}/preferences/explicit", { ...options, path: { user_id: userId }, query: scope(options) }),
+  /** A merge patch (§4.2): send only what changed. `ifMatch` makes it conditional (412 when stale). */
+  update: (userId: string, patch: PreferencesPatch, options: ScopeOptions = {}) =>
+    call("put", "/admin/v1/users/{user_id}/preferences", { ...options, path: { user_id: userId }, query: scope(options), body: patch }),
+  /** Removes every explicit choice (defaults apply again). */
+  reset: (userId: string, options: ScopeOptions = {}) =>
+    call("delete", "/admin/v1/users/{user_id}/preferences", { ...options, path: { user_id: userId }, query: scope(options) }),
+  /** Every history entry, newest first, across pages. */
+  history: (userId: string, options: ScopeOptions & ListOptions = {}) =>
+    paginate(
+      (after) =>
+        call("get", "/admin/v1/users/{user_id}/preferences/history", {
+          ...options,
+          path: { user_id: userId },
+          query: { ...scope(options), ...page(options, after) }
+        }),
+      options.after
+    ),
+  /** May this user receive the notiflow, per channel type (§4.3)? */
+  evaluate: (userId: string, request: EvaluateRequest, options: ScopeOptions = {}) =>
+    call("post", "/admin/v1/users/{user_id}/preferences/evaluate", { ...options, path: { user_id: userId }, query: scope(options), body: request }),
+  /** The batch form for fan-out: up to 1,000 users, answered in input order. */
+  evaluateMany: (request: BatchEvaluateRequest, options: ScopeOptions = {}) =>
+    call("post", "/admin/v1/preferences/evaluate", { ...options, query: scope(options), body: request })
+})
+
+const users = (call: Call) => ({
+  /** Creates (201) or updates (200) the user; `custom_fields` deep-merge. */
+  upsert: (userId: string, user: UserUpsert, options: CallOptions = {}) =>
+    call("put", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId }, body: user }),
+  get: (userId: string, options: CallOptions = {}) => call("get", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
+  /** Erasure: the user, its preferences and their history. */
+  delete: (userId: string, options: CallOptions = {}) => call("delete", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
+  /** Every user, newest first. */
+  list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/users", { ...options, query: page(options, after) }), options.after)
+})
+
+const notiflows = (call: Call) => ({
+  /** Catalog upsert as a merge patch (`name` required on create; restores a deleted id). */
+  upsert: (notiflowId: string, notiflow: NotiflowUpsert, options: CallOptions = {}) =>
+    call("put", "/admin/v1/notiflows/{notiflow_id}", { ...options, path: { notiflow_id: notiflowId }, body: notiflow }),
+  get: (notiflowId: string, options: CallOptions = {}) =>
+    call("get", "/admin/v1/notiflows/{notiflow_id}", { ...options, path: { notiflow_id: notiflowId } }),
+  /** Soft delete: stored choices are kept. */
+  delete: (notiflowId: string, options: CallOptions = {}) =>
+    call("delete", "/admin/v1/notiflows/{notiflow_id}", { ...options, path: { notiflow_id: notiflowId } }),
+  list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/notiflows", { ...options, query: page(options, after) }), options.after)
+})
+
+const categories = (call: Call) => ({
+  upsert: (categoryId: string, category: CategoryUpsert, options: CallOptions = {}) =>
+    call("put", "/admin/v1/categories/{category_id}", { ...options, path: { category_id: categoryId }, body: category }),
+  get: (categoryId: string, options: CallOptions = {}) =>
+    call("get", "/admin/v1/categories/{category_id}", { ...options, path: { category_id: categoryId } }),
+  delete: (categoryId: string, options: CallOptions = {}) =>
+    call("delete", "/admin/v1/categories/{category_id}", { ...options, path: { category_id: categoryId } }),
+  list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/categories", { ...options, query: page(options, after) }), options.after)
+})
+
+const tenants = (call: Call) => ({
+  /** Tenants with defaults or user sets; `userId`: only those where this user has a set. */
+  list: (options: ListOptions & { readonly userId?: string } = {}) =>
+    paginate(
+      (after) =>
+        call("get", "/admin/v1/tenants", {
+          ...options,
+          query: { ...page(options, after), ...(options.userId === undefined ? {} : { user_id: options.userId }) }
+        }),
+      options.after
+    ),
+  defaults: {
+    get: (tenantId: string, options: CallOptions = {}) =>
+      call("get", "/admin/v1/tenants/{tenant_id}/preferences/defaults", { ...options, path: { tenant_id: tenantId } }),
+    update: (tenantId: string, patch: TenantDefaultsPatch, options: CallOptions = {}) =>
+      call("put", "/admin/v1/tenants/{tenant_id}/preferences/defaults", { ...options, path: { tenant_id: tenantId }, body: patch }),
+    reset: (tenantId: string, options: CallOptions = {}) =>
+      call("delete", "/admin/v1/tenants/{tenant_id}/preferences/defaults", { ...options, path: { tenant_id: tenantId } })
+  }
+})
+
+const defaults = (call: Call) => ({
+  /** The project's channel-type defaults (effective values). */
+  get: (options: CallOptions = {}) => call("get", "/admin/v1/preferences/defaults", options),
+  update: (patch: ProjectDefaultsPatch, options: CallOptions = {}) => call("put", "/admin/v1/preferences/defaults", { ...options, body: patch })
+})
+
+const service = (call: Call) => ({
+  /** `GET /healthz`: the process is up. */
+  health: (options: CallOptions = {}) => call("get", "/healthz", options),
+  /** `GET /readyz`: the database is reachable (503 `service_unavailable` otherwise, after retries). */
+  ready: (options: CallOptions = {}) => call("get", "/readyz", options)
+})
+
+/** Creates an Admin API client. */
+export const createAdminClient = (options: AdminClientOptions) => {
+  const authHeaders: Record<string, string> = { "x-notiflows-secret-key": options.secretKey }
+  if (options.publicKey !== undefined) authHeaders["x-notiflows-api-key"] = options.publicKey
+  const { call } = makeTransport({
+    baseUrl: options.baseUrl,
+    headers: () => authHeaders,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.retry === undefined ? {} : { retry: options.retry })
+  })
+  return {
+    preferences: preferences(call),
+    users: users(call),
+    notiflows: notiflows(call),
+    categories: categories(call),
+    tenants: tenants(call),
+    defaults: defaults(call),
+    service: service(call),
+    /** Any documented operation, typed from the OpenAPI document (routes without a method yet). */
+    request: call
+  }
+}
+
+export type AdminClient = ReturnType<typeof createAdminClient>

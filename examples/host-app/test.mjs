@@ -1,7 +1,9 @@
 // Installs nothing itself: run.sh installs the packed packages, then this answers the seed's
-// request through the mounted router and checks the computed response.
+// request through the mounted router, called with the packed typed client (@notiflows/client),
+// and checks the computed response.
 import assert from "node:assert/strict"
 import * as Effect from "effect/Effect"
+import { createAdminClient, isNotiflowsError } from "@notiflows/client"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { makeApp } from "./app.mjs"
 
@@ -19,29 +21,25 @@ try {
       yield* projects.createApiKey({ projectId: project.id, kind: "secret", prefix: secret.prefix, hash: secret.hash })
     })
   )
-  const call = async (method, path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { "x-notiflows-secret-key": secret.key, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    })
-    return { status: res.status, body: await res.json() }
-  }
+  const notiflows = createAdminClient({ baseUrl: `${base}/notifications`, secretKey: secret.key })
   assert.equal((await fetch(`${base}/`)).status, 200)
-  assert.equal((await call("PUT", "/notifications/admin/notiflows/01HQXYZ123456789ABCDEFGHIJ", { name: "Order Updates" })).status, 201)
-  assert.equal((await call("PUT", "/notifications/admin/users/user_12345", {})).status, 201)
-  const seed = await call("PUT", "/notifications/admin/users/user_12345/preferences", {
+  assert.equal((await notiflows.notiflows.upsert("01HQXYZ123456789ABCDEFGHIJ", { name: "Order Updates" })).status, 201)
+  assert.equal((await notiflows.users.upsert("user_12345", {})).status, 201)
+  const seed = await notiflows.preferences.update("user_12345", {
     channel_types: { sms: false },
     notiflows: { "01HQXYZ123456789ABCDEFGHIJ": { channel_types: { email: false }, enabled: true } }
   })
   assert.equal(seed.status, 200)
-  assert.deepEqual(seed.body, {
+  assert.deepEqual(seed.data, {
     channel_types: { chat: true, email: true, in_app: true, mobile_push: true, sms: false, web_push: true },
     notiflows: { "01HQXYZ123456789ABCDEFGHIJ": { enabled: true, channel_types: { email: false }, name: "Order Updates" } }
   })
-  const unknown = await call("GET", "/notifications/admin/users/nobody/preferences")
+  const read = await notiflows.preferences.get("user_12345")
+  assert.match(read.etag, /^"/)
+  const unknown = await notiflows.preferences.get("nobody").catch((error) => error)
+  assert.ok(isNotiflowsError(unknown, "not_found"))
   assert.equal(unknown.status, 404)
-  assert.equal(unknown.body.error.code, "not_found")
+  assert.equal(unknown.details.resource, "user")
   console.log("host app example: 1 passed, 0 failed")
 } finally {
   server.close()

@@ -18,6 +18,15 @@ module.exports = {
       to: { path: ["adapters-drizzle", "drizzle-orm", "postgres", "@electric-sql"] }
     },
     {
+      name: "client-runs-in-browsers",
+      comment: "packages/client is for browsers and Node alike: no Node built-in, no server package; only standardwebhooks.",
+      severity: "error",
+      from: { path: "^packages/client/src" },
+      to: {
+        pathNot: ["^packages/client/src", "standardwebhooks", "@stablelib/base64", "fast-sha256"]
+      }
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

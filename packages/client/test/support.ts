@@ -24,7 +24,8 @@ export interface TestService {
   readonly close: () => Promise<void>
 }
 
-export const startService = async (): Promise<TestService> => {
+/** `allowedOrigins`: origins whose browsers may call the User API (CORS). */
+export const startService = async (options: { readonly allowedOrigins?: ReadonlyArray<string> } = {}): Promise<TestService> => {
   const runtime = ManagedRuntime.make(Layer.orDie(Layer.provideMerge(layerProjectViewCache(), layerPglite("memory://"))))
   const app = express()
   app.use(makeRouter(runtime, { logger: pino({ level: "silent" }), hooks: { aroundHandler: makeIdempotencyHook({ runtime }) } }))
@@ -35,7 +36,8 @@ export const startService = async (): Promise<TestService> => {
     Effect.gen(function* () {
       const projects = yield* ProjectRepository
       const project = yield* projects.create({ name: "Client tests", securityMode: "on" })
-      yield* projects.update(project.id, { signingKeys: [{ kid: "client-test", publicKeyPem: yield* Effect.promise(() => jose.exportSPKI(spki)) }] })
+      const publicKeyPem = yield* Effect.promise(() => jose.exportSPKI(spki))
+      yield* projects.update(project.id, { signingKeys: [{ kid: "client-test", publicKeyPem }], allowedOrigins: options.allowedOrigins ?? [] })
       yield* projects.createApiKey({ projectId: project.id, kind: "secret", prefix: secret.prefix, hash: secret.hash })
       yield* projects.createApiKey({ projectId: project.id, kind: "public", prefix: pub.prefix, hash: pub.hash })
     })

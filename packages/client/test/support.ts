@@ -4,6 +4,7 @@
  * port, as a host app or the standalone server wires it. One per test file (PGlite is heavy);
  * cases isolate themselves with fresh ids.
  */
+import { randomBytes } from "node:crypto"
 import type { AddressInfo } from "node:net"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -11,7 +12,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import { pino } from "pino"
-import { layerPglite } from "@notiflows/adapters-drizzle"
+import postgres from "postgres"
+import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
 import { layerProjectViewCache, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { makeIdempotencyHook, makeRouter } from "@notiflows/http-express"
 
@@ -24,9 +26,53 @@ export interface TestService {
   readonly close: () => Promise<void>
 }
 
-/** `allowedOrigins`: origins whose browsers may call the User API (CORS). */
-export const startService = async (options: { readonly allowedOrigins?: ReadonlyArray<string> } = {}): Promise<TestService> => {
-  const runtime = ManagedRuntime.make(Layer.orDie(Layer.provideMerge(layerProjectViewCache(), layerPglite("memory://"))))
+const serverUrl = process.env["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+
+/**
+ * True when PostgreSQL answers. Unreachable: `false` outside CI (the PostgreSQL suite is reported
+ * skipped), a failure in CI (`CI=true`), where it must run.
+ */
+export const postgresAvailable = async (): Promise<boolean> => {
+  const sql = postgres(serverUrl, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  try {
+    await sql`select 1`
+    return true
+  } catch (e) {
+    if (process.env["CI"] === "true") throw new Error(`PostgreSQL at ${serverUrl} is unreachable (${String(e)}); in CI the PostgreSQL suites must run.`)
+    return false
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => undefined)
+  }
+}
+
+/** A throwaway database on the server (`notiflows_test_<random>`), dropped by the returned function. */
+const throwawayDatabase = async (): Promise<{ readonly url: string; readonly drop: () => Promise<void> }> => {
+  const name = `notiflows_test_${randomBytes(6).toString("hex")}`
+  const run = async (statement: string) => {
+    const sql = postgres(serverUrl, { max: 1, onnotice: () => {} })
+    try {
+      await sql.unsafe(statement)
+    } finally {
+      await sql.end({ timeout: 5 })
+    }
+  }
+  await run(`create database ${name}`)
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) }
+}
+
+export interface ServiceOptions {
+  /** Embedded PGlite (default) or a throwaway database on the PostgreSQL server. */
+  readonly database?: "pglite" | "postgres"
+  /** Origins whose browsers may call the User API (CORS). */
+  readonly allowedOrigins?: ReadonlyArray<string>
+}
+
+export const startService = async (options: ServiceOptions = {}): Promise<TestService> => {
+  const pg = options.database === "postgres" ? await throwawayDatabase() : undefined
+  const storage = pg === undefined ? layerPglite("memory://") : layerPostgres({ url: pg.url, poolSize: 4 })
+  const runtime = ManagedRuntime.make(Layer.orDie(Layer.provideMerge(layerProjectViewCache(), storage)))
   const app = express()
   app.use(makeRouter(runtime, { logger: pino({ level: "silent" }), hooks: { aroundHandler: makeIdempotencyHook({ runtime }) } }))
   const { publicKey: spki, privateKey } = await jose.generateKeyPair("RS256", { extractable: true })
@@ -53,6 +99,7 @@ export const startService = async (options: { readonly allowedOrigins?: Readonly
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await runtime.dispose()
+      await pg?.drop()
     }
   }
 }

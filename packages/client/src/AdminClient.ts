@@ -25,24 +25,24 @@ export interface AdminClientOptions {
   /** `sk_…`: identifies the project. */
   readonly secretKey: string
   /** `pk_…`, optional: when given it must belong to the same project (API.md §2). */
-  readonly publicKey?: string
+  readonly publicKey?: string | undefined
   /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
-  readonly fetch?: typeof fetch
+  readonly fetch?: typeof fetch | undefined
   /** Retry policy (defaults: 4 attempts, 30 s in all); `false` disables retries. */
-  readonly retry?: RetryOptions | false
+  readonly retry?: RetryOptions | false | undefined
 }
 
 /** Options of calls on a user's set: `tenantId` selects the user×tenant set (MODEL.md). */
 export interface ScopeOptions extends CallOptions {
-  readonly tenantId?: string
+  readonly tenantId?: string | undefined
 }
 
 /** Options of list calls. */
 export interface ListOptions extends CallOptions {
   /** Page size, 1–1,000 (server default 25). */
-  readonly limit?: number
+  readonly limit?: number | undefined
   /** Start after this cursor (a previous page's `page.after`). */
-  readonly after?: string
+  readonly after?: string | undefined
 }
 
 const scope = (options: ScopeOptions) => (options.tenantId === undefined ? {} : { tenant_id: options.tenantId })
@@ -118,7 +118,7 @@ const categories = (call: Call) => ({
 
 const tenants = (call: Call) => ({
   /** Tenants with defaults or user sets; `userId`: only those where this user has a set. */
-  list: (options: ListOptions & { readonly userId?: string } = {}) =>
+  list: (options: ListOptions & { readonly userId?: string | undefined } = {}) =>
     paginate(
       (after) =>
         call("get", "/admin/v1/tenants", {

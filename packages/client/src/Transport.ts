@@ -14,11 +14,11 @@ export type { RetryOptions } from "./internal/Retry.js"
 /** Per-call options, accepted by every method. */
 export interface CallOptions {
   /** Cancels the call, its retries and their waits (rejects with the signal's reason). */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignal | undefined
   /** Writes: the key to send instead of a fresh random one (e.g. to retry across restarts). */
-  readonly idempotencyKey?: string
+  readonly idempotencyKey?: string | undefined
   /** Writes: `If-Match` with the ETag last read; a changed resource answers 412 `precondition_failed`. */
-  readonly ifMatch?: string
+  readonly ifMatch?: string | undefined
 }
 
 /** A successful answer. */

@@ -15,14 +15,14 @@ export interface UserClientOptions {
   readonly publicKey: string
   /** The user token, or a function returning a fresh one (read before every attempt). */
   readonly userToken: string | (() => string | Promise<string>)
-  readonly fetch?: typeof fetch
+  readonly fetch?: typeof fetch | undefined
   /** Retry policy (defaults: 4 attempts, 30 s in all); `false` disables retries. */
-  readonly retry?: RetryOptions | false
+  readonly retry?: RetryOptions | false | undefined
 }
 
 /** `tenantId`: the user×tenant set (a token's `tenant` claim may fix it, MODEL.md). */
 export interface UserScopeOptions extends CallOptions {
-  readonly tenantId?: string
+  readonly tenantId?: string | undefined
 }
 
 const scope = (options: UserScopeOptions) => (options.tenantId === undefined ? {} : { tenant_id: options.tenantId })
@@ -48,7 +48,7 @@ export const createUserClient = (options: UserClientOptions) => {
       update: (patch: PreferencesPatch, opts: UserScopeOptions = {}) =>
         call("put", "/user/v1/preferences", { ...opts, query: scope(opts), body: patch }),
       /** The user's own history, newest first, across pages. */
-      history: (opts: UserScopeOptions & { readonly limit?: number; readonly after?: string } = {}) =>
+      history: (opts: UserScopeOptions & { readonly limit?: number | undefined; readonly after?: string | undefined } = {}) =>
         paginate(
           (after) =>
             call("get", "/user/v1/preferences/history", {

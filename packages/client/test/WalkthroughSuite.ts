@@ -90,12 +90,12 @@ export const walkthroughSuite = (name: string, start: () => Promise<TestService>
       const client = createUserClient({ baseUrl: service.url, publicKey: service.publicKey, userToken: () => service.token(user) })
       const view = await client.preferences.get()
       expect(view.data.notiflows[NOTIFLOW]?.name).toBe("Order Updates")
-      const updated = await client.preferences.update({ channel_types: { email: false } }, { ifMatch: view.etag! })
+      const updated = await client.preferences.update({ channel_types: { email: false } }, { ifMatch: view.etag })
       expect(updated.data.channel_types.email).toBe(false)
       expect((await client.preferences.explicit()).data).toEqual({ channel_types: { email: false }, notiflows: {} })
       const history = await client.preferences.history().toArray()
       expect(history.map((e) => [e.version, e.actor.type, e.actor.id])).toEqual([[1, "user_key", user]])
-      const stale = await failure(() => client.preferences.update({ channel_types: { sms: false } }, { ifMatch: view.etag! }))
+      const stale = await failure(() => client.preferences.update({ channel_types: { sms: false } }, { ifMatch: view.etag }))
       expect(stale.status).toBe(412)
     })
 
@@ -123,10 +123,10 @@ export const walkthroughSuite = (name: string, start: () => Promise<TestService>
       const user = freshId("user")
       await admin.users.upsert(user, {})
       const first = await admin.preferences.get(user)
-      const ok = await admin.preferences.update(user, { channel_types: { chat: false } }, { ifMatch: first.etag! })
+      const ok = await admin.preferences.update(user, { channel_types: { chat: false } }, { ifMatch: first.etag })
       expect(ok.data.channel_types.chat).toBe(false)
       const current = (await admin.preferences.get(user)).etag
-      const error = await failure(() => admin.preferences.update(user, { channel_types: { sms: false } }, { ifMatch: first.etag! }))
+      const error = await failure(() => admin.preferences.update(user, { channel_types: { sms: false } }, { ifMatch: first.etag }))
       expect(error.is("precondition_failed")).toBe(true)
       if (!error.is("precondition_failed")) return
       expect(error.details.reason).toBe("etag_mismatch")

@@ -8,13 +8,13 @@ import type { NotiflowsError } from "../Errors.js"
 /** Retry policy of a client (every field optional; `retry: false` disables retries). */
 export interface RetryOptions {
   /** Attempts in all, the first included (default 4). */
-  readonly maxAttempts?: number
+  readonly maxAttempts?: number | undefined
   /** No retry starts after this many ms since the first attempt (default 30,000). */
-  readonly maxElapsedMs?: number
+  readonly maxElapsedMs?: number | undefined
   /** First backoff step in ms (default 250); doubles per attempt. */
-  readonly baseDelayMs?: number
+  readonly baseDelayMs?: number | undefined
   /** Cap of one backoff step in ms (default 8,000). */
-  readonly maxDelayMs?: number
+  readonly maxDelayMs?: number | undefined
 }
 
 export interface RetryPolicy {

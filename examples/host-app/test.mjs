@@ -2,8 +2,10 @@
 // request through the mounted router, called with the packed typed client (@notiflows/client),
 // and checks the computed response.
 import assert from "node:assert/strict"
+import { createHmac, randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import { createAdminClient, isNotiflowsError } from "@notiflows/client"
+import { verifyWebhook } from "@notiflows/client/webhooks"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { makeApp } from "./app.mjs"
 
@@ -40,6 +42,13 @@ try {
   assert.ok(isNotiflowsError(unknown, "not_found"))
   assert.equal(unknown.status, 404)
   assert.equal(unknown.details.resource, "user")
+  // A webhook request signed as EVENTS.md §4.2 says, verified with the packed client's helper.
+  const hookSecret = `whsec_${randomBytes(32).toString("base64")}`
+  const hookBody = JSON.stringify({ id: "evt_1", type: "preferences.updated" })
+  const ts = Math.floor(Date.now() / 1000)
+  const signature = createHmac("sha256", Buffer.from(hookSecret.slice(6), "base64")).update(`evt_1.${ts}.${hookBody}`).digest("base64")
+  const hookHeaders = { "webhook-id": "evt_1", "webhook-timestamp": String(ts), "webhook-signature": `v1,${signature}` }
+  assert.deepEqual(verifyWebhook({ secret: hookSecret, body: hookBody, headers: hookHeaders }), { id: "evt_1", type: "preferences.updated" })
   console.log("host app example: 1 passed, 0 failed")
 } finally {
   server.close()

@@ -7,14 +7,14 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
 import { decodeEvaluateBody } from "./EvaluationService.js"
-import type { BatchEvaluationV2, DecisionsV2, DecisionV2 } from "./EvaluationV2.js"
+import { evaluatePrepared, prepareEvaluation } from "./BatchResolution.js"
+import type { BatchEvaluationV2, DecisionsV2 } from "./EvaluationV2.js"
 import { isJsonObject } from "./Issues.js"
 import type { ChannelType, ExternalUserId, NotiflowCatalogEntry, ProjectDefaults, ProjectId } from "./Preferences.js"
 import { isNotiflowId } from "./Preferences.js"
 import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
 import { emptyChoicesV2 } from "./PreferencesV2.js"
 import type { ResolutionInput } from "./Resolution.js"
-import { evaluateChannelV2 } from "./Resolution.js"
 import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import { loadModelCatalog } from "./ScopedPreferenceService.js"
 import { TenantRepository } from "./TenantRepository.js"
@@ -30,10 +30,8 @@ export const evaluateV2 = (
   defaults: ProjectDefaults,
   channels: ReadonlyArray<ChannelType>
 ): DecisionsV2 => {
-  const categories = liveCategoriesOf(catalog, notiflow.id)
-  const out: Record<string, DecisionV2> = {}
-  for (const c of channels) out[c] = evaluateChannelV2(r, notiflow, categories, defaults, c)
-  return out as DecisionsV2
+  const prepared = prepareEvaluation(r.tenant, notiflow, liveCategoriesOf(catalog, notiflow.id), defaults, channels)
+  return evaluatePrepared(prepared, r.global, r.tenantSet)
 }
 
 const requireNotiflow = (body: unknown, catalog: ModelCatalog) => {
@@ -84,13 +82,13 @@ export const evaluateUsersV2 = (projectId: ProjectId, scope: Scope, body: unknow
     const tenant = yield* tenantOfScope(projectId, scope)
     const ids = decoded.value.user_ids as ReadonlyArray<ExternalUserId>
     const found = yield* Effect.flatMap(ScopedPreferenceRepository, (r) => r.loadMany(projectId, [...new Set(ids)], scope))
-    const categories = liveCategoriesOf(catalog, notiflow.id)
+    // The catalog's and the tenant's part of every decision is read once for the whole batch.
+    const prepared = prepareEvaluation(tenant, notiflow, liveCategoriesOf(catalog, notiflow.id), defaults, decoded.value.channel_types)
+    const global = scope._tag === "Global"
     const results: ReadonlyArray<BatchEvaluationV2> = ids.map((user_id) => {
       const sets = found.get(user_id)
-      const r = inputOf(scope, tenant, sets?.global ?? emptyChoicesV2, sets?.scoped ?? emptyChoicesV2)
-      const out: Record<string, DecisionV2> = {}
-      for (const c of decoded.value.channel_types) out[c] = evaluateChannelV2(r, notiflow, categories, defaults, c)
-      return { user_id, user_found: sets !== undefined, channel_types: out as DecisionsV2 }
+      const channel_types = evaluatePrepared(prepared, sets?.global ?? emptyChoicesV2, global ? undefined : (sets?.scoped ?? emptyChoicesV2))
+      return { user_id, user_found: sets !== undefined, channel_types }
     })
     return {
       notiflow_id: notiflow.id as string,

@@ -6,9 +6,9 @@
  * built-in `true`). In the global scope `tenant` and `tenantSet` are `undefined`.
  */
 import type { CategoryCatalogEntry } from "./Categories.js"
-import type { DecisionReasonV2, DecisionSourceV2, DecisionV2 } from "./EvaluationV2.js"
+import type { DecisionSourceV2, DecisionV2 } from "./EvaluationV2.js"
+import { categoryDecision, categoryOf, chain, channelOf, decision, notiflowOf, r1, REQUIRED } from "./internal/r1.js"
 import type { ChannelType, NotiflowCatalogEntry, NotiflowChoice, ProjectDefaults } from "./Preferences.js"
-import { own } from "./Preferences.js"
 import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
 
 /** The sets a user's decision reads: the global set, and in tenant scope the user×tenant set. */
@@ -23,40 +23,6 @@ export interface Resolved {
   readonly value: boolean
   readonly source: DecisionSourceV2
 }
-
-// The value of the last `chain` that answered a source (no allocation per leaf).
-let leafValue = false
-
-/** R1 steps 1–4 over already-read leaf values. */
-const chain = (
-  lock: boolean | undefined,
-  tenantValue: boolean | undefined,
-  tenantSet: boolean | undefined,
-  global: boolean | undefined
-): DecisionSourceV2 | undefined => {
-  if (lock === true) {
-    // A lock always holds false (M§1); a racing write cannot make it reopen.
-    leafValue = false
-    return "tenant_lock"
-  }
-  if (tenantSet !== undefined) {
-    leafValue = tenantSet
-    return "user_tenant"
-  }
-  if (global !== undefined) {
-    leafValue = global
-    return "user"
-  }
-  if (tenantValue !== undefined) {
-    leafValue = tenantValue
-    return "tenant_default"
-  }
-  return undefined
-}
-
-const channelOf = (c: PreferenceChoicesV2 | undefined, ch: ChannelType) => (c === undefined ? undefined : c.channel_types[ch])
-const categoryOf = (c: PreferenceChoicesV2 | undefined, k: string) => (c === undefined ? undefined : own(c.categories, k))
-const notiflowOf = (c: PreferenceChoicesV2 | undefined, n: string) => (c === undefined ? undefined : own(c.notiflows, n))
 
 const chainChannel = (r: ResolutionInput, ch: ChannelType) =>
   chain(channelOf(r.tenant?.locks, ch), channelOf(r.tenant, ch), channelOf(r.tenantSet, ch), channelOf(r.global, ch))
@@ -74,7 +40,7 @@ const chainEntry = (r: ResolutionInput, pick: typeof categoryOf, id: string, ch:
 /** R1 for `channel_types.<C>` (always defined: project default, then built-in `true`). */
 export const resolveChannel = (r: ResolutionInput, defaults: ProjectDefaults, ch: ChannelType): Resolved => {
   const source = chainChannel(r, ch)
-  if (source !== undefined) return { value: leafValue, source }
+  if (source !== undefined) return { value: r1.value, source }
   const d = defaults.channel_types[ch]
   return d !== undefined ? { value: d, source: "project_default" } : { value: true, source: "default" }
 }
@@ -82,13 +48,13 @@ export const resolveChannel = (r: ResolutionInput, defaults: ProjectDefaults, ch
 /** R1 for `categories.<K>.enabled` (always defined by the category's `default_enabled`). */
 export const resolveCategoryEnabled = (r: ResolutionInput, category: CategoryCatalogEntry): Resolved => {
   const source = chainEntry(r, categoryOf, category.id, undefined)
-  return source !== undefined ? { value: leafValue, source } : { value: category.default_enabled, source: "category_default" }
+  return source !== undefined ? { value: r1.value, source } : { value: category.default_enabled, source: "category_default" }
 }
 
 /** R1 for `categories.<K>.channel_types.<C>`; `undefined` when no step defines it. */
 export const resolveCategoryChannel = (r: ResolutionInput, category: CategoryCatalogEntry, ch: ChannelType): Resolved | undefined => {
   const source = chainEntry(r, categoryOf, category.id, ch)
-  if (source !== undefined) return { value: leafValue, source }
+  if (source !== undefined) return { value: r1.value, source }
   const d = category.default_channel_types[ch]
   return d === undefined ? undefined : { value: d, source: "category_default" }
 }
@@ -96,41 +62,16 @@ export const resolveCategoryChannel = (r: ResolutionInput, category: CategoryCat
 /** R1 for `notiflows.<N>.enabled` (always defined by the notiflow's `default_enabled`). */
 export const resolveNotiflowEnabled = (r: ResolutionInput, notiflow: NotiflowCatalogEntry): Resolved => {
   const source = chainEntry(r, notiflowOf, notiflow.id, undefined)
-  return source !== undefined ? { value: leafValue, source } : { value: notiflow.default_enabled, source: "notiflow_default" }
+  return source !== undefined ? { value: r1.value, source } : { value: notiflow.default_enabled, source: "notiflow_default" }
 }
 
 /** R1 for `notiflows.<N>.channel_types.<C>`; `undefined` when no step defines it. */
 export const resolveNotiflowChannel = (r: ResolutionInput, notiflow: NotiflowCatalogEntry, ch: ChannelType): Resolved | undefined => {
   const source = chainEntry(r, notiflowOf, notiflow.id, ch)
-  if (source !== undefined) return { value: leafValue, source }
+  if (source !== undefined) return { value: r1.value, source }
   const d = notiflow.default_channel_types[ch]
   return d === undefined ? undefined : { value: d, source: "notiflow_default" }
 }
-
-// Decisions are shared frozen constants, looked up without building a key (no allocation per call).
-const plain = new Map<DecisionReasonV2, Map<DecisionSourceV2, DecisionV2>>()
-const byCategory = new Map<DecisionReasonV2, Map<DecisionSourceV2, Map<string, DecisionV2>>>()
-const decision = (deliver: boolean, reason: DecisionReasonV2, source: DecisionSourceV2): DecisionV2 => {
-  let bySource = plain.get(reason)
-  if (bySource === undefined) plain.set(reason, (bySource = new Map()))
-  let d = bySource.get(source)
-  if (d === undefined) bySource.set(source, (d = Object.freeze({ deliver, reason, source })))
-  return d
-}
-const categoryDecision = (reason: DecisionReasonV2, source: DecisionSourceV2, categoryId: string): DecisionV2 => {
-  let bySource = byCategory.get(reason)
-  if (bySource === undefined) byCategory.set(reason, (bySource = new Map()))
-  let byId = bySource.get(source)
-  if (byId === undefined) bySource.set(source, (byId = new Map()))
-  let d = byId.get(categoryId)
-  if (d === undefined) {
-    // Bounded: category ids are at most 1,000 live per project, but many projects share the process.
-    if (byId.size >= 10_000) byId.clear()
-    byId.set(categoryId, (d = Object.freeze({ deliver: false, reason, source, category_id: categoryId })))
-  }
-  return d
-}
-const REQUIRED = decision(true, "required_notiflow", "catalog")
 
 // Per-category entries read in step 3 and reused in step 4 (evaluation is synchronous, so one
 // set of scratch arrays is enough; a notiflow has at most 20 live categories, more after restores).
@@ -154,7 +95,7 @@ export const evaluateChannelV2 = (
   if (notiflow.required) return REQUIRED
   // 2. The channel.
   let channelSource = chainChannel(r, ch)
-  let channelValue = leafValue
+  let channelValue = r1.value
   if (channelSource === undefined) {
     const d = defaults.channel_types[ch]
     channelValue = d ?? true
@@ -171,7 +112,7 @@ export const evaluateChannelV2 = (
     const ut = (scratchUt[i] = categoryOf(r.tenantSet, category.id))
     const u = (scratchU[i] = categoryOf(r.global, category.id))
     const source = chain(lock?.enabled, td?.enabled, ut?.enabled, u?.enabled)
-    if (source !== undefined ? !leafValue : !category.default_enabled) {
+    if (source !== undefined ? !r1.value : !category.default_enabled) {
       return categoryDecision("category_disabled", source ?? "category_default", category.id)
     }
   }
@@ -184,18 +125,18 @@ export const evaluateChannelV2 = (
       scratchUt[i]?.channel_types?.[ch],
       scratchU[i]?.channel_types?.[ch]
     )
-    if (source !== undefined ? !leafValue : category.default_channel_types[ch] === false) {
+    if (source !== undefined ? !r1.value : category.default_channel_types[ch] === false) {
       return categoryDecision("category_channel_opt_out", source ?? "category_default", category.id)
     }
   }
   // 5. The notiflow.
   const enabledSource = chainEntry(r, notiflowOf, notiflow.id, undefined)
-  if (enabledSource !== undefined ? !leafValue : !notiflow.default_enabled) {
+  if (enabledSource !== undefined ? !r1.value : !notiflow.default_enabled) {
     return decision(false, "notiflow_disabled", enabledSource ?? "notiflow_default")
   }
   // 6. The notiflow's channel.
   const chosenSource = chainEntry(r, notiflowOf, notiflow.id, ch)
-  if (chosenSource !== undefined ? !leafValue : notiflow.default_channel_types[ch] === false) {
+  if (chosenSource !== undefined ? !r1.value : notiflow.default_channel_types[ch] === false) {
     return decision(false, "notiflow_channel_opt_out", chosenSource ?? "notiflow_default")
   }
   // 7. Deliver; the source is the channel's.

@@ -3,7 +3,8 @@
  * and the resolution laws of issue 11: (1) every level only restricts, (2) a required notiflow is
  * always delivered, (3) a locked leaf's value is the lock's, (4) without tenants and categories
  * v2 decides (and shows) exactly as v1, (5) a tenant default reaches exactly the users without an
- * explicit choice at its leaf. Every law runs at least 1,000 times.
+ * explicit choice at its leaf; and the batch evaluation (`prepareEvaluation` + `evaluatePrepared`)
+ * decides as `evaluateChannelV2`. Every law runs at least 1,000 times.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
@@ -18,9 +19,11 @@ import {
   emptyChoicesV2,
   evaluateChannel,
   evaluateChannelV2,
+  evaluatePrepared,
   fromV1,
   liveCategoriesOf,
   own,
+  prepareEvaluation,
   resolveCategoryChannel,
   resolveCategoryEnabled,
   resolveChannel,
@@ -220,6 +223,30 @@ export const modelLaws = (options: ModelLawsOptions = {}): void => {
           if (explicit) assert.deepStrictEqual(after, before)
           else if (v !== null) assert.deepStrictEqual(after, { value: v, source: "tenant_default" })
           else assert.deepStrictEqual(after, resolveLeaf({ global, tenantSet, tenant: undefined }, w.catalog, w.defaults, leaf))
+        }
+      }
+    )
+
+    law(
+      "a batch decides as evaluateChannelV2: prepareEvaluation once, evaluatePrepared per user, in any scope",
+      world.chain((w) =>
+        fc.tuple(
+          fc.constant(w),
+          fc.array(fc.tuple(choicesV2For(w.catalog), choicesV2For(w.catalog)), { minLength: 1, maxLength: 4 }),
+          fc.shuffledSubarray([...CHANNEL_TYPES], { minLength: 1 }),
+          fc.boolean()
+        )
+      ),
+      ([w, users, channels, tenantScope]) => {
+        for (const n of w.catalog.notiflows.filter((e) => !e.deleted)) {
+          const categories = liveCategoriesOf(w.catalog, n.id)
+          const prepared = prepareEvaluation(tenantScope ? w.tenant : undefined, n, categories, w.defaults, channels)
+          for (const [global, tenantSet] of [[w.global, w.tenantSet] as const, ...users]) {
+            const r: ResolutionInput = tenantScope ? { global, tenantSet, tenant: w.tenant } : { global, tenantSet: undefined, tenant: undefined }
+            const decided = evaluatePrepared(prepared, r.global, r.tenantSet)
+            assert.deepStrictEqual(Object.keys(decided), channels)
+            for (const ch of channels) assert.deepStrictEqual(decided[ch], evaluateChannelV2(r, n, categories, w.defaults, ch), `${n.id}/${ch}`)
+          }
         }
       }
     )

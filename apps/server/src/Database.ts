@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import type { DrizzleDatabase, DuplicateApiKeysError, PgliteLockedError, PgliteOpenError, Repositories } from "@notiflows/adapters-drizzle"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
 import type { RepositoryError } from "@notiflows/domain"
-import { layerProjectViewCache } from "@notiflows/domain"
+import { layerModelCache, layerProjectViewCache } from "@notiflows/domain"
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
 
@@ -16,7 +16,8 @@ export type DatabaseError = RepositoryError | PgliteLockedError | PgliteOpenErro
 
 /**
  * The repository layer for a configuration (migrations run when it is built), with the
- * per-project cache of catalog and settings in front (at most 5 s stale across instances).
+ * per-project caches in front (at most 5 s stale across instances, API.md §6, MODEL.md §6): the
+ * catalog and settings, and the v2 model (categories, memberships, tenant defaults).
  */
 export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | DrizzleDatabase, DatabaseError> => {
   const t = config.databaseTimeouts
@@ -34,7 +35,7 @@ export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | Dri
           reconnectBackoffMaxMs: t.reconnectBackoffMaxMs
         })
       : layerPglite(config.dataDir)
-  return Layer.provideMerge(layerProjectViewCache(), storage)
+  return Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), storage))
 }
 
 /** {@link databaseLayer} for the {@link Configuration} of the context. */

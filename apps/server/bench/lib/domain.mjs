@@ -4,7 +4,17 @@
  * resolution does not dominate; ns/op is the mean sample time divided by `inner`.
  */
 import { Bench } from "tinybench"
-import { applyPatch, CHANNEL_TYPES, decodePatch, evaluateBatch, evaluateChannel, evaluateChannelV2, view } from "@notiflows/domain"
+import {
+  applyPatch,
+  CHANNEL_TYPES,
+  decodePatch,
+  evaluateBatch,
+  evaluateChannel,
+  evaluateChannelV2,
+  evaluatePrepared,
+  prepareEvaluation,
+  view
+} from "@notiflows/domain"
 import { notiflowId, SEED_NOTIFLOW, userId } from "./ids.mjs"
 
 /** The seed page's patch, as parsed from the request body. */
@@ -39,6 +49,8 @@ const choicesWith = (n, offset = 0) => ({
 })
 
 /** Issue 11: three categories of a notiflow, a v2 global set, a tenant with defaults and a lock. */
+const emptyV2 = { channel_types: {}, categories: {}, notiflows: {} }
+
 const modelV2 = () => {
   const category = (i, channels = {}) => ({
     id: `category_${i}`,
@@ -95,6 +107,17 @@ export const runDomainBenchmarks = async ({ time = 1000, warmupTime = 250 } = {}
   if (!v2Global.deliver || !v2Tenant.deliver) throw new Error("evaluateChannelV2: email is not delivered on the benchmark sets")
   if (evaluateChannelV2(v2.tenantScope, seedNotiflow, v2.categories, defaults, "in_app").source !== "tenant_lock") throw new Error("the lock does not decide in_app")
 
+  // The batch of `POST /admin/preferences/evaluate` (issue 11): 1,000 users, six channels, the
+  // notiflow in 3 categories; every fourth user holds a user×tenant set (as the HTTP seed).
+  const v2Users = batchIds.map((_, k) => ({ global: k % 3 === 0 ? v2.globalScope.global : emptyV2, tenantSet: k % 4 === 0 ? v2.tenantScope.tenantSet : emptyV2 }))
+  const batchV2 = (tenant) => {
+    const prepared = prepareEvaluation(tenant, seedNotiflow, v2.categories, defaults, CHANNEL_TYPES)
+    let delivered = 0
+    for (const u of v2Users) if (evaluatePrepared(prepared, u.global, tenant === undefined ? undefined : u.tenantSet).email.deliver) delivered++
+    return delivered
+  }
+  if (batchV2(undefined) === 0 || batchV2(v2.tenantScope.tenant) === 0) throw new Error("evaluatePrepared: nothing delivered on the benchmark sets")
+
   let sink = 0
   const cases = [
     {
@@ -121,7 +144,9 @@ export const runDomainBenchmarks = async ({ time = 1000, warmupTime = 250 } = {}
       name: "evaluateBatch (1,000 users, all six channel types)",
       inner: 1,
       fn: () => (sink ^= evaluateBatch(batchIds, lookup, seedNotiflow, defaults, CHANNEL_TYPES).length)
-    }
+    },
+    { name: "evaluatePrepared batch v2 (1,000 users, six channels, 3 categories, global scope)", inner: 1, fn: () => (sink ^= batchV2(undefined)) },
+    { name: "evaluatePrepared batch v2 (1,000 users, six channels, 3 categories, tenant)", inner: 1, fn: () => (sink ^= batchV2(v2.tenantScope.tenant)) }
   ]
 
   const bench = new Bench({ time, warmupTime })

@@ -9,17 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import postgres from "postgres"
-import type {
-  CategoryRepository,
-  IdempotencyRepository,
-  NotiflowCatalogRepository,
-  PreferenceRepository,
-  ProjectRepository,
-  RepositoryError,
-  ScopedPreferenceRepository,
-  TenantRepository,
-  UserRepository
-} from "@notiflows/domain"
+import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
@@ -31,21 +21,13 @@ import * as DrizzleUserRepository from "./DrizzleUserRepository.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { toRepositoryError } from "./internal/errors.js"
+import type { Repositories } from "./internal/timeouts.js"
 import { bounded, boundRepositories } from "./internal/timeouts.js"
 import type { MigrateOptions } from "./Migrate.js"
 import { DuplicateApiKeysError, migratePglite, migratePostgres } from "./Migrate.js"
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
 
-/** The storage ports of the domain. */
-export type Repositories =
-  | PreferenceRepository
-  | UserRepository
-  | NotiflowCatalogRepository
-  | ProjectRepository
-  | IdempotencyRepository
-  | CategoryRepository
-  | TenantRepository
-  | ScopedPreferenceRepository
+export type { Repositories } from "./internal/timeouts.js"
 
 export interface PostgresConfig {
   readonly url: string

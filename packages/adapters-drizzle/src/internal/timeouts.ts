@@ -88,29 +88,34 @@ export const boundService = <S extends object>(port: string, service: S, timeout
   return out as S
 }
 
-type Ports =
-  | PreferenceRepository
-  | UserRepository
-  | NotiflowCatalogRepository
-  | ProjectRepository
-  | IdempotencyRepository
-  | CategoryRepository
-  | TenantRepository
-  | ScopedPreferenceRepository
+/**
+ * Every storage port the drizzle layers provide, with its name in time-out messages: the one
+ * list both the layers' type ({@link Repositories}) and {@link boundRepositories} derive from.
+ */
+const PORTS = [
+  [PreferenceRepository, "preferences"],
+  [UserRepository, "users"],
+  [NotiflowCatalogRepository, "notiflows"],
+  [ProjectRepository, "projects"],
+  [IdempotencyRepository, "idempotency"],
+  [CategoryRepository, "categories"],
+  [TenantRepository, "tenants"],
+  [ScopedPreferenceRepository, "scopedPreferences"]
+] as const
+
+/** The storage ports of the domain. */
+export type Repositories = Context.Tag.Identifier<(typeof PORTS)[number][0]>
+
+/** Replaces one port of a context by its time-bounded copy. */
+const boundPort = <I, S extends object>(context: Context.Context<I>, tag: Context.Tag<I, S>, port: string, timeoutMs: number): Context.Context<I> =>
+  Context.add(context, tag, boundService(port, Context.get(context, tag), timeoutMs))
 
 /** Bounds every repository port of a layer (no bound when `timeoutMs` is undefined or 0). */
-export const boundRepositories = <E, R, Out extends Ports>(layer: Layer.Layer<Out, E, R>, timeoutMs: number | undefined): Layer.Layer<Out, E, R> =>
+export const boundRepositories = <E, R, Out extends Repositories>(layer: Layer.Layer<Out, E, R>, timeoutMs: number | undefined): Layer.Layer<Out, E, R> =>
   timeoutMs === undefined || timeoutMs <= 0
     ? layer
     : Layer.map(layer, (context) => {
-        let out = context as Context.Context<Ports>
-        out = Context.add(out, PreferenceRepository, boundService("preferences", Context.get(out, PreferenceRepository), timeoutMs))
-        out = Context.add(out, UserRepository, boundService("users", Context.get(out, UserRepository), timeoutMs))
-        out = Context.add(out, NotiflowCatalogRepository, boundService("notiflows", Context.get(out, NotiflowCatalogRepository), timeoutMs))
-        out = Context.add(out, ProjectRepository, boundService("projects", Context.get(out, ProjectRepository), timeoutMs))
-        out = Context.add(out, IdempotencyRepository, boundService("idempotency", Context.get(out, IdempotencyRepository), timeoutMs))
-        out = Context.add(out, CategoryRepository, boundService("categories", Context.get(out, CategoryRepository), timeoutMs))
-        out = Context.add(out, TenantRepository, boundService("tenants", Context.get(out, TenantRepository), timeoutMs))
-        out = Context.add(out, ScopedPreferenceRepository, boundService("scopedPreferences", Context.get(out, ScopedPreferenceRepository), timeoutMs))
+        let out = context as Context.Context<Repositories>
+        for (const [tag, port] of PORTS) out = boundPort(out, tag as Context.Tag<Repositories, object>, port, timeoutMs)
         return out as Context.Context<Out>
       })

@@ -121,12 +121,12 @@ export const decodeNotiflowUpsert = (
   id: NotiflowId,
   existing: NotiflowCatalogEntry | undefined
 ): Decoded<NotiflowCatalogEntry> => {
-  const checked = withIssues(decodeUpsert(input), pathIssues(input, id, existing))
+  const checked = withIssues(decodeUpsert(input), notiflowPathIssues(input, id, existing))
   return checked.ok ? { ok: true, value: applyNotiflowUpsert(checked.value, existing ?? newNotiflow(id, "")) } : checked
 }
 
 /** The checks against the path and the state: `id` equals the path's, `name` is sent on creation. */
-const pathIssues = (input: unknown, id: string, existing: NotiflowCatalogEntry | undefined): ReadonlyArray<FieldIssue> => {
+export const notiflowPathIssues = (input: unknown, id: string, existing: NotiflowCatalogEntry | undefined): ReadonlyArray<FieldIssue> => {
   if (!isJsonObject(input)) return []
   const out: Array<FieldIssue> = []
   if (Object.hasOwn(input, "id") && input["id"] !== id) out.push(issue("id", "invalid_format", "must equal the notiflow id in the path"))

@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema"
 import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
 import { decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory } from "./Categories.js"
 import type { StoredNotiflow } from "./Catalog.js"
-import { NotiflowJson, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow } from "./Catalog.js"
+import { NotiflowJson, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow, notiflowPathIssues } from "./Catalog.js"
 import { CategoryRepository } from "./CategoryRepository.js"
 import { CategoryNotFound, NotiflowNotFound, ValidationFailed } from "./Errors.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
@@ -95,14 +95,6 @@ export const NotiflowUpsertV2Schema = Schema.Struct({
 
 const decodeUpsertV2 = decoderFor(NotiflowUpsertV2Schema)
 
-const pathIssues = (input: unknown, id: string, existing: NotiflowCatalogEntry | undefined): ReadonlyArray<FieldIssue> => {
-  if (!isJsonObject(input)) return []
-  const out: Array<FieldIssue> = []
-  if (Object.hasOwn(input, "id") && input["id"] !== id) out.push(issue("id", "invalid_format", "must equal the notiflow id in the path"))
-  if (existing === undefined && !Object.hasOwn(input, "name")) out.push(issue("name", "required", "name is required when creating a notiflow"))
-  return out
-}
-
 /** Unknown or deleted category ids of a well-formed list: `unknown_category` at `categories.<index>`. */
 const membershipIssues = (input: unknown, live: (id: string) => boolean): ReadonlyArray<FieldIssue> => {
   const list = isJsonObject(input) && Object.hasOwn(input, "categories") ? input["categories"] : undefined
@@ -128,7 +120,7 @@ export const decodeNotiflowUpsertV2 = (
   existing: NotiflowCatalogEntry | undefined,
   isLiveCategory: (id: string) => boolean
 ): Decoded<NotiflowUpsertV2> => {
-  const checked = withIssues(decodeUpsertV2(input), [...pathIssues(input, id, existing), ...membershipIssues(input, isLiveCategory)])
+  const checked = withIssues(decodeUpsertV2(input), [...notiflowPathIssues(input, id, existing), ...membershipIssues(input, isLiveCategory)])
   if (!checked.ok) return checked
   const { categories, ...upsert } = checked.value
   return {

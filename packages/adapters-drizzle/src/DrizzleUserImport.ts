@@ -50,20 +50,26 @@ export const globalChoicesOf = (choices: unknown, categories: unknown): Preferen
 
 /** The users of `externalIds` with every set, rows locked for the transaction. */
 const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalIds: ReadonlyArray<string>): Promise<Map<string, Loaded>> => {
+  // One index lookup per id (a LATERAL join): a semi-join would let the planner, without fresh
+  // statistics, scan every user of the project for each batch (quadratic over a whole import).
   const users = rowsOf(
     await tx.execute(sql`
-      select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
-             s.choices, s.categories
-      from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
-      where u.project_id = ${projectId}::uuid and u.external_id in (select jsonb_array_elements_text(${json(externalIds)}::jsonb))
-      for update of u, s`)
+      select x.* from jsonb_array_elements_text(${json(externalIds)}::jsonb) as e(external_id)
+      cross join lateral (
+        select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
+               s.choices, s.categories
+        from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
+        where u.project_id = ${projectId}::uuid and u.external_id = e.external_id
+        for update of u, s) x`)
   )
   if (users.length === 0) return new Map()
   const tenants = rowsOf(
     await tx.execute(sql`
-      select user_id, tenant_id, choices from tenant_preference_sets
-      where project_id = ${projectId}::uuid and user_id in (select (jsonb_array_elements_text(${json(users.map((u) => u["id"]))}::jsonb))::uuid)
-      for update`)
+      select t.* from jsonb_array_elements_text(${json(users.map((u) => u["id"]))}::jsonb) as e(id)
+      cross join lateral (
+        select user_id, tenant_id, choices from tenant_preference_sets
+        where project_id = ${projectId}::uuid and user_id = e.id::uuid
+        for update) t`)
   )
   const byUser = new Map<string, Map<string, PreferenceChoicesV2>>()
   for (const t of tenants) {
@@ -84,19 +90,43 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
 
 type Planned = { readonly userId: string; readonly externalId: string; readonly plan: LinePlan }
 
+/** The global set a plan writes, if any. */
+const globalWrite = (plan: LinePlan) => plan.sets.find((w) => w.tenantId === null)
+
+/**
+ * New users, each with its global set in its final state (version 1 and one ledger entry when
+ * the line fills it, else version 0) in one statement: the sub-statements read only `x`, and the
+ * foreign keys are checked when the statement ends.
+ */
 const insertUsers = async (tx: NotiflowsDatabase, c: ImportContext, created: ReadonlyArray<Planned>) => {
   if (created.length === 0) return
-  const rows = created.map(({ userId, externalId, plan }) => ({ id: userId, external_id: externalId, ...plan.profile }))
+  const rows = created.map(({ userId, externalId, plan }) => {
+    const g = globalWrite(plan)
+    return {
+      id: userId,
+      external_id: externalId,
+      ...plan.profile,
+      choices: { channel_types: g?.choices.channel_types ?? {}, notiflows: g?.choices.notiflows ?? {} },
+      categories: g?.choices.categories ?? {},
+      version: g === undefined ? 0 : 1,
+      history_id: uuidv7(),
+      changes: g?.changes ?? []
+    }
+  })
   const at = c.at.toISOString()
   await tx.execute(sql`
-    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)})),
+    with x as (
+      select * from jsonb_to_recordset(${json(rows)}::jsonb)
+        as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)}, choices jsonb, categories jsonb, version int, history_id uuid, changes jsonb)),
     u as (
       insert into users (project_id, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, custom_fields, revision, created_at, updated_at)
       select ${c.projectId}::uuid, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, coalesce(custom_fields, '{}'::jsonb), 1,
-             ${at}::timestamptz, ${at}::timestamptz from x
-      returning project_id, id)
-    insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
-    select project_id, id, '{"channel_types":{},"notiflows":{}}'::jsonb, '{}'::jsonb, 0, ${at}::timestamptz from u`)
+             ${at}::timestamptz, ${at}::timestamptz from x),
+    s as (
+      insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
+      select ${c.projectId}::uuid, id, choices, categories, version, ${at}::timestamptz from x)
+    insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
+    select ${c.projectId}::uuid, id, version, history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, changes from x where version > 0`)
 }
 
 const updateProfiles = async (tx: NotiflowsDatabase, c: ImportContext, changed: ReadonlyArray<Planned>) => {
@@ -110,8 +140,9 @@ const updateProfiles = async (tx: NotiflowsDatabase, c: ImportContext, changed: 
     where u.project_id = ${c.projectId}::uuid and u.id = x.id`)
 }
 
-const writeGlobalSets = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>) => {
-  const rows = planned.flatMap(({ userId, plan }) =>
+/** Changed global sets of existing users, with their ledger entries. */
+const writeGlobalSets = async (tx: NotiflowsDatabase, c: ImportContext, existing: ReadonlyArray<Planned>) => {
+  const rows = existing.flatMap(({ userId, plan }) =>
     plan.sets
       .filter((s) => s.tenantId === null)
       .map((s) => ({
@@ -163,11 +194,24 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
 }
 
 /**
+ * Import fills tables fast, often from empty, in one long session, without statistics. Two plans
+ * then go quadratic: foreign-key checks keep the generic plan cached while the table was empty (a
+ * sequential scan of `users` per checked row), and the batch `UPDATE … FROM` hash-joins every set
+ * of the project. So each batch discards the session's cached plans (they are re-planned at the
+ * table's current size) and, for this transaction only, prefers index nested loops.
+ */
+const steerPlans = async (tx: NotiflowsDatabase) => {
+  await tx.execute(sql`discard plans`)
+  await tx.execute(sql`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`)
+}
+
+/**
  * Applies a batch of valid lines with distinct external ids, all or nothing, and answers each
  * line's outcome in order. Rejects with the driver's error (the caller retries the batch).
  */
 export const applyImportBatch = async (database: Database, c: ImportContext, lines: ReadonlyArray<ImportLine>): Promise<ReadonlyArray<LinePlan["outcome"]>> =>
   database.db.transaction(async (tx) => {
+    await steerPlans(tx)
     const loaded = await loadLocked(tx, c.projectId, lines.map((l) => l.externalId))
     const planned: Array<Planned> = lines.map((line) => {
       const current = loaded.get(line.externalId)
@@ -175,7 +219,7 @@ export const applyImportBatch = async (database: Database, c: ImportContext, lin
     })
     await insertUsers(tx, c, planned.filter((p) => p.plan.outcome === "created"))
     await updateProfiles(tx, c, planned.filter((p) => p.plan.outcome === "updated" && p.plan.profileChanged))
-    await writeGlobalSets(tx, c, planned)
+    await writeGlobalSets(tx, c, planned.filter((p) => p.plan.outcome === "updated"))
     await writeTenantSets(tx, c, planned, loaded)
     return planned.map((p) => p.plan.outcome)
   })

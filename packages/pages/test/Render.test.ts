@@ -93,3 +93,22 @@ describe("renderPage", () => {
     expect(pageHeaders({ nonce: "n", branding: null, publicOrigin: "http://127.0.0.1:3000" })["Strict-Transport-Security"]).toBeUndefined()
   })
 })
+
+describe("every page state", async () => {
+  const { pageStates, branding } = await import("./support/fixtures.js")
+  const { LOCALES, statusOf } = await import("../src/index.js")
+  it.each(LOCALES)("renders each state in %s with one h1, a main, its lang and a distinct title", (locale) => {
+    const titles = new Map<string, string>()
+    for (const [name, model] of pageStates()) {
+      const page = renderPage(model, { ...options, locale, branding })
+      expect(page.status, name).toBe(statusOf(model))
+      expect(page.html.match(/<h1[ >]/g)?.length, name).toBe(1)
+      expect(page.html.match(/<main>/g)?.length, name).toBe(1)
+      expect(page.html, name).toContain(`<html lang="${locale}">`)
+      expect(page.html, name).toContain(`<title>${page.title.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</title>`)
+      titles.set(page.title, name)
+    }
+    // the five confirm scopes share a title, as do result with/without undo and center tenant/global
+    expect(titles.size).toBe(pageStates().length - 4 - 1 - 1)
+  })
+})

@@ -4,7 +4,10 @@
  * order), their global sets (version 0 when none is stored) and their user×tenant sets, and
  * keeps the sets after the cursor's position. A user contributes at least its global set, so
  * `limit + 2` users always fill a page of `limit + 1` rows (the cursor's own user may have no
- * set left after it).
+ * set left after it). The tenant sets are read per page user through their primary key: the
+ * `offset 0` keeps the planner from flattening that into a hash join over the project's every
+ * tenant set (measured at 100,000 users: 36 ms per 1,000-set page instead of 120 ms, with an index
+ * on `(project_id, external_id COLLATE "C")`; without it, the users' top-N sort costs ~50 ms more).
  */
 import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
@@ -54,7 +57,10 @@ export const makeListSets =
         from page_users pu left join preference_sets ps on ps.project_id = ${projectId}::uuid and ps.user_id = pu.id
         union all
         select pu.external_id, pu.id, t.tenant_id, t.version, t.choices, null
-        from page_users pu join tenant_preference_sets t on t.project_id = ${projectId}::uuid and t.user_id = pu.id
+        from page_users pu cross join lateral (
+          select t.tenant_id, t.version, t.choices from tenant_preference_sets t
+          where t.project_id = ${projectId}::uuid and t.user_id = pu.id offset 0
+        ) t
       )
       select s.* from s
       where ${afterCursor}

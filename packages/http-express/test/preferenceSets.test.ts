@@ -24,7 +24,7 @@ describe("GET /admin/preferences/sets", () => {
   it("answers every global and tenant set with the user's ids, version and stored choices, 100 per page by default", async () => {
     const { p, ids } = await seed(101)
     const tenant = freshId("acme")
-    const putPrefs = (user: string, body: unknown, query = "") =>
+    const putPrefs = (user: string, body: object, query = "") =>
       request(h.app).put(`/api/admin/users/${user}/preferences${query}`).set(p.admin).send(body).expect(200)
     await putPrefs("u000", { channel_types: { sms: false } })
     await putPrefs("u000", { channel_types: { email: false } }, `?tenant_id=${tenant}`)

@@ -4,6 +4,7 @@
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
 import { modelRoutes } from "./Model.js"
+import { preferenceSetRoutes } from "./PreferenceSets.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
 import { serviceRoutes } from "./Service.js"
@@ -11,6 +12,7 @@ import { userRoutes } from "./Users.js"
 
 export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...adminPreferenceRoutes,
+  ...preferenceSetRoutes,
   ...evaluateRoutes,
   ...userRoutes,
   ...catalogRoutes,

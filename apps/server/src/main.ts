@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { HELP, runCommand, UsageError } from "./Cli.js"
 import { InvalidConfig, readAppConfig } from "./Config.js"
-import { commandTeardown, exitCodeTeardown, runMain } from "./NodeMain.js"
+import { bulkTeardown, commandTeardown, exitCodeTeardown, runMain } from "./NodeMain.js"
 import { describeStartupFailure, serve } from "./Service.js"
 
 const argv = process.argv.slice(2)
@@ -55,5 +55,5 @@ const reported = program.pipe(
 )
 
 // A stopped service exits 0 (a graceful stop); a stopped one-shot command did not finish: 130 for Ctrl-C.
-const teardown = wantsHelp || command === "serve" ? exitCodeTeardown : commandTeardown
+const teardown = wantsHelp || command === "serve" ? exitCodeTeardown : command === "import" || command === "export" ? bulkTeardown : commandTeardown
 runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown })

@@ -105,6 +105,8 @@ describe("every page state", async () => {
       expect(page.html.match(/<h1[ >]/g)?.length, name).toBe(1)
       expect(page.html.match(/<main>/g)?.length, name).toBe(1)
       expect(page.html, name).toContain(`<html lang="${locale}">`)
+      expect(page.html, `${name}: no script, no inline style attribute, no meta refresh`).not.toMatch(/<script|\sstyle=|http-equiv/i)
+      expect(page.html.match(/<style/g)?.length, `${name}: one nonce'd <style>`).toBe(1)
       expect(page.html, name).toContain(`<title>${page.title.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</title>`)
       titles.set(page.title, name)
     }

@@ -110,7 +110,7 @@ describe("every page state", async () => {
       expect(page.html, name).toContain(`<title>${page.title.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</title>`)
       titles.set(page.title, name)
     }
-    // the five confirm scopes share a title, as do result with/without undo and center tenant/global
-    expect(titles.size).toBe(pageStates().length - 4 - 1 - 1)
+    // the five confirm scopes share a title, as do result with/without undo and the three plain centers
+    expect(titles.size).toBe(pageStates().length - 4 - 1 - 2)
   })
 })

@@ -105,10 +105,12 @@ describe("every page state", async () => {
       expect(page.html.match(/<h1[ >]/g)?.length, name).toBe(1)
       expect(page.html.match(/<main>/g)?.length, name).toBe(1)
       expect(page.html, name).toContain(`<html lang="${locale}">`)
+      expect(page.html, `${name}: no script, no inline style attribute, no meta refresh`).not.toMatch(/<script|\sstyle=|http-equiv/i)
+      expect(page.html.match(/<style/g)?.length, `${name}: one nonce'd <style>`).toBe(1)
       expect(page.html, name).toContain(`<title>${page.title.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</title>`)
       titles.set(page.title, name)
     }
-    // the five confirm scopes share a title, as do result with/without undo and center tenant/global
-    expect(titles.size).toBe(pageStates().length - 4 - 1 - 1)
+    // the five confirm scopes share a title, as do result with/without undo and the three plain centers
+    expect(titles.size).toBe(pageStates().length - 4 - 1 - 2)
   })
 })

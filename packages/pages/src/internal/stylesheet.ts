@@ -12,8 +12,9 @@ body{margin:0;background:#ffffff;color:#1f2937;font-family:system-ui,-apple-syst
 header.brand{display:flex;align-items:center;gap:.75rem;padding:.5rem 0 1rem;border-bottom:1px solid #d1d5db;margin-bottom:1.5rem}
 header.brand img{max-height:48px;width:auto}
 .brand-name{font-weight:600;font-size:1.125rem;overflow-wrap:anywhere}
-h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem;overflow-wrap:anywhere}
-h2{font-size:1.25rem;line-height:1.3;margin:2rem 0 .75rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem;overflow-wrap:anywhere;hyphens:auto}
+h2{font-size:1.25rem;line-height:1.3;margin:2rem 0 .75rem;overflow-wrap:anywhere;hyphens:auto}
+@media (max-width:400px){h1{font-size:1.25rem}h2{font-size:1.125rem}}
 p{margin:0 0 1rem;overflow-wrap:anywhere}
 a{color:var(--accent,#1d4ed8);text-decoration:underline;text-underline-offset:.15em}
 a:hover{text-decoration-thickness:2px}

@@ -16,7 +16,7 @@ export const center: CenterState = {
   etag: '"v1-abc"',
   tenant_id: "acme",
   channel_types: Object.fromEntries(
-    CHANNEL_TYPES.map((c) => [c, leaf(c !== "sms", c === "chat")])
+    CHANNEL_TYPES.map((c) => [c, leaf(c !== "sms" && c !== "chat", c === "chat")])
   ) as CenterState["channel_types"],
   categories: [
     { id: "product", name: "Product news", enabled: leaf(true), channel_types: { sms: leaf(false) } },
@@ -27,7 +27,9 @@ export const center: CenterState = {
     { id: "newsletter", name: "Newsletter", enabled: leaf(true), channel_types: { email: leaf(false), web_push: leaf(true) }, required: false, categories: ["product", "marketing"] },
     { id: "digest", name: "Digest", enabled: leaf(true), channel_types: {}, required: false, categories: ["product"] },
     { id: "login_alert", name: "Login alert", enabled: leaf(true), channel_types: {}, required: true, categories: [] },
-    { id: "orders", name: "Order updates", enabled: leaf(false), channel_types: { email: leaf(true, true) }, required: false, categories: ["gone"] }
+    // a long name without spaces must wrap at 320 px
+    { id: "long", name: "Kundenzufriedenheitsumfragebenachrichtigungseinstellungsübersicht_ohne_Leerzeichen", enabled: leaf(true), channel_types: {}, required: false, categories: ["zeta"] },
+    { id: "orders", name: "Order updates", enabled: leaf(false), channel_types: { email: leaf(false, true) }, required: false, categories: ["gone"] }
   ]
 }
 
@@ -49,6 +51,7 @@ export const pageStates = (): ReadonlyArray<readonly [string, PageModel]> => [
   ["undo-expired", { kind: "undo_expired" }],
   ["center", { kind: "center", center, notice: { kind: "none" } }],
   ["center-global", { kind: "center", center: { ...center, tenant_id: null }, notice: { kind: "none" } }],
+  ["center-long-tenant", { kind: "center", center: { ...center, tenant_id: "t".repeat(64) }, notice: { kind: "none" } }],
   ["saved", { kind: "center", center, notice: { kind: "saved" } }],
   [
     "stale",

@@ -3,6 +3,7 @@
  */
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
+import { eventRoutes } from "./Events.js"
 import { modelRoutes } from "./Model.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
@@ -15,6 +16,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...userRoutes,
   ...catalogRoutes,
   ...modelRoutes,
+  ...eventRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
+import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
@@ -111,7 +112,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleIdempotencyRepository.layer,
   DrizzleCategoryRepository.layer,
   DrizzleTenantRepository.layer,
-  DrizzleScopedPreferenceRepository.layer
+  DrizzleScopedPreferenceRepository.layer,
+  DrizzleEventRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -19,6 +19,7 @@ import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import {
   CategoryRepository,
+  EventRepository,
   IdempotencyRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -100,7 +101,8 @@ const PORTS = [
   [IdempotencyRepository, "idempotency"],
   [CategoryRepository, "categories"],
   [TenantRepository, "tenants"],
-  [ScopedPreferenceRepository, "scopedPreferences"]
+  [ScopedPreferenceRepository, "scopedPreferences"],
+  [EventRepository, "events"]
 ] as const
 
 /** The storage ports of the domain. */

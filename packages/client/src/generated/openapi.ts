@@ -657,6 +657,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminEvents"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1Events"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/user/preferences": {
         parameters: {
             query?: never;
@@ -1040,6 +1082,9 @@ export interface components {
             actor: components["schemas"]["Actor"];
             request_id: string | null;
             changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
+            context: components["schemas"]["ConsentContext"] | null;
         };
         /**
          * int
@@ -1055,6 +1100,14 @@ export interface components {
             path: string;
             from: boolean | null;
             to: boolean | null;
+        };
+        /** @enum {string} */
+        LedgerOperation: "patch" | "reset" | "replace";
+        /** @enum {string} */
+        ConsentSource: "admin_api" | "user_api" | "preference_center" | "one_click" | "unsubscribe_page" | "bulk" | "import" | "system";
+        ConsentContext: {
+            ip: string | null;
+            user_agent: string | null;
         };
         PageInfo: {
             after: string | null;
@@ -1429,6 +1482,86 @@ export interface components {
         LockEntryPatch: {
             enabled?: boolean | null;
             channel_types?: components["schemas"]["ChannelTypesPatch"];
+        };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            page: components["schemas"]["EventPageInfo"];
+        };
+        Event: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user_id: string;
+                id: string;
+                tenant_id: string | null;
+                version: components["schemas"]["Int"];
+                operation: components["schemas"]["LedgerOperation"];
+                changes: components["schemas"]["PreferenceChange"][];
+                preferences: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                    categories: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    notiflows: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                };
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        EventPageInfo: {
+            after: string;
+            has_more_after: boolean;
+            limit: components["schemas"]["Int"];
+        };
+        OwnPreferenceHistoryPage: {
+            items: components["schemas"]["OwnPreferenceHistoryEntry"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        OwnPreferenceHistoryEntry: {
+            id: string;
+            version: components["schemas"]["Int"];
+            tenant_id: string | null;
+            /** Format: date-time */
+            changed_at: string;
+            actor: components["schemas"]["Actor"];
+            request_id: string | null;
+            changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -2891,7 +3024,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3041,7 +3174,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -9314,6 +9447,290 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents_v1: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1Events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOwnPreferences: {
         parameters: {
             query?: {
@@ -10664,7 +11081,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -10676,7 +11093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
@@ -10868,7 +11285,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -10880,7 +11297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */

@@ -3,6 +3,7 @@
  */
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
+import { eventRoutes } from "./Events.js"
 import { modelRoutes } from "./Model.js"
 import { preferenceSetRoutes } from "./PreferenceSets.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
@@ -17,6 +18,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...userRoutes,
   ...catalogRoutes,
   ...modelRoutes,
+  ...eventRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -26,7 +26,7 @@ import { ImportUsageError } from "./bulk/Import.js"
 export const HELP = `notiflows-prefs — Notiflows Preferences service and administration
 
 Usage:
-  notiflows-prefs serve                         start the HTTP service (default)
+  notiflows-prefs serve [--workers N]           start the HTTP service (default); N worker processes (PostgreSQL)
   notiflows-prefs migrate                       apply database migrations and exit
   notiflows-prefs project create --name <name> [--security-mode on|off]
   notiflows-prefs project list
@@ -51,7 +51,9 @@ database holds exactly one project.
 const COMMAND_HELP: Record<string, string> = {
   import: IMPORT_HELP,
   export: EXPORT_HELP,
-  serve: "notiflows-prefs serve\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). See the README for every variable.\n",
+  serve:
+    "notiflows-prefs serve [--workers N]\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). --workers N (or NOTIFLOWS_WORKERS, default 1) runs N worker\n" +
+    "  processes on one port (node:cluster; needs DATABASE_URL). See the README for every variable.\n",
   migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
   project:
     "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",

@@ -52,6 +52,8 @@ export interface AppConfig {
   readonly redisUrl: string | undefined
   /** Overrides of the default limits (API.md §6). */
   readonly rateLimits: Partial<RateLimitRules>
+  /** Worker processes of `serve` (node:cluster); 1 = the single-process service. PostgreSQL only above 1. */
+  readonly workers: number
 }
 
 /** The same as {@link AppConfig} (the name the other modules import). */
@@ -143,6 +145,18 @@ const crossProblems = (c: C.Config.Success<typeof keys>): ReadonlyArray<string> 
     : [])
 ]
 
+/** The most worker processes `serve --workers` starts. */
+export const MAX_WORKERS = 64
+
+/** Embedded PGlite has one connection, owned by the process that opened its data directory. */
+const workerProblems = (workers: number, databaseUrl: string | undefined): ReadonlyArray<string> =>
+  workers > 1 && databaseUrl === undefined
+    ? [
+        `NOTIFLOWS_WORKERS (--workers) is ${workers}, but several workers need PostgreSQL (DATABASE_URL): embedded PGlite has one connection, ` +
+          "owned by the one process that opens its data directory. Set DATABASE_URL, or run one worker."
+      ]
+    : []
+
 /** Every variable of the service, validated. */
 export const appConfig: C.Config<AppConfig> = C.mapOrFail(
   C.all({
@@ -157,10 +171,11 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     securityMode: oneOf<"on" | "off">("NOTIFLOWS_SECURITY_MODE", ["on", "off"], "on"),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     redisUrl: checked("REDIS_URL", (v) => /^rediss?:\/\//.test(v), "REDIS_URL must be a redis:// or rediss:// URL"),
-    rateLimits
+    rateLimits,
+    workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS)
   }),
   ({ keys: k, ...rest }) => {
-    const problems = crossProblems(k)
+    const problems = [...crossProblems(k), ...workerProblems(rest.workers, rest.databaseUrl)]
     const [first, ...more] = problems.map((p) => ConfigError.InvalidData([], p))
     if (first !== undefined) return Either.left(more.reduce((all, e) => ConfigError.And(all, e), first))
     return Either.right({ ...rest, ...k })

@@ -37,7 +37,8 @@ describe("configuration", () => {
       securityMode: "on",
       logLevel: "info",
       redisUrl: undefined,
-      rateLimits: {}
+      rateLimits: {},
+      workers: 1
     })
   })
 

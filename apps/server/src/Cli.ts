@@ -16,6 +16,7 @@ import { createProjectWithKeys } from "./Bootstrap.js"
 import { ImportError, importCatalog, readCatalogFile } from "./CatalogImport.js"
 import type { Config } from "./Config.js"
 import { databaseLayer, type Repositories } from "./Database.js"
+import { linkCommands, LINKS_HELP } from "./CliLinks.js"
 import { signingKeyFromPem } from "./Signing.js"
 
 export const HELP = `notiflows-prefs — Notiflows Preferences service and administration
@@ -33,6 +34,8 @@ Usage:
   notiflows-prefs keys revoke [--project <id>] <key id>
   notiflows-prefs notiflows import [--project <id>] <file.json>
   notiflows-prefs categories import [--project <id>] <file.json>
+  notiflows-prefs links keys|rotate|revoke-all [--project <id>]
+  notiflows-prefs links revoke [--project <id>] <kid>
   notiflows-prefs <command> --help
 
 The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
@@ -41,6 +44,7 @@ database holds exactly one project.
 `
 
 const COMMAND_HELP: Record<string, string> = {
+  links: LINKS_HELP,
   serve: "notiflows-prefs serve\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). See the README for every variable.\n",
   migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
   project:
@@ -245,7 +249,13 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "keys list": keysList,
   "keys revoke": keysRevoke,
   "notiflows import": catalogImport("notiflows"),
-  "categories import": catalogImport("categories")
+  "categories import": catalogImport("categories"),
+  ...Object.fromEntries(
+    Object.entries(linkCommands(resolveProject, { usage: (m) => new UsageError(m), failed: (m) => new CommandFailed(m) })).map(([name, run]) => [
+      name,
+      ({ values, positionals, out }: Args): Program => run({ project: values.project, positionals, out })
+    ])
+  )
 }
 
 /**

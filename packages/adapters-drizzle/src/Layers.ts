@@ -12,6 +12,7 @@ import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
@@ -111,7 +112,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleIdempotencyRepository.layer,
   DrizzleCategoryRepository.layer,
   DrizzleTenantRepository.layer,
-  DrizzleScopedPreferenceRepository.layer
+  DrizzleScopedPreferenceRepository.layer,
+  DrizzleLinkRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -94,9 +94,9 @@ describe("GET /openapi.json", () => {
     }
     // The document follows the mount point.
     const app = express()
-    app.use("/deep/mount", makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    app.use("/deep/mount", makeRouter(h.runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1" }))
     const rootApp = express()
-    rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1" }))
     expect((await request(app).get("/deep/mount/openapi.json")).body.servers).toEqual([{ url: "/deep/mount", description: "where this router is mounted" }])
     expect((await request(rootApp).get("/openapi.json")).body.servers).toEqual([{ url: "/", description: "where this router is mounted" }])
   })

@@ -20,6 +20,7 @@ import * as Runtime from "effect/Runtime"
 import {
   CategoryRepository,
   IdempotencyRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -100,7 +101,8 @@ const PORTS = [
   [IdempotencyRepository, "idempotency"],
   [CategoryRepository, "categories"],
   [TenantRepository, "tenants"],
-  [ScopedPreferenceRepository, "scopedPreferences"]
+  [ScopedPreferenceRepository, "scopedPreferences"],
+  [LinkRepository, "links"]
 ] as const
 
 /** The storage ports of the domain. */

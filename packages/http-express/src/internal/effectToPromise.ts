@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type {
   CategoryRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -29,6 +30,7 @@ export type RouterServices =
   | CategoryRepository
   | TenantRepository
   | ScopedPreferenceRepository
+  | LinkRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

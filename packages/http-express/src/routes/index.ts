@@ -3,6 +3,7 @@
  */
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
+import { linkRoutes } from "./Links.js"
 import { modelRoutes } from "./Model.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
@@ -13,6 +14,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...adminPreferenceRoutes,
   ...evaluateRoutes,
   ...userRoutes,
+  ...linkRoutes,
   ...catalogRoutes,
   ...modelRoutes,
   ...userPreferenceRoutes,

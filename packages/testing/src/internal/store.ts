@@ -10,6 +10,8 @@ import type {
   CategoryChoice,
   CategoryId,
   HistoryEntry,
+  LinkKey,
+  LinkScopeRecord,
   PreferenceSet,
   PreferenceSetV2,
   Project,
@@ -38,6 +40,8 @@ export interface UserRecord {
   history: Array<HistoryEntry>
   /** User×tenant sets by tenant id. */
   tenantSets?: Map<string, TenantSetRecord>
+  /** LINKS.md §2.3: links issued at or before this second are revoked. */
+  linksValidAfter?: Date
 }
 
 export interface ProjectRecord {
@@ -55,6 +59,9 @@ export interface ProjectRecord {
   memberships?: Map<string, ReadonlyArray<CategoryId>>
   /** Tenant id → stored defaults (absent = none). */
   tenantDefaults?: Map<string, StoredTenantDefaults>
+  /** Link keys in creation order, and scope records by id (LINKS.md §1, §2.3; created on first use). */
+  linkKeys?: Array<LinkKey>
+  linkScopes?: Map<string, LinkScopeRecord & { readonly key: string }>
 }
 
 export interface Store {

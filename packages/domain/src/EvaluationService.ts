@@ -8,7 +8,7 @@ import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
 import { BatchEvaluation, Decisions, evaluate, evaluateBatch } from "./Evaluation.js"
 import type { Decoded } from "./Issues.js"
 import { decoderFor, enumReason, isJsonObject, reason, says, unknownKeys } from "./Issues.js"
-import { LINK_PURPOSES, LinkScopeSchema } from "./Links.js"
+import { BATCH_LINKS_JSON_SCHEMA, LINK_PURPOSES, LinkScopeSchema } from "./Links.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import { loadProjectView } from "./PreferenceService.js"
 import type { ChannelType, ProjectId } from "./Preferences.js"
@@ -66,7 +66,12 @@ export const BatchEvaluateRequest = Schema.Struct({
   links: Schema.optionalWith(LinkPurposes, { exact: true }),
   links_expires_in_days: Schema.optionalWith(Schema.Int.annotations(says("must be an integer number of days")), { exact: true }),
   unsubscribe_scope: Schema.optionalWith(LinkScopeSchema, { exact: true })
-}).annotations({ identifier: "BatchEvaluateRequest", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+}).annotations({
+  identifier: "BatchEvaluateRequest",
+  ...says("the body must be a JSON object"),
+  ...unknownKeys("unknown_field", "unknown field"),
+  jsonSchema: BATCH_LINKS_JSON_SCHEMA
+})
 
 export const BatchEvaluateResponse = Schema.Struct({
   notiflow_id: Schema.String,

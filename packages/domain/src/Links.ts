@@ -48,9 +48,14 @@ const LinkScopeFields = Schema.Struct({
 
 /** The scope object: not empty, and at most one of `notiflow_id` and `category_id`. */
 export const LinkScopeSchema = LinkScopeFields.pipe(
-  Schema.filter((s) => Object.keys(s).length > 0, { ...reason("required", "a scope names a notiflow_id, a category_id or a channel_type"), ...stable }),
+  Schema.filter((s) => Object.keys(s).length > 0, {
+    ...reason("required", "a scope names a notiflow_id, a category_id or a channel_type"),
+    ...stable,
+    jsonSchema: { minProperties: 1 }
+  }),
   Schema.filter((s) => !(s.notiflow_id !== undefined && s.category_id !== undefined), {
-    ...reason("invalid_format", "a scope names a notiflow_id or a category_id, not both")
+    ...reason("invalid_format", "a scope names a notiflow_id or a category_id, not both"),
+    jsonSchema: { not: { required: ["notiflow_id", "category_id"] } }
   })
 ).annotations({ identifier: "LinkScope", description: "what an unsubscribe link turns off (LINKS.md §2.1)" })
 
@@ -60,12 +65,49 @@ const Purpose = Schema.Literal(...LINK_PURPOSES).annotations(
 
 const Days = Schema.Int.annotations(says("must be an integer number of days"))
 
+/** JSON Schema of "when `purpose` is P" (the rules decodeMintLink's second pass checks with their own reasons). */
+const whenPurpose = (purpose: string) => ({ properties: { purpose: { const: purpose } }, required: ["purpose"] })
+const daysWithin = (p: (typeof LINK_PURPOSES)[number], field: string) => ({
+  properties: { [field]: { minimum: LINK_EXPIRY[p].min, maximum: LINK_EXPIRY[p].max } }
+})
+
 export const MintLinkRequest = Schema.Struct({
   purpose: Purpose,
   scope: Schema.optionalWith(LinkScopeSchema, { exact: true }),
   tenant_id: Schema.optionalWith(TenantId, { exact: true }),
   expires_in_days: Schema.optionalWith(Days, { exact: true })
-}).annotations({ identifier: "MintLinkRequest", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+}).annotations({
+  identifier: "MintLinkRequest",
+  ...says("the body must be a JSON object"),
+  ...unknownKeys("unknown_field", "unknown field"),
+  // Cross-field rules, for the document (decodeMintLink reports them as `required`,
+  // `unknown_field` and `out_of_range`).
+  jsonSchema: {
+    allOf: [
+      { if: whenPurpose("unsubscribe"), then: { required: ["scope"], ...daysWithin("unsubscribe", "expires_in_days") } },
+      { if: whenPurpose("preference_center"), then: { not: { required: ["scope"] }, ...daysWithin("preference_center", "expires_in_days") } }
+    ]
+  }
+})
+
+/** The link rules of a batch evaluate request, for the document (batchLinkIssues checks them). */
+export const BATCH_LINKS_JSON_SCHEMA = {
+  allOf: [
+    {
+      if: { not: { properties: { links: { contains: { const: "unsubscribe" } } }, required: ["links"] } },
+      then: { not: { required: ["unsubscribe_scope"] } }
+    },
+    {
+      if: { not: { properties: { links: { minItems: 1 } }, required: ["links"] } },
+      then: { not: { required: ["links_expires_in_days"] } }
+    },
+    { if: { properties: { links: { contains: { const: "unsubscribe" } } }, required: ["links"] }, then: daysWithin("unsubscribe", "links_expires_in_days") },
+    {
+      if: { properties: { links: { contains: { const: "preference_center" } } }, required: ["links"] },
+      then: daysWithin("preference_center", "links_expires_in_days")
+    }
+  ]
+}
 export type MintLinkRequest = typeof MintLinkRequest.Type
 
 /** The two RFC 8058 headers, exactly. */

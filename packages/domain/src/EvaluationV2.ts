@@ -3,7 +3,7 @@
  * optional `category_id`.
  */
 import * as Schema from "effect/Schema"
-import { BatchLinksJson } from "./Links.js"
+import { BatchLinksJson } from "./LinkJson.js"
 import { CHANNEL_TYPES } from "./Preferences.js"
 import type { ChannelType } from "./Preferences.js"
 

@@ -53,17 +53,12 @@ export interface AppConfig {
   readonly redisUrl: string | undefined
   /** Overrides of the default limits (API.md §6). */
   readonly rateLimits: Partial<RateLimitRules>
-    workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS),
-    publicUrl: text("NOTIFLOWS_PUBLIC_URL"),
-    trustProxy
-  }),
-  ({ keys: k, publicUrl: rawUrl, ...rest }) => {
-    const url = parsePublicUrl(rawUrl ?? defaultPublicUrl(rest.host, rest.port))
-    const problems = [
-      ...crossProblems(k),
-      ...workerProblems(rest.workers, rest.databaseUrl),
-      ...(url.ok ? [] : [`NOTIFLOWS_PUBLIC_URL ${url.problem}${rawUrl === undefined ? " (the default built from HOST and PORT)" : ""}`])
-    ]
+  /** Worker processes of `serve` (node:cluster); 1 = the single-process service. PostgreSQL only above 1. */
+  readonly workers: number
+  /** `NOTIFLOWS_PUBLIC_URL` (LINKS.md §2.3), normalized: where links point; default `http://{HOST}:{PORT}`. */
+  readonly publicUrl: PublicUrl
+  /** `NOTIFLOWS_TRUST_PROXY`: Express's `trust proxy` (unset: the socket address is the client's). */
+  readonly trustProxy: boolean | number | string
 }
 
 /** The same as {@link AppConfig} (the name the other modules import). */

@@ -182,12 +182,9 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
     const nf = (id: string) => id as NotiflowId
     const projectId = yield* Effect.provide(
       Effect.gen(function* () {
-        // The project as v1 stored it (today's create also makes a link key, a table of 0005).
-        const created = "0190f3a0-0000-7000-8000-0000000000aa"
-        yield* Effect.promise(() =>
-          database.query("insert into projects (id, name, security_mode, created_at, updated_at) values ($1, 'v1', 'on', now(), now())", [created])
-        )
-        const project = yield* Effect.flatMap(Effect.flatMap(ProjectRepository, (p) => p.get(created as ProjectId)), (o) => Effect.orDie(o))
+        // Written on the fully migrated database (today's create also makes a link key, a table of
+        // 0005); copyV1Rows carries only the v1 columns and tables over.
+        const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
         yield* updateDefaults(project.id, { channel_types: { sms: false } })
         yield* upsertNotiflow(project.id, nf("newsletter"), { name: "Newsletter", default_channel_types: { email: true } })
         yield* upsertNotiflow(project.id, nf("hidden"), { name: "Hidden", include_in_preferences: false })

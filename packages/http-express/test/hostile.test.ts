@@ -711,5 +711,5 @@ describe("hostile input against the router (in-memory)", () => {
         }
       }
     }
-   }, 300_000)
+  }, 300_000)
 })

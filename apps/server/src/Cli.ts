@@ -17,6 +17,7 @@ import { ImportError, importCatalog, readCatalogFile } from "./CatalogImport.js"
 import type { Config } from "./Config.js"
 import { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { databaseLayer, type Repositories } from "./Database.js"
+import { linkCommands, LINKS_HELP } from "./CliLinks.js"
 import { signingKeyFromPem } from "./Signing.js"
 import type { BulkCommand } from "./bulk/Commands.js"
 import { EXPORT_HELP, exportCommand, IMPORT_HELP, importCommand } from "./bulk/Commands.js"
@@ -26,7 +27,7 @@ import { ImportUsageError } from "./bulk/Import.js"
 export const HELP = `notiflows-prefs — Notiflows Preferences service and administration
 
 Usage:
-  notiflows-prefs serve                         start the HTTP service (default)
+  notiflows-prefs serve [--workers N]           start the HTTP service (default); N worker processes (PostgreSQL)
   notiflows-prefs migrate                       apply database migrations and exit
   notiflows-prefs project create --name <name> [--security-mode on|off]
   notiflows-prefs project list
@@ -41,6 +42,8 @@ Usage:
   notiflows-prefs import [--project <id>] [--mode replace|merge] [--strict] [--resume]
                          [--checkpoint F] [--errors F] [--quiet] FILE.ndjson
   notiflows-prefs export [--project <id>] [--out FILE] [--quiet]
+  notiflows-prefs links keys|rotate|revoke-all [--project <id>]
+  notiflows-prefs links revoke [--project <id>] <kid>
   notiflows-prefs <command> --help
 
 The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
@@ -51,7 +54,10 @@ database holds exactly one project.
 const COMMAND_HELP: Record<string, string> = {
   import: IMPORT_HELP,
   export: EXPORT_HELP,
-  serve: "notiflows-prefs serve\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). See the README for every variable.\n",
+  serve:
+    "notiflows-prefs serve [--workers N]\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). --workers N (or NOTIFLOWS_WORKERS, default 1) runs N worker\n" +
+    "  processes on one port (node:cluster; needs DATABASE_URL). See the README for every variable.\n",
+  links: LINKS_HELP,
   migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
   project:
     "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",
@@ -255,7 +261,13 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "keys list": keysList,
   "keys revoke": keysRevoke,
   "notiflows import": catalogImport("notiflows"),
-  "categories import": catalogImport("categories")
+  "categories import": catalogImport("categories"),
+  ...Object.fromEntries(
+    Object.entries(linkCommands(resolveProject, { usage: (m) => new UsageError(m), failed: (m) => new CommandFailed(m) })).map(([name, run]) => [
+      name,
+      ({ values, positionals, out }: Args): Program => run({ project: values.project, positionals, out })
+    ])
+  )
 }
 
 /**

@@ -13,6 +13,15 @@ import { constants } from "node:os"
 /** The signal that interrupted the main fiber, if one did. */
 let interruptedBy: NodeJS.Signals | undefined
 
+/** Stops the running main fiber as SIGTERM would, once (set by {@link runMain}). */
+let stop: (() => void) | undefined
+
+/**
+ * Asks the running main effect to stop gracefully, as SIGTERM does, but idempotently: a cluster
+ * worker gets this from its primary, and may have received the terminal's SIGINT already.
+ */
+export const requestShutdown = (): void => stop?.()
+
 /** Exit code: the effect's number on success, 0 when interrupted by a signal, 1 on failure. */
 export const exitCodeTeardown: Teardown = (exit, onExit) =>
   onExit(Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
@@ -46,10 +55,17 @@ export const runMain = makeRunMain(({ fiber, teardown }) => {
     interruptedBy = signal
     fiber.unsafeInterruptAsFork(fiber.id())
   }
+  stop = () => {
+    if (received !== undefined) return
+    received = "SIGTERM"
+    interruptedBy = "SIGTERM"
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     clearInterval(keepAlive)
+    stop = undefined
     teardown(exit, (code) => {
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)

@@ -4,8 +4,10 @@
  */
 export * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+export * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
+export * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 export * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
 export * as DrizzleScopedPreferenceRepository from "./DrizzleScopedPreferenceRepository.js"
 export * as DrizzleTenantRepository from "./DrizzleTenantRepository.js"

@@ -1,6 +1,7 @@
 import { CHANNEL_TYPES } from "@notiflows/domain"
 import { describe, expect, it } from "vitest"
 import {
+  assetHeaders,
   assets,
   type CenterState,
   contentSecurityPolicy,
@@ -52,6 +53,8 @@ describe("renderPage", () => {
     expect(page.html).toContain("Acme &lt;Mail>")
     expect(page.html).toContain("Reference: req_123")
     expect(assets.get(STYLESHEET_NAME)?.contentType).toBe("text/css; charset=utf-8")
+    expect(assetHeaders(assets.get(STYLESHEET_NAME)!)["Cache-Control"]).toBe("public, max-age=31536000, immutable")
+    expect(STYLESHEET_NAME).toMatch(/^pages\.[0-9a-f]{16}\.css$/)
   })
 
   it("renders the center with required and locked rows read-only and editable rows with shown fields", () => {

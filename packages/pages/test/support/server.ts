@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import {
-  ASSET_CACHE_CONTROL,
+  assetHeaders,
   assets,
   type Branding,
   type CenterState,
@@ -87,7 +87,7 @@ export const startPageServer = async (input: {
     if (kind === "assets") {
       const asset = assets.get(name)
       if (asset === undefined) return send(res, { kind: "error", status: 404 }, locale)
-      res.writeHead(200, { "Content-Type": asset.contentType, "Cache-Control": ASSET_CACHE_CONTROL, "X-Content-Type-Options": "nosniff" })
+      res.writeHead(200, assetHeaders(asset))
       return void res.end(asset.body)
     }
     if (kind === "page") {

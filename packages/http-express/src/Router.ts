@@ -137,7 +137,13 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
   const match = makeMatcher(ROUTES)
   const requestLog = makeRequestLogger(options.logger)
   const router = express.Router()
-  const links: LinkPagesEnv = { runtime, publicUrl: env.deps.publicUrl, now: env.deps.now, logger: options.logger }
+  const links: LinkPagesEnv = {
+    runtime,
+    publicUrl: env.deps.publicUrl,
+    now: env.deps.now,
+    logger: options.logger,
+    ...(options.hooks?.links !== undefined ? { limits: options.hooks.links } : {})
+  }
   router.use((req, res, next) => {
     if (req.path === "/l" || req.path.startsWith("/l/")) {
       // LINKS.md §3–§8: the end user's pages, outside the API's envelope.

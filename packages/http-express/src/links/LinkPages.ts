@@ -13,7 +13,9 @@ import { centerGrant, ProjectRepository } from "@notiflows/domain"
 import type { Branding, Locale, PageModel } from "@notiflows/pages"
 import { assetHeaders, assets, classifyUnsubscribeForm, defaultBranding, newNonce, pageHeaders, renderPage, resolveLocale } from "@notiflows/pages"
 import { header } from "../Http.js"
+import { RateLimited } from "../HttpErrors.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
+import type { LinkRateLimits } from "../RateLimit.js"
 import { run } from "../internal/effectToPromise.js"
 import { loggableError } from "../internal/logError.js"
 import { sealGrant } from "./Mint.js"
@@ -28,6 +30,8 @@ export interface LinkPagesEnv {
   readonly publicUrl: PublicUrl
   readonly now: () => number
   readonly logger: Logger
+  /** §6's limits (absent: none). */
+  readonly limits?: LinkRateLimits
 }
 
 const ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -131,17 +135,26 @@ const userAgent = (req: Request): string | null => {
 const unsubscribeRoute = async (req: Request, res: Response, env: LinkPagesEnv, requestId: string, link: VerifiedLink, branding: Branding): Promise<void> => {
   const chain = resolveLocale(link.user.locale, header(req.headers, "accept-language") ?? null)
   const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: { ip: req.ip ?? null, user_agent: userAgent(req) } }
+  let limitHeaders: Readonly<Record<string, string>> = {}
   const page = async (model: PageModel, locale: Locale): Promise<void> => {
     const withCenter = model.kind === "confirm" || model.kind === "result" || model.kind === "resubscribed" || model.kind === "undo_expired"
-    send(req, res, env, requestId, { model, branding, locale, centerUrl: withCenter ? await centerUrl(env, link) : null })
+    send(req, res, env, requestId, { model, branding, locale, centerUrl: withCenter ? await centerUrl(env, link) : null, headers: limitHeaders })
   }
-  if (req.method !== "POST") return page(await confirmPage(actions, link), chain)
+  const counted = async () => {
+    if (env.limits !== undefined) limitHeaders = await env.limits.onValidToken(link.projectId, link.token.jti)
+  }
+  if (req.method !== "POST") {
+    await counted()
+    return page(await confirmPage(actions, link), chain)
+  }
+  // A POST's body says whether it is one-click (never refused, not counted) or a form (counted).
   const type = mediaType(req)
   if (type !== FORM && type !== MULTIPART) throw new PageError(415)
   const fields = await formFields(await readBody(req, UNSUBSCRIBE_BODY_LIMIT), header(req.headers, "content-type") ?? "")
   const form = classifyUnsubscribeForm(fields)
   if (form.kind === "one_click") {
-    await unsubscribe(actions, link, "one_click")
+    // Past ten a minute for this jti: 200 and nothing written (the first one wrote).
+    if (env.limits === undefined || (await env.limits.oneClickMayWrite(link.token.jti))) await unsubscribe(actions, link, "one_click")
     // RFC 8058: 200 with an empty body and no Content-Type.
     res.status(200)
     for (const [k, v] of Object.entries(pageHeaders({ nonce: newNonce(), branding, publicOrigin: env.publicUrl.origin }))) res.setHeader(k, v)
@@ -149,6 +162,7 @@ const unsubscribeRoute = async (req: Request, res: Response, env: LinkPagesEnv, 
     res.end()
     return
   }
+  await counted()
   // Forms are urlencoded only; a multipart body is one-click's alone.
   if (type !== FORM) throw new PageError(415)
   if (!originAllowed(req, env)) throw new PageError(403)
@@ -201,6 +215,8 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
     }
     const verified = await verifyLink(env.runtime, value, "unsubscribe", env.now())
     if (!verified.ok) {
+      // §6: failures of checks 1–5 spend the address's budget; past it they answer 429.
+      if (verified.early && env.limits !== undefined) await env.limits.onInvalidToken(req.ip ?? "")
       if (verified.status === 410 && verified.projectId !== undefined) branding = await brandingOf(env, verified.projectId)
       send(req, res, env, requestId, { model: { kind: "error", status: verified.status }, branding, locale })
       return
@@ -209,6 +225,11 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
     locale = resolveLocale(verified.link.user.locale, header(req.headers, "accept-language") ?? null)
     await unsubscribeRoute(req, res, env, requestId, verified.link, branding)
   } catch (e) {
+    if (e instanceof RateLimited && !res.headersSent) {
+      const headers = { ...e.headers, "Retry-After": String(e.retryAfterSeconds) }
+      send(req, res, env, requestId, { model: { kind: "error", status: 429 }, branding, locale, headers })
+      return
+    }
     const status = e instanceof PageError ? e.status : statusOfError(e)
     if (status === 500) env.logger.error({ error: loggableError(e, true), request_id: requestId }, "link page failed")
     if (res.headersSent) return

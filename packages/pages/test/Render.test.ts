@@ -117,3 +117,23 @@ describe("every page state", async () => {
     expect(titles.size).toBe(pageStates().length - 4 - 1 - 2)
   })
 })
+
+describe("respondPage", async () => {
+  const { respondPage } = await import("../src/index.js")
+  it("renders with a fresh nonce that the CSP names, and the page headers", () => {
+    const { nonce: _nonce, ...rest } = options
+    const a = respondPage({ kind: "error", status: 410 }, { ...rest, publicOrigin: "https://prefs.example.com" })
+    const b = respondPage({ kind: "error", status: 410 }, { ...rest, publicOrigin: "https://prefs.example.com" })
+    const nonceOf = (csp: string | undefined) => /'nonce-([^']+)'/.exec(csp ?? "")?.[1]
+    const nonce = nonceOf(a.headers["Content-Security-Policy"])
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/)
+    expect(nonceOf(b.headers["Content-Security-Policy"])).not.toBe(nonce)
+    expect(a.html).toContain(`<style nonce="${nonce}">`)
+    expect(a.status).toBe(410)
+    expect(a.headers["Content-Type"]).toBe("text/html; charset=utf-8")
+    expect(a.headers["Content-Language"]).toBe("en")
+    expect(a.headers["Strict-Transport-Security"]).toBe("max-age=31536000")
+    expect(a.html).toContain("href=\"https://help.example.com/\"")
+    expect(a.html).not.toContain("/l/preferences/") // a 410 shows nothing that uses the token
+  })
+})

@@ -152,7 +152,13 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
       requestLog(req, res)
       const fields = logFields(res)
       fields.request_id = requestId
-      fields.route = req.path.startsWith("/l/unsubscribe/") ? "/l/unsubscribe/{token}" : req.path.startsWith("/l/assets/") ? "/l/assets/{name}" : "/l"
+      fields.route = req.path.startsWith("/l/unsubscribe/")
+        ? "/l/unsubscribe/{token}"
+        : req.path.startsWith("/l/preferences/")
+          ? "/l/preferences/{token}"
+          : req.path.startsWith("/l/assets/")
+            ? "/l/assets/{name}"
+            : "/l"
       handleLinkPage(req, res, links, requestId).catch((error: unknown) => {
         options.logger.error({ error: loggableError(error, true) }, "response failed")
         if (!res.headersSent) res.status(500).end()

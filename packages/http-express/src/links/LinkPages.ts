@@ -11,7 +11,8 @@ import type { Logger } from "pino"
 import type { ProjectId } from "@notiflows/domain"
 import { centerGrant, ProjectRepository } from "@notiflows/domain"
 import type { Branding, Locale, PageModel } from "@notiflows/pages"
-import { assetHeaders, assets, classifyUnsubscribeForm, defaultBranding, newNonce, pageHeaders, renderPage, resolveLocale } from "@notiflows/pages"
+import { assetHeaders, assets, classifyUnsubscribeForm, defaultBranding, newNonce, pageHeaders, parseCenterForm, renderPage, resolveLocale } from "@notiflows/pages"
+import { centerPage, saveCenter } from "./Center.js"
 import { header } from "../Http.js"
 import { RateLimited } from "../HttpErrors.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
@@ -179,6 +180,26 @@ const unsubscribeRoute = async (req: Request, res: Response, env: LinkPagesEnv, 
   }
 }
 
+const CENTER_BODY_LIMIT = 1024 * 1024
+const CENTER_MAX_FIELDS = 20_000
+
+/** A preference-center link's request after the token passed (§5). */
+const centerRoute = async (req: Request, res: Response, env: LinkPagesEnv, requestId: string, link: VerifiedLink, branding: Branding): Promise<void> => {
+  const chain = resolveLocale(link.user.locale, header(req.headers, "accept-language") ?? null)
+  const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: { ip: req.ip ?? null, user_agent: userAgent(req) } }
+  const limitHeaders = env.limits !== undefined ? await env.limits.onValidToken(link.projectId, link.token.jti) : {}
+  const answer = (out: { readonly model: PageModel; readonly etag: string }, locale: Locale) =>
+    send(req, res, env, requestId, { model: out.model, branding, locale, headers: { ...limitHeaders, ETag: out.etag } })
+  if (req.method !== "POST") return answer(await centerPage(actions, link), chain)
+  if (mediaType(req) !== FORM) throw new PageError(415)
+  const fields = await formFields(await readBody(req, CENTER_BODY_LIMIT), header(req.headers, "content-type") ?? "")
+  if (fields.length > CENTER_MAX_FIELDS) throw new PageError(413)
+  if (!originAllowed(req, env)) throw new PageError(403)
+  const form = parseCenterForm(fields)
+  if (!form.ok) throw new PageError(400)
+  return answer(await saveCenter(actions, link, form.form, branding), form.form.lang ?? chain)
+}
+
 const statusOfError = (e: unknown): 500 | 503 => {
   const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
   if (tag === "WriteContention" || tag === "VersionConflict") return 503
@@ -203,7 +224,7 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
         return
       }
     }
-    if (kind !== "unsubscribe" || value === undefined || value === "" || rest.length > 0) throw new PageError(404)
+    if ((kind !== "unsubscribe" && kind !== "preferences") || value === undefined || value === "" || rest.length > 0) throw new PageError(404)
     if (req.method === "OPTIONS") {
       res.status(204).setHeader("Allow", ALLOW)
       res.end()
@@ -213,7 +234,7 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
       send(req, res, env, requestId, { model: { kind: "error", status: 405 }, branding: null, locale, headers: { Allow: ALLOW } })
       return
     }
-    const verified = await verifyLink(env.runtime, value, "unsubscribe", env.now())
+    const verified = await verifyLink(env.runtime, value, kind === "unsubscribe" ? "unsubscribe" : "preference_center", env.now())
     if (!verified.ok) {
       // §6: failures of checks 1–5 spend the address's budget; past it they answer 429.
       if (verified.early && env.limits !== undefined) await env.limits.onInvalidToken(req.ip ?? "")
@@ -223,7 +244,8 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
     }
     branding = await brandingOf(env, verified.link.projectId)
     locale = resolveLocale(verified.link.user.locale, header(req.headers, "accept-language") ?? null)
-    await unsubscribeRoute(req, res, env, requestId, verified.link, branding)
+    if (kind === "unsubscribe") await unsubscribeRoute(req, res, env, requestId, verified.link, branding)
+    else await centerRoute(req, res, env, requestId, verified.link, branding)
   } catch (e) {
     if (e instanceof RateLimited && !res.headersSent) {
       const headers = { ...e.headers, "Retry-After": String(e.retryAfterSeconds) }

@@ -159,6 +159,10 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
           : req.path.startsWith("/l/assets/")
             ? "/l/assets/{name}"
             : "/l"
+      const started = process.hrtime.bigint()
+      res.once("finish", () =>
+        options.hooks?.onResponse?.({ method: req.method, route: fields.route ?? "/l", status: res.statusCode, seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+      )
       handleLinkPage(req, res, links, requestId).catch((error: unknown) => {
         options.logger.error({ error: loggableError(error, true) }, "response failed")
         if (!res.headersSent) res.status(500).end()

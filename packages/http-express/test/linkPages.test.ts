@@ -63,6 +63,11 @@ describe("the confirm page never writes (scanners)", () => {
       expect(head.text ?? "").toBe("")
     }
     expect(await state(p, userId)).toEqual(before)
+    // Logs and metrics hold the route template, never the token.
+    const token = path.split("/").pop()!
+    expect(h.logs.join("")).toContain("/l/unsubscribe/{token}")
+    expect(h.logs.join("")).not.toContain(token)
+    expect(await h.metrics.render().then((m) => m.text)).not.toContain(token)
   })
 })
 

@@ -53,6 +53,8 @@ export interface AppConfig {
   readonly redisUrl: string | undefined
   /** Overrides of the default limits (API.md §6). */
   readonly rateLimits: Partial<RateLimitRules>
+  /** Worker processes of `serve` (node:cluster); 1 = the single-process service. PostgreSQL only above 1. */
+  readonly workers: number
   /** `NOTIFLOWS_PUBLIC_URL` (LINKS.md §2.3), normalized: where links point; default `http://{HOST}:{PORT}`. */
   readonly publicUrl: PublicUrl
   /** `NOTIFLOWS_TRUST_PROXY`: Express's `trust proxy` (unset: the socket address is the client's). */
@@ -164,6 +166,18 @@ const crossProblems = (c: C.Config.Success<typeof keys>): ReadonlyArray<string> 
     : [])
 ]
 
+/** The most worker processes `serve --workers` starts. */
+export const MAX_WORKERS = 64
+
+/** Embedded PGlite has one connection, owned by the process that opened its data directory. */
+const workerProblems = (workers: number, databaseUrl: string | undefined): ReadonlyArray<string> =>
+  workers > 1 && databaseUrl === undefined
+    ? [
+        `NOTIFLOWS_WORKERS (--workers) is ${workers}, but several workers need PostgreSQL (DATABASE_URL): embedded PGlite has one connection, ` +
+          "owned by the one process that opens its data directory. Set DATABASE_URL, or run one worker."
+      ]
+    : []
+
 /** Every variable of the service, validated. */
 export const appConfig: C.Config<AppConfig> = C.mapOrFail(
   C.all({
@@ -179,12 +193,17 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     redisUrl: checked("REDIS_URL", (v) => /^rediss?:\/\//.test(v), "REDIS_URL must be a redis:// or rediss:// URL"),
     rateLimits,
+    workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS),
     publicUrl: text("NOTIFLOWS_PUBLIC_URL"),
     trustProxy
   }),
   ({ keys: k, publicUrl: rawUrl, ...rest }) => {
     const url = parsePublicUrl(rawUrl ?? defaultPublicUrl(rest.host, rest.port))
-    const problems = [...crossProblems(k), ...(url.ok ? [] : [`NOTIFLOWS_PUBLIC_URL ${url.problem}${rawUrl === undefined ? " (the default built from HOST and PORT)" : ""}`])]
+    const problems = [
+      ...crossProblems(k),
+      ...workerProblems(rest.workers, rest.databaseUrl),
+      ...(url.ok ? [] : [`NOTIFLOWS_PUBLIC_URL ${url.problem}${rawUrl === undefined ? " (the default built from HOST and PORT)" : ""}`])
+    ]
     const [first, ...more] = problems.map((p) => ConfigError.InvalidData([], p))
     if (first !== undefined) return Either.left(more.reduce((all, e) => ConfigError.And(all, e), first))
     if (!url.ok) throw new Error("unreachable: an invalid URL is a problem above")

@@ -19,6 +19,7 @@ import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { ping } from "@notiflows/adapters-drizzle"
 import { IdempotencyRepository } from "@notiflows/domain"
 import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
+import { clusterMetrics, isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
 import type { Repositories } from "./Database.js"
@@ -83,7 +84,8 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
     makeRouter(countedRuntime, {
       logger,
       readiness,
-      metrics: metrics.render,
+      // A worker of `serve --workers N` answers with every worker's metrics, summed by the primary.
+      metrics: isClusterWorker() ? clusterMetrics(metrics.registry) : metrics.render,
       publicUrl: config.publicUrl.base,
       hooks: {
         afterAuth: rateLimits.afterAuth,

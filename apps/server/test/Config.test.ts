@@ -38,6 +38,7 @@ describe("configuration", () => {
       logLevel: "info",
       redisUrl: undefined,
       rateLimits: {},
+      workers: 1,
       publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
       trustProxy: false
     })

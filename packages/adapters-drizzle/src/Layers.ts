@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
+import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
@@ -113,6 +114,7 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleCategoryRepository.layer,
   DrizzleTenantRepository.layer,
   DrizzleScopedPreferenceRepository.layer,
+  DrizzleEventRepository.layer,
   DrizzleLinkRepository.layer
 )
 

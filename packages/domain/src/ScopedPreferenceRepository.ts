@@ -7,10 +7,12 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { HistoryInput, ScopedHistoryEntry } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
+import type { PreferenceSetItem, SetsQuery } from "./SetListing.js"
 import type { Scope } from "./Tenants.js"
 
 /**
@@ -39,6 +41,8 @@ export interface ScopedCommit {
   readonly expectedVersion: number
   readonly choices: PreferenceChoicesV2
   readonly history: HistoryInput
+  /** The change's event (EVENTS.md §2), written in the same transaction as the set and its entry. */
+  readonly event?: EventInput
 }
 
 export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/ScopedPreferenceRepository")<
@@ -70,5 +74,11 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
       scope: Scope,
       query: SliceQuery<number>
     ) => Effect.Effect<Slice<ScopedHistoryEntry>, RepositoryError>
+    /**
+     * Every set of the project after a position, in the listing's order (`compareSetKeys`):
+     * each user's global set (version 0 when never written) and every user×tenant set, choices
+     * verbatim (those on deleted or unknown ids included); `hasMore` when sets follow the page.
+     */
+    readonly listSets: (projectId: ProjectId, query: SetsQuery) => Effect.Effect<Slice<PreferenceSetItem>, RepositoryError>
   }
 >() {}

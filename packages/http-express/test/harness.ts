@@ -10,7 +10,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import pino from "pino"
-import type { ApiKeyId, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
+import type { ApiKeyId, EventRepository, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
@@ -19,7 +19,7 @@ import type { Metrics } from "../src/index.js"
 import { recordResponses } from "./contract.js"
 
 /** What the harness's runtime provides: the adapters and the idempotency store. */
-export type HarnessServices = InMemory.AdapterServices | InMemory.ModelServices | IdempotencyRepository
+export type HarnessServices = InMemory.AdapterServices | InMemory.ModelServices | IdempotencyRepository | EventRepository
 
 export interface SeededProject {
   readonly project: Project

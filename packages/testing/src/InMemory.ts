@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
   CategoryRepository,
+  EventRepository,
   IdempotencyRepository,
   LinkRepository,
   NotiflowCatalogRepository,
@@ -19,6 +20,7 @@ import {
 } from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
 import { makeCategoryRepository } from "./InMemoryCategoryRepository.js"
+import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
@@ -39,7 +41,7 @@ export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCa
 export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
-export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository>> = Effect.sync(() => {
+export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
   const store = makeStore()
   return Context.empty().pipe(
     Context.add(PreferenceRepository, makePreferenceRepository(store)),
@@ -52,9 +54,10 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(TenantRepository, makeTenantRepository(store)),
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
     Context.add(ModelInspector, makeModelInspector(store)),
+    Context.add(EventRepository, makeEventRepository(store)),
     Context.add(LinkRepository, makeLinkRepository(store))
   )
 })
 
 /** The in-memory adapters as one layer; a fresh, empty store per build. */
-export const layer: Layer.Layer<AdapterServices | ModelServices | IdempotencyRepository> = Layer.effectContext(make)
+export const layer: Layer.Layer<AdapterServices | ModelServices | IdempotencyRepository | EventRepository> = Layer.effectContext(make)

@@ -19,6 +19,7 @@ import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import {
   CategoryRepository,
+  EventRepository,
   IdempotencyRepository,
   LinkRepository,
   NotiflowCatalogRepository,
@@ -102,6 +103,7 @@ const PORTS = [
   [CategoryRepository, "categories"],
   [TenantRepository, "tenants"],
   [ScopedPreferenceRepository, "scopedPreferences"],
+  [EventRepository, "events"],
   [LinkRepository, "links"]
 ] as const
 

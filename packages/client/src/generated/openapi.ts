@@ -135,6 +135,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/preferences/sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's global set (version 0 included) and every tenant set, by user_id (UTF-8 bytes) then tenant_id (null first) */
+        get: operations["listPreferenceSets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminPreferencesSets"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/preferences/sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's global set (version 0 included) and every tenant set, by user_id (UTF-8 bytes) then tenant_id (null first) */
+        get: operations["listPreferenceSets_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1PreferencesSets"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{user_id}/preferences/evaluate": {
         parameters: {
             query?: never;
@@ -699,6 +741,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminEvents"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1Events"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/user/preferences": {
         parameters: {
             query?: never;
@@ -1082,6 +1166,9 @@ export interface components {
             actor: components["schemas"]["Actor"];
             request_id: string | null;
             changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
+            context: components["schemas"]["ConsentContext"] | null;
         };
         /**
          * int
@@ -1098,11 +1185,79 @@ export interface components {
             from: boolean | null;
             to: boolean | null;
         };
+        /** @enum {string} */
+        LedgerOperation: "patch" | "reset" | "replace";
+        /** @enum {string} */
+        ConsentSource: "admin_api" | "user_api" | "preference_center" | "one_click" | "unsubscribe_page" | "bulk" | "import" | "system";
+        ConsentContext: {
+            ip: string | null;
+            user_agent: string | null;
+        };
         PageInfo: {
             after: string | null;
             before: string | null;
             has_more_after: boolean;
             has_more_before: boolean;
+            limit: components["schemas"]["Int"];
+        };
+        PreferenceSetsPage: {
+            items: components["schemas"]["PreferenceSetItem"][];
+            page: components["schemas"]["PreferenceSetsPageInfo"];
+        };
+        PreferenceSetItem: {
+            user_id: string;
+            /**
+             * Format: uuid
+             * @description a Universally Unique Identifier
+             */
+            id: string;
+            tenant_id: string | null;
+            version: components["schemas"]["NonNegativeInt"];
+            preferences: {
+                channel_types: {
+                    chat?: boolean;
+                    email?: boolean;
+                    in_app?: boolean;
+                    mobile_push?: boolean;
+                    sms?: boolean;
+                    web_push?: boolean;
+                };
+                categories: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+                notiflows: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * int
+         * @description an integer
+         */
+        NonNegativeInt: number;
+        PreferenceSetsPageInfo: {
+            after: string;
+            has_more_after: boolean;
             limit: components["schemas"]["Int"];
         };
         EvaluateRequest: {
@@ -1475,6 +1630,86 @@ export interface components {
         LockEntryPatch: {
             enabled?: boolean | null;
             channel_types?: components["schemas"]["ChannelTypesPatch"];
+        };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            page: components["schemas"]["EventPageInfo"];
+        };
+        Event: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user_id: string;
+                id: string;
+                tenant_id: string | null;
+                version: components["schemas"]["Int"];
+                operation: components["schemas"]["LedgerOperation"];
+                changes: components["schemas"]["PreferenceChange"][];
+                preferences: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                    categories: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    notiflows: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                };
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        EventPageInfo: {
+            after: string;
+            has_more_after: boolean;
+            limit: components["schemas"]["Int"];
+        };
+        OwnPreferenceHistoryPage: {
+            items: components["schemas"]["OwnPreferenceHistoryEntry"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        OwnPreferenceHistoryEntry: {
+            id: string;
+            version: components["schemas"]["Int"];
+            tenant_id: string | null;
+            /** Format: date-time */
+            changed_at: string;
+            actor: components["schemas"]["Actor"];
+            request_id: string | null;
+            changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -2937,7 +3172,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3087,7 +3322,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3191,6 +3426,262 @@ export interface operations {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
                 user_id: string;
             };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPreferenceSets: {
+        parameters: {
+            query?: {
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description cursor: page.after of the previous page (absent: from the first set) */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of sets */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceSetsPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminPreferencesSets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPreferenceSets_v1: {
+        parameters: {
+            query?: {
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description cursor: page.after of the previous page (absent: from the first set) */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of sets */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferenceSetsPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1PreferencesSets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9824,6 +10315,290 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents_v1: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1Events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOwnPreferences: {
         parameters: {
             query?: {
@@ -11174,7 +11949,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -11186,7 +11961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
@@ -11378,7 +12153,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -11390,7 +12165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */

@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type {
   CategoryRepository,
+  EventRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -30,6 +31,7 @@ export type RouterServices =
   | CategoryRepository
   | TenantRepository
   | ScopedPreferenceRepository
+  | EventRepository
   | LinkRepository
 
 /** The runtime a host passes to `makeRouter`. */

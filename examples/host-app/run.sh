@@ -7,7 +7,7 @@ root="$(cd "$here/../.." && pwd)"
 packs="$(mktemp -d)"
 work="$(mktemp -d)"
 trap 'rm -rf "$packs" "$work"' EXIT
-for pkg in domain adapters-drizzle http-express client; do
+for pkg in domain pages adapters-drizzle http-express client; do
   (cd "$root/packages/$pkg" && pnpm pack --pack-destination "$packs" >/dev/null)
 done
 cp "$here/package.json" "$here/app.mjs" "$here/test.mjs" "$work/"

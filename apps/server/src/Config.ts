@@ -119,7 +119,10 @@ const rateLimits: C.Config<Partial<RateLimitRules>> = C.map(
     admin: rateRule<"admin">("NOTIFLOWS_RATE_LIMIT_ADMIN"),
     user: rateRule<"user">("NOTIFLOWS_RATE_LIMIT_USER"),
     userProject: rateRule<"userProject">("NOTIFLOWS_RATE_LIMIT_USER_PROJECT"),
-    authFailures: rateRule<"authFailures">("NOTIFLOWS_RATE_LIMIT_AUTH_FAILURES")
+    authFailures: rateRule<"authFailures">("NOTIFLOWS_RATE_LIMIT_AUTH_FAILURES"),
+    linkToken: rateRule<"linkToken">("NOTIFLOWS_RATE_LIMIT_LINK_TOKEN"),
+    linkProject: rateRule<"linkProject">("NOTIFLOWS_RATE_LIMIT_LINK_PROJECT"),
+    linkFailures: rateRule<"linkFailures">("NOTIFLOWS_RATE_LIMIT_LINK_FAILURES")
   }),
   (rules) => Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined)) as Partial<RateLimitRules>
 )

@@ -90,6 +90,7 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,
+        links: rateLimits.links,
         aroundHandler: makeIdempotencyHook({ runtime, onReplay: metrics.idempotentReplay }),
         onResponse: metrics.observeRequest
       }

@@ -127,3 +127,14 @@ export const evaluateUsersWithLinks = (projectId: ProjectId, scope: Scope, body:
     const grants = yield* batchLinkGrants(projectId, scope, body, notiflow, found, nowMs)
     return { response, grants }
   })
+
+/**
+ * The preference-center link a page shows (LINKS.md §4): minted for this render with the default
+ * expiry and the token's tenant, for a user the link already identified.
+ */
+export const centerGrant = (projectId: ProjectId, user: LinkUser, tenantId: TenantId | null, nowMs: number) =>
+  Effect.gen(function* () {
+    const key = yield* Effect.flatMap(LinkRepository, (r) => r.activeKey(projectId))
+    const record = yield* scopeRecord(projectId, null, tenantId)
+    return grantFor(key, user, "preference_center", record, nowMs, undefined)
+  })

@@ -39,13 +39,35 @@ export interface RateLimitRules {
   readonly userProject: RateRule
   /** Failed authentications per client address (default 20/1s). */
   readonly authFailures: RateRule
+  /** `/l` requests per link `jti` (LINKS.md §6, default 60/1m). */
+  readonly linkToken: RateRule
+  /** `/l` requests with a valid token per project (default 1000/1s). */
+  readonly linkProject: RateRule
+  /** Tokens failing §1 checks 1–5 per client address (default 20/1s). */
+  readonly linkFailures: RateRule
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitRules = {
   admin: { points: 1000, windowSeconds: 1 },
   user: { points: 20, windowSeconds: 1 },
   userProject: { points: 2000, windowSeconds: 1 },
-  authFailures: { points: 20, windowSeconds: 1 }
+  authFailures: { points: 20, windowSeconds: 1 },
+  linkToken: { points: 60, windowSeconds: 60 },
+  linkProject: { points: 1000, windowSeconds: 1 },
+  linkFailures: { points: 20, windowSeconds: 1 }
+}
+
+/** One-click POSTs per `jti` that may write (LINKS.md §6: past it, 200 and nothing written; never 429). */
+export const ONE_CLICK_WRITES: RateRule = { points: 10, windowSeconds: 60 }
+
+/** The `/l` limits (LINKS.md §6) as the router's `hooks.links`. */
+export interface LinkRateLimits {
+  /** A token failed §1 checks 1–5: counts against the address; throws `RateLimited` past the budget. */
+  readonly onInvalidToken: (address: string) => Promise<void>
+  /** A GET, HEAD or form POST with a valid token: throws `RateLimited` past a limit; answers the headers. */
+  readonly onValidToken: (projectId: string, jti: string) => Promise<Readonly<Record<string, string>>>
+  /** A valid one-click POST: never refused; `false` past ten a minute for the `jti` (the first already wrote). */
+  readonly oneClickMayWrite: (jti: string) => Promise<boolean>
 }
 
 /** A Redis client as rate-limiter-flexible takes it (ioredis). */
@@ -115,6 +137,10 @@ export const makeRateLimits = (options: RateLimitOptions) => {
   const user = makePolicy(options, "user", rules.user)
   const userProject = makePolicy(options, "project", rules.userProject)
   const authFailures = makePolicy(options, "auth_failures", rules.authFailures)
+  const linkToken = makePolicy(options, "link_token", rules.linkToken)
+  const linkProject = makePolicy(options, "link_project", rules.linkProject)
+  const linkFailures = makePolicy(options, "link_failures", rules.linkFailures)
+  const oneClick = makePolicy(options, "one_click", ONE_CLICK_WRITES)
   const storeFailed = storeFailureReporter(options)
 
   /** Consumes a point; answers the result, `undefined` when the store failed (fail open). */
@@ -162,5 +188,29 @@ export const makeRateLimits = (options: RateLimitOptions) => {
     await consume(authFailures, address)
   }
 
-  return { afterAuth, onAuthFailure, rules }
+  const links: LinkRateLimits = {
+    onInvalidToken: async (address) => {
+      await consume(linkFailures, address)
+    },
+    onValidToken: async (projectId, jti) => {
+      const perToken = await consume(linkToken, jti)
+      const perProject = await consume(linkProject, projectId)
+      return headersOf([
+        [linkToken, perToken],
+        [linkProject, perProject]
+      ])
+    },
+    oneClickMayWrite: async (jti) => {
+      try {
+        await oneClick.limiter.consume(jti, 1)
+        return true
+      } catch (outcome) {
+        if (outcome instanceof RateLimiterRes) return false
+        storeFailed(outcome)
+        return true
+      }
+    }
+  }
+
+  return { afterAuth, onAuthFailure, links, rules }
 }

@@ -21,6 +21,8 @@ import { run } from "./internal/effectToPromise.js"
 import type { PipelineEnv, RouterHooks } from "./internal/Pipeline.js"
 import { corsHeaders, errorReply, preflightReply, routeReply } from "./internal/Pipeline.js"
 import { sendReply } from "./internal/Send.js"
+import type { LinkPagesEnv } from "./links/LinkPages.js"
+import { handleLinkPage } from "./links/LinkPages.js"
 import { parsePublicUrl } from "./links/PublicUrl.js"
 import { makeOpenApiDocument } from "./OpenApi.js"
 import { REQUEST_ID_HEADER, requestIdOf } from "./RequestId.js"
@@ -135,7 +137,38 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
   const match = makeMatcher(ROUTES)
   const requestLog = makeRequestLogger(options.logger)
   const router = express.Router()
+  const links: LinkPagesEnv = {
+    runtime,
+    publicUrl: env.deps.publicUrl,
+    now: env.deps.now,
+    logger: options.logger,
+    ...(options.hooks?.links !== undefined ? { limits: options.hooks.links } : {})
+  }
   router.use((req, res, next) => {
+    if (req.path === "/l" || req.path.startsWith("/l/")) {
+      // LINKS.md §3–§8: the end user's pages, outside the API's envelope.
+      const requestId = requestIdOf(req.headers)
+      res.setHeader(REQUEST_ID_HEADER, requestId)
+      requestLog(req, res)
+      const fields = logFields(res)
+      fields.request_id = requestId
+      fields.route = req.path.startsWith("/l/unsubscribe/")
+        ? "/l/unsubscribe/{token}"
+        : req.path.startsWith("/l/preferences/")
+          ? "/l/preferences/{token}"
+          : req.path.startsWith("/l/assets/")
+            ? "/l/assets/{name}"
+            : "/l"
+      const started = process.hrtime.bigint()
+      res.once("finish", () =>
+        options.hooks?.onResponse?.({ method: req.method, route: fields.route ?? "/l", status: res.statusCode, seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+      )
+      handleLinkPage(req, res, links, requestId).catch((error: unknown) => {
+        options.logger.error({ error: loggableError(error, true) }, "response failed")
+        if (!res.headersSent) res.status(500).end()
+      })
+      return
+    }
     const found = match(req.method, req.path)
     if (found._tag === "NotOurs") {
       next()

@@ -28,3 +28,14 @@ export const STYLESHEET_NAME: string = hashedName("pages", "css", stylesheetBody
 export const assets: ReadonlyMap<string, Asset> = new Map([
   [STYLESHEET_NAME, { body: stylesheetBody, contentType: "text/css; charset=utf-8" }]
 ])
+
+/**
+ * The headers of an asset response: its type, a year of immutable caching (LINKS.md §6), and
+ * `nosniff`. Assets get none of the page headers (no CSP, no `no-store`).
+ */
+export const assetHeaders = (asset: Asset): Readonly<Record<string, string>> => ({
+  "Content-Type": asset.contentType,
+  "Cache-Control": ASSET_CACHE_CONTROL,
+  "X-Content-Type-Options": "nosniff",
+  "Cross-Origin-Resource-Policy": "same-origin"
+})

@@ -1,6 +1,6 @@
 /**
  * LINKS.md §6's proof, axe part: axe-core with the WCAG 2.2 AA tags reports zero violations on
- * every page state, in en and de, at 1280 and 320 px (where nothing scrolls sideways), served with
+ * every page state of §6's list (and every other state, see `statesFor`), in en and de, at 1280 and 320 px (where nothing scrolls sideways), served with
  * the real headers (CSP included: a blocked stylesheet or accent would show here). Debian's
  * Chromium; outside CI without it: SKIPPED; in CI without it: FAILED.
  */
@@ -12,6 +12,18 @@ import { branding, center, pageStates } from "./support/fixtures.js"
 import { type PageServer, startPageServer } from "./support/server.js"
 
 const states = pageStates()
+/**
+ * LINKS.md §6's list runs in all four combinations; the other states (deleted, locked, no undo,
+ * undo conflict/expired, global and long-tenant centers, 403, 405, 409, 413, 415, 500, 503) run in
+ * two that still cover both languages and both widths: en at 1280 px and de at 320 px.
+ */
+const SECTION_6 = new Set([
+  "confirm-notiflow", "confirm-notiflow-channel", "confirm-category", "confirm-category-channel", "confirm-channel",
+  "confirm-already", "confirm-required", "result-undo", "undo-done", "center", "saved", "stale",
+  "error-400", "error-404", "error-410", "error-429"
+])
+const statesFor = (locale: string, width: number) =>
+  states.filter(([name]) => SECTION_6.has(name) || (locale === "en" && width === 1280) || (locale === "de" && width === 320))
 let server: PageServer | undefined
 let browser: Browser | undefined
 
@@ -51,7 +63,7 @@ describe.skipIf(!runBrowserTests)("axe-core, WCAG 2.2 AA, every page state", () 
         })
         const failures: Record<string, unknown> = {}
         try {
-          for (const [name, model] of states) {
+          for (const [name, model] of statesFor(locale, width)) {
             const response = await tab.goto(`${server!.url}/l/page/${name}?lang=${locale}`)
             expect(response?.status(), name).toBe(statusOf(model))
             const violations = await axeViolations(tab)

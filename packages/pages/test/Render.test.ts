@@ -1,6 +1,7 @@
 import { CHANNEL_TYPES } from "@notiflows/domain"
 import { describe, expect, it } from "vitest"
 import {
+  assetHeaders,
   assets,
   type CenterState,
   contentSecurityPolicy,
@@ -52,6 +53,8 @@ describe("renderPage", () => {
     expect(page.html).toContain("Acme &lt;Mail>")
     expect(page.html).toContain("Reference: req_123")
     expect(assets.get(STYLESHEET_NAME)?.contentType).toBe("text/css; charset=utf-8")
+    expect(assetHeaders(assets.get(STYLESHEET_NAME)!)["Cache-Control"]).toBe("public, max-age=31536000, immutable")
+    expect(STYLESHEET_NAME).toMatch(/^pages\.[0-9a-f]{16}\.css$/)
   })
 
   it("renders the center with required and locked rows read-only and editable rows with shown fields", () => {
@@ -112,5 +115,25 @@ describe("every page state", async () => {
     }
     // the five confirm scopes share a title, as do result with/without undo and the three plain centers
     expect(titles.size).toBe(pageStates().length - 4 - 1 - 2)
+  })
+})
+
+describe("respondPage", async () => {
+  const { respondPage } = await import("../src/index.js")
+  it("renders with a fresh nonce that the CSP names, and the page headers", () => {
+    const { nonce: _nonce, ...rest } = options
+    const a = respondPage({ kind: "error", status: 410 }, { ...rest, publicOrigin: "https://prefs.example.com" })
+    const b = respondPage({ kind: "error", status: 410 }, { ...rest, publicOrigin: "https://prefs.example.com" })
+    const nonceOf = (csp: string | undefined) => /'nonce-([^']+)'/.exec(csp ?? "")?.[1]
+    const nonce = nonceOf(a.headers["Content-Security-Policy"])
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/)
+    expect(nonceOf(b.headers["Content-Security-Policy"])).not.toBe(nonce)
+    expect(a.html).toContain(`<style nonce="${nonce}">`)
+    expect(a.status).toBe(410)
+    expect(a.headers["Content-Type"]).toBe("text/html; charset=utf-8")
+    expect(a.headers["Content-Language"]).toBe("en")
+    expect(a.headers["Strict-Transport-Security"]).toBe("max-age=31536000")
+    expect(a.html).toContain("href=\"https://help.example.com/\"")
+    expect(a.html).not.toContain("/l/preferences/") // a 410 shows nothing that uses the token
   })
 })

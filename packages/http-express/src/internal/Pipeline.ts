@@ -16,6 +16,7 @@ import type { Principal, Reply, RequestContext } from "../Http.js"
 import { header } from "../Http.js"
 import { InternalError, MethodNotAllowed, Unauthenticated } from "../HttpErrors.js"
 import type { LogFields } from "../RequestLog.js"
+import type { LinkRateLimits } from "../RateLimit.js"
 import type { HandlerDeps } from "../routes/Route.js"
 import type { CredentialCache } from "./CredentialCache.js"
 import type { MatchResult } from "./Dispatch.js"
@@ -38,6 +39,8 @@ export interface RouterHooks {
    * `trust proxy` applies). Throw `RateLimited` to answer 429 instead of 401.
    */
   readonly onAuthFailure?: (address: string) => Promise<void>
+  /** The `/l` pages' limits (LINKS.md §6; `makeRateLimits(...).links`); none when absent. */
+  readonly links?: LinkRateLimits
   /** After every response of the router's routes (metrics). `route` is the template. */
   readonly onResponse?: (info: { readonly method: string; readonly route: string; readonly status: number; readonly seconds: number }) => void
 }

@@ -6,18 +6,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import {
-  ASSET_CACHE_CONTROL,
+  assetHeaders,
   assets,
   type Branding,
   type CenterState,
   centerChanges,
   isLocale,
   type Locale,
-  newNonce,
   type PageModel,
-  pageHeaders,
   parseCenterForm,
-  renderPage
+  respondPage
 } from "../../src/index.js"
 
 export interface PageServer {
@@ -65,17 +63,11 @@ export const startPageServer = async (input: {
   let version = 1
   let publicOrigin = ""
   const send = (res: ServerResponse, model: PageModel, locale: Locale): void => {
-    const nonce = newNonce()
-    const branding = model.kind === "error" && model.status === 404 ? null : input.branding
-    const page = renderPage(model, {
-      locale, branding, nonce, requestId: "req_test_0001", assetsBase: "/l/assets",
-      preferenceCenterUrl: `${publicOrigin}/l/preferences/demo`
+    const page = respondPage(model, {
+      locale, branding: input.branding, requestId: "req_test_0001", assetsBase: "/l/assets",
+      preferenceCenterUrl: `${publicOrigin}/l/preferences/demo`, publicOrigin
     })
-    res.writeHead(page.status, {
-      ...pageHeaders({ nonce, branding, publicOrigin }),
-      "Content-Type": "text/html; charset=utf-8",
-      "Content-Language": page.contentLanguage
-    })
+    res.writeHead(page.status, page.headers)
     res.end(page.html)
   }
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -87,7 +79,7 @@ export const startPageServer = async (input: {
     if (kind === "assets") {
       const asset = assets.get(name)
       if (asset === undefined) return send(res, { kind: "error", status: 404 }, locale)
-      res.writeHead(200, { "Content-Type": asset.contentType, "Cache-Control": ASSET_CACHE_CONTROL, "X-Content-Type-Options": "nosniff" })
+      res.writeHead(200, assetHeaders(asset))
       return void res.end(asset.body)
     }
     if (kind === "page") {

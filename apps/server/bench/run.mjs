@@ -26,7 +26,7 @@ import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
 import { seed } from "./lib/seed.mjs"
-import { cpuMs, freePort, rss, sampleRss, startNode, stop, tail, waitHttp } from "./lib/proc.mjs"
+import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -66,7 +66,9 @@ const config = {
   requestTimeoutSeconds: num("BENCH_REQUEST_TIMEOUT", 30),
   serviceNodeArgs: list("BENCH_SERVICE_NODE_ARGS", []),
   serviceEnv: env.BENCH_SERVICE_ENV ? JSON.parse(env.BENCH_SERVICE_ENV) : {},
-  keep: env.BENCH_KEEP === "1"
+  keep: env.BENCH_KEEP === "1",
+  // `serve --workers N` (issue 16): PUT and GET on PostgreSQL at each N (1 is the service's own cases).
+  workers: list("BENCH_WORKERS", ["1", "2"]).map(Number)
 }
 const full =
   config.duration >= 10 &&
@@ -76,6 +78,7 @@ const full =
   ["1", "16", "64"].every((c) => config.concurrencies.includes(Number(c))) &&
   ["domain", "postgres", "pglite"].every((p) => config.parts.includes(p)) &&
   ["put", "get", "evaluate", "evaluate-tenant"].every((k) => config.kinds.includes(k)) &&
+  [1, 2].every((n) => config.workers.includes(n)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full
 
@@ -110,7 +113,7 @@ const cleanEnv = () => {
   return out
 }
 
-const startService = async (label, dbEnv) => {
+const startService = async (label, dbEnv, workers = 1) => {
   const port = await freePort()
   const proc = startNode(`service (${label})`, [...config.serviceNodeArgs, mainJs, "serve"], {
     cwd: repoDir,
@@ -125,12 +128,15 @@ const startService = async (label, dbEnv) => {
       DATABASE_POOL_SIZE: String(config.poolSize),
       NOTIFLOWS_RATE_LIMIT_ADMIN: config.rateLimitAdmin,
       ...dbEnv,
-      ...config.serviceEnv
+      ...config.serviceEnv,
+      ...(workers > 1 ? { NOTIFLOWS_WORKERS: String(workers) } : {})
     }
   })
   live.add(proc)
   const url = `http://127.0.0.1:${port}`
   await waitHttp(proc, `${url}/healthz`, 180_000)
+  // /healthz answers as soon as one worker listens; the primary announces the service once all do.
+  if (workers > 1) await waitLog(proc, "notiflows preferences listening", 180_000)
   return { proc, url, headers: { "x-notiflows-secret-key": keys.secretKey } }
 }
 
@@ -201,7 +207,7 @@ const runLoad = (target, kind, connections) =>
     child.on("message", (msg) => {
       if (msg.type === "measure-start") {
         cpu0 = cpuMs(target.proc.pid)
-        sampler = sampleRss(target.proc.pid)
+        sampler = sampleTreeRss(target.proc.pid)
       } else if (msg.type === "result") {
         const cpu1 = cpuMs(target.proc.pid)
         const memory = sampler?.stop() ?? { peak: rss(target.proc.pid), last: rss(target.proc.pid) }
@@ -331,6 +337,17 @@ const runPostgres = async (results) => {
     }
   } finally {
     await stopProc(service)
+  }
+  // The same service with N workers (issue 16), PUT and GET: the same run, the same database.
+  for (const n of config.workers.filter((w) => w > 1)) {
+    const cluster = await startService(`postgres-${n}-workers`, { DATABASE_URL: url }, n)
+    try {
+      for (const kind of config.kinds.filter((k) => k === "put" || k === "get")) {
+        await runCases({ database: "postgres", system: `service-w${n}`, label: `service, ${n} workers`, target: cluster, kind })
+      }
+    } finally {
+      await stopProc(cluster)
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import type { DrizzleDatabase, DuplicateApiKeysError, PgliteLockedError, PgliteO
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
 import type { RepositoryError } from "@notiflows/domain"
 import { layerModelCache, layerProjectViewCache } from "@notiflows/domain"
+import { isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
 
@@ -32,7 +33,9 @@ export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | Dri
           idleTimeoutMs: t.idleMs,
           maxLifetimeMs: t.maxLifetimeMs,
           keepAliveMs: t.keepAliveMs,
-          reconnectBackoffMaxMs: t.reconnectBackoffMaxMs
+          reconnectBackoffMaxMs: t.reconnectBackoffMaxMs,
+          // `serve --workers N`: the primary migrated before forking.
+          migrate: !isClusterWorker()
         })
       : layerPglite(config.dataDir)
   return Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), storage))

@@ -3,6 +3,7 @@
  * pino line per request is measured to matter on the hot path (docs/performance.md); effect's
  * logger is not used for request lines.
  */
+import cluster from "node:cluster"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -23,7 +24,11 @@ export const layerLogger: Layer.Layer<AppLogger, never, Configuration> = Layer.s
   Effect.flatMap(Configuration, (config) =>
     Effect.acquireRelease(
       Effect.sync(() =>
-        pino({ level: config.logLevel, base: { service: "notiflows-preferences" } }, pino.destination({ dest: 1, sync: false }))
+        pino(
+          // A worker of `serve --workers N` names itself on every line.
+          { level: config.logLevel, base: { service: "notiflows-preferences", ...(cluster.worker !== undefined ? { worker: cluster.worker.id, pid: process.pid } : {}) } },
+          pino.destination({ dest: 1, sync: false })
+        )
       ),
       (logger) => Effect.async<void>((resume) => logger.flush(() => resume(Effect.void)))
     )

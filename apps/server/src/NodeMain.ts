@@ -13,6 +13,15 @@ import { constants } from "node:os"
 /** The signal that interrupted the main fiber, if one did. */
 let interruptedBy: NodeJS.Signals | undefined
 
+/** Stops the running main fiber as SIGTERM would, once (set by {@link runMain}). */
+let stop: (() => void) | undefined
+
+/**
+ * Asks the running main effect to stop gracefully, as SIGTERM does, but idempotently: a cluster
+ * worker gets this from its primary, and may have received the terminal's SIGINT already.
+ */
+export const requestShutdown = (): void => stop?.()
+
 /** Exit code: the effect's number on success, 0 when interrupted by a signal, 1 on failure. */
 export const exitCodeTeardown: Teardown = (exit, onExit) =>
   onExit(Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
@@ -25,6 +34,13 @@ export const commandTeardown: Teardown = (exit, onExit) =>
   Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
     ? onExit(128 + (constants.signals[interruptedBy ?? "SIGINT"] ?? 2))
     : exitCodeTeardown(exit, onExit)
+
+/**
+ * For `import` and `export`: stopped by SIGINT or SIGTERM, they finish their lines in flight, write
+ * the checkpoint and summary, and exit 130 "interrupted" (BULK.md §2.2), whichever the signal.
+ */
+export const bulkTeardown: Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? onExit(130) : exitCodeTeardown(exit, onExit)
 
 export const runMain = makeRunMain(({ fiber, teardown }) => {
   // The main fiber may wait on nothing Node sees (Effect.never): keep the loop alive.
@@ -39,10 +55,17 @@ export const runMain = makeRunMain(({ fiber, teardown }) => {
     interruptedBy = signal
     fiber.unsafeInterruptAsFork(fiber.id())
   }
+  stop = () => {
+    if (received !== undefined) return
+    received = "SIGTERM"
+    interruptedBy = "SIGTERM"
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     clearInterval(keepAlive)
+    stop = undefined
     teardown(exit, (code) => {
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)

@@ -19,6 +19,7 @@ import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { ping } from "@notiflows/adapters-drizzle"
 import { IdempotencyRepository } from "@notiflows/domain"
 import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
+import { clusterMetrics, isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
 import type { Repositories } from "./Database.js"
@@ -76,12 +77,16 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
   })
   const app = express()
   app.disable("x-powered-by")
+  // LINKS.md §2.3, §6: the client address of rate limits and of the ledger's `context.ip`.
+  app.set("trust proxy", config.trustProxy)
   app.use(envelope.requireHost)
   app.use(
     makeRouter(countedRuntime, {
       logger,
       readiness,
-      metrics: metrics.render,
+      // A worker of `serve --workers N` answers with every worker's metrics, summed by the primary.
+      metrics: isClusterWorker() ? clusterMetrics(metrics.registry) : metrics.render,
+      publicUrl: config.publicUrl.base,
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,
@@ -147,6 +152,10 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
   Effect.gen(function* () {
     const config = yield* Configuration
     const logger = yield* AppLogger
+    if (!config.publicUrl.https && !config.publicUrl.loopback) {
+      // RFC 8058 one-click needs https; mailbox providers ignore http List-Unsubscribe URLs.
+      logger.warn({ variable: "NOTIFLOWS_PUBLIC_URL" }, "NOTIFLOWS_PUBLIC_URL is neither https nor loopback: links will not work for one-click unsubscribe")
+    }
     // The router runs its use cases on the repositories this layer graph built (owned by it).
     const context = yield* Effect.context<Repositories | DrizzleDatabase>()
     const runtime = ManagedRuntime.make(Layer.succeedContext(context))

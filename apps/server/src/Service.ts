@@ -11,6 +11,7 @@ import { DatabaseFailure, DuplicateApiKeysError, PgliteLockedError, PgliteOpenEr
 import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { RepositoryError } from "@notiflows/domain"
 import { bootstrap, type BootstrapResult } from "./Bootstrap.js"
+import { isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
 import { Configuration, InvalidConfig, layerAppConfig, readAppConfig } from "./Config.js"
 import type { Repositories } from "./Database.js"
@@ -50,7 +51,7 @@ export const layerService: Layer.Layer<Services, unknown> = layerHttpServer.pipe
 )
 
 /** The keys of a project created now: printed once, on stdout, never logged. */
-const keysBanner = (result: BootstrapResult, url: string): string | undefined => {
+export const keysBanner = (result: BootstrapResult, url: string): string | undefined => {
   const keys = result.createdKeys
   if (keys === undefined) return undefined
   return [
@@ -71,10 +72,15 @@ export const serve: Effect.Effect<never, unknown> = Effect.gen(function* () {
   const logger = yield* AppLogger
   const { url } = yield* HttpService
   const result = yield* Bootstrapped
-  const banner = keysBanner(result, url)
-  if (banner !== undefined) process.stdout.write(banner)
-  // Logged last, so whoever waits for this line has seen the keys above.
-  logger.info({ url, database: describeDatabase(config), project: result.project.id }, "notiflows preferences listening")
+  if (isClusterWorker()) {
+    // The primary announces the service (with its URL) once every worker listens.
+    logger.info({ address: url, project: result.project.id }, "worker listening")
+  } else {
+    const banner = keysBanner(result, url)
+    if (banner !== undefined) process.stdout.write(banner)
+    // Logged last, so whoever waits for this line has seen the keys above.
+    logger.info({ url, database: describeDatabase(config), project: result.project.id }, "notiflows preferences listening")
+  }
   return yield* Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => logger.info("shutting down"))))
 }).pipe(Effect.provide(layerService))
 

@@ -26,6 +26,7 @@ import type {
 } from "@notiflows/domain"
 import { ScopedPreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { commitQuery, commitValues, eventInsert, ledgerOf } from "./DrizzlePreferenceRepository.js"
+import { makeListSets } from "./DrizzleSetListing.js"
 import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
@@ -251,7 +252,8 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
           )
     },
     commit,
-    history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query)
+    history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),
+    listSets: makeListSets(database)
   }
 }
 

@@ -13,6 +13,7 @@ import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
@@ -113,7 +114,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleCategoryRepository.layer,
   DrizzleTenantRepository.layer,
   DrizzleScopedPreferenceRepository.layer,
-  DrizzleEventRepository.layer
+  DrizzleEventRepository.layer,
+  DrizzleLinkRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -4,6 +4,7 @@
  */
 export * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+export * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 export * as DrizzleEventRepository from "./DrizzleEventRepository.js"
@@ -19,3 +20,5 @@ export * from "./Layers.js"
 export * from "./Migrate.js"
 export * from "./PgliteLock.js"
 export * as schema from "./schema.js"
+export * as DrizzleUserExport from "./DrizzleUserExport.js"
+export * as DrizzleUserImport from "./DrizzleUserImport.js"

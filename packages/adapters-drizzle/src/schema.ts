@@ -110,6 +110,8 @@ export const users = pgTable(
     timezone: text("timezone"),
     customFields: jsonb("custom_fields").notNull().default(sql`'{}'::jsonb`),
     revision: integer("revision").notNull().default(0),
+    /** Links and tickets issued at or before this second answer 410 (LINKS.md §2.3). */
+    linksValidAfter: timestamptz("links_valid_after"),
     createdAt: timestamptz("created_at").notNull(),
     updatedAt: timestamptz("updated_at").notNull()
   },
@@ -378,3 +380,49 @@ export const eventFeedState = pgTable("event_feed_state", {
   purgedXid: bigint("purged_xid", { mode: "bigint" }).notNull(),
   purgedSeq: bigint("purged_seq", { mode: "bigint" }).notNull()
 })
+
+/**
+ * Link keys (LINKS.md §2.3): 32 random bytes (base64url, in clear for now: README) under a 4-byte
+ * `kid`; one active key per project (unique partial index), older ones verify until revoked.
+ */
+export const linkKeys = pgTable(
+  "link_keys",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kid: text("kid").notNull(),
+    secret: text("secret").notNull(),
+    active: boolean("active").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    revokedAt: timestamptz("revoked_at")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.kid] }),
+    uniqueIndex("link_keys_one_active").on(t.projectId).where(sql`${t.active}`),
+    check("link_keys_kid_check", sql`${t.kid} ~ '^[0-9a-f]{8}$'`)
+  ]
+)
+
+/**
+ * `{scope, tenant_id}` pairs links name by reference (LINKS.md §1): an 8-byte random id (hex),
+ * unique per canonical `scope_key`; never changed or deleted.
+ */
+export const linkScopes = pgTable(
+  "link_scopes",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    scopeKey: text("scope_key").notNull(),
+    scope: jsonb("scope"),
+    tenantId: text("tenant_id").$type<TenantId>(),
+    createdAt: timestamptz("created_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    unique("link_scopes_key_unique").on(t.projectId, t.scopeKey),
+    check("link_scopes_id_check", sql`${t.id} ~ '^[0-9a-f]{16}$'`)
+  ]
+)

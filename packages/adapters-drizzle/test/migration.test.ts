@@ -182,6 +182,8 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
     const nf = (id: string) => id as NotiflowId
     const projectId = yield* Effect.provide(
       Effect.gen(function* () {
+        // Written on the fully migrated database (today's create also makes a link key, a table of
+        // 0005); copyV1Rows carries only the v1 columns and tables over.
         const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
         yield* updateDefaults(project.id, { channel_types: { sms: false } })
         yield* upsertNotiflow(project.id, nf("newsletter"), { name: "Newsletter", default_channel_types: { email: true } })

@@ -1,6 +1,6 @@
 import { describe, layer } from "@effect/vitest"
 import * as Layer from "effect/Layer"
-import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, tenantsSuite } from "@notiflows/testing"
+import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite } from "@notiflows/testing"
 import { modelCases } from "./support/modelCases.js"
 import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
@@ -19,6 +19,7 @@ describe.skipIf(!available)("postgres", () => {
   categoriesSuite("postgres categories", server)
   tenantsSuite("postgres tenants", server)
   scopedPreferencesSuite("postgres scoped preferences", server)
+  setListingSuite("postgres every set", server)
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("postgres model storage", (it) => modelCases(it))
 
   // DATABASE_PREPARE=false: unnamed statements, nothing drizzle-prepared (pgbouncer transaction mode).
@@ -27,5 +28,6 @@ describe.skipIf(!available)("postgres", () => {
   categoriesSuite("postgres prepare=false categories", unprepared)
   tenantsSuite("postgres prepare=false tenants", unprepared)
   scopedPreferencesSuite("postgres prepare=false scoped preferences", unprepared)
+  setListingSuite("postgres prepare=false every set", unprepared)
   layer(unprepared, { excludeTestServices: true, timeout: "120 seconds" })("postgres prepare=false model storage", (it) => modelCases(it))
 })

@@ -80,7 +80,15 @@ const preferences = (call: Call) => ({
     call("post", "/admin/v1/users/{user_id}/preferences/evaluate", { ...options, path: { user_id: userId }, query: scope(options), body: request }),
   /** The batch form for fan-out: up to 1,000 users, answered in input order. */
   evaluateMany: (request: BatchEvaluateRequest, options: ScopeOptions = {}) =>
-    call("post", "/admin/v1/preferences/evaluate", { ...options, query: scope(options), body: request })
+    call("post", "/admin/v1/preferences/evaluate", { ...options, query: scope(options), body: request }),
+  /**
+   * Every user's global set (version 0 included) and every tenant set, explicit choices only, by
+   * `user_id` (UTF-8 bytes) then `tenant_id` (`null` first): what a mirror or replica snapshots
+   * (EVENTS.md §5). Pages go forward only (server default 100 per page); `after` resumes from a
+   * previous page's `page.after`.
+   */
+  sets: (options: ListOptions = {}) =>
+    paginate((after) => call("get", "/admin/v1/preferences/sets", { ...options, query: page(options, after) }), options.after)
 })
 
 const users = (call: Call) => ({

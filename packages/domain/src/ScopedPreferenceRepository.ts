@@ -12,6 +12,7 @@ import type { HistoryInput, ScopedHistoryEntry } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
+import type { PreferenceSetItem, SetsQuery } from "./SetListing.js"
 import type { Scope } from "./Tenants.js"
 
 /**
@@ -73,5 +74,11 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
       scope: Scope,
       query: SliceQuery<number>
     ) => Effect.Effect<Slice<ScopedHistoryEntry>, RepositoryError>
+    /**
+     * Every set of the project after a position, in the listing's order (`compareSetKeys`):
+     * each user's global set (version 0 when never written) and every user×tenant set, choices
+     * verbatim (those on deleted or unknown ids included); `hasMore` when sets follow the page.
+     */
+    readonly listSets: (projectId: ProjectId, query: SetsQuery) => Effect.Effect<Slice<PreferenceSetItem>, RepositoryError>
   }
 >() {}

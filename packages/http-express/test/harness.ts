@@ -43,6 +43,9 @@ export interface Harness {
   readonly update: (projectId: ProjectId, change: ProjectSettingsChange) => Promise<void>
 }
 
+/** The public URL every harness router is configured with (LINKS.md §2.3). */
+export const PUBLIC_URL = "https://prefs.example.com/api"
+
 export const makeHarness = (
   options: Partial<RouterOptions> = {},
   layer: Layer.Layer<HarnessServices> = InMemory.layer
@@ -71,7 +74,7 @@ export const makeHarness = (
   app.use(recordResponses)
   app.use(
     "/api",
-    makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, ...options, hooks })
+    makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, publicUrl: PUBLIC_URL, ...options, hooks })
   )
   const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
   const addKey = async (projectId: ProjectId, kind: "public" | "secret") => {

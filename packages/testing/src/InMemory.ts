@@ -10,6 +10,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -23,6 +24,7 @@ import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
+import { makeLinkRepository } from "./InMemoryLinkRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
 import { makeStorageInspector } from "./InMemoryStorageInspector.js"
@@ -36,7 +38,7 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector
+export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -52,7 +54,8 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(TenantRepository, makeTenantRepository(store)),
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
     Context.add(ModelInspector, makeModelInspector(store)),
-    Context.add(EventRepository, makeEventRepository(store))
+    Context.add(EventRepository, makeEventRepository(store)),
+    Context.add(LinkRepository, makeLinkRepository(store))
   )
 })
 

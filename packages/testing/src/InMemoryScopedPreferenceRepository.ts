@@ -21,6 +21,7 @@ import type { UserRecord } from "./internal/store.js"
 import type { Store } from "./internal/store.js"
 import { appendEvent, sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
 import { commitToRecord } from "./InMemoryPreferenceRepository.js"
+import { makeListSets } from "./InMemorySetListing.js"
 
 /** The global set of a record, in v2. */
 export const globalSetOf = (record: UserRecord): PreferenceSetV2 => ({
@@ -97,5 +98,6 @@ export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRe
       return Effect.succeed(set)
     }),
   history: (projectId, userId, scope, query) =>
-    Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query))
+    Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query)),
+  listSets: makeListSets(store)
 })

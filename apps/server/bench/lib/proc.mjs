@@ -126,3 +126,59 @@ export const sampleRss = (pid, everyMs = 250) => {
     }
   }
 }
+
+/** A process and all its descendants (a `serve --workers N` primary and its workers), from /proc. */
+export const processTree = (pid) => {
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of fs.readdirSync(`/proc/${out[i]}/task`)) {
+        const children = fs.readFileSync(`/proc/${out[i]}/task/${task}/children`, "utf8").trim()
+        if (children !== "") out.push(...children.split(/\s+/).map(Number))
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
+/** {@link cpuMs} summed over the process tree. */
+export const treeCpuMs = (pid) => processTree(pid).reduce((sum, p) => sum + cpuMs(p), 0)
+
+/** {@link rss} summed over the process tree. */
+export const treeRss = (pid) => processTree(pid).reduce((sum, p) => sum + rss(p), 0)
+
+/** {@link sampleRss} of the whole process tree. */
+export const sampleTreeRss = (pid, everyMs = 250) => {
+  let peak = treeRss(pid)
+  let last = peak
+  const timer = setInterval(() => {
+    last = treeRss(pid)
+    if (last > peak) peak = last
+  }, everyMs)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      const now = treeRss(pid)
+      if (now > 0) last = now
+      if (last > peak) peak = last
+      return { peak, last }
+    }
+  }
+}
+
+/** Waits until the log file holds `text` (a cluster primary announces itself once every worker listens). */
+export const waitLog = async (proc, text, timeoutMs = 120_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (proc.done) throw new Error(`${proc.name} exited:\n${tail(proc.logFile)}`)
+    try {
+      if (fs.readFileSync(proc.logFile, "utf8").includes(text)) return
+    } catch {
+      // not written yet
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`${proc.name} did not log ${JSON.stringify(text)} within ${timeoutMs} ms:\n${tail(proc.logFile)}`)
+}

@@ -180,6 +180,34 @@ export const render = (results) => {
         ["l", "r", "r", "l"]
       )
     )
+
+    // ---- serve --workers N (issue 16) ----
+    const counts = (config.workers ?? []).filter((w) => w > 1)
+    if (counts.length > 0) {
+      const kinds = config.kinds.filter((k) => k === "put" || k === "get")
+      const rows = []
+      for (const w of counts)
+        for (const kind of kinds)
+          for (const conc of config.concurrencies) {
+            const one = get("postgres", "service", kind, conc)
+            const many = get("postgres", `service-w${w}`, kind, conc)
+            rows.push([w, kind, conc, f(one?.rps), f(many?.rps), x(ratio(many?.rps, one?.rps)), f(one?.serverCpuUsPerRequest), f(many?.serverCpuUsPerRequest), f(many?.latency.p99, 2)])
+          }
+      add(
+        "serve --workers N vs one process (PostgreSQL; the load generator and PostgreSQL share the same cores)",
+        table(["workers", "request", "conc", "1 worker req/s", "N workers req/s", "ratio", "1 worker CPU µs/req", "N workers CPU µs/req", "N workers p99 ms"], rows, ["r", "l"])
+      )
+      const w2 = counts.includes(2) ? 2 : counts[0]
+      const ratioAt = (kind) => ratio(get("postgres", `service-w${w2}`, kind, n)?.rps, get("postgres", "service", kind, n)?.rps)
+      add(
+        `Targets (issue 16), judged at concurrency ${n} on PostgreSQL`,
+        table(
+          ["target", "measured", "goal", "status"],
+          kinds.map((kind) => check(`${kind.toUpperCase()} req/s, ${w2} workers vs 1`, ratioAt(kind), x(ratioAt(kind)), ">= 1.2x", (v) => v >= 1.2)),
+          ["l", "r", "r", "l"]
+        )
+      )
+    }
   }
 
   // ---- PGlite vs bare ----

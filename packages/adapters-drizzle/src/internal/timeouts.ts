@@ -21,6 +21,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -102,7 +103,8 @@ const PORTS = [
   [CategoryRepository, "categories"],
   [TenantRepository, "tenants"],
   [ScopedPreferenceRepository, "scopedPreferences"],
-  [EventRepository, "events"]
+  [EventRepository, "events"],
+  [LinkRepository, "links"]
 ] as const
 
 /** The storage ports of the domain. */

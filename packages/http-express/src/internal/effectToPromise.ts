@@ -12,6 +12,7 @@ import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type {
   CategoryRepository,
   EventRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -31,6 +32,7 @@ export type RouterServices =
   | TenantRepository
   | ScopedPreferenceRepository
   | EventRepository
+  | LinkRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

@@ -4,7 +4,9 @@
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
 import { eventRoutes } from "./Events.js"
+import { linkRoutes } from "./Links.js"
 import { modelRoutes } from "./Model.js"
+import { preferenceSetRoutes } from "./PreferenceSets.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
 import { serviceRoutes } from "./Service.js"
@@ -12,8 +14,10 @@ import { userRoutes } from "./Users.js"
 
 export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...adminPreferenceRoutes,
+  ...preferenceSetRoutes,
   ...evaluateRoutes,
   ...userRoutes,
+  ...linkRoutes,
   ...catalogRoutes,
   ...modelRoutes,
   ...eventRoutes,

@@ -12,6 +12,8 @@ import type {
   CategoryChoice,
   CategoryId,
   HistoryEntry,
+  LinkKey,
+  LinkScopeRecord,
   PreferenceSet,
   PreferenceSetV2,
   Project,
@@ -40,6 +42,8 @@ export interface UserRecord {
   history: Array<HistoryEntry>
   /** User×tenant sets by tenant id. */
   tenantSets?: Map<string, TenantSetRecord>
+  /** LINKS.md §2.3: links issued at or before this second are revoked. */
+  linksValidAfter?: Date
 }
 
 export interface ProjectRecord {
@@ -61,6 +65,9 @@ export interface ProjectRecord {
   events?: Array<{ readonly minor: bigint; readonly event: StoredEvent }>
   /** The last position retention removed (cursors before it are expired). */
   purgedThrough?: bigint
+  /** Link keys in creation order, and scope records by id (LINKS.md §1, §2.3; created on first use). */
+  linkKeys?: Array<LinkKey>
+  linkScopes?: Map<string, LinkScopeRecord & { readonly key: string }>
 }
 
 export interface Store {

@@ -53,6 +53,29 @@ describe("ledger (EVENTS.md §1)", () => {
   })
 })
 
+describe("x-notiflows-consent-context on admin writes (EVENTS.md, Decisions 1)", () => {
+  it("records the relayed context with source admin_api; a malformed header is 400 invalid_header and changes nothing", async () => {
+    const { p, userId } = await seed()
+    const h1 = 'ip="2001:db8::1", user_agent="Mozilla/5.0 (X11)", other=?1'
+    await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).set("x-notiflows-consent-context", h1).send({ channel_types: { sms: false } }).expect(200)
+    await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).set("x-notiflows-consent-context", 'ip="203.0.113.9"').send({ preferences: { channel_types: { sms: true } } }).expect(200)
+    await request(h.app).delete(`/api/admin/users/${userId}/preferences`).set(p.admin).expect(200)
+    const history = await request(h.app).get(`/api/admin/users/${userId}/preferences/history`).set(p.admin).expect(200)
+    expect(history.body.items.map((e: { source: string; context: unknown }) => [e.source, e.context])).toEqual([
+      ["admin_api", null],
+      ["admin_api", { ip: "203.0.113.9", user_agent: null }],
+      ["admin_api", { ip: "2001:db8::1", user_agent: "Mozilla/5.0 (X11)" }]
+    ])
+    for (const bad of ['ip="not an address"', "ip=203", 'ip="1.2.3.4", user_agent=token', "ip=(\"1.2.3.4\")", 'ip="1.2.3.4"; x=', "=="]) {
+      const res = await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).set("x-notiflows-consent-context", bad).send({ channel_types: { email: false } })
+      expect(res.status, bad).toBe(400)
+      expect(res.body.error.details).toEqual({ reason: "invalid_header", param: "x-notiflows-consent-context" })
+    }
+    const after = await request(h.app).get(`/api/admin/users/${userId}/preferences/history`).set(p.admin).expect(200)
+    expect(after.body.items).toHaveLength(3)
+  })
+})
+
 describe("GET /admin/events (EVENTS.md §3)", () => {
   it("pages the project's events oldest first with opaque cursors; page.after is never null", async () => {
     const { p, userId } = await seed()

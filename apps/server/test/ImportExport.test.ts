@@ -125,6 +125,37 @@ describe.each(["PGlite", "PostgreSQL"] as const)("import and export on %s", (dri
     )
     expect(globex.map((r) => r["version"])).toEqual([1, 2])
     expect(globex[1]!["changes"]).toEqual([{ path: "notiflows.x.enabled", from: false, to: null }])
+
+    // EVENTS.md §1: source import; replace (default mode), patch (merge), reset (unnamed tenant set).
+    const ledger = await h.database.query(
+      `select tenant_id, version, operation, source, context from (
+         select null as tenant_id, version, operation, source, context, project_id, user_id from preference_history
+         union all select tenant_id, version, operation, source, context, project_id, user_id from tenant_preference_history) l
+       join users u on u.project_id = l.project_id and u.id = l.user_id where u.project_id = $1 order by tenant_id nulls first, version`,
+      [project]
+    )
+    expect(ledger.map((r) => [r["tenant_id"], r["version"], r["operation"], r["source"], r["context"]])).toEqual([
+      [null, 1, "replace", "import", null],
+      [null, 2, "patch", "import", null],
+      [null, 3, "replace", "import", null],
+      ["acme", 1, "replace", "import", null],
+      ["acme", 2, "replace", "import", null],
+      ["globex", 1, "replace", "import", null],
+      ["globex", 2, "reset", "import", null]
+    ])
+    // The outbox: one preferences.updated per ledger entry, in the transaction's order, the set after it.
+    const events = (await h.database.query("select payload from events where project_id = $1 order by xid, seq", [project])).map((r) => JSON.parse(r["payload"] as string))
+    expect(events.map((e) => [e.type, e.data.tenant_id, e.data.version, e.data.operation, e.data.source, e.data.request_id])).toEqual([
+      ["preferences.updated", null, 1, "replace", "import", runId],
+      ["preferences.updated", "acme", 1, "replace", "import", runId],
+      ["preferences.updated", "globex", 1, "replace", "import", runId],
+      ["preferences.updated", null, 2, "patch", "import", expect.stringMatching(/^imp_/)],
+      ["preferences.updated", null, 3, "replace", "import", expect.stringMatching(/^imp_/)],
+      ["preferences.updated", "acme", 2, "replace", "import", expect.stringMatching(/^imp_/)],
+      ["preferences.updated", "globex", 2, "reset", "import", expect.stringMatching(/^imp_/)]
+    ])
+    expect(events[0].data).toMatchObject({ user_id: "u1", actor: { type: "system", id: "cli" }, preferences: { channel_types: { sms: false }, categories: {}, notiflows: {} } })
+    expect(events[6].data.preferences).toEqual({ channel_types: {}, categories: {}, notiflows: {} })
   })
 
   it.skipIf(skip)("bad lines are skipped and reported by number; a repeated id applies in file order; --strict", async () => {

@@ -1,12 +1,14 @@
 /**
  * `notiflows-prefs export` storage (BULK.md §2.3): every user of a project with its global and
  * tenant sets, from ONE consistent snapshot (a read-only repeatable-read transaction), read in
- * keyset pages by `external_id` in UTF-8 byte order (`collate "C"`), so memory stays constant.
+ * pages of a cursor ordered by `external_id` in UTF-8 byte order (`collate "C"`), so memory stays
+ * constant. A cursor rather than keyset pages: `collate "C"` order has no index unless the
+ * database's collation is C, and a keyset page would then sort the whole project each time.
  */
 import { sql } from "drizzle-orm"
-import type { PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
+import type { ProjectId, StoredUserState } from "@notiflows/domain"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
-import { fromJson, json, rowsOf } from "./internal/statements.js"
+import { fromJson, rowsOf } from "./internal/statements.js"
 import { toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { globalChoicesOf } from "./DrizzleUserImport.js"
 
@@ -16,46 +18,36 @@ export interface ExportedUser {
   readonly state: StoredUserState
 }
 
-const page = async (tx: NotiflowsDatabase, projectId: ProjectId, after: string | null, limit: number): Promise<ReadonlyArray<ExportedUser>> => {
-  const users = rowsOf(
-    await tx.execute(sql`
-      select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
-             s.choices, s.categories
-      from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
-      where u.project_id = ${projectId}::uuid and (${after}::text is null or u.external_id collate "C" > ${after}::text collate "C")
-      order by u.external_id collate "C"
-      limit ${limit}`)
-  )
-  if (users.length === 0) return []
-  const tenants = rowsOf(
-    await tx.execute(sql`
-      select user_id, tenant_id, choices from tenant_preference_sets
-      where project_id = ${projectId}::uuid and user_id in (select (jsonb_array_elements_text(${json(users.map((u) => u["id"]))}::jsonb))::uuid)`)
-  )
-  const byUser = new Map<string, Map<string, PreferenceChoicesV2>>()
-  for (const t of tenants) {
-    const m = byUser.get(t["user_id"] as string) ?? new Map<string, PreferenceChoicesV2>()
-    m.set(t["tenant_id"] as string, toChoicesV2(t["choices"]))
-    byUser.set(t["user_id"] as string, m)
+const toExported = (u: Record<string, unknown>): ExportedUser => ({
+  externalId: u["external_id"] as string,
+  state: {
+    profile: {
+      email: u["email"] as string | null,
+      phone: u["phone"] as string | null,
+      first_name: u["first_name"] as string | null,
+      last_name: u["last_name"] as string | null,
+      avatar: u["avatar"] as string | null,
+      locale: u["locale"] as string | null,
+      timezone: u["timezone"] as string | null,
+      custom_fields: fromJson<Record<string, never> | null>(u["custom_fields"]) ?? {}
+    },
+    global: globalChoicesOf(u["choices"], u["categories"]),
+    tenants: new Map(Object.entries(fromJson<Record<string, unknown> | null>(u["tenants"]) ?? {}).map(([t, c]) => [t, toChoicesV2(c)]))
   }
-  return users.map((u) => ({
-    externalId: u["external_id"] as string,
-    state: {
-      profile: {
-        email: u["email"] as string | null,
-        phone: u["phone"] as string | null,
-        first_name: u["first_name"] as string | null,
-        last_name: u["last_name"] as string | null,
-        avatar: u["avatar"] as string | null,
-        locale: u["locale"] as string | null,
-        timezone: u["timezone"] as string | null,
-        custom_fields: fromJson<Record<string, never> | null>(u["custom_fields"]) ?? {}
-      },
-      global: globalChoicesOf(u["choices"], u["categories"]),
-      tenants: byUser.get(u["id"] as string) ?? new Map()
-    }
-  }))
-}
+})
+
+/**
+ * The cursor over every user in UTF-8 byte order, each row with its tenant sets (one index lookup
+ * per user). The server sorts once (spilling to disk when large); the client holds one page.
+ */
+const declareCursor = (tx: NotiflowsDatabase, projectId: ProjectId) =>
+  tx.execute(sql`
+    declare nf_export no scroll cursor for
+    select u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields, s.choices, s.categories,
+           (select jsonb_object_agg(t.tenant_id, t.choices) from tenant_preference_sets t where t.project_id = u.project_id and t.user_id = u.id) as tenants
+    from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
+    where u.project_id = ${projectId}::uuid
+    order by u.external_id collate "C"`)
 
 /**
  * Reads every user of the project in one snapshot: `onStart(total)` with the count taken in
@@ -71,13 +63,11 @@ export const exportUsers = (
     async (tx) => {
       const counted = rowsOf(await tx.execute(sql`select count(*)::int as n from users where project_id = ${projectId}::uuid`))
       await handlers.onStart(Number(counted[0]?.["n"] ?? 0))
-      let after: string | null = null
+      await declareCursor(tx, projectId)
       for (;;) {
-        const users = await page(tx, projectId, after, pageSize)
-        if (users.length === 0) return
-        await handlers.onPage(users)
-        after = users[users.length - 1]!.externalId
-        if (users.length < pageSize) return
+        const rows = rowsOf(await tx.execute(sql`fetch forward ${sql.raw(String(Math.trunc(pageSize)))} from nf_export`))
+        if (rows.length > 0) await handlers.onPage(rows.map(toExported))
+        if (rows.length < pageSize) return
       }
     },
     { isolationLevel: "repeatable read", accessMode: "read only" }

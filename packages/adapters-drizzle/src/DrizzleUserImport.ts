@@ -8,7 +8,8 @@
  */
 import { sql } from "drizzle-orm"
 import type { ImportLine, ImportMode, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
-import { planLine } from "@notiflows/domain"
+import type { Actor, ExternalUserId, TenantId, UserId } from "@notiflows/domain"
+import { planLine, preferencesUpdatedEvent, renderEvent } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { newUserId } from "./internal/ids.js"
@@ -24,9 +25,14 @@ export interface ImportContext {
   readonly at: Date
 }
 
+/** EVENTS.md §1.1: import's actor. */
+const IMPORT_ACTOR: Actor = { type: "system", id: "cli" }
+
 interface Loaded {
   readonly userId: string
   readonly state: StoredUserState
+  /** The versions of the stored sets (`null` key = the global set), locked for the transaction. */
+  readonly versions: ReadonlyMap<string | null, number>
 }
 
 const PROFILE_COLUMNS = "email text, phone text, first_name text, last_name text, avatar text, locale text, timezone text, custom_fields jsonb"
@@ -50,33 +56,47 @@ export const globalChoicesOf = (choices: unknown, categories: unknown): Preferen
 
 /** The users of `externalIds` with every set, rows locked for the transaction. */
 const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalIds: ReadonlyArray<string>): Promise<Map<string, Loaded>> => {
+  // One index lookup per id (a LATERAL join): a semi-join would let the planner, without fresh
+  // statistics, scan every user of the project for each batch (quadratic over a whole import).
   const users = rowsOf(
     await tx.execute(sql`
-      select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
-             s.choices, s.categories
-      from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
-      where u.project_id = ${projectId}::uuid and u.external_id in (select jsonb_array_elements_text(${json(externalIds)}::jsonb))
-      for update of u, s`)
+      select x.* from jsonb_array_elements_text(${json(externalIds)}::jsonb) as e(external_id)
+      cross join lateral (
+        select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
+               s.choices, s.categories, s.version
+        from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
+        where u.project_id = ${projectId}::uuid and u.external_id = e.external_id
+        for update of u, s) x`)
   )
   if (users.length === 0) return new Map()
   const tenants = rowsOf(
     await tx.execute(sql`
-      select user_id, tenant_id, choices from tenant_preference_sets
-      where project_id = ${projectId}::uuid and user_id in (select (jsonb_array_elements_text(${json(users.map((u) => u["id"]))}::jsonb))::uuid)
-      for update`)
+      select t.* from jsonb_array_elements_text(${json(users.map((u) => u["id"]))}::jsonb) as e(id)
+      cross join lateral (
+        select user_id, tenant_id, choices, version from tenant_preference_sets
+        where project_id = ${projectId}::uuid and user_id = e.id::uuid
+        for update) t`)
   )
   const byUser = new Map<string, Map<string, PreferenceChoicesV2>>()
+  const versions = new Map<string, Map<string | null, number>>()
   for (const t of tenants) {
-    const m = byUser.get(t["user_id"] as string) ?? new Map<string, PreferenceChoicesV2>()
+    const userId = t["user_id"] as string
+    const m = byUser.get(userId) ?? new Map<string, PreferenceChoicesV2>()
     m.set(t["tenant_id"] as string, toChoicesV2(t["choices"]))
-    byUser.set(t["user_id"] as string, m)
+    byUser.set(userId, m)
+    const v = versions.get(userId) ?? new Map<string | null, number>()
+    v.set(t["tenant_id"] as string, Number(t["version"]))
+    versions.set(userId, v)
   }
   const out = new Map<string, Loaded>()
   for (const u of users) {
     const userId = u["id"] as string
+    const v = versions.get(userId) ?? new Map<string | null, number>()
+    v.set(null, Number(u["version"]))
     out.set(u["external_id"] as string, {
       userId,
-      state: { profile: profileOf(u), global: globalChoicesOf(u["choices"], u["categories"]), tenants: byUser.get(userId) ?? new Map() }
+      state: { profile: profileOf(u), global: globalChoicesOf(u["choices"], u["categories"]), tenants: byUser.get(userId) ?? new Map() },
+      versions: v
     })
   }
   return out
@@ -84,19 +104,45 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
 
 type Planned = { readonly userId: string; readonly externalId: string; readonly plan: LinePlan }
 
+/** The global set a plan writes, if any. */
+const globalWrite = (plan: LinePlan) => plan.sets.find((w) => w.tenantId === null)
+
+/**
+ * New users, each with its global set in its final state (version 1 and one ledger entry when
+ * the line fills it, else version 0) in one statement: the sub-statements read only `x`, and the
+ * foreign keys are checked when the statement ends.
+ */
 const insertUsers = async (tx: NotiflowsDatabase, c: ImportContext, created: ReadonlyArray<Planned>) => {
   if (created.length === 0) return
-  const rows = created.map(({ userId, externalId, plan }) => ({ id: userId, external_id: externalId, ...plan.profile }))
+  const rows = created.map(({ userId, externalId, plan }) => {
+    const g = globalWrite(plan)
+    return {
+      id: userId,
+      external_id: externalId,
+      ...plan.profile,
+      choices: { channel_types: g?.choices.channel_types ?? {}, notiflows: g?.choices.notiflows ?? {} },
+      categories: g?.choices.categories ?? {},
+      version: g === undefined ? 0 : 1,
+      history_id: uuidv7(),
+      changes: g?.changes ?? [],
+      operation: g?.operation ?? "replace"
+    }
+  })
   const at = c.at.toISOString()
   await tx.execute(sql`
-    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)})),
+    with x as (
+      select * from jsonb_to_recordset(${json(rows)}::jsonb)
+        as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)}, choices jsonb, categories jsonb, version int, history_id uuid, changes jsonb, operation text)),
     u as (
       insert into users (project_id, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, custom_fields, revision, created_at, updated_at)
       select ${c.projectId}::uuid, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, coalesce(custom_fields, '{}'::jsonb), 1,
-             ${at}::timestamptz, ${at}::timestamptz from x
-      returning project_id, id)
-    insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
-    select project_id, id, '{"channel_types":{},"notiflows":{}}'::jsonb, '{}'::jsonb, 0, ${at}::timestamptz from u`)
+             ${at}::timestamptz, ${at}::timestamptz from x),
+    s as (
+      insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
+      select ${c.projectId}::uuid, id, choices, categories, version, ${at}::timestamptz from x)
+    insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
+    select ${c.projectId}::uuid, id, version, history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, changes, operation, 'import', null
+    from x where version > 0`)
 }
 
 const updateProfiles = async (tx: NotiflowsDatabase, c: ImportContext, changed: ReadonlyArray<Planned>) => {
@@ -110,8 +156,9 @@ const updateProfiles = async (tx: NotiflowsDatabase, c: ImportContext, changed: 
     where u.project_id = ${c.projectId}::uuid and u.id = x.id`)
 }
 
-const writeGlobalSets = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>) => {
-  const rows = planned.flatMap(({ userId, plan }) =>
+/** Changed global sets of existing users, with their ledger entries. */
+const writeGlobalSets = async (tx: NotiflowsDatabase, c: ImportContext, existing: ReadonlyArray<Planned>) => {
+  const rows = existing.flatMap(({ userId, plan }) =>
     plan.sets
       .filter((s) => s.tenantId === null)
       .map((s) => ({
@@ -119,19 +166,20 @@ const writeGlobalSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
         choices: { channel_types: s.choices.channel_types, notiflows: s.choices.notiflows },
         categories: s.choices.categories,
         history_id: uuidv7(),
-        changes: s.changes
+        changes: s.changes,
+        operation: s.operation
       }))
   )
   if (rows.length === 0) return
   const at = c.at.toISOString()
   await tx.execute(sql`
-    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(user_id uuid, choices jsonb, categories jsonb, history_id uuid, changes jsonb)),
+    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(user_id uuid, choices jsonb, categories jsonb, history_id uuid, changes jsonb, operation text)),
     w as (
       update preference_sets s set choices = x.choices, categories = x.categories, version = s.version + 1, updated_at = ${at}::timestamptz
       from x where s.project_id = ${c.projectId}::uuid and s.user_id = x.user_id
       returning s.project_id, s.user_id, s.version)
-    insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
-    select w.project_id, w.user_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes
+    insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
+    select w.project_id, w.user_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes, x.operation, 'import', null
     from w join x on x.user_id = w.user_id`)
 }
 
@@ -140,7 +188,7 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
     plan.sets.flatMap((s) =>
       s.tenantId === null
         ? []
-        : [{ user_id: userId, tenant_id: s.tenantId, exists: loaded.get(externalId)?.state.tenants.has(s.tenantId) ?? false, choices: s.choices, history_id: uuidv7(), changes: s.changes }]
+        : [{ user_id: userId, tenant_id: s.tenantId, exists: loaded.get(externalId)?.state.tenants.has(s.tenantId) ?? false, choices: s.choices, history_id: uuidv7(), changes: s.changes, operation: s.operation }]
     )
   )
   if (rows.length === 0) return
@@ -148,7 +196,7 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
   // Existing sets (locked) are updated; new ones inserted: a concurrent first write makes the
   // insert fail on the primary key and the batch is retried from a fresh read.
   await tx.execute(sql`
-    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(user_id uuid, tenant_id text, "exists" boolean, choices jsonb, history_id uuid, changes jsonb)),
+    with x as (select * from jsonb_to_recordset(${json(rows)}::jsonb) as x(user_id uuid, tenant_id text, "exists" boolean, choices jsonb, history_id uuid, changes jsonb, operation text)),
     updated as (
       update tenant_preference_sets t set choices = x.choices, version = t.version + 1, updated_at = ${at}::timestamptz
       from x where x."exists" and t.project_id = ${c.projectId}::uuid and t.user_id = x.user_id and t.tenant_id = x.tenant_id
@@ -157,9 +205,51 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
       insert into tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
       select ${c.projectId}::uuid, user_id, tenant_id, choices, 1, ${at}::timestamptz from x where not x."exists"
       returning project_id, user_id, tenant_id, version)
-    insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
-    select w.project_id, w.user_id, w.tenant_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes
+    insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
+    select w.project_id, w.user_id, w.tenant_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes, x.operation, 'import', null
     from (select * from updated union all select * from inserted) w join x on x.user_id = w.user_id and x.tenant_id = w.tenant_id`)
+}
+
+/**
+ * One `preferences.updated` per set write (EVENTS.md §2), in the batch's order (a user's global
+ * set, then its tenant sets), written in the batch's transaction: the outbox of the import.
+ * `version` is the set's after the write (the stored one, locked, plus one).
+ */
+const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>, loaded: ReadonlyMap<string, Loaded>) => {
+  const rows = planned.flatMap(({ userId, externalId, plan }) =>
+    plan.sets.map((w) => {
+      const version = (loaded.get(externalId)?.versions.get(w.tenantId) ?? 0) + 1
+      const input = preferencesUpdatedEvent({
+        externalId: externalId as ExternalUserId,
+        tenantId: w.tenantId as TenantId | null,
+        version,
+        preferences: w.choices,
+        history: { actor: IMPORT_ACTOR, request_id: c.runId, changed_at: c.at, changes: w.changes, operation: w.operation, source: "import", context: null }
+      })
+      const e = renderEvent(uuidv7(), c.projectId, input, userId as UserId)
+      return { id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }
+    })
+  )
+  if (rows.length === 0) return
+  await tx.execute(sql`
+    insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
+    select ${c.projectId}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
+           x.id, x.type, ${c.at.toISOString()}::timestamptz, x.ordering_key, x.user_id, x.payload
+    from rows from (jsonb_to_recordset(${json(rows)}::jsonb) as (id uuid, type text, ordering_key text, user_id uuid, payload text)) with ordinality
+      as x(id, type, ordering_key, user_id, payload, n)
+    order by x.n`)
+}
+
+/**
+ * Import fills tables fast, often from empty, in one long session, without statistics. Two plans
+ * then go quadratic: foreign-key checks keep the generic plan cached while the table was empty (a
+ * sequential scan of `users` per checked row), and the batch `UPDATE … FROM` hash-joins every set
+ * of the project. So each batch discards the session's cached plans (they are re-planned at the
+ * table's current size) and, for this transaction only, prefers index nested loops.
+ */
+const steerPlans = async (tx: NotiflowsDatabase) => {
+  await tx.execute(sql`discard plans`)
+  await tx.execute(sql`select set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`)
 }
 
 /**
@@ -168,6 +258,7 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
  */
 export const applyImportBatch = async (database: Database, c: ImportContext, lines: ReadonlyArray<ImportLine>): Promise<ReadonlyArray<LinePlan["outcome"]>> =>
   database.db.transaction(async (tx) => {
+    await steerPlans(tx)
     const loaded = await loadLocked(tx, c.projectId, lines.map((l) => l.externalId))
     const planned: Array<Planned> = lines.map((line) => {
       const current = loaded.get(line.externalId)
@@ -175,8 +266,9 @@ export const applyImportBatch = async (database: Database, c: ImportContext, lin
     })
     await insertUsers(tx, c, planned.filter((p) => p.plan.outcome === "created"))
     await updateProfiles(tx, c, planned.filter((p) => p.plan.outcome === "updated" && p.plan.profileChanged))
-    await writeGlobalSets(tx, c, planned)
+    await writeGlobalSets(tx, c, planned.filter((p) => p.plan.outcome === "updated"))
     await writeTenantSets(tx, c, planned, loaded)
+    await writeEvents(tx, c, planned, loaded)
     return planned.map((p) => p.plan.outcome)
   })
 

@@ -1,0 +1,126 @@
+/**
+ * `notiflows-prefs import` as a real process (BULK.md §2.2): SIGINT mid-run finishes the lines in
+ * flight, keeps the checkpoint and prints the summary (exit 130); `--resume` continues with the
+ * same run id and counts and ends with the same database as an uninterrupted run (export bytes,
+ * ledger entries, versions). A checkpoint without `--resume`, or of another file, is exit 2.
+ */
+import { spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import postgres from "postgres"
+import { afterAll, describe, expect, it } from "vitest"
+import { MAIN, postgresAvailable, runCli, throwawayDatabase } from "./support.js"
+
+const dir = mkdtempSync(join(tmpdir(), "notiflows-resume-"))
+const cleanups: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const c of cleanups) await c()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const LINES = 12_000
+const isBad = (i: number) => i % 4999 === 17
+const BAD = Array.from({ length: LINES }, (_, i) => i).filter(isBad).length
+const file = join(dir, "users.ndjson")
+writeFileSync(
+  file,
+  Array.from({ length: LINES }, (_, i) => {
+    if (isBad(i)) return '{"external_id": "broken"' // bad lines: counted once, reported once
+    const id = `user_${String(i).padStart(6, "0")}`
+    return JSON.stringify({
+      external_id: id,
+      ...(i % 3 === 0 ? { email: `${id}@example.com` } : {}),
+      custom_fields: { n: i, tier: i % 2 === 0 ? "pro" : "free" },
+      preferences: { channel_types: { sms: i % 2 === 0 }, notiflows: { [`flow_${i % 7}`]: { enabled: false } } },
+      ...(i % 5 === 0 ? { tenants: { acme: { channel_types: { email: false } } } } : {})
+    })
+  }).join("\n") + "\n"
+)
+
+const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!)
+
+/** Runs `import` and sends SIGINT once its first checkpoint is on disk. */
+const interruptedImport = (args: ReadonlyArray<string>, env: Record<string, string>, checkpoint: string) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, "import", ...args], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const poll = setInterval(() => {
+      if (existsSync(checkpoint)) {
+        clearInterval(poll)
+        child.kill("SIGINT")
+      }
+    }, 20)
+    child.once("error", reject)
+    child.once("exit", (code) => {
+      clearInterval(poll)
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+const available = await postgresAvailable()
+
+/** The stored state an import leaves, by an independent read path. */
+const databaseState = async (url: string) => {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    const sets = await sql`select u.external_id, s.version from users u join preference_sets s using (project_id) where s.user_id = u.id order by u.external_id collate "C"`
+    const ledger = await sql`select count(*)::int as n, count(distinct request_id)::int as runs from preference_history`
+    const tenants = await sql`select count(*)::int as n, sum(version)::int as versions from tenant_preference_history`
+    return { sets: sets.map((r) => `${r["external_id"]}:${r["version"]}`), ledger: ledger[0]!["n"], runs: ledger[0]!["runs"], tenants: tenants[0] }
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
+
+describe.skipIf(!available)("import interrupted and resumed (PostgreSQL, real processes)", () => {
+  it("ends with the same database as an uninterrupted run", { timeout: 600_000 }, async () => {
+    const straight = await throwawayDatabase()
+    const resumed = await throwawayDatabase()
+    cleanups.push(straight.drop, resumed.drop)
+    for (const db of [straight, resumed]) expect((await runCli(["project", "create", "--name", "Import"], { DATABASE_URL: db.url })).code).toBe(0)
+
+    const reference = await runCli(["import", "--checkpoint", join(dir, "straight.checkpoint"), file], { DATABASE_URL: straight.url })
+    expect(reference.code).toBe(3)
+    const expected = summaryOf(reference.stdout)
+    expect(expected).toMatchObject({ lines: LINES, created: LINES - BAD, skipped: BAD, interrupted: false })
+
+    const checkpoint = join(dir, "resumed.checkpoint")
+    const env = { DATABASE_URL: resumed.url }
+    const first = await interruptedImport(["--checkpoint", checkpoint, file], env, checkpoint)
+    expect(first.code, first.stderr).toBe(130)
+    const partial = summaryOf(first.stdout)
+    expect(partial.interrupted).toBe(true)
+    expect(partial.lines).toBeLessThan(LINES)
+    const saved = JSON.parse(readFileSync(checkpoint, "utf8"))
+    expect(saved).toMatchObject({ run_id: partial.run_id, counts: { lines: partial.lines } })
+
+    // A checkpoint is never ignored: without --resume, or for another file, the run is refused.
+    const refused = await runCli(["import", "--checkpoint", checkpoint, file], env)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("--resume")
+    const other = join(dir, "other.ndjson")
+    writeFileSync(other, '{"external_id":"x"}\n')
+    expect((await runCli(["import", "--resume", "--checkpoint", checkpoint, other], env)).code).toBe(2)
+
+    const rest = await runCli(["import", "--resume", "--checkpoint", checkpoint, file], env)
+    expect(rest.code, rest.stderr).toBe(3)
+    const final = summaryOf(rest.stdout)
+    const { seconds: _a, run_id: _b, ...counts } = expected
+    expect(final).toMatchObject({ ...counts, run_id: partial.run_id })
+    expect(existsSync(checkpoint)).toBe(false)
+    // Bad lines reported once over both runs.
+    expect(`${first.stderr}${rest.stderr}`.match(/^line \d+: /gm)).toHaveLength(BAD)
+
+    const a = await runCli(["export"], { DATABASE_URL: straight.url })
+    const b = await runCli(["export"], env)
+    expect(a.stdout.split("\n")).toHaveLength(LINES - BAD + 1)
+    expect(b.stdout).toBe(a.stdout)
+    const [sa, sb] = [await databaseState(straight.url), await databaseState(resumed.url)]
+    expect(sb).toEqual({ ...sa, runs: 1 })
+    expect(sa.runs).toBe(1)
+  })
+})

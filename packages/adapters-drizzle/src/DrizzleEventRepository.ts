@@ -23,7 +23,7 @@ import { rowsOf } from "./internal/statements.js"
 /** The visibility horizon: transaction ids below it have all ended. */
 const HORIZON = sql.raw(`(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`)
 
-const position = (r: Record<string, unknown>): FeedPosition => ({ major: BigInt(String(r["xid"])), minor: BigInt(String(r["seq"])) })
+const position = (r: Record<string, unknown>): FeedPosition => ({ major: BigInt(String(r["xid_text"])), minor: BigInt(String(r["seq_text"])) })
 
 const toEvent = (r: Record<string, unknown>): StoredEvent => ({
   id: String(r["id"]),
@@ -39,7 +39,7 @@ export const make = ({ db }: Database): EventRepository["Type"] => {
   const purgedThrough = (projectId: ProjectId) =>
     Effect.map(
       run("events.read", () =>
-        db.execute(sql`select purged_xid::text as xid, purged_seq::text as seq from event_feed_state where project_id = ${projectId}::uuid`)
+        db.execute(sql`select purged_xid::text as xid_text, purged_seq::text as seq_text from event_feed_state where project_id = ${projectId}::uuid`)
       ),
       (result) => {
         const row = rowsOf(result)[0]
@@ -51,13 +51,14 @@ export const make = ({ db }: Database): EventRepository["Type"] => {
     Effect.map(
       run("events.read", () =>
         db.execute(sql`
-          select xid::text as xid, seq::text as seq, id, type, occurred_at, ordering_key, user_id,
+          select e.xid::text as xid_text, e.seq::text as seq_text, id, type, occurred_at, ordering_key, user_id,
                  ${types === null ? sql`payload` : sql`case when type = any(${`{${types.join(",")}}`}::text[]) then payload end as payload`}
-          from events
-          where project_id = ${projectId}::uuid
-            and (project_id, xid, seq) > (${projectId}::uuid, ${after.major.toString()}::bigint, ${after.minor.toString()}::bigint)
-            and xid < ${HORIZON}
-          order by project_id, xid, seq
+          -- (the positions are answered as text, named apart so ORDER BY sorts the bigint columns)
+          from events e
+          where e.project_id = ${projectId}::uuid
+            and (e.project_id, e.xid, e.seq) > (${projectId}::uuid, ${after.major.toString()}::bigint, ${after.minor.toString()}::bigint)
+            and e.xid < ${HORIZON}
+          order by e.project_id, e.xid, e.seq
           limit ${take}`)
       ),
       rowsOf

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ExternalUserId, HistoryEntry, PreferenceChoices, PreferenceCommit, PreferenceSet, ProjectId, Slice, StoredPreferences, UserId } from "@notiflows/domain"
-import type { EventInput } from "@notiflows/domain"
+import type { EventInput, StoredEvent } from "@notiflows/domain"
 import { PreferenceRepository, renderEvent, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { events, preferenceHistory, preferenceSets, users } from "./schema.js"
@@ -43,6 +43,19 @@ export const eventInsert = (db: NotiflowsDatabase, written: { readonly _: { read
       )
       .returning({ seq: events.seq })
   )
+
+/**
+ * An `INSERT` of rendered events in the order given: one `VALUES` row each, so their `seq` (the
+ * column default) follows that order, and `xid` is the writing transaction's (EVENTS.md §3 (c)).
+ */
+export const eventRowsInsert = (projectId: ProjectId, rows: ReadonlyArray<StoredEvent>): SQL =>
+  sql`insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload) values ${sql.join(
+    rows.map(
+      (e) =>
+        sql`(${projectId}::uuid, ${e.id}::uuid, ${e.type}::text, ${e.occurredAt.toISOString()}::timestamptz, ${e.orderingKey}::text, ${e.userId}::uuid, ${e.payload}::text)`
+    ),
+    sql`, `
+  )}`
 
 /** The placeholder values of a commit's event (all null without one). */
 export const eventValues = (projectId: ProjectId, userId: UserId, event: EventInput | undefined): Record<string, unknown> => {

@@ -9,10 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ExternalUserId, ProjectId, RepositoryError, Slice, User, UserProfile, UserWrite } from "@notiflows/domain"
-import { UserId, UserRepository, VersionConflict } from "@notiflows/domain"
+import { renderEvent, UserId, UserRepository, VersionConflict } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { v7 as uuidv7 } from "uuid"
-import { commitQuery, commitValues, eventValues } from "./DrizzlePreferenceRepository.js"
+import { commitQuery, commitValues, eventRowsInsert } from "./DrizzlePreferenceRepository.js"
 import { preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
@@ -66,7 +66,8 @@ export const make = (database: Database): UserRepository["Type"] => {
     const at = write.at.toISOString()
     const p = write.profile
     const choices = pw === undefined ? { channel_types: {}, notiflows: {} } : { channel_types: pw.choices.channel_types, notiflows: pw.choices.notiflows }
-    const ev = eventValues(write.projectId, id, pw?.event)
+    // Profile events first, then the preference event: VALUES rows take their `seq` in order.
+    const rows = [...(write.events ?? []), ...(pw?.event !== undefined ? [pw.event] : [])].map((e) => renderEvent(uuidv7(), write.projectId, e, id))
     const ctx = pw?.history.context ?? null
     const statement = sql`
       with u as (
@@ -86,13 +87,7 @@ export const make = (database: Database): UserRepository["Type"] => {
                ${ctx === null ? null : json(ctx)}::jsonb
         from s where s.version > 0
         returning version
-      ), e as (
-        insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
-        select project_id, ${ev["eventId"]}::uuid, ${ev["eventType"]}::text, ${pw?.history.changed_at.toISOString() ?? at}::timestamptz,
-               ${ev["eventKey"]}::text, ${ev["eventUserId"]}::uuid, ${ev["eventPayload"]}::text
-        from s where s.version > 0 and ${ev["eventId"]}::uuid is not null
-        returning seq
-      )
+      )${rows.length === 0 ? sql`` : sql`, e as (${eventRowsInsert(write.projectId, rows)} returning seq)`}
       select id from u`
     return Effect.tryPromise({ try: () => db.execute(statement), catch: (e) => e }).pipe(
       Effect.as<User>({
@@ -111,6 +106,30 @@ export const make = (database: Database): UserRepository["Type"] => {
             )
           : Effect.fail(toRepositoryError("users.save")(e))
       )
+    )
+  }
+
+  /** An update with events (or a preference write): one transaction, profile events before the preference commit. */
+  const updateWithEvents = (write: UserWrite, expectedRevision: number): Effect.Effect<User | null, VersionConflict | RepositoryError> => {
+    const pw = write.preferences
+    return runTransaction<User | null, VersionConflict>("users.save", () =>
+      db.transaction(async (tx) => {
+        const [row] = await updateQuery(tx, write, expectedRevision)
+        if (row === undefined) return null
+        const rows = (write.events ?? []).map((e) => renderEvent(uuidv7(), write.projectId, e, row.id))
+        if (rows.length > 0) await tx.execute(eventRowsInsert(write.projectId, rows))
+        if (pw !== undefined) {
+          const committed = await commitQuery(tx, pw.categories !== undefined).execute(commitValues({ ...pw, projectId: write.projectId, userId: row.id }))
+          if (committed.length === 0) {
+            const [current] = await tx
+              .select({ version: preferenceSets.version })
+              .from(preferenceSets)
+              .where(and(eq(preferenceSets.projectId, write.projectId), eq(preferenceSets.userId, row.id)))
+            throw new Abort(new VersionConflict({ expected: pw.expectedVersion, actual: current?.version ?? null }))
+          }
+        }
+        return toUser(row)
+      })
     )
   }
 
@@ -137,27 +156,13 @@ export const make = (database: Database): UserRepository["Type"] => {
     const conflict = Effect.flatMap(revisionOf(write.projectId, write.externalId), (actual) =>
       Effect.fail(new VersionConflict({ expected: expectedRevision, actual }))
     )
-    if (pw === undefined) {
+    if (pw === undefined && (write.events ?? []).length === 0) {
       return Effect.flatMap(run("users.save", () => updateQuery(db, write, expectedRevision)), (rows) =>
         rows[0] !== undefined ? Effect.succeed(toUser(rows[0])) : conflict
       )
     }
-    // Profile and preferences change together or not at all.
-    return runTransaction<User | null, VersionConflict>("users.save", () =>
-      db.transaction(async (tx) => {
-        const [row] = await updateQuery(tx, write, expectedRevision)
-        if (row === undefined) return null
-        const committed = await commitQuery(tx, pw.categories !== undefined).execute(commitValues({ ...pw, projectId: write.projectId, userId: row.id }))
-        if (committed.length === 0) {
-          const [current] = await tx
-            .select({ version: preferenceSets.version })
-            .from(preferenceSets)
-            .where(and(eq(preferenceSets.projectId, write.projectId), eq(preferenceSets.userId, row.id)))
-          throw new Abort(new VersionConflict({ expected: pw.expectedVersion, actual: current?.version ?? null }))
-        }
-        return toUser(row)
-      })
-    ).pipe(Effect.flatMap((user) => (user === null ? conflict : Effect.succeed(user))))
+    // Profile, events and preferences change together or not at all.
+    return updateWithEvents(write, expectedRevision).pipe(Effect.flatMap((user) => (user === null ? conflict : Effect.succeed(user))))
   }
 
   return {

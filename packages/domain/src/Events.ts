@@ -11,6 +11,8 @@ import { Actor, Operation, Source } from "./History.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import { Timestamp } from "./Preferences.js"
 import { PreferenceChoicesV2 } from "./PreferencesV2.js"
+import type { User } from "./Users.js"
+import { UserJson, userToJson } from "./Users.js"
 import type { TenantId } from "./Tenants.js"
 
 /** Every event type of EVENTS.md §2 (the feed's `types` filter refuses others). */
@@ -109,6 +111,39 @@ export const preferencesUpdatedEvent = (input: {
   })
 })
 
+/** Who wrote a change, as events carry it (never `context`). */
+export interface Attribution {
+  readonly actor: Actor
+  readonly requestId: string | null
+  readonly source: Source
+}
+
+/**
+ * `user.created` / `user.updated` (EVENTS.md §2): the user as `GET /admin/users/{id}` shows it
+ * after the write (`user` is given the internal id, which the adapter mints for a new user), and
+ * for an update the top-level fields that changed.
+ */
+export const userEvent = (input: {
+  readonly type: "user.created" | "user.updated"
+  readonly externalId: ExternalUserId
+  readonly at: Date
+  readonly user: (userId: UserId) => User
+  readonly changedFields?: ReadonlyArray<string>
+  readonly by: Attribution
+}): EventInput => ({
+  type: input.type,
+  occurredAt: input.at,
+  orderingKey: userOrderingKey(input.externalId),
+  aboutUser: true,
+  data: (userId) => ({
+    user: userToJson(input.user(userId as UserId)),
+    ...(input.changedFields !== undefined ? { changed_fields: input.changedFields } : {}),
+    actor: input.by.actor,
+    source: input.by.source,
+    request_id: input.by.requestId
+  })
+})
+
 const envelope = <T extends string, D extends Schema.Struct.Fields>(type: T, data: D, identifier: string) =>
   Schema.Struct({
     id: Schema.String,
@@ -136,5 +171,15 @@ export const PreferencesUpdatedEvent = envelope(
   "PreferencesUpdatedEvent"
 )
 
+/** `user.created` as sent. */
+export const UserCreatedEvent = envelope("user.created", { user: UserJson, ...attribution }, "UserCreatedEvent")
+
+/** `user.updated` as sent. */
+export const UserUpdatedEvent = envelope(
+  "user.updated",
+  { user: UserJson, changed_fields: Schema.Array(Schema.String), ...attribution },
+  "UserUpdatedEvent"
+)
+
 /** Any event of the feed (v1 only adds types and fields: consumers ignore unknown ones). */
-export const FeedEvent = Schema.Union(PreferencesUpdatedEvent).annotations({ identifier: "Event" })
+export const FeedEvent = Schema.Union(PreferencesUpdatedEvent, UserCreatedEvent, UserUpdatedEvent).annotations({ identifier: "Event" })

@@ -70,14 +70,18 @@ export const HistoryEntryJson = Schema.Struct({
 export const historyToJson: (e: Omit<HistoryEntry, "operation" | "source" | "context">) => typeof HistoryEntryJson.Encoded =
   Schema.encodeSync(HistoryEntryJson)
 
-/** The ledger fields of a write (EVENTS.md §1): `context` only for end-user sources, never from client input. */
+/**
+ * The ledger fields of a write (EVENTS.md §1): `context` for end-user sources (from the transport),
+ * and for admin writes that relay one in `x-notiflows-consent-context` (EVENTS.md, Decisions 1).
+ */
 export const ledgerFields = (
   write: { readonly source: Source; readonly consent?: ConsentContext | null | undefined },
   operation: Operation
 ): Pick<HistoryInput, "operation" | "source" | "context"> => ({
   operation,
   source: write.source,
-  context: END_USER_SOURCES.has(write.source) ? (write.consent ?? { ip: null, user_agent: null }) : null
+  // Admin writes record a context only when the customer relays one (`x-notiflows-consent-context`).
+  context: END_USER_SOURCES.has(write.source) ? (write.consent ?? { ip: null, user_agent: null }) : (write.consent ?? null)
 })
 
 /** A stored history entry of one scope's set (`tenant_id: null` = the global set). */

@@ -38,6 +38,8 @@ export interface UserWrite {
   readonly profile: UserProfile
   readonly at: Date
   readonly preferences?: UserPreferenceWrite
+  /** The profile's events (`user.created` / `user.updated`), written in the same transaction, before the preference event. */
+  readonly events?: ReadonlyArray<EventInput>
 }
 
 export class UserRepository extends Context.Tag("@notiflows/domain/UserRepository")<

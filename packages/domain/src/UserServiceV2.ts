@@ -7,7 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { ValidationFailed } from "./Errors.js"
-import { preferencesUpdatedEvent } from "./Events.js"
+import type { EventInput } from "./Events.js"
+import { preferencesUpdatedEvent, userEvent } from "./Events.js"
 import { ledgerFields } from "./History.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, says, unknownKeys } from "./Issues.js"
@@ -15,7 +16,7 @@ import type { PatchContextV2 } from "./PatchV2.js"
 import { applyPatchV2, categoryIssues, diffV2 } from "./PatchV2.js"
 import { catalogIssues, withCatalogIssues } from "./PreferencePatch.js"
 import type { WriteContext } from "./PreferenceService.js"
-import type { ExternalUserId, ProjectId } from "./Preferences.js"
+import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { PreferencePatchV2 } from "./PreferencesV2.js"
 import { emptySetV2, PreferencePatchV2Schema } from "./PreferencesV2.js"
 import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
@@ -25,7 +26,7 @@ import { retryOnConflict } from "./internal/retry.js"
 import { sameProfile } from "./UserService.js"
 import type { UserPreferenceWrite } from "./UserRepository.js"
 import { UserRepository } from "./UserRepository.js"
-import type { UserPatch } from "./Users.js"
+import type { User, UserPatch, UserProfile } from "./Users.js"
 import { applyUserPatch, emptyProfile, PROFILE_FIELDS, profileOf, UserUpsertSchema } from "./Users.js"
 import { categoryLookup } from "./ViewV2.js"
 
@@ -65,6 +66,19 @@ export const decodeUserPatchV2 = (input: unknown, externalId: string, context: P
       ...(u.preferences !== undefined ? { preferences: u.preferences } : {})
     }
   }
+}
+
+/** The profile's events of an upsert: `user.created`, or `user.updated` when a profile field changed (EVENTS.md §2). */
+const profileEvents = (externalId: ExternalUserId, current: User | undefined, profile: UserProfile, at: Date, by: WriteContext): ReadonlyArray<EventInput> => {
+  const attribution = { actor: by.actor, requestId: by.requestId, source: by.source }
+  if (current === undefined) {
+    const user = (id: UserId): User => ({ ...profile, id, external_id: externalId, created_at: at, updated_at: at, revision: 1 })
+    return [userEvent({ type: "user.created", externalId, at, user, by: attribution })]
+  }
+  if (sameProfile(current, profile)) return []
+  const changedFields = [...PROFILE_FIELDS, "custom_fields" as const].filter((f) => JSON.stringify(current[f]) !== JSON.stringify(profile[f]))
+  const user = (): User => ({ ...current, ...profile, updated_at: at, revision: current.revision + 1 })
+  return [userEvent({ type: "user.updated", externalId, at, user, changedFields, by: attribution })]
 }
 
 /** `PUT /users/{user_id}` with a v2 `preferences` patch of the global set (a `tenant_id` query is the transport's 400). */
@@ -114,7 +128,8 @@ export const upsertUserV2 = (input: {
         expectedRevision: current?.revision ?? null,
         profile,
         at,
-        ...(preferences !== undefined ? { preferences } : {})
+        ...(preferences !== undefined ? { preferences } : {}),
+        events: profileEvents(input.externalId, current, profile, at, input.context)
       })
       return { user, created: current === undefined }
     })

@@ -53,6 +53,29 @@ describe("ledger (EVENTS.md §1)", () => {
   })
 })
 
+describe("x-notiflows-consent-context on admin writes (EVENTS.md, Decisions 1)", () => {
+  it("records the relayed context with source admin_api; a malformed header is 400 invalid_header and changes nothing", async () => {
+    const { p, userId } = await seed()
+    const h1 = 'ip="2001:db8::1", user_agent="Mozilla/5.0 (X11)", other=?1'
+    await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).set("x-notiflows-consent-context", h1).send({ channel_types: { sms: false } }).expect(200)
+    await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).set("x-notiflows-consent-context", 'ip="203.0.113.9"').send({ preferences: { channel_types: { sms: true } } }).expect(200)
+    await request(h.app).delete(`/api/admin/users/${userId}/preferences`).set(p.admin).expect(200)
+    const history = await request(h.app).get(`/api/admin/users/${userId}/preferences/history`).set(p.admin).expect(200)
+    expect(history.body.items.map((e: { source: string; context: unknown }) => [e.source, e.context])).toEqual([
+      ["admin_api", null],
+      ["admin_api", { ip: "203.0.113.9", user_agent: null }],
+      ["admin_api", { ip: "2001:db8::1", user_agent: "Mozilla/5.0 (X11)" }]
+    ])
+    for (const bad of ['ip="not an address"', "ip=203", 'ip="1.2.3.4", user_agent=token', "ip=(\"1.2.3.4\")", 'ip="1.2.3.4"; x=', "=="]) {
+      const res = await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).set("x-notiflows-consent-context", bad).send({ channel_types: { email: false } })
+      expect(res.status, bad).toBe(400)
+      expect(res.body.error.details).toEqual({ reason: "invalid_header", param: "x-notiflows-consent-context" })
+    }
+    const after = await request(h.app).get(`/api/admin/users/${userId}/preferences/history`).set(p.admin).expect(200)
+    expect(after.body.items).toHaveLength(3)
+  })
+})
+
 describe("GET /admin/events (EVENTS.md §3)", () => {
   it("pages the project's events oldest first with opaque cursors; page.after is never null", async () => {
     const { p, userId } = await seed()
@@ -62,14 +85,19 @@ describe("GET /admin/events (EVENTS.md §3)", () => {
     const first = await request(h.app).get("/api/admin/events?limit=2").set(p.admin).expect(200)
     expect(first.headers["content-type"]).toBe("application/json; charset=utf-8")
     expect(first.headers["cache-control"]).toBe("no-store")
-    expect(first.body.items.map((e: { data: { version: number } }) => e.data.version)).toEqual([1, 2])
+    // The user's creation comes first (PUT /admin/users/{id}), then the set's versions.
+    expect(first.body.items.map((e: { type: string; data: { version?: number } }) => [e.type, e.data.version])).toEqual([
+      ["user.created", undefined],
+      ["preferences.updated", 1]
+    ])
+    expect(first.body.items[0].data.user).toMatchObject({ external_id: userId })
     expect(first.body.page).toEqual({ after: expect.any(String), has_more_after: true, limit: 2 })
     const second = await request(h.app).get(`/api/admin/events?after=${first.body.page.after}`).set(p.admin).expect(200)
-    expect(second.body.items.map((e: { data: { version: number } }) => e.data.version)).toEqual([3])
+    expect(second.body.items.map((e: { data: { version: number } }) => e.data.version)).toEqual([2, 3])
     expect(second.body.page).toMatchObject({ has_more_after: false, limit: 100 })
     const empty = await request(h.app).get(`/api/admin/events?after=${second.body.page.after}`).set(p.admin).expect(200)
     expect(empty.body).toEqual({ items: [], page: { after: second.body.page.after, has_more_after: false, limit: 100 } })
-    const e = first.body.items[0]
+    const e = first.body.items[1]
     expect(Object.keys(e)).toEqual(["id", "type", "occurred_at", "project_id", "data"])
     expect(e).toMatchObject({ type: "preferences.updated", project_id: p.project.id, data: { user_id: userId, tenant_id: null, operation: "patch" } })
   })
@@ -78,9 +106,11 @@ describe("GET /admin/events (EVENTS.md §3)", () => {
     const { p, userId } = await seed()
     await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).send({ channel_types: { sms: false } }).expect(200)
     const only = await request(h.app).get("/api/admin/events?types=preferences.*").set(p.admin).expect(200)
-    expect(only.body.items).toHaveLength(1)
-    const none = await request(h.app).get("/api/admin/events?types=user.created,user.deleted").set(p.admin).expect(200)
-    expect(none.body.items).toEqual([])
+    expect(only.body.items.map((x: { type: string }) => x.type)).toEqual(["preferences.updated"])
+    const users = await request(h.app).get("/api/admin/events?types=user.created,user.deleted").set(p.admin).expect(200)
+    expect(users.body.items.map((x: { type: string }) => x.type)).toEqual(["user.created"])
+    const none = await request(h.app).get("/api/admin/events?types=category.*,tenant_defaults.updated").set(p.admin).expect(200)
+    expect(none.body).toEqual({ items: [], page: { after: expect.any(String), has_more_after: false, limit: 100 } })
     const now = await request(h.app).get("/api/admin/events?after=now").set(p.admin).expect(200)
     expect(now.body.items).toEqual([])
     await request(h.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).send({ channel_types: { sms: true } }).expect(200)

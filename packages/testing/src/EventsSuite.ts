@@ -47,6 +47,24 @@ const drain = (projectId: ProjectId, limit: number, after: FeedPosition | null =
 
 const dataOf = (e: Record<string, unknown>) => e["data"] as Record<string, unknown>
 
+/**
+ * Waits until every write this case made is visible in the feed. On PostgreSQL a read only sees
+ * events below the oldest transaction still writing anywhere on the server (docs/events.md), so a
+ * long transaction of another database can hold them back a while: a marker written now (in a
+ * project of its own, after this case's writes) is visible only once every earlier one is.
+ */
+const settle = Effect.gen(function* () {
+  const marker = pid((yield* freshProject).id)
+  const u = ext((yield* createUser(marker)).external_id)
+  yield* put(marker, u, globalScope, { channel_types: { sms: false } })
+  const repo = yield* EventRepository
+  for (let i = 0; i < 600; i++) {
+    if ((yield* repo.read(marker, { after: null, limit: 1, types: null })).items.length > 0) return
+    yield* Effect.sleep("50 millis")
+  }
+  throw new Error("a committed event stayed invisible for 30 s")
+})
+
 export const eventsCases = (it: It): void => {
   describe("outbox", () => {
     it.effect("a patch writes one preferences.updated with the set after it and the ledger fields", () =>
@@ -55,6 +73,7 @@ export const eventsCases = (it: It): void => {
         const user = yield* createUser(project)
         const u = ext(user.external_id)
         yield* put(project, u, globalScope, { channel_types: { sms: false } }, admin("req_one"))
+        yield* settle
         const { events } = yield* drain(project, 10)
         assert.strictEqual(events.length, 1)
         const e = events[0]!
@@ -91,6 +110,7 @@ export const eventsCases = (it: It): void => {
         yield* flipFailure(put(project, u, globalScope, { channel_types: { fax: false } }))
         yield* resetScopedPreferences({ projectId: project, externalId: u, scope: globalScope, context: admin() })
         yield* resetScopedPreferences({ projectId: project, externalId: u, scope: globalScope, context: admin() })
+        yield* settle
         const { events } = yield* drain(project, 10)
         assert.deepStrictEqual(
           events.map((e) => [dataOf(e)["version"], dataOf(e)["operation"]]),
@@ -113,6 +133,7 @@ export const eventsCases = (it: It): void => {
         }
         yield* put(project, u, scopeOf(t), { channel_types: { chat: false } }, endUser)
         yield* put(project, u, globalScope, { channel_types: { chat: true } })
+        yield* settle
         const { events } = yield* drain(project, 1)
         assert.deepStrictEqual(
           events.map((e) => [dataOf(e)["tenant_id"], dataOf(e)["version"], dataOf(e)["source"]]),
@@ -124,20 +145,33 @@ export const eventsCases = (it: It): void => {
         assert.strictEqual(history.items[0]!.tenant_id, t)
       }))
 
-    it.effect("a user upsert with preferences writes the event with the user's internal id, also on creation", () =>
+    it.effect("a user upsert writes user.created, user.updated (profile changes only) and preferences.updated, in that order", () =>
       Effect.gen(function* () {
         const project = pid((yield* freshProject).id)
         const u = ext(`u_${crypto.randomUUID()}`)
-        const created = yield* upsertUserV2({ projectId: project, externalId: u, body: { preferences: { channel_types: { sms: false } } }, context: admin() })
-        yield* upsertUserV2({ projectId: project, externalId: u, body: { first_name: "Ada", preferences: { channel_types: { email: false } } }, context: admin() })
+        const upsert = (body: unknown) => upsertUserV2({ projectId: project, externalId: u, body, context: admin("req_u") })
+        const created = yield* upsert({ email: "ada@example.com", preferences: { channel_types: { sms: false } } })
+        yield* upsert({ first_name: "Ada", preferences: { channel_types: { email: false } } })
+        yield* upsert({ preferences: { channel_types: { chat: false } } })
+        yield* upsert({ first_name: "Ada" })
+        yield* settle
         const { events } = yield* drain(project, 10)
         assert.deepStrictEqual(
-          events.map((e) => [dataOf(e)["id"], dataOf(e)["version"], dataOf(e)["preferences"]]),
-          [
-            [created.user.id, 1, { channel_types: { sms: false }, categories: {}, notiflows: {} }],
-            [created.user.id, 2, { channel_types: { sms: false, email: false }, categories: {}, notiflows: {} }]
-          ]
+          events.map((e) => e["type"]),
+          ["user.created", "preferences.updated", "user.updated", "preferences.updated", "preferences.updated"]
         )
+        const [c, p1, upd, p2] = events.map(dataOf)
+        const user = c!["user"] as Record<string, unknown>
+        assert.strictEqual(user["id"], created.user.id)
+        assert.strictEqual(user["external_id"], u)
+        assert.strictEqual(user["email"], "ada@example.com")
+        assert.strictEqual(user["created_at"], created.user.created_at.toISOString())
+        assert.notProperty(user, "revision")
+        assert.deepStrictEqual([c!["actor"], c!["source"], c!["request_id"]], [{ type: "secret_key", id: "key_suite" }, "admin_api", "req_u"])
+        assert.deepStrictEqual([p1!["id"], p1!["version"], p1!["preferences"]], [created.user.id, 1, { channel_types: { sms: false }, categories: {}, notiflows: {} }])
+        assert.deepStrictEqual(upd!["changed_fields"], ["first_name"])
+        assert.strictEqual((upd!["user"] as Record<string, unknown>)["first_name"], "Ada")
+        assert.deepStrictEqual([p2!["version"], p2!["preferences"]], [2, { channel_types: { sms: false, email: false }, categories: {}, notiflows: {} }])
       }))
   })
 
@@ -148,6 +182,7 @@ export const eventsCases = (it: It): void => {
         const u = ext((yield* createUser(project)).external_id)
         for (let i = 0; i < 12; i++) yield* put(project, u, globalScope, { channel_types: { sms: i % 2 === 0 } })
         let end: FeedPosition | null = null
+        yield* settle
         for (const limit of [1, 5, 12, 100]) {
           const { events, cursor } = yield* drain(project, limit)
           assert.deepStrictEqual(events.map((e) => dataOf(e)["version"]), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
@@ -156,6 +191,7 @@ export const eventsCases = (it: It): void => {
           end = cursor
         }
         yield* put(project, u, globalScope, { channel_types: { chat: false } })
+        yield* settle
         const next = yield* drain(project, 3, end)
         assert.deepStrictEqual(next.events.map((e) => dataOf(e)["version"]), [13])
       }))
@@ -166,6 +202,7 @@ export const eventsCases = (it: It): void => {
         const u = ext((yield* createUser(project)).external_id)
         yield* put(project, u, globalScope, { channel_types: { sms: false } })
         const repo = yield* EventRepository
+        yield* settle
         const kept = yield* repo.read(project, { after: null, limit: 10, types: ["preferences.updated"] })
         assert.strictEqual(kept.items.length, 1)
         const none = yield* repo.read(project, { after: null, limit: 10, types: ["user.created", "user.deleted"] })
@@ -173,6 +210,7 @@ export const eventsCases = (it: It): void => {
         assert.strictEqual(none.hasMore, false)
         // It moved past the event it skipped: a new event comes next, the skipped one never.
         yield* put(project, u, globalScope, { channel_types: { sms: true } })
+        yield* settle
         const after = yield* repo.read(project, { after: none.after, limit: 10, types: null })
         assert.deepStrictEqual(after.items.map((e) => (JSON.parse(e.payload) as { data: { version: number } }).data.version), [2])
       }))
@@ -182,14 +220,17 @@ export const eventsCases = (it: It): void => {
         const project = pid((yield* freshProject).id)
         const u = ext((yield* createUser(project)).external_id)
         yield* put(project, u, globalScope, { channel_types: { sms: false } })
+        yield* settle
         const now = yield* readFeed(project, { after: "now", limit: 10, types: null })
         assert.deepStrictEqual(now.items, [])
         assert.strictEqual(now.hasMore, false)
         yield* put(project, u, globalScope, { channel_types: { sms: true } })
         const repo = yield* EventRepository
+        yield* settle
         const end = yield* repo.end(project)
         const { events } = yield* drain(project, 10, { major: end.major, minor: end.minor })
         assert.deepStrictEqual(events, [])
+        yield* settle
         const page = yield* readFeed(project, { after: null, limit: 10, types: null })
         assert.strictEqual(page.items.length, 2)
       }))
@@ -200,6 +241,7 @@ export const eventsCases = (it: It): void => {
         const b = pid((yield* freshProject).id)
         const u = ext((yield* createUser(a)).external_id)
         yield* put(a, u, globalScope, { channel_types: { sms: false } })
+        yield* settle
         const { events } = yield* drain(b, 10)
         assert.deepStrictEqual(events, [])
       }))
@@ -211,6 +253,7 @@ export const eventsCases = (it: It): void => {
         yield* put(project, u, globalScope, { channel_types: { sms: false } })
         yield* put(project, u, globalScope, { channel_types: { sms: true } })
         const repo = yield* EventRepository
+        yield* settle
         const first = yield* repo.read(project, { after: null, limit: 1, types: null })
         const removed = yield* repo.purge(new Date(Date.now() + 60_000))
         assert.ok(removed >= 2)
@@ -221,6 +264,7 @@ export const eventsCases = (it: It): void => {
         const fresh = yield* repo.read(project, { after: null, limit: 10, types: null })
         assert.deepStrictEqual(fresh.items, [])
         yield* put(project, u, globalScope, { channel_types: { sms: false } })
+        yield* settle
         const next = yield* repo.read(project, { after: fresh.after, limit: 10, types: null })
         assert.strictEqual(next.items.length, 1)
       }))

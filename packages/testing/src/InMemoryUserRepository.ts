@@ -43,6 +43,7 @@ const save = (store: Store, write: UserWrite) =>
       record = existing
       record.user = { ...existing.user, ...profile, updated_at: write.at, revision: existing.user.revision + 1 }
     }
+    for (const event of write.events ?? []) appendEvent(store, write.projectId, event, record.user.id)
     if (prefs !== undefined) {
       commitToRecord(record, actualVersion + 1, prefs.choices, prefs.history)
       if (prefs.categories !== undefined) record.categories = snapshot(prefs.categories)

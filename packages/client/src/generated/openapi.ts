@@ -1635,7 +1635,8 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: {
+        Event: components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"];
+        PreferencesUpdatedEvent: {
             id: string;
             /** @enum {string} */
             type: "preferences.updated";
@@ -1685,6 +1686,35 @@ export interface components {
                         };
                     };
                 };
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        UserCreatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "user.created";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user: components["schemas"]["User"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        UserUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "user.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user: components["schemas"]["User"];
+                changed_fields: string[];
                 actor: components["schemas"]["Actor"];
                 source: components["schemas"]["ConsentSource"];
                 request_id: string | null;

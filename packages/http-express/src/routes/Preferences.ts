@@ -4,7 +4,8 @@
  * tenant's (`?tenant_id=` or the token's `tenant` claim). Reads carry a strong ETag and honour
  * `If-None-Match`; writes honour `If-Match` through the use case's precondition.
  */
-import type { Audience, ExternalUserId, ProjectId, Scope, ScopedSnapshot, WriteContext } from "@notiflows/domain"
+import type { Audience, ConsentContext, ExternalUserId, ProjectId, Scope, ScopedSnapshot, WriteContext } from "@notiflows/domain"
+import { consentHeaderOf } from "../ConsentHeader.js"
 import {
   ExplicitPreferencesViewV2,
   getScopedHistory,
@@ -107,11 +108,17 @@ const read = (audience: Audience, target: Target, kind: "view" | "explicit") => 
   return reply
 }
 
+/** The consent context an admin write relays (`x-notiflows-consent-context`), if any. */
+export const relayedConsent = (ctx: RequestContext): { readonly consent?: ConsentContext } => {
+  const consent = consentHeaderOf(ctx)
+  return consent === undefined ? {} : { consent }
+}
+
 /** Who writes, from where (EVENTS.md §1.1: the source follows the route; end users' writes record their context). */
 const writeContext = (ctx: RequestContext, audience: Audience): WriteContext => {
   const { actor } = principalOf(ctx)
   return audience === "admin"
-    ? { actor, requestId: ctx.requestId, source: "admin_api" }
+    ? { actor, requestId: ctx.requestId, source: "admin_api", ...relayedConsent(ctx) }
     : { actor, requestId: ctx.requestId, source: "user_api", consent: consentContextOf(ctx) }
 }
 

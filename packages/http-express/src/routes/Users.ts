@@ -9,6 +9,7 @@ import { principalOf } from "../Http.js"
 import { InvalidParam } from "../HttpErrors.js"
 import { run } from "../internal/effectToPromise.js"
 import { idKey, PAGE_QUERY, pageQuery, userIdParam } from "./Params.js"
+import { relayedConsent } from "./Preferences.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
@@ -24,7 +25,7 @@ const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
   const { project, actor } = principalOf(ctx)
   const { user, created } = await run(
     deps.runtime,
-    upsertUserV2({ projectId: project.id as ProjectId, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId, source: "admin_api" } })
+    upsertUserV2({ projectId: project.id as ProjectId, externalId, body: ctx.body, context: { actor, requestId: ctx.requestId, source: "admin_api", ...relayedConsent(ctx) } })
   )
   return json(created ? 201 : 200, userToJson(user))
 }

@@ -38,7 +38,8 @@ describe("configuration", () => {
       logLevel: "info",
       redisUrl: undefined,
       rateLimits: {},
-      workers: 1
+      workers: 1,
+      pgliteSharedBuffersMb: 16
     })
   })
 

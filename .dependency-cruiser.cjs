@@ -18,6 +18,13 @@ module.exports = {
       to: { path: ["adapters-drizzle", "drizzle-orm", "postgres", "@electric-sql"] }
     },
     {
+      name: "pages-are-pure-rendering",
+      comment: "packages/pages renders HTML from page models: no transport (express, http-express) and no storage.",
+      severity: "error",
+      from: { path: "^packages/pages/src" },
+      to: { path: ["adapters-drizzle", "drizzle-orm", "postgres", "@electric-sql", "express", "http-express", "packages/testing"] }
+    },
+    {
       name: "client-runs-in-browsers",
       comment: "packages/client is for browsers and Node alike: no Node built-in, no server package; only standardwebhooks.",
       severity: "error",

@@ -18,6 +18,8 @@ export const makeApp = (dataDir = process.env.NOTIFLOWS_DATA_DIR ?? "memory://")
     "/notifications",
     makeRouter(runtime, {
       logger: pino({ level: process.env.LOG_LEVEL ?? "warn" }),
+      // Where mail recipients reach the mounted router: every signed link starts with it.
+      publicUrl: process.env.PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3001}/notifications`,
       hooks: { aroundHandler: makeIdempotencyHook({ runtime }) }
     })
   )

@@ -15,8 +15,14 @@ import * as Schema from "effect/Schema"
 import { createProjectWithKeys } from "./Bootstrap.js"
 import { ImportError, importCatalog, readCatalogFile } from "./CatalogImport.js"
 import type { Config } from "./Config.js"
+import { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { databaseLayer, type Repositories } from "./Database.js"
+import { linkCommands, LINKS_HELP } from "./CliLinks.js"
 import { signingKeyFromPem } from "./Signing.js"
+import type { BulkCommand } from "./bulk/Commands.js"
+import { EXPORT_HELP, exportCommand, IMPORT_HELP, importCommand } from "./bulk/Commands.js"
+import type { BulkIo } from "./bulk/Import.js"
+import { ImportUsageError } from "./bulk/Import.js"
 
 export const HELP = `notiflows-prefs — Notiflows Preferences service and administration
 
@@ -33,6 +39,11 @@ Usage:
   notiflows-prefs keys revoke [--project <id>] <key id>
   notiflows-prefs notiflows import [--project <id>] <file.json>
   notiflows-prefs categories import [--project <id>] <file.json>
+  notiflows-prefs import [--project <id>] [--mode replace|merge] [--strict] [--resume]
+                         [--checkpoint F] [--errors F] [--quiet] FILE.ndjson
+  notiflows-prefs export [--project <id>] [--out FILE] [--quiet]
+  notiflows-prefs links keys|rotate|revoke-all [--project <id>]
+  notiflows-prefs links revoke [--project <id>] <kid>
   notiflows-prefs <command> --help
 
 The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
@@ -41,9 +52,12 @@ database holds exactly one project.
 `
 
 const COMMAND_HELP: Record<string, string> = {
+  import: IMPORT_HELP,
+  export: EXPORT_HELP,
   serve:
     "notiflows-prefs serve [--workers N]\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). --workers N (or NOTIFLOWS_WORKERS, default 1) runs N worker\n" +
     "  processes on one port (node:cluster; needs DATABASE_URL). See the README for every variable.\n",
+  links: LINKS_HELP,
   migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
   project:
     "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",
@@ -247,7 +261,13 @@ const COMMANDS: Record<string, (args: Args) => Program | Promise<Program>> = {
   "keys list": keysList,
   "keys revoke": keysRevoke,
   "notiflows import": catalogImport("notiflows"),
-  "categories import": catalogImport("categories")
+  "categories import": catalogImport("categories"),
+  ...Object.fromEntries(
+    Object.entries(linkCommands(resolveProject, { usage: (m) => new UsageError(m), failed: (m) => new CommandFailed(m) })).map(([name, run]) => [
+      name,
+      ({ values, positionals, out }: Args): Program => run({ project: values.project, positionals, out })
+    ])
+  )
 }
 
 /**
@@ -264,12 +284,47 @@ const runOnDatabase = async (config: Config, program: Program, signal?: AbortSig
   }
 }
 
+const asUsage = (e: unknown): unknown => (e instanceof ImportUsageError ? new UsageError(e.message) : e)
+
+/**
+ * `import` and `export`: the command handles `signal` itself (lines in flight finish, then the
+ * checkpoint and summary are written) and answers its own exit code.
+ */
+const runBulk = async (command: BulkCommand, config: Config, io: BulkIo, signal?: AbortSignal): Promise<number> => {
+  const runtime = ManagedRuntime.make(databaseLayer(config))
+  try {
+    const resolved = await runtime.runPromiseExit(Effect.all([resolveProject(command.project), DrizzleDatabase]))
+    if (Exit.isFailure(resolved)) throw Cause.squash(resolved.cause)
+    const [project, database] = resolved.value
+    return await command.run(database, project.id, io, signal)
+  } catch (e) {
+    throw asUsage(e)
+  } finally {
+    await runtime.dispose()
+  }
+}
+
 /** Runs a CLI command (all but `serve`). Returns the exit code. `signal` interrupts it (Ctrl-C). */
-export const runCommand = async (argv: ReadonlyArray<string>, config: Config, out: (s: string) => void, signal?: AbortSignal): Promise<number> => {
+export const runCommand = async (
+  argv: ReadonlyArray<string>,
+  config: Config,
+  out: (s: string) => void,
+  signal?: AbortSignal,
+  io: BulkIo = { stdout: process.stdout, stderr: process.stderr }
+): Promise<number> => {
   const [command, sub] = argv
   if (argv.includes("--help") || argv.includes("-h")) {
     out(command !== undefined && COMMAND_HELP[command] !== undefined ? COMMAND_HELP[command] : HELP)
     return 0
+  }
+  if (command === "import" || command === "export") {
+    let bulk: BulkCommand
+    try {
+      bulk = command === "import" ? importCommand(argv.slice(1)) : exportCommand(argv.slice(1))
+    } catch (e) {
+      throw asUsage(e)
+    }
+    return runBulk(bulk, config, io, signal)
   }
   const make = COMMANDS[command === "migrate" ? "migrate" : `${command} ${sub}`]
   if (make === undefined) throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)

@@ -11,7 +11,8 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { RateLimitRules } from "@notiflows/http-express"
-import { parseRateRule } from "@notiflows/http-express"
+import type { PublicUrl } from "@notiflows/http-express"
+import { defaultPublicUrl, parsePublicUrl, parseRateRule } from "@notiflows/http-express"
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"
 
@@ -56,6 +57,10 @@ export interface AppConfig {
   readonly rateLimits: Partial<RateLimitRules>
   /** Worker processes of `serve` (node:cluster); 1 = the single-process service. PostgreSQL only above 1. */
   readonly workers: number
+  /** `NOTIFLOWS_PUBLIC_URL` (LINKS.md §2.3), normalized: where links point; default `http://{HOST}:{PORT}`. */
+  readonly publicUrl: PublicUrl
+  /** `NOTIFLOWS_TRUST_PROXY`: Express's `trust proxy` (unset: the socket address is the client's). */
+  readonly trustProxy: boolean | number | string
 }
 
 /** The same as {@link AppConfig} (the name the other modules import). */
@@ -139,6 +144,19 @@ const keys = C.all({
   )
 })
 
+const PROXY_TOKEN = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/
+
+/** `NOTIFLOWS_TRUST_PROXY`: `true`/`false`, a number of hops, or a comma-separated list of addresses, subnets or `loopback`/`linklocal`/`uniquelocal`. */
+const trustProxy: C.Config<boolean | number | string> = C.mapOrFail(text("NOTIFLOWS_TRUST_PROXY"), (raw): Either.Either<boolean | number | string, ConfigError.ConfigError> => {
+  if (raw === undefined || raw === "false") return Either.right(false)
+  if (raw === "true") return Either.right(true)
+  if (/^\d{1,2}$/.test(raw)) return Either.right(Number(raw))
+  const tokens = raw.split(",").map((t) => t.trim())
+  return tokens.every((t) => PROXY_TOKEN.test(t))
+    ? Either.right(tokens.join(","))
+    : invalid(`NOTIFLOWS_TRUST_PROXY must be true, false, a number of hops, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal, got "${raw}"`)
+})
+
 /** Rules across variables (checked once each variable is valid on its own). */
 const crossProblems = (c: C.Config.Success<typeof keys>): ReadonlyArray<string> => [
   ...((c.publicKey === undefined) !== (c.secretKey === undefined) ? ["NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY must be set together"] : []),
@@ -175,13 +193,21 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     redisUrl: checked("REDIS_URL", (v) => /^rediss?:\/\//.test(v), "REDIS_URL must be a redis:// or rediss:// URL"),
     rateLimits,
-    workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS)
+    workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS),
+    publicUrl: text("NOTIFLOWS_PUBLIC_URL"),
+    trustProxy
   }),
-  ({ keys: k, ...rest }) => {
-    const problems = [...crossProblems(k), ...workerProblems(rest.workers, rest.databaseUrl)]
+  ({ keys: k, publicUrl: rawUrl, ...rest }) => {
+    const url = parsePublicUrl(rawUrl ?? defaultPublicUrl(rest.host, rest.port))
+    const problems = [
+      ...crossProblems(k),
+      ...workerProblems(rest.workers, rest.databaseUrl),
+      ...(url.ok ? [] : [`NOTIFLOWS_PUBLIC_URL ${url.problem}${rawUrl === undefined ? " (the default built from HOST and PORT)" : ""}`])
+    ]
     const [first, ...more] = problems.map((p) => ConfigError.InvalidData([], p))
     if (first !== undefined) return Either.left(more.reduce((all, e) => ConfigError.And(all, e), first))
-    return Either.right({ ...rest, ...k })
+    if (!url.ok) throw new Error("unreachable: an invalid URL is a problem above")
+    return Either.right({ ...rest, ...k, publicUrl: url.value })
   }
 )
 

@@ -35,6 +35,13 @@ export const commandTeardown: Teardown = (exit, onExit) =>
     ? onExit(128 + (constants.signals[interruptedBy ?? "SIGINT"] ?? 2))
     : exitCodeTeardown(exit, onExit)
 
+/**
+ * For `import` and `export`: stopped by SIGINT or SIGTERM, they finish their lines in flight, write
+ * the checkpoint and summary, and exit 130 "interrupted" (BULK.md §2.2), whichever the signal.
+ */
+export const bulkTeardown: Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? onExit(130) : exitCodeTeardown(exit, onExit)
+
 export const runMain = makeRunMain(({ fiber, teardown }) => {
   // The main fiber may wait on nothing Node sees (Effect.never): keep the loop alive.
   const keepAlive = setInterval(() => {}, 2 ** 31 - 1)

@@ -77,6 +77,8 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
   })
   const app = express()
   app.disable("x-powered-by")
+  // LINKS.md §2.3, §6: the client address of rate limits and of the ledger's `context.ip`.
+  app.set("trust proxy", config.trustProxy)
   app.use(envelope.requireHost)
   app.use(
     makeRouter(countedRuntime, {
@@ -84,6 +86,7 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
       readiness,
       // A worker of `serve --workers N` answers with every worker's metrics, summed by the primary.
       metrics: isClusterWorker() ? clusterMetrics(metrics.registry) : metrics.render,
+      publicUrl: config.publicUrl.base,
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,
@@ -149,6 +152,10 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
   Effect.gen(function* () {
     const config = yield* Configuration
     const logger = yield* AppLogger
+    if (!config.publicUrl.https && !config.publicUrl.loopback) {
+      // RFC 8058 one-click needs https; mailbox providers ignore http List-Unsubscribe URLs.
+      logger.warn({ variable: "NOTIFLOWS_PUBLIC_URL" }, "NOTIFLOWS_PUBLIC_URL is neither https nor loopback: links will not work for one-click unsubscribe")
+    }
     // The router runs its use cases on the repositories this layer graph built (owned by it).
     const context = yield* Effect.context<Repositories | DrizzleDatabase>()
     const runtime = ManagedRuntime.make(Layer.succeedContext(context))

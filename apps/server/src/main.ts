@@ -10,7 +10,7 @@ import { HELP, runCommand, UsageError } from "./Cli.js"
 import { serveCluster } from "./Cluster.js"
 import { isClusterWorker, stopWithPrimary } from "./ClusterWorker.js"
 import { InvalidConfig, readAppConfig } from "./Config.js"
-import { commandTeardown, exitCodeTeardown, requestShutdown, runMain } from "./NodeMain.js"
+import { bulkTeardown, commandTeardown, exitCodeTeardown, requestShutdown, runMain } from "./NodeMain.js"
 import { describeStartupFailure, serve } from "./Service.js"
 
 const argv = process.argv.slice(2)
@@ -71,5 +71,5 @@ const reported = program.pipe(
 )
 
 // A stopped service exits 0 (a graceful stop); a stopped one-shot command did not finish: 130 for Ctrl-C.
-const teardown = wantsHelp || command === "serve" ? exitCodeTeardown : commandTeardown
+const teardown = wantsHelp || command === "serve" ? exitCodeTeardown : command === "import" || command === "export" ? bulkTeardown : commandTeardown
 runMain(reported, { disableErrorReporting: true, disablePrettyLogger: true, teardown })

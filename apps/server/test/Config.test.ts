@@ -39,8 +39,27 @@ describe("configuration", () => {
       redisUrl: undefined,
       rateLimits: {},
       workers: 1,
-      pgliteSharedBuffersMb: 16
+      pgliteSharedBuffersMb: 16,
+      publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
+      trustProxy: false
     })
+  })
+
+  it("NOTIFLOWS_PUBLIC_URL (LINKS.md §2.3): normalized, path allowed; its default follows HOST and PORT; invalid stops the start naming it", () => {
+    expect(loadConfig({ NOTIFLOWS_PUBLIC_URL: "https://x.com/prefs/" }).publicUrl).toEqual({ base: "https://x.com/prefs", origin: "https://x.com", https: true, loopback: false })
+    expect(loadConfig({ HOST: "0.0.0.0", PORT: "8080" }).publicUrl.base).toBe("http://127.0.0.1:8080")
+    expect(loadConfig({ HOST: "::", PORT: "8080" }).publicUrl.base).toBe("http://[::1]:8080")
+    expect(loadConfig({ HOST: "fd00::5" }).publicUrl.base).toBe("http://[fd00::5]:3000")
+    for (const bad of ["ftp://x.com", "https://u:p@x.com", "https://x.com/?a=1", "https://x.com/#top", "/relative"]) {
+      expect(problemsOf({ NOTIFLOWS_PUBLIC_URL: bad }).some((p) => p.startsWith("NOTIFLOWS_PUBLIC_URL "))).toBe(true)
+    }
+  })
+
+  it("NOTIFLOWS_TRUST_PROXY: Express trust proxy values; anything else stops the start naming it", () => {
+    expect(loadConfig({ NOTIFLOWS_TRUST_PROXY: "true" }).trustProxy).toBe(true)
+    expect(loadConfig({ NOTIFLOWS_TRUST_PROXY: "2" }).trustProxy).toBe(2)
+    expect(loadConfig({ NOTIFLOWS_TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback,10.0.0.0/8")
+    expect(problemsOf({ NOTIFLOWS_TRUST_PROXY: "everyone" })[0]).toMatch(/^NOTIFLOWS_TRUST_PROXY must be/)
   })
 
   it("trims values, treats blank as unset, reads every variable", () => {

@@ -3,14 +3,16 @@
  * `UPDATE ... WHERE version = $expected RETURNING` feeding the history `INSERT ... SELECT` in a CTE,
  * so the new set and its history entry are written atomically in one round trip.
  */
+import type { SQL } from "drizzle-orm"
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { ExternalUserId, HistoryEntry, PreferenceChoices, PreferenceCommit, PreferenceSet, ProjectId, Slice, StoredPreferences, UserId } from "@notiflows/domain"
-import { PreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
+import type { EventInput } from "@notiflows/domain"
+import { PreferenceRepository, renderEvent, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
-import { preferenceHistory, preferenceSets, users } from "./schema.js"
+import { events, preferenceHistory, preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
@@ -25,8 +27,34 @@ const toChoices = (value: unknown): PreferenceChoices => {
 }
 
 /**
+ * The outbox write of a commit statement: the change's event, selected from the CTE that wrote
+ * the set (`written`), so it exists exactly when the set changed; none when `eventId` is null.
+ * `xid` and `seq` are the position (see `events` in schema.ts).
+ */
+export const eventInsert = (db: NotiflowsDatabase, written: { readonly _: { readonly alias: string } } | SQL) =>
+  db.$with("outbox").as(
+    db
+      .insert(events)
+      .select(
+        sql`select ${P("projectId")}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
+                   ${P("eventId")}::uuid, ${P("eventType")}::text, ${P("changedAt")}::timestamptz, ${P("eventKey")}::text,
+                   ${P("eventUserId")}::uuid, ${P("eventPayload")}::text
+            from ${written} where ${P("eventId")}::uuid is not null`
+      )
+      .returning({ seq: events.seq })
+  )
+
+/** The placeholder values of a commit's event (all null without one). */
+export const eventValues = (projectId: ProjectId, userId: UserId, event: EventInput | undefined): Record<string, unknown> => {
+  if (event === undefined) return { eventId: null, eventType: null, eventKey: null, eventUserId: null, eventPayload: null }
+  const stored = renderEvent(uuidv7(), projectId, event, userId)
+  return { eventId: stored.id, eventType: stored.type, eventKey: stored.orderingKey, eventUserId: stored.userId, eventPayload: stored.payload }
+}
+
+/**
  * The commit statement: compare-and-set on the version, then the history entry selected from the
- * updated row. No row back = the version did not match (or the user is gone).
+ * updated row, and the change's event (the outbox) from it too. No row back = the version did not
+ * match (or the user is gone), and nothing was written.
  */
 export const commitQuery = (db: NotiflowsDatabase, withCategories = false) => {
   const updated = db.$with("updated").as(
@@ -48,8 +76,9 @@ export const commitQuery = (db: NotiflowsDatabase, withCategories = false) => {
       )
       .returning({ projectId: preferenceSets.projectId, userId: preferenceSets.userId, version: preferenceSets.version })
   )
+  const outbox = eventInsert(db, updated)
   return db
-    .with(updated)
+    .with(updated, outbox)
     .insert(preferenceHistory)
     .select((qb) =>
       qb
@@ -62,12 +91,22 @@ export const commitQuery = (db: NotiflowsDatabase, withCategories = false) => {
           actorType: sql<string>`${P("actorType")}::text`.as("actor_type"),
           actorId: sql<string>`${P("actorId")}::text`.as("actor_id"),
           requestId: sql<string | null>`${P("requestId")}::text`.as("request_id"),
-          changes: sql<unknown>`${P("changes")}::jsonb`.as("changes")
+          changes: sql<unknown>`${P("changes")}::jsonb`.as("changes"),
+          operation: sql<string>`${P("operation")}::text`.as("operation"),
+          source: sql<string>`${P("source")}::text`.as("source"),
+          context: sql<unknown>`${P("context")}::jsonb`.as("context")
         })
         .from(updated)
     )
     .returning({ version: preferenceHistory.version })
 }
+
+/** The ledger fields of a history row. */
+export const ledgerOf = (r: { readonly operation: string; readonly source: string; readonly context: unknown }): Pick<HistoryEntry, "operation" | "source" | "context"> => ({
+  operation: r.operation as HistoryEntry["operation"],
+  source: r.source as HistoryEntry["source"],
+  context: r.context === null || r.context === undefined ? null : fromJson<NonNullable<HistoryEntry["context"]>>(r.context)
+})
 
 /** The hot statements, built (and prepared when enabled) once per database. */
 export const makePreferenceStatements = ({ db, prepare }: Database) => {
@@ -109,7 +148,9 @@ export const commitValues = (c: {
   readonly choices: PreferenceChoices
   readonly categories?: Readonly<Record<string, unknown>>
   readonly history: PreferenceCommit["history"]
+  readonly event?: EventInput | undefined
 }): Record<string, unknown> => ({
+  ...eventValues(c.projectId, c.userId, c.event),
   projectId: c.projectId,
   userId: c.userId,
   expectedVersion: c.expectedVersion,
@@ -120,7 +161,10 @@ export const commitValues = (c: {
   actorType: c.history.actor.type,
   actorId: c.history.actor.id,
   requestId: c.history.request_id,
-  changes: json(c.history.changes)
+  changes: json(c.history.changes),
+  operation: c.history.operation,
+  source: c.history.source,
+  context: c.history.context === null ? null : json(c.history.context)
 })
 
 /** The port over a database. */
@@ -191,7 +235,8 @@ export const make = (database: Database): PreferenceRepository["Type"] => {
               changed_at: r.changedAt,
               actor: { type: r.actorType as HistoryEntry["actor"]["type"], id: r.actorId },
               request_id: r.requestId,
-              changes: fromJson<ReadonlyArray<Change>>(r.changes)
+              changes: fromJson<ReadonlyArray<Change>>(r.changes),
+              ...ledgerOf(r)
             })
           )
           return { items: before !== undefined ? items.reverse() : items, hasMore: rows.length > limit }

@@ -14,6 +14,7 @@ import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { errorCode } from "./internal/errors.js"
 import { newProjectId } from "./internal/ids.js"
+import { insertActiveLinkKey } from "./internal/linkKeys.js"
 import { projectSelection, toApiKey, toProject } from "./internal/projectRows.js"
 import { ensureFirst, ensureWithKeys, insertKey } from "./internal/provisioning.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
@@ -81,7 +82,11 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
         ({ id, at }) =>
           Effect.as(
             run("projects.create", () =>
-              db.insert(projects).values({ id, name: input.name, securityMode: input.securityMode, createdAt: at, updatedAt: at })
+              db.transaction(async (tx) => {
+                await tx.insert(projects).values({ id, name: input.name, securityMode: input.securityMode, createdAt: at, updatedAt: at })
+                // LINKS.md §2.3: the first link key is made in the project's creation transaction.
+                await insertActiveLinkKey(tx, id, at)
+              })
             ),
             newProject(id, input, at)
           )

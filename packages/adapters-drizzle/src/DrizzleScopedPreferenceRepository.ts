@@ -25,7 +25,7 @@ import type {
   UserId
 } from "@notiflows/domain"
 import { ScopedPreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
-import { commitQuery, commitValues } from "./DrizzlePreferenceRepository.js"
+import { commitQuery, commitValues, eventInsert, ledgerOf } from "./DrizzlePreferenceRepository.js"
 import { makeListSets } from "./DrizzleSetListing.js"
 import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
@@ -73,12 +73,14 @@ export const tenantCommitQuery = (db: NotiflowsDatabase) => {
       .onConflictDoNothing()
       .returning({ projectId: tps.projectId, userId: tps.userId, tenantId: tps.tenantId, version: tps.version })
   )
+  const outbox = eventInsert(db, sql`(select 1 from ${updated} union all select 1 from ${inserted}) w`)
   return db
-    .with(updated, inserted)
+    .with(updated, inserted, outbox)
     .insert(tenantPreferenceHistory)
     .select(
       sql`select w.project_id, w.user_id, w.tenant_id, w.version, ${P("historyId")}::uuid, ${P("changedAt")}::timestamptz,
-                 ${P("actorType")}::text, ${P("actorId")}::text, ${P("requestId")}::text, ${P("changes")}::jsonb
+                 ${P("actorType")}::text, ${P("actorId")}::text, ${P("requestId")}::text, ${P("changes")}::jsonb,
+                 ${P("operation")}::text, ${P("source")}::text, ${P("context")}::jsonb
           from (select * from ${updated} union all select * from ${inserted}) w`
     )
     .returning({ version: tenantPreferenceHistory.version })
@@ -125,7 +127,18 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   }
 }
 
-type HistoryRow = { id: string; version: number; changedAt: Date; actorType: string; actorId: string; requestId: string | null; changes: unknown }
+type HistoryRow = {
+  id: string
+  version: number
+  changedAt: Date
+  actorType: string
+  actorId: string
+  requestId: string | null
+  changes: unknown
+  operation: string
+  source: string
+  context: unknown
+}
 
 const toEntry = (r: HistoryRow, tenantId: TenantId | null): ScopedHistoryEntry => ({
   id: r.id,
@@ -134,7 +147,8 @@ const toEntry = (r: HistoryRow, tenantId: TenantId | null): ScopedHistoryEntry =
   changed_at: r.changedAt,
   actor: { type: r.actorType as ScopedHistoryEntry["actor"]["type"], id: r.actorId },
   request_id: r.requestId,
-  changes: fromJson<ReadonlyArray<Change>>(r.changes)
+  changes: fromJson<ReadonlyArray<Change>>(r.changes),
+  ...ledgerOf(r)
 })
 
 /** The port over a database. */
@@ -145,7 +159,7 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
   const commit = (c: ScopedCommit): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError> =>
     Effect.gen(function* () {
       const { projectId, userId, scope, expectedVersion, choices, history } = c
-      const values = commitValues({ projectId, userId, expectedVersion, choices, categories: choices.categories, history })
+      const values = commitValues({ projectId, userId, expectedVersion, choices, categories: choices.categories, history, event: c.event })
       const rows =
         scope._tag === "Global"
           ? yield* run("preferences.commit", () => st.commitGlobal.execute(values))
@@ -179,7 +193,18 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     )
     // Reading `before` a cursor takes the nearest newer entries (ascending), answered newest first.
     const order = before !== undefined ? asc(h.version) : desc(h.version)
-    const fields = { id: h.id, version: h.version, changedAt: h.changedAt, actorType: h.actorType, actorId: h.actorId, requestId: h.requestId, changes: h.changes }
+    const fields = {
+      id: h.id,
+      version: h.version,
+      changedAt: h.changedAt,
+      actorType: h.actorType,
+      actorId: h.actorId,
+      requestId: h.requestId,
+      changes: h.changes,
+      operation: h.operation,
+      source: h.source,
+      context: h.context
+    }
     return Effect.map(
       run("preferences.history", () => db.select(fields).from(h).where(where).orderBy(order).limit(limit + 1)),
       (rows): Slice<ScopedHistoryEntry> => {

@@ -12,7 +12,7 @@ import type { ExternalUserId, ProjectId, RepositoryError, Slice, User, UserProfi
 import { UserId, UserRepository, VersionConflict } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { v7 as uuidv7 } from "uuid"
-import { commitQuery, commitValues } from "./DrizzlePreferenceRepository.js"
+import { commitQuery, commitValues, eventValues } from "./DrizzlePreferenceRepository.js"
 import { preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
@@ -66,6 +66,8 @@ export const make = (database: Database): UserRepository["Type"] => {
     const at = write.at.toISOString()
     const p = write.profile
     const choices = pw === undefined ? { channel_types: {}, notiflows: {} } : { channel_types: pw.choices.channel_types, notiflows: pw.choices.notiflows }
+    const ev = eventValues(write.projectId, id, pw?.event)
+    const ctx = pw?.history.context ?? null
     const statement = sql`
       with u as (
         insert into users (project_id, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, custom_fields, revision, created_at, updated_at)
@@ -77,12 +79,19 @@ export const make = (database: Database): UserRepository["Type"] => {
         select project_id, id, ${json(choices)}::jsonb, ${json(pw?.categories ?? {})}::jsonb, ${pw === undefined ? 0 : 1}::int, ${at}::timestamptz from u
         returning project_id, user_id, version
       ), h as (
-        insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
+        insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
         select project_id, user_id, version, ${uuidv7()}::uuid, ${pw?.history.changed_at.toISOString() ?? at}::timestamptz,
                ${pw?.history.actor.type ?? "system"}, ${pw?.history.actor.id ?? ""}, ${pw?.history.request_id ?? null}::text,
-               ${json(pw?.history.changes ?? [])}::jsonb
+               ${json(pw?.history.changes ?? [])}::jsonb, ${pw?.history.operation ?? "patch"}::text, ${pw?.history.source ?? "system"}::text,
+               ${ctx === null ? null : json(ctx)}::jsonb
         from s where s.version > 0
         returning version
+      ), e as (
+        insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
+        select project_id, ${ev["eventId"]}::uuid, ${ev["eventType"]}::text, ${pw?.history.changed_at.toISOString() ?? at}::timestamptz,
+               ${ev["eventKey"]}::text, ${ev["eventUserId"]}::uuid, ${ev["eventPayload"]}::text
+        from s where s.version > 0 and ${ev["eventId"]}::uuid is not null
+        returning seq
       )
       select id from u`
     return Effect.tryPromise({ try: () => db.execute(statement), catch: (e) => e }).pipe(

@@ -10,7 +10,9 @@ import * as Layer from "effect/Layer"
 import postgres from "postgres"
 import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
+import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
 import * as DrizzleProjectRepository from "./DrizzleProjectRepository.js"
@@ -117,7 +119,9 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleIdempotencyRepository.layer,
   DrizzleCategoryRepository.layer,
   DrizzleTenantRepository.layer,
-  DrizzleScopedPreferenceRepository.layer
+  DrizzleScopedPreferenceRepository.layer,
+  DrizzleEventRepository.layer,
+  DrizzleLinkRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

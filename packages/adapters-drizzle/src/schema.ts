@@ -7,6 +7,8 @@
 import type { ApiKeyId, CategoryId, ExternalUserId, NotiflowId, ProjectId, TenantId, UserId } from "@notiflows/domain"
 import { sql } from "drizzle-orm"
 import {
+  bigint,
+  bigserial,
   boolean,
   check,
   foreignKey,
@@ -108,6 +110,8 @@ export const users = pgTable(
     timezone: text("timezone"),
     customFields: jsonb("custom_fields").notNull().default(sql`'{}'::jsonb`),
     revision: integer("revision").notNull().default(0),
+    /** Links and tickets issued at or before this second answer 410 (LINKS.md §2.3). */
+    linksValidAfter: timestamptz("links_valid_after"),
     createdAt: timestamptz("created_at").notNull(),
     updatedAt: timestamptz("updated_at").notNull()
   },
@@ -175,7 +179,13 @@ export const preferenceHistory = pgTable(
     actorType: text("actor_type").notNull(),
     actorId: text("actor_id").notNull(),
     requestId: text("request_id"),
-    changes: jsonb("changes").notNull()
+    changes: jsonb("changes").notNull(),
+    /** EVENTS.md §1: `patch`, `reset` or `replace` (rows from before the ledger: `patch`). */
+    operation: text("operation").notNull(),
+    /** EVENTS.md §1.1, derived from the route (rows from before the ledger: from the actor type). */
+    source: text("source").notNull(),
+    /** `{ip, user_agent}` of end-user sources, SQL NULL for the others. */
+    context: jsonb("context")
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.userId, t.version] }),
@@ -262,7 +272,13 @@ export const tenantPreferenceHistory = pgTable(
     actorType: text("actor_type").notNull(),
     actorId: text("actor_id").notNull(),
     requestId: text("request_id"),
-    changes: jsonb("changes").notNull()
+    changes: jsonb("changes").notNull(),
+    /** EVENTS.md §1: `patch`, `reset` or `replace` (rows from before the ledger: `patch`). */
+    operation: text("operation").notNull(),
+    /** EVENTS.md §1.1, derived from the route (rows from before the ledger: from the actor type). */
+    source: text("source").notNull(),
+    /** `{ip, user_agent}` of end-user sources, SQL NULL for the others. */
+    context: jsonb("context")
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.userId, t.tenantId, t.version] }),
@@ -324,5 +340,91 @@ export const idempotencyRecords = pgTable(
     primaryKey({ columns: [t.projectId, t.scope, t.key] }),
     index("idempotency_records_expires_idx").on(t.projectId, t.expiresAt),
     check("idempotency_records_state_check", sql`${t.state} in ('in_progress', 'completed')`)
+  ]
+)
+
+/**
+ * The transactional outbox and the feed (EVENTS.md §2, §3): one row per event, written in the
+ * transaction of its change. The position is `(xid, seq)`: the writing transaction's id and a
+ * serial. Readers only see rows whose `xid` is below the oldest transaction still running
+ * (`pg_snapshot_xmin`), so a position is never handed out while an earlier one can still commit
+ * (docs/events.md). `payload` is the event's JSON text, fixed at commit (erasure redacts it).
+ */
+export const events = pgTable(
+  "events",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    xid: bigint("xid", { mode: "bigint" }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
+    seq: bigserial("seq", { mode: "bigint" }).notNull(),
+    id: uuid("id").notNull(),
+    type: text("type").notNull(),
+    occurredAt: timestamptz("occurred_at").notNull(),
+    /** EVENTS.md §2's ordering key (`user:<external id>`, …), for a delivery engine. */
+    orderingKey: text("ordering_key").notNull(),
+    /** The internal id of the user an event concerns (erasure redacts them), else NULL. */
+    userId: uuid("user_id").$type<UserId>(),
+    payload: text("payload").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.xid, t.seq] }),
+    unique("events_project_id_unique").on(t.projectId, t.id),
+    index("events_user_idx").on(t.projectId, t.userId)
+  ]
+)
+
+/** Per project: the last feed position retention removed (older cursors answer 410). */
+export const eventFeedState = pgTable("event_feed_state", {
+  projectId: uuid("project_id").$type<ProjectId>()
+    .primaryKey()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  purgedXid: bigint("purged_xid", { mode: "bigint" }).notNull(),
+  purgedSeq: bigint("purged_seq", { mode: "bigint" }).notNull()
+})
+
+/**
+ * Link keys (LINKS.md §2.3): 32 random bytes (base64url, in clear for now: README) under a 4-byte
+ * `kid`; one active key per project (unique partial index), older ones verify until revoked.
+ */
+export const linkKeys = pgTable(
+  "link_keys",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kid: text("kid").notNull(),
+    secret: text("secret").notNull(),
+    active: boolean("active").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    revokedAt: timestamptz("revoked_at")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.kid] }),
+    uniqueIndex("link_keys_one_active").on(t.projectId).where(sql`${t.active}`),
+    check("link_keys_kid_check", sql`${t.kid} ~ '^[0-9a-f]{8}$'`)
+  ]
+)
+
+/**
+ * `{scope, tenant_id}` pairs links name by reference (LINKS.md §1): an 8-byte random id (hex),
+ * unique per canonical `scope_key`; never changed or deleted.
+ */
+export const linkScopes = pgTable(
+  "link_scopes",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    scopeKey: text("scope_key").notNull(),
+    scope: jsonb("scope"),
+    tenantId: text("tenant_id").$type<TenantId>(),
+    createdAt: timestamptz("created_at").notNull()
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    unique("link_scopes_key_unique").on(t.projectId, t.scopeKey),
+    check("link_scopes_id_check", sql`${t.id} ~ '^[0-9a-f]{16}$'`)
   ]
 )

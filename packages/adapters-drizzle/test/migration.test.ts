@@ -1,7 +1,9 @@
 /**
- * Migration 0003 (model v2) on a database with v1 data: built with the migrations up to 0002,
- * filled through the v1 code path (v1 use cases over the v1 ports; users inserted as the v1 code
- * inserted them), then migrated. Every view and explicit view, for both APIs, is byte-identical
+ * Migrations 0003 (model v2) and 0004 (ledger, events) on a database with v1 data: built with the
+ * migrations up to 0002, filled with the rows the v1 code path writes (v1 use cases over the v1
+ * ports on a fully migrated database, users inserted as the v1 code inserted them, each row copied
+ * with the columns v1 had), then migrated. 0004's defaults give those ledger entries exactly the
+ * fields today's code writes (`patch`, `admin_api` for a secret key, no context). Every view and explicit view, for both APIs, is byte-identical
  * before and after, read through the v1 path and through the v2 global scope, so every ETag (a
  * hash of user id, API, kind and body) survives; history and versions continue. On PGlite and on
  * PostgreSQL (a throwaway database; skipped outside CI when the server is unreachable).
@@ -97,48 +99,82 @@ const v2Snapshot = (projectId: ProjectId, externalIds: ReadonlyArray<ExternalUse
     })
   )
 
-/** A v1 database (migrations up to 0002 applied) and the way to apply the rest. */
+/**
+ * A v1 database (migrations up to 0002 applied) and the way to apply the rest, and a database
+ * with every migration, where today's v1 code path writes the rows copied into the v1 one.
+ */
 interface V1Database {
   readonly database: Database
   readonly migrateAll: Effect.Effect<void, unknown>
+  readonly current: Effect.Effect<Database, unknown, Scope.Scope>
 }
 
+const pgliteDatabase = (client: PGlite): Database => ({
+  db: drizzlePglite({ client }) as unknown as NotiflowsDatabase,
+  driver: "pglite",
+  prepare: true,
+  query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
+})
+
+const postgresDatabase = (client: postgres.Sql): Database => ({
+  db: drizzlePostgres(client) as unknown as NotiflowsDatabase,
+  driver: "postgres",
+  prepare: true,
+  query: async (text, params = []) => [...(await client.unsafe(text, params as Array<postgres.ParameterOrJSON<never>>))]
+})
+
+/**
+ * The rows v1 wrote, copied from `from` (every migration) into `to` (a v1 schema): each row's
+ * columns that `to` has (later migrations only add columns). Today's code cannot write a v1
+ * schema itself (its statements name later columns and tables), so it writes them where they exist.
+ */
+const copyV1Rows = (from: Database, to: Database) =>
+  Effect.promise(async () => {
+    for (const table of ["projects", "api_keys", "notiflows", "users", "preference_sets", "preference_history"]) {
+      for (const row of await from.query(`select row_to_json(t)::text as j from ${table} t`)) {
+        await to.query(`insert into ${table} select * from json_populate_record(null::${table}, $1::json)`, [row["j"]])
+      }
+    }
+  })
+
 const pgliteV1: Effect.Effect<V1Database, never, Scope.Scope> = Effect.gen(function* () {
-  const client = yield* Effect.acquireRelease(
+  const open = Effect.acquireRelease(
     Effect.promise(() => PGlite.create("memory://")),
     (c) => Effect.promise(() => c.close())
   )
+  const client = yield* open
   const pglite = drizzlePglite({ client })
   yield* Effect.promise(() => migratePgliteDb(pglite, { migrationsFolder: v1Migrations() }))
-  const database: Database = {
-    db: pglite as unknown as NotiflowsDatabase,
-    driver: "pglite",
-    prepare: true,
-    query: async (text, params = []) => (await client.query<Record<string, unknown>>(text, [...params])).rows
-  }
-  return { database, migrateAll: migratePglite(pglite) }
+  const current = Effect.gen(function* () {
+    const c = yield* open
+    yield* migratePglite(drizzlePglite({ client: c }))
+    return pgliteDatabase(c)
+  })
+  return { database: pgliteDatabase(client), migrateAll: migratePglite(pglite), current }
 })
 
 const postgresV1: Effect.Effect<V1Database, never, Scope.Scope> = Effect.gen(function* () {
+  const connect = (url: string) =>
+    Effect.acquireRelease(
+      Effect.sync(() => postgres(url, { max: 2, onnotice: () => {} })),
+      (c) => Effect.promise(() => c.end({ timeout: 5 }))
+    )
   const { url } = yield* throwawayDatabase
-  const client = yield* Effect.acquireRelease(
-    Effect.sync(() => postgres(url, { max: 2, onnotice: () => {} })),
-    (c) => Effect.promise(() => c.end({ timeout: 5 }))
-  )
-  const db = drizzlePostgres(client)
-  yield* Effect.promise(() => migratePostgresDb(db, { migrationsFolder: v1Migrations() }))
-  const database: Database = {
-    db: db as unknown as NotiflowsDatabase,
-    driver: "postgres",
-    prepare: true,
-    query: async (text, params = []) => [...(await client.unsafe(text, params as Array<postgres.ParameterOrJSON<never>>))]
-  }
-  return { database, migrateAll: migratePostgres(url) }
+  const client = yield* connect(url)
+  yield* Effect.promise(() => migratePostgresDb(drizzlePostgres(client), { migrationsFolder: v1Migrations() }))
+  const current = Effect.gen(function* () {
+    const other = yield* throwawayDatabase
+    yield* migratePostgres(other.url)
+    return postgresDatabase(yield* connect(other.url))
+  })
+  return { database: postgresDatabase(client), migrateAll: migratePostgres(url), current }
 })
 
 const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
   Effect.gen(function* () {
-    const { database, migrateAll } = yield* open
+    const { database, migrateAll, current } = yield* open
+    const writer = yield* current
+    const writerPorts = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, writer))
     const ports = Layer.provideMerge(layerRepositories, Layer.succeed(DrizzleDatabase, database))
 
     // v1 data through the v1 code path.
@@ -146,6 +182,8 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
     const nf = (id: string) => id as NotiflowId
     const projectId = yield* Effect.provide(
       Effect.gen(function* () {
+        // Written on the fully migrated database (today's create also makes a link key, a table of
+        // 0005); copyV1Rows carries only the v1 columns and tables over.
         const project = yield* Effect.flatMap(ProjectRepository, (p) => p.create({ name: "v1", securityMode: "on" }))
         yield* updateDefaults(project.id, { channel_types: { sms: false } })
         yield* upsertNotiflow(project.id, nf("newsletter"), { name: "Newsletter", default_channel_types: { email: true } })
@@ -157,7 +195,7 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
           const id = `0190f3a0-0000-7000-8000-00000000000${i}`
           const at = "2026-01-01T00:00:00.000Z"
           yield* Effect.promise(() =>
-            database.query(
+            writer.query(
               `with u as (insert into users (project_id, id, external_id, revision, created_at, updated_at) values ($1, $2, $3, 1, $4, $4) returning project_id, id)
                insert into preference_sets (project_id, user_id, updated_at) select project_id, id, $4 from u`,
               [project.id, id, externalId, at]
@@ -171,9 +209,10 @@ const migrationCase = (open: Effect.Effect<V1Database, never, Scope.Scope>) =>
         yield* deleteNotiflow(project.id, nf("deleted"))
         return project.id as ProjectId
       }),
-      ports
+      writerPorts
     )
-    const before = yield* Effect.provide(v1Snapshot(projectId, externalIds), ports)
+    const before = yield* Effect.provide(v1Snapshot(projectId, externalIds), writerPorts)
+    yield* copyV1Rows(writer, database)
 
     yield* migrateAll
     const columns = yield* Effect.promise(() =>

@@ -27,7 +27,7 @@ describe("types derived from /openapi.json", () => {
       void admin.request("get", "/admin/v1/users/{user_id}", { path: { id: "u" } })
       void admin.request("get", "/admin/v1/users/{user_id}", { path: { user_id: "u" } })
       if (error.is("validation_error")) expectTypeOf(error.details.fields[0]?.reason).toEqualTypeOf<
-        "required" | "invalid_type" | "unknown_field" | "unknown_channel_type" | "unknown_notiflow" | "unknown_category" | "locked" | "too_long" | "too_many" | "invalid_format" | undefined
+        "required" | "invalid_type" | "unknown_field" | "unknown_channel_type" | "unknown_notiflow" | "unknown_category" | "locked" | "too_long" | "too_many" | "invalid_format" | "not_unsubscribable" | "out_of_range" | "insufficient_contrast" | undefined
       >()
       if (error.is("precondition_failed")) expectTypeOf(error.details.current_status).toEqualTypeOf<string>()
       if (error.is("rate_limited")) expectTypeOf(error.details.retry_after).toEqualTypeOf<number>()

@@ -74,7 +74,7 @@ export const startService = async (options: ServiceOptions = {}): Promise<TestSe
   const storage = pg === undefined ? layerPglite("memory://") : layerPostgres({ url: pg.url, poolSize: 4 })
   const runtime = ManagedRuntime.make(Layer.orDie(Layer.provideMerge(layerProjectViewCache(), storage)))
   const app = express()
-  app.use(makeRouter(runtime, { logger: pino({ level: "silent" }), hooks: { aroundHandler: makeIdempotencyHook({ runtime }) } }))
+  app.use(makeRouter(runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1", hooks: { aroundHandler: makeIdempotencyHook({ runtime }) } }))
   const { publicKey: spki, privateKey } = await jose.generateKeyPair("RS256", { extractable: true })
   const secret = await Effect.runPromise(mintApiKey("secret"))
   const pub = await Effect.runPromise(mintApiKey("public"))

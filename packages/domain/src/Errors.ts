@@ -74,6 +74,9 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
   cause: Schema.Defect
 }) {}
 
+/** A feed cursor behind events removed by retention (EVENTS.md §3: 410 `cursor_expired`). */
+export class CursorExpired extends Schema.TaggedError<CursorExpired>()("CursorExpired", {}) {}
+
 /** Every domain error, for exhaustive mappings. */
 export type DomainError =
   | UserNotFound
@@ -86,3 +89,4 @@ export type DomainError =
   | ProjectNotFound
   | ApiKeyNotFound
   | RepositoryError
+  | CursorExpired

@@ -7,7 +7,8 @@ import * as Schema from "effect/Schema"
 import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
 import { BatchEvaluation, Decisions, evaluate, evaluateBatch } from "./Evaluation.js"
 import type { Decoded } from "./Issues.js"
-import { decoderFor, isJsonObject, reason, says, unknownKeys } from "./Issues.js"
+import { decoderFor, enumReason, isJsonObject, reason, says, unknownKeys } from "./Issues.js"
+import { BATCH_LINKS_JSON_SCHEMA, LINK_PURPOSES, LinkScopeSchema } from "./Links.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import { loadProjectView } from "./PreferenceService.js"
 import type { ChannelType, ProjectId } from "./Preferences.js"
@@ -45,11 +46,32 @@ const UserIds = Schema.Array(ExternalUserId).pipe(
   Schema.maxItems(MAX_BATCH_USERS, { ...reason("too_many", `at most ${MAX_BATCH_USERS} user ids`), title: "user ids" })
 ).annotations({ description: `1-${MAX_BATCH_USERS} external user ids`, ...says("must be an array of user ids") })
 
+/** Link purposes wanted with each result (LINKS.md §2.2): distinct; `[]` = none. */
+const LinkPurposes = Schema.Array(
+  Schema.Literal(...LINK_PURPOSES).annotations(enumReason("invalid_format", `links are ${LINK_PURPOSES.join(", ")}`, "must be a purpose string"))
+).pipe(
+  Schema.filter(
+    (list) => {
+      const at = list.findIndex((c, i) => list.indexOf(c) !== i)
+      return at < 0 || { path: [at], message: "link purposes must be distinct" }
+    },
+    { ...reason("invalid_format"), jsonSchema: { uniqueItems: true } }
+  )
+).annotations({ description: "links to mint for each found user (LINKS.md §2.2)", ...says("must be an array of link purposes") })
+
 export const BatchEvaluateRequest = Schema.Struct({
   notiflow_id: notiflowId,
   channel_types: Schema.optionalWith(ChannelList, { exact: true }),
-  user_ids: UserIds
-}).annotations({ identifier: "BatchEvaluateRequest", ...says("the body must be a JSON object"), ...unknownKeys("unknown_field", "unknown field") })
+  user_ids: UserIds,
+  links: Schema.optionalWith(LinkPurposes, { exact: true }),
+  links_expires_in_days: Schema.optionalWith(Schema.Int.annotations(says("must be an integer number of days")), { exact: true }),
+  unsubscribe_scope: Schema.optionalWith(LinkScopeSchema, { exact: true })
+}).annotations({
+  identifier: "BatchEvaluateRequest",
+  ...says("the body must be a JSON object"),
+  ...unknownKeys("unknown_field", "unknown field"),
+  jsonSchema: BATCH_LINKS_JSON_SCHEMA
+})
 
 export const BatchEvaluateResponse = Schema.Struct({
   notiflow_id: Schema.String,

@@ -9,7 +9,8 @@ import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
 import { decodeEvaluateBody } from "./EvaluationService.js"
 import { evaluatePrepared, prepareEvaluation } from "./BatchResolution.js"
 import type { BatchEvaluationV2, DecisionsV2 } from "./EvaluationV2.js"
-import { isJsonObject } from "./Issues.js"
+import { isJsonObject, withIssues } from "./Issues.js"
+import { batchLinkIssues } from "./Links.js"
 import type { ChannelType, ExternalUserId, NotiflowCatalogEntry, ProjectDefaults, ProjectId } from "./Preferences.js"
 import { isNotiflowId } from "./Preferences.js"
 import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
@@ -76,7 +77,7 @@ export const evaluateUsersV2 = (projectId: ProjectId, scope: Scope, body: unknow
   Effect.gen(function* () {
     const [catalog, defaults] = yield* loadModelCatalog(projectId)
     yield* requireNotiflow(body, catalog)
-    const decoded = decodeEvaluateBody(body, true)
+    const decoded = withIssues(decodeEvaluateBody(body, true), batchLinkIssues(body, catalog))
     if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
     const notiflow = catalog.notiflows.find((e) => e.id === decoded.value.notiflow_id && !e.deleted)!
     const tenant = yield* tenantOfScope(projectId, scope)

@@ -3,6 +3,7 @@
  * optional `category_id`.
  */
 import * as Schema from "effect/Schema"
+import { BatchLinksJson } from "./LinkJson.js"
 import { CHANNEL_TYPES } from "./Preferences.js"
 import type { ChannelType } from "./Preferences.js"
 
@@ -57,7 +58,13 @@ export const EvaluateResponseV2 = Schema.Struct({
 }).annotations({ identifier: "EvaluateResponseV2" })
 export type EvaluateResponseV2 = typeof EvaluateResponseV2.Type
 
-export const BatchEvaluationV2 = Schema.Struct({ user_id: Schema.String, user_found: Schema.Boolean, channel_types: DecisionsV2 })
+export const BatchEvaluationV2 = Schema.Struct({
+  user_id: Schema.String,
+  user_found: Schema.Boolean,
+  channel_types: DecisionsV2,
+  /** Only when the request asked for `links` (LINKS.md §2.2); `null` for a user not found. */
+  links: Schema.optionalWith(Schema.NullOr(BatchLinksJson), { exact: true })
+})
 export type BatchEvaluationV2 = typeof BatchEvaluationV2.Type
 
 /** `POST /admin/preferences/evaluate`; `tenant_id` only with `?tenant_id=`. */

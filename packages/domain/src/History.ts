@@ -35,12 +35,20 @@ export const ConsentContext = Schema.Struct({ ip: Schema.NullOr(Schema.String), 
 })
 export type ConsentContext = typeof ConsentContext.Type
 
-/** What a commit appends to history. */
+/** How a set changed (EVENTS.md §1): a merge patch, a reset, or a bulk/import replace (reset then patch, net change). */
+export const Operation = Schema.Literal("patch", "reset", "replace").annotations({ identifier: "LedgerOperation" })
+export type Operation = typeof Operation.Type
+
+/** What a commit appends to history: the ledger entry (EVENTS.md §1). */
 export const HistoryInput = Schema.Struct({
   actor: Actor,
   request_id: Schema.NullOr(Schema.String),
   changed_at: Schema.DateFromSelf,
-  changes: Schema.Array(Change)
+  changes: Schema.Array(Change),
+  operation: Operation,
+  source: Source,
+  /** `{ip, user_agent}` for end-user sources (fields `null` when not recorded or expired), `null` for the others. */
+  context: Schema.NullOr(ConsentContext)
 })
 export type HistoryInput = typeof HistoryInput.Type
 
@@ -48,7 +56,7 @@ export type HistoryInput = typeof HistoryInput.Type
 export const HistoryEntry = Schema.Struct({ id: Schema.String, version: Schema.Int, ...HistoryInput.fields })
 export type HistoryEntry = typeof HistoryEntry.Type
 
-/** A history entry of the API. */
+/** A history entry of the API (v1 shape, for library consumers of the v1 port). */
 export const HistoryEntryJson = Schema.Struct({
   id: Schema.String,
   version: Schema.Int,
@@ -59,7 +67,18 @@ export const HistoryEntryJson = Schema.Struct({
 }).annotations({ identifier: "PreferenceHistoryEntry" })
 
 /** The API representation of a history entry (Schema encoding). */
-export const historyToJson: (e: HistoryEntry) => typeof HistoryEntryJson.Encoded = Schema.encodeSync(HistoryEntryJson)
+export const historyToJson: (e: Omit<HistoryEntry, "operation" | "source" | "context">) => typeof HistoryEntryJson.Encoded =
+  Schema.encodeSync(HistoryEntryJson)
+
+/** The ledger fields of a write (EVENTS.md §1): `context` only for end-user sources, never from client input. */
+export const ledgerFields = (
+  write: { readonly source: Source; readonly consent?: ConsentContext | null | undefined },
+  operation: Operation
+): Pick<HistoryInput, "operation" | "source" | "context"> => ({
+  operation,
+  source: write.source,
+  context: END_USER_SOURCES.has(write.source) ? (write.consent ?? { ip: null, user_agent: null }) : null
+})
 
 /** A stored history entry of one scope's set (`tenant_id: null` = the global set). */
 export const ScopedHistoryEntry = Schema.Struct({
@@ -70,16 +89,25 @@ export const ScopedHistoryEntry = Schema.Struct({
 })
 export type ScopedHistoryEntry = typeof ScopedHistoryEntry.Type
 
-/** A history entry of the API in v2: `tenant_id` after `version`. */
-export const ScopedHistoryEntryJson = Schema.Struct({
+const ledgerEntryFields = {
   id: Schema.String,
   version: Schema.Int,
   tenant_id: Schema.NullOr(Schema.String),
   changed_at: Timestamp,
   actor: Actor,
   request_id: Schema.NullOr(Schema.String),
-  changes: Schema.Array(Change)
-}).annotations({ identifier: "PreferenceHistoryEntryV2" })
+  changes: Schema.Array(Change),
+  operation: Operation,
+  source: Source
+}
 
-/** The API representation of a scoped history entry (Schema encoding). */
+/** A ledger entry of the admin API (EVENTS.md §1): every field, `context` included. */
+export const ScopedHistoryEntryJson = Schema.Struct({ ...ledgerEntryFields, context: Schema.NullOr(ConsentContext) }).annotations({
+  identifier: "PreferenceHistoryEntryV2"
+})
+
+/** A ledger entry of the User API: without `context` (EVENTS.md §1). */
+export const UserHistoryEntryJson = Schema.Struct(ledgerEntryFields).annotations({ identifier: "OwnPreferenceHistoryEntry" })
+
+/** The admin API representation of a scoped history entry (Schema encoding). */
 export const scopedHistoryToJson: (e: ScopedHistoryEntry) => typeof ScopedHistoryEntryJson.Encoded = Schema.encodeSync(ScopedHistoryEntryJson)

@@ -23,7 +23,10 @@ export const IssueReason = Schema.Literal(
   "locked",
   "too_long",
   "too_many",
-  "invalid_format"
+  "invalid_format",
+  "not_unsubscribable",
+  "out_of_range",
+  "insufficient_contrast"
 )
 export type IssueReason = typeof IssueReason.Type
 

@@ -6,6 +6,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { HistoryEntry, HistoryInput } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, PreferenceChoices, PreferenceSet, ProjectId, UserId } from "./Preferences.js"
@@ -24,6 +25,8 @@ export interface PreferenceCommit {
   readonly expectedVersion: number
   readonly choices: PreferenceChoices
   readonly history: HistoryInput
+  /** The change's event (EVENTS.md §2), written in the same transaction as the set and its entry. */
+  readonly event?: EventInput
 }
 
 export class PreferenceRepository extends Context.Tag("@notiflows/domain/PreferenceRepository")<

@@ -7,7 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import { PreconditionFailed, ProjectNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
-import type { Actor, ConsentContext, HistoryEntry, Source } from "./History.js"
+import type { Actor, ConsentContext, HistoryEntry, Operation, Source } from "./History.js"
+import { ledgerFields } from "./History.js"
 import type { Page, SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import type { PreferencePatch } from "./PreferencePatch.js"
@@ -94,7 +95,8 @@ const writeChoices = (
   externalId: ExternalUserId,
   next: (snapshot: PreferenceSnapshot) => Effect.Effect<PreferenceChoices, ValidationFailed>,
   context: WriteContext,
-  precondition: Precondition | undefined
+  precondition: Precondition | undefined,
+  operation: Operation
 ) =>
   Effect.gen(function* () {
     const repo = yield* PreferenceRepository
@@ -111,7 +113,7 @@ const writeChoices = (
           userId: snapshot.userId,
           expectedVersion: snapshot.preferences.version,
           choices,
-          history: { actor: context.actor, request_id: context.requestId, changed_at: changedAt, changes }
+          history: { actor: context.actor, request_id: context.requestId, changed_at: changedAt, changes, ...ledgerFields(context, operation) }
         })
         // The user was erased meanwhile: report it by the id the caller knows.
         .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(new UserNotFound({ externalId }))))
@@ -148,7 +150,8 @@ export const updatePreferences = (input: {
         applyPatch(snapshot.preferences, patch)
       ),
     input.context,
-    input.precondition
+    input.precondition,
+    "patch"
   )
 
 /** Removes every explicit choice (one history entry). */
@@ -163,7 +166,8 @@ export const resetPreferences = (input: {
     input.externalId,
     () => Effect.succeed<PreferenceChoices>({ channel_types: {}, notiflows: {} }),
     input.context,
-    input.precondition
+    input.precondition,
+    "reset"
   )
 
 /**

@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { HistoryInput, ScopedHistoryEntry } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
@@ -40,6 +41,8 @@ export interface ScopedCommit {
   readonly expectedVersion: number
   readonly choices: PreferenceChoicesV2
   readonly history: HistoryInput
+  /** The change's event (EVENTS.md §2), written in the same transaction as the set and its entry. */
+  readonly event?: EventInput
 }
 
 export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/ScopedPreferenceRepository")<

@@ -7,7 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { CategoryRepository } from "./CategoryRepository.js"
 import { PreconditionFailed, UserNotFound, ValidationFailed } from "./Errors.js"
-import type { ScopedHistoryEntry } from "./History.js"
+import { preferencesUpdatedEvent } from "./Events.js"
+import type { HistoryInput, Operation, ScopedHistoryEntry } from "./History.js"
+import { ledgerFields } from "./History.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { Page, SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
@@ -85,7 +87,8 @@ export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => exp
 const writeScoped = (
   input: { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope; readonly context: WriteContext },
   next: (s: ScopedSnapshot) => Effect.Effect<PreferenceChoicesV2, ValidationFailed>,
-  precondition: ScopedPrecondition | undefined
+  precondition: ScopedPrecondition | undefined,
+  operation: Operation
 ) =>
   Effect.gen(function* () {
     const repo = yield* ScopedPreferenceRepository
@@ -98,14 +101,24 @@ const writeScoped = (
       const changes = diffV2(snapshot.scoped, choices)
       if (changes.length === 0) return snapshot
       const changedAt = new Date(yield* Clock.currentTimeMillis)
+      const history: HistoryInput = {
+        actor: input.context.actor,
+        request_id: input.context.requestId,
+        changed_at: changedAt,
+        changes,
+        ...ledgerFields(input.context, operation)
+      }
+      const expectedVersion = snapshot.scoped.version
+      const tenantId = input.scope._tag === "Global" ? null : input.scope.tenantId
       const saved = yield* repo
         .commit({
           projectId: input.projectId,
           userId: snapshot.userId,
           scope: input.scope,
-          expectedVersion: snapshot.scoped.version,
+          expectedVersion,
           choices,
-          history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: changedAt, changes }
+          history,
+          event: preferencesUpdatedEvent({ externalId: input.externalId, tenantId, version: expectedVersion + 1, preferences: choices, history })
         })
         .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(new UserNotFound({ externalId: input.externalId }))))
       const updated: ScopedSnapshot = { ...snapshot, scoped: saved, global: input.scope._tag === "Global" ? saved : snapshot.global }
@@ -139,7 +152,8 @@ export const updateScopedPreferences = (input: {
       })
       return decoded.ok ? Effect.succeed(applyPatchV2(s.scoped, decoded.value)) : Effect.fail(new ValidationFailed({ issues: decoded.issues }))
     },
-    input.precondition
+    input.precondition,
+    "patch"
   )
 
 /** `DELETE …/preferences[?tenant_id=T]`: empties the scope's set (one history entry if it changed). */
@@ -149,7 +163,7 @@ export const resetScopedPreferences = (input: {
   readonly scope: Scope
   readonly context: WriteContext
   readonly precondition?: ScopedPrecondition
-}) => writeScoped(input, () => Effect.succeed(emptyChoicesV2), input.precondition)
+}) => writeScoped(input, () => Effect.succeed(emptyChoicesV2), input.precondition, "reset")
 
 /**
  * A scope's history, newest first. On the user API, changes to notiflows the user may not

@@ -5,6 +5,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { HistoryInput } from "./History.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, PreferenceChoices, ProjectId } from "./Preferences.js"
@@ -21,6 +22,8 @@ export interface UserPreferenceWrite {
    */
   readonly categories?: Readonly<Record<string, CategoryChoice>>
   readonly history: HistoryInput
+  /** The preference change's event (EVENTS.md §2), written in the same transaction. */
+  readonly event?: EventInput
 }
 
 /**

@@ -9,6 +9,7 @@ import { UserNotFound, ValidationFailed } from "./Errors.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import { diff } from "./Changes.js"
+import { ledgerFields } from "./History.js"
 import { applyPatch } from "./PreferencePatch.js"
 import { PreferenceRepository } from "./PreferenceRepository.js"
 import type { WriteContext } from "./PreferenceService.js"
@@ -66,7 +67,7 @@ export const upsertUser = (input: {
           preferences = {
             expectedVersion: current === undefined ? 0 : before.version,
             choices,
-            history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: at, changes }
+            history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: at, changes, ...ledgerFields(input.context, "patch") }
           }
         }
       }

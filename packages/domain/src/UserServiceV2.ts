@@ -7,6 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { ValidationFailed } from "./Errors.js"
+import { preferencesUpdatedEvent } from "./Events.js"
+import { ledgerFields } from "./History.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, says, unknownKeys } from "./Issues.js"
 import type { PatchContextV2 } from "./PatchV2.js"
@@ -94,11 +96,14 @@ export const upsertUserV2 = (input: {
         const after = applyPatchV2(before, decoded.value.preferences)
         const changes = diffV2(before, after)
         if (changes.length > 0) {
+          const expectedVersion = current === undefined ? 0 : before.version
+          const history = { actor: input.context.actor, request_id: input.context.requestId, changed_at: at, changes, ...ledgerFields(input.context, "patch") }
           preferences = {
-            expectedVersion: current === undefined ? 0 : before.version,
+            expectedVersion,
             choices: { channel_types: after.channel_types, notiflows: after.notiflows },
             categories: after.categories,
-            history: { actor: input.context.actor, request_id: input.context.requestId, changed_at: at, changes }
+            history,
+            event: preferencesUpdatedEvent({ externalId: input.externalId, tenantId: null, version: expectedVersion + 1, preferences: after, history })
           }
         }
       }

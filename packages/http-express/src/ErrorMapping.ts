@@ -66,6 +66,8 @@ export const errorTable: Table = {
     r(401, "unauthenticated", "Invalid credentials", { auth: api === "user" ? "api_key" : "secret_key" }),
   ApiKeyNotFound: (e) => r(404, "not_found", "API key not found", { resource: "api_key", id: e.keyId }),
   RepositoryError: (e) => (e.unavailable ? unavailable(1, "The service is temporarily unavailable; retry") : internal()),
+  // EVENTS.md §3: retention removed events after the cursor; resync and restart without `after`.
+  CursorExpired: () => r(410, "cursor_expired", "Events after this cursor were removed by retention; resync and restart without after", { param: "after" }),
   // Transport errors (./HttpErrors.ts)
   RouteNotFound: () => r(404, "not_found", "No such route", { resource: "route" }),
   MethodNotAllowed: (e) => r(405, "method_not_allowed", "Method not allowed on this route", {}, { Allow: e.allow.join(", ") }),

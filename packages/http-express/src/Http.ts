@@ -39,6 +39,8 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders
   /** Where the router is mounted (Express's `req.baseUrl`; `""` at the root). */
   readonly baseUrl: string
+  /** The client address as the transport reports it (Express `req.ip`, so `trust proxy` applies), if any. */
+  readonly clientIp?: string | undefined
   principal?: Principal
   /** The parsed JSON body, when the route takes one. */
   body?: unknown
@@ -54,4 +56,16 @@ export const principalOf = (ctx: RequestContext): Principal => {
 export const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const v = headers[name]
   return Array.isArray(v) ? v[0] : v
+}
+
+/** EVENTS.md §1: at most this many code points of `User-Agent` are recorded. */
+const USER_AGENT_CODE_POINTS = 512
+
+/** The consent context of an end-user write: the client address and the `User-Agent` header's first 512 code points. */
+export const consentContextOf = (ctx: RequestContext): { readonly ip: string | null; readonly user_agent: string | null } => {
+  const ua = header(ctx.headers, "user-agent")
+  return {
+    ip: ctx.clientIp ?? null,
+    user_agent: ua === undefined || ua === "" ? null : Array.from(ua).slice(0, USER_AGENT_CODE_POINTS).join("")
+  }
 }

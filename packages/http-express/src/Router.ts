@@ -21,6 +21,7 @@ import { run } from "./internal/effectToPromise.js"
 import type { PipelineEnv, RouterHooks } from "./internal/Pipeline.js"
 import { corsHeaders, errorReply, preflightReply, routeReply } from "./internal/Pipeline.js"
 import { sendReply } from "./internal/Send.js"
+import { parsePublicUrl } from "./links/PublicUrl.js"
 import { makeOpenApiDocument } from "./OpenApi.js"
 import { REQUEST_ID_HEADER, requestIdOf } from "./RequestId.js"
 import { logFields, makeRequestLogger } from "./RequestLog.js"
@@ -42,6 +43,11 @@ export interface RouterOptions {
   /** `/metrics` in Prometheus text format; 404 when absent. */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>
   readonly hooks?: RouterHooks
+  /**
+   * The absolute http(s) URL where this router is mounted, as mail recipients reach it (LINKS.md
+   * §2.3): every link starts with it. Required; never derived from a request's `Host`.
+   */
+  readonly publicUrl: string
 }
 
 /** The most an in-process cache may lag behind other instances (API.md §2). */
@@ -52,6 +58,10 @@ const NIL_UUID = ProjectId.make("00000000-0000-0000-0000-000000000000")
 /** The pipeline's shared parts for one router. */
 const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEnv => {
   const now = options.now ?? Date.now
+  const publicUrl = parsePublicUrl(typeof options.publicUrl === "string" ? options.publicUrl : "")
+  if (!publicUrl.ok) {
+    throw new TypeError(`makeRouter: the option publicUrl ${options.publicUrl === undefined ? "is required (the absolute URL of the router's mount point)" : publicUrl.problem}`)
+  }
   const ttl = Math.min(Math.max(options.keyCacheTtlMs ?? MAX_CACHE_TTL_MS, 0), MAX_CACHE_TTL_MS)
   const cache = makeCredentialCache(runtime, ttl, now)
   // One document per mount point (a router is normally mounted once; bounded all the same).
@@ -72,6 +82,8 @@ const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEn
       readiness:
         options.readiness ?? (() => run(runtime, Effect.as(Effect.flatMap(ProjectRepository, (p) => p.get(NIL_UUID)), true))),
       openApi: openApiFor,
+      publicUrl: publicUrl.value,
+      now,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {})
     },
     hooks: options.hooks ?? {},

@@ -10,7 +10,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import pino from "pino"
-import type { ApiKeyId, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
+import type { ApiKeyId, EventRepository, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
@@ -19,7 +19,7 @@ import type { Metrics } from "../src/index.js"
 import { recordResponses } from "./contract.js"
 
 /** What the harness's runtime provides: the adapters and the idempotency store. */
-export type HarnessServices = InMemory.AdapterServices | InMemory.ModelServices | IdempotencyRepository
+export type HarnessServices = InMemory.AdapterServices | InMemory.ModelServices | IdempotencyRepository | EventRepository
 
 export interface SeededProject {
   readonly project: Project
@@ -42,6 +42,9 @@ export interface Harness {
   readonly revoke: (projectId: ProjectId, keyId: ApiKeyId) => Promise<void>
   readonly update: (projectId: ProjectId, change: ProjectSettingsChange) => Promise<void>
 }
+
+/** The public URL every harness router is configured with (LINKS.md §2.3). */
+export const PUBLIC_URL = "https://prefs.example.com/api"
 
 export const makeHarness = (
   options: Partial<RouterOptions> = {},
@@ -71,7 +74,7 @@ export const makeHarness = (
   app.use(recordResponses)
   app.use(
     "/api",
-    makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, ...options, hooks })
+    makeRouter(runtime, { logger: pino({ level: "info" }, sink), now: () => clock.now, metrics: metrics.render, publicUrl: PUBLIC_URL, ...options, hooks })
   )
   const run = <A, E>(effect: Effect.Effect<A, E, ProjectRepository>) => runtime.runPromise(effect)
   const addKey = async (projectId: ProjectId, kind: "public" | "secret") => {

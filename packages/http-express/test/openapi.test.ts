@@ -51,8 +51,8 @@ describe("GET /openapi.json", () => {
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
     expect(documented.sort()).toEqual([...new Set(served)].sort())
-    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets
-    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 26 + 2 * 4 + 4)
+    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets + the event feed (EVENTS.md §3) + 2 of LINKS.md §2 (links, links/revoke)
+    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 29 + 2 * 4 + 4)
     const seedOp = doc.paths["/admin/users/{user_id}/preferences"]!["put"]!
     expect(seedOp.security).toEqual([{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }])
     expect(Object.keys(seedOp.responses).sort()).toEqual(["200", "400", "401", "404", "409", "412", "413", "415", "422", "429", "431", "500", "503"])
@@ -94,9 +94,9 @@ describe("GET /openapi.json", () => {
     }
     // The document follows the mount point.
     const app = express()
-    app.use("/deep/mount", makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    app.use("/deep/mount", makeRouter(h.runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1" }))
     const rootApp = express()
-    rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+    rootApp.use(makeRouter(h.runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1" }))
     expect((await request(app).get("/deep/mount/openapi.json")).body.servers).toEqual([{ url: "/deep/mount", description: "where this router is mounted" }])
     expect((await request(rootApp).get("/openapi.json")).body.servers).toEqual([{ url: "/", description: "where this router is mounted" }])
   })

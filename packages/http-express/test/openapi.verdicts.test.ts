@@ -67,6 +67,8 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     i.reason === "unknown_notiflow" ||
     i.reason === "unknown_category" ||
     i.reason === "locked" ||
+    // LINKS.md §2.1: a required notiflow is a catalog fact.
+    i.reason === "not_unsubscribable" ||
     // A lock needs the value false at its leaf after the patch (the stored defaults count).
     (route.operationId === "updateTenantDefaults" && (i.reason === "required" || i.reason === "invalid_format") && /lock/.test(i.message ?? "")) ||
     (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||

@@ -162,7 +162,7 @@ describe("host app settings", () => {
     for (const configure of [(a: express.Express) => a.set("etag", "strong"), (a: express.Express) => a.set("trust proxy", true)]) {
       const app = express()
       configure(app)
-      app.use("/mounted/deeper", makeRouter(h.runtime, { logger: pino({ level: "silent" }) }))
+      app.use("/mounted/deeper", makeRouter(h.runtime, { logger: pino({ level: "silent" }), publicUrl: "http://127.0.0.1" }))
       const res = await request(app).get(`/mounted/deeper${url.replace("/api", "")}`).set(p.admin)
       expect(res.status).toBe(200)
       expect(res.headers["etag"]).toMatch(/^"[A-Za-z0-9_-]{43}"$/)

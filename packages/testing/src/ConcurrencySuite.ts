@@ -84,7 +84,7 @@ export const concurrencyCases: SuiteCases = (it, options) => {
               userId: user.id,
               expectedVersion: 0,
               choices: { channel_types: { chat: i % 2 === 0 }, notiflows: {} },
-              history: { actor: { type: "system", id: `w${i}` }, request_id: null, changed_at: new Date(), changes: [{ path: "channel_types.chat", from: null, to: i % 2 === 0 }] }
+              history: { actor: { type: "system", id: `w${i}` }, request_id: null, changed_at: new Date(), changes: [{ path: "channel_types.chat", from: null, to: i % 2 === 0 }], operation: "patch", source: "system", context: null }
             })
           ),
         { concurrency }

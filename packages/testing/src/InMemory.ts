@@ -8,7 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
   CategoryRepository,
+  EventRepository,
   IdempotencyRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -18,9 +20,11 @@ import {
 } from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
 import { makeCategoryRepository } from "./InMemoryCategoryRepository.js"
+import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
+import { makeLinkRepository } from "./InMemoryLinkRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
 import { makeStorageInspector } from "./InMemoryStorageInspector.js"
@@ -34,10 +38,10 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector
+export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
-export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository>> = Effect.sync(() => {
+export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
   const store = makeStore()
   return Context.empty().pipe(
     Context.add(PreferenceRepository, makePreferenceRepository(store)),
@@ -49,9 +53,11 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(CategoryRepository, makeCategoryRepository(store)),
     Context.add(TenantRepository, makeTenantRepository(store)),
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
-    Context.add(ModelInspector, makeModelInspector(store))
+    Context.add(ModelInspector, makeModelInspector(store)),
+    Context.add(EventRepository, makeEventRepository(store)),
+    Context.add(LinkRepository, makeLinkRepository(store))
   )
 })
 
 /** The in-memory adapters as one layer; a fresh, empty store per build. */
-export const layer: Layer.Layer<AdapterServices | ModelServices | IdempotencyRepository> = Layer.effectContext(make)
+export const layer: Layer.Layer<AdapterServices | ModelServices | IdempotencyRepository | EventRepository> = Layer.effectContext(make)

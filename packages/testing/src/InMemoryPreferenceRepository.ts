@@ -9,7 +9,7 @@ import type { PreferenceRepository } from "@notiflows/domain"
 import { UserNotFound, VersionConflict } from "@notiflows/domain"
 import { uuidv7 } from "./internal/ids.js"
 import type { Store, UserRecord } from "./internal/store.js"
-import { sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
+import { appendEvent, sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
 
 const choicesOf = (set: PreferenceSet): PreferenceChoices => ({ channel_types: set.channel_types, notiflows: set.notiflows })
 
@@ -30,7 +30,10 @@ export const commitToRecord = (
     actor: history.actor,
     request_id: history.request_id,
     changed_at: history.changed_at,
-    changes: history.changes
+    changes: history.changes,
+    operation: history.operation,
+    source: history.source,
+    context: history.context
   })
   record.preferences = preferences
   record.history.push(entry)
@@ -64,7 +67,9 @@ export const makePreferenceRepository = (store: Store): PreferenceRepository["Ty
       if (actual !== commit.expectedVersion) {
         return Effect.fail(new VersionConflict({ expected: commit.expectedVersion, actual }))
       }
-      return Effect.succeed(commitToRecord(record, actual + 1, commit.choices, commit.history))
+      const set = commitToRecord(record, actual + 1, commit.choices, commit.history)
+      appendEvent(store, commit.projectId, commit.event, commit.userId)
+      return Effect.succeed(set)
     }),
   history: (projectId, userId, query) =>
     Effect.sync(() => {

@@ -19,7 +19,7 @@ import { emptySetV2, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { uuidv7 } from "./internal/ids.js"
 import type { UserRecord } from "./internal/store.js"
 import type { Store } from "./internal/store.js"
-import { sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
+import { appendEvent, sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
 import { commitToRecord } from "./InMemoryPreferenceRepository.js"
 import { makeListSets } from "./InMemorySetListing.js"
 
@@ -93,7 +93,9 @@ export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRe
       if (record === undefined) return Effect.fail(new UserNotFound({ userId: commit.userId }))
       const actual = scopedSetOf(record, commit.scope).version
       if (actual !== commit.expectedVersion) return Effect.fail(new VersionConflict({ expected: commit.expectedVersion, actual }))
-      return Effect.succeed(commitScoped(record, commit, actual + 1))
+      const set = commitScoped(record, commit, actual + 1)
+      appendEvent(store, commit.projectId, commit.event, commit.userId)
+      return Effect.succeed(set)
     }),
   history: (projectId, userId, scope, query) =>
     Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query)),

@@ -10,7 +10,7 @@ import { VersionConflict, emptyPreferenceSet, profileOf } from "@notiflows/domai
 import { commitToRecord } from "./InMemoryPreferenceRepository.js"
 import { randomUserId } from "./Ids.js"
 import type { Store, UserRecord } from "./internal/store.js"
-import { requireProject, sliceNewestFirst, snapshot, usersOf } from "./internal/store.js"
+import { appendEvent, requireProject, sliceNewestFirst, snapshot, usersOf } from "./internal/store.js"
 
 const save = (store: Store, write: UserWrite) =>
   Effect.flatMap(requireProject(store, write.projectId, "users.save"), (project) => {
@@ -46,6 +46,7 @@ const save = (store: Store, write: UserWrite) =>
     if (prefs !== undefined) {
       commitToRecord(record, actualVersion + 1, prefs.choices, prefs.history)
       if (prefs.categories !== undefined) record.categories = snapshot(prefs.categories)
+      appendEvent(store, write.projectId, prefs.event, record.user.id)
     }
     return Effect.succeed(record.user)
   })

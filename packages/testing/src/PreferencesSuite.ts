@@ -139,7 +139,7 @@ export const preferencesCases: SuiteCases = (it) => {
         const db = yield* StorageInspector
         const project = yield* freshProject
         const user = yield* createUser(project.id)
-        const history = { actor: { type: "system" as const, id: "suite" }, request_id: null, changed_at: new Date(), changes: [{ path: "channel_types.chat", from: null, to: false }] }
+        const history = { actor: { type: "system" as const, id: "suite" }, request_id: null, changed_at: new Date(), changes: [{ path: "channel_types.chat", from: null, to: false }], operation: "patch" as const, source: "system" as const, context: null }
         const commit = { projectId: project.id, userId: user.id, expectedVersion: 0, choices: { channel_types: { chat: false }, notiflows: {} }, history }
         const saved = yield* repo.commit(commit)
         assert.deepStrictEqual(saved, { version: 1, channel_types: { chat: false }, notiflows: {} })

@@ -139,7 +139,7 @@ export const usersCases: SuiteCases = (it) => {
             expectedRevision: created.revision,
             profile: { ...emptyProfile, first_name: "C" },
             at,
-            preferences: { expectedVersion: 0, choices: { channel_types: { email: false }, notiflows: {} }, history: { actor: admin().actor, request_id: null, changed_at: at, changes: [{ path: "channel_types.email", from: null, to: false }] } }
+            preferences: { expectedVersion: 0, choices: { channel_types: { email: false }, notiflows: {} }, history: { actor: admin().actor, request_id: null, changed_at: at, changes: [{ path: "channel_types.email", from: null, to: false }], operation: "patch", source: "admin_api", context: null } }
           })
         )
         assert.instanceOf(stale, VersionConflict)
@@ -169,7 +169,7 @@ export const usersCases: SuiteCases = (it) => {
             expectedRevision: user.revision,
             profile: { ...emptyProfile, last_name: "Changed" },
             at,
-            preferences: { expectedVersion: 0, choices: { channel_types: {}, notiflows: {} }, history: { actor: admin().actor, request_id: null, changed_at: at, changes: [] } }
+            preferences: { expectedVersion: 0, choices: { channel_types: {}, notiflows: {} }, history: { actor: admin().actor, request_id: null, changed_at: at, changes: [], operation: "patch", source: "admin_api", context: null } }
           })
         )
         assert.instanceOf(failure, VersionConflict)

@@ -14,6 +14,7 @@ import { apiKeys, projects, projectSigningKeys } from "../schema.js"
 import type { NotiflowsDatabase } from "./database.js"
 import { isUniqueViolation } from "./errors.js"
 import { newApiKeyId, newProjectId } from "./ids.js"
+import { insertActiveLinkKey } from "./linkKeys.js"
 import { projectSelection, toProject } from "./projectRows.js"
 import { Abort } from "./promiseToEffect.js"
 
@@ -40,6 +41,8 @@ const createWithKeys = async (tx: NotiflowsDatabase, input: EnsureProject, at: D
   await tx.insert(projects).values({ id, name: input.name, securityMode: input.securityMode, createdAt: at, updatedAt: at })
   await insertKey(tx, id, "secret", input.secretKey, at)
   await insertKey(tx, id, "public", input.publicKey, at)
+  // LINKS.md §2.3: a project's first link key is made in its creation transaction.
+  await insertActiveLinkKey(tx, id, at)
   return id
 }
 

@@ -19,7 +19,9 @@ import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import {
   CategoryRepository,
+  EventRepository,
   IdempotencyRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -100,7 +102,9 @@ const PORTS = [
   [IdempotencyRepository, "idempotency"],
   [CategoryRepository, "categories"],
   [TenantRepository, "tenants"],
-  [ScopedPreferenceRepository, "scopedPreferences"]
+  [ScopedPreferenceRepository, "scopedPreferences"],
+  [EventRepository, "events"],
+  [LinkRepository, "links"]
 ] as const
 
 /** The storage ports of the domain. */

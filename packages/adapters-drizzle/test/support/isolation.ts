@@ -54,7 +54,7 @@ export const isolationCase = Effect.gen(function* () {
       userId: userA.id,
       expectedVersion: 1,
       choices: { channel_types: {}, notiflows: {} },
-      history: { actor: admin.actor, request_id: null, changed_at: new Date(), changes: [] }
+      history: { actor: admin.actor, request_id: null, changed_at: new Date(), changes: [], operation: "patch", source: "admin_api", context: null }
     })
   )
   assert.strictEqual(commit._tag, "UserNotFound")

@@ -35,7 +35,10 @@ const history = (path: string) => ({
   actor: { type: "secret_key" as const, id: "key_model" },
   request_id: "req_model",
   changed_at: new Date("2026-11-29T12:00:00.000Z"),
-  changes: [{ path, from: null, to: false }]
+  changes: [{ path, from: null, to: false }],
+  operation: "patch" as const,
+  source: "admin_api" as const,
+  context: null
 })
 
 const profile = { email: null, phone: null, first_name: null, last_name: null, avatar: null, locale: null, timezone: null, custom_fields: {} }

@@ -349,6 +349,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{user_id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a signed unsubscribe or preference-center link for a user */
+        post: operations["createLink"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminUsersByUserIdLinks"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/users/{user_id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a signed unsubscribe or preference-center link for a user */
+        post: operations["createLink_v1"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminV1UsersByUserIdLinks"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every link and undo ticket issued to the user until now */
+        post: operations["revokeLinks"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminUsersByUserIdLinksRevoke"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/users/{user_id}/links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every link and undo ticket issued to the user until now */
+        post: operations["revokeLinks_v1"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminV1UsersByUserIdLinksRevoke"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/notiflows/{notiflow_id}": {
         parameters: {
             query?: never;
@@ -653,6 +737,48 @@ export interface paths {
          * @description Answers 204 with `Allow: GET, PUT, DELETE, OPTIONS`.
          */
         options: operations["optionsAdminV1TenantsByTenantIdPreferencesDefaults"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminEvents"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event feed: every committed change, oldest first, from a cursor (EVENTS.md §3) */
+        get: operations["listEvents_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1Events"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -1040,6 +1166,9 @@ export interface components {
             actor: components["schemas"]["Actor"];
             request_id: string | null;
             changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
+            context: components["schemas"]["ConsentContext"] | null;
         };
         /**
          * int
@@ -1055,6 +1184,14 @@ export interface components {
             path: string;
             from: boolean | null;
             to: boolean | null;
+        };
+        /** @enum {string} */
+        LedgerOperation: "patch" | "reset" | "replace";
+        /** @enum {string} */
+        ConsentSource: "admin_api" | "user_api" | "preference_center" | "one_click" | "unsubscribe_page" | "bulk" | "import" | "system";
+        ConsentContext: {
+            ip: string | null;
+            user_agent: string | null;
         };
         PageInfo: {
             after: string | null;
@@ -1166,6 +1303,21 @@ export interface components {
              * @description 1-1000 external user ids
              */
             user_ids: string[];
+            /** @description links to mint for each found user (LINKS.md §2.2) */
+            links?: ("unsubscribe" | "preference_center")[];
+            /**
+             * int
+             * @description an integer
+             */
+            links_expires_in_days?: number;
+            unsubscribe_scope?: components["schemas"]["LinkScope"];
+        } & (unknown & unknown & unknown & unknown);
+        /** @description what an unsubscribe link turns off (LINKS.md §2.1) */
+        LinkScope: {
+            notiflow_id?: string;
+            category_id?: string;
+            /** @enum {string} */
+            channel_type?: "chat" | "email" | "in_app" | "mobile_push" | "sms" | "web_push";
         };
         BatchEvaluateResponseV2: {
             notiflow_id: string;
@@ -1174,7 +1326,24 @@ export interface components {
                 user_id: string;
                 user_found: boolean;
                 channel_types: components["schemas"]["DecisionsV2"];
+                links?: components["schemas"]["BatchLinks"] | null;
             }[];
+        };
+        BatchLinks: {
+            unsubscribe?: components["schemas"]["BatchLink"] | null;
+            preference_center?: components["schemas"]["BatchLink"];
+            headers?: components["schemas"]["ListUnsubscribeHeaders"] | null;
+        };
+        BatchLink: {
+            id: string;
+            url: string;
+            token: string;
+            expires_at: string;
+        };
+        ListUnsubscribeHeaders: {
+            "List-Unsubscribe": string;
+            /** @enum {string} */
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click";
         };
         UserUpsertV2: {
             email?: (string & unknown) | null;
@@ -1233,6 +1402,38 @@ export interface components {
         UserPage: {
             items: components["schemas"]["User"][];
             page: components["schemas"]["PageInfo"];
+        };
+        MintLinkRequest: {
+            /** @enum {string} */
+            purpose: "unsubscribe" | "preference_center";
+            scope?: components["schemas"]["LinkScope"];
+            tenant_id?: string;
+            /**
+             * int
+             * @description an integer
+             */
+            expires_in_days?: number;
+        } & (unknown & unknown);
+        Link: {
+            /** @description the token's jti: 16 base64url characters */
+            id: string;
+            /** @enum {string} */
+            purpose: "unsubscribe" | "preference_center";
+            scope: components["schemas"]["LinkScopeJson"] | null;
+            tenant_id: string | null;
+            token: string;
+            url: string;
+            expires_at: string;
+            headers?: components["schemas"]["ListUnsubscribeHeaders"];
+        };
+        LinkScopeJson: {
+            notiflow_id?: string;
+            category_id?: string;
+            channel_type?: string;
+        };
+        RevokeLinksResponse: {
+            user_id: string;
+            links_valid_after: string;
         };
         NotiflowUpsertV2: {
             /** @description required when creating or restoring */
@@ -1430,6 +1631,86 @@ export interface components {
             enabled?: boolean | null;
             channel_types?: components["schemas"]["ChannelTypesPatch"];
         };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            page: components["schemas"]["EventPageInfo"];
+        };
+        Event: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user_id: string;
+                id: string;
+                tenant_id: string | null;
+                version: components["schemas"]["Int"];
+                operation: components["schemas"]["LedgerOperation"];
+                changes: components["schemas"]["PreferenceChange"][];
+                preferences: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                    categories: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    notiflows: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                };
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        EventPageInfo: {
+            after: string;
+            has_more_after: boolean;
+            limit: components["schemas"]["Int"];
+        };
+        OwnPreferenceHistoryPage: {
+            items: components["schemas"]["OwnPreferenceHistoryEntry"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        OwnPreferenceHistoryEntry: {
+            id: string;
+            version: components["schemas"]["Int"];
+            tenant_id: string | null;
+            /** Format: date-time */
+            changed_at: string;
+            actor: components["schemas"]["Actor"];
+            request_id: string | null;
+            changes: components["schemas"]["PreferenceChange"][];
+            operation: components["schemas"]["LedgerOperation"];
+            source: components["schemas"]["ConsentSource"];
+        };
         HealthStatus: {
             /** @enum {string} */
             status: "ok";
@@ -1464,7 +1745,7 @@ export interface components {
             field: string;
             message: string;
             /** @enum {string} */
-            reason: "required" | "invalid_type" | "unknown_field" | "unknown_channel_type" | "unknown_notiflow" | "unknown_category" | "locked" | "too_long" | "too_many" | "invalid_format";
+            reason: "required" | "invalid_type" | "unknown_field" | "unknown_channel_type" | "unknown_notiflow" | "unknown_category" | "locked" | "too_long" | "too_many" | "invalid_format" | "not_unsubscribable" | "out_of_range" | "insufficient_contrast";
         };
         /** @description JsonValue arrays nested 1 deep */
         JsonValueArray1: (null | boolean | number | string | {
@@ -2891,7 +3172,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3041,7 +3322,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5331,6 +5612,726 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MintLinkRequest"];
+                "application/merge-patch+json": components["schemas"]["MintLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description the link (a new token on every call; earlier ones stay valid) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds 256 KiB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation_error: details.fields lists every problem */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminUsersByUserIdLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createLink_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MintLinkRequest"];
+                "application/merge-patch+json": components["schemas"]["MintLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description the link (a new token on every call; earlier ones stay valid) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds 256 KiB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation_error: details.fields lists every problem */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1UsersByUserIdLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description links issued at or before links_valid_after answer 410 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeLinksResponse"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminUsersByUserIdLinksRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeLinks_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description links issued at or before links_valid_after answer 410 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeLinksResponse"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1UsersByUserIdLinksRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -9314,6 +10315,290 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents_v1: {
+        parameters: {
+            query?: {
+                /** @description a cursor from page.after, or now (the current end); absent: from the oldest retained event */
+                after?: string;
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description comma-separated event types or prefix.* (at most 20) */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of events */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after) */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1Events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOwnPreferences: {
         parameters: {
             query?: {
@@ -10664,7 +11949,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -10676,7 +11961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
@@ -10868,7 +12153,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of history entries */
+            /** @description a page of ledger entries */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -10880,7 +12165,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreferenceHistoryPage"];
+                    "application/json": components["schemas"]["OwnPreferenceHistoryPage"];
                 };
             };
             /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */

@@ -21,6 +21,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   403: "forbidden: origin_not_allowed, or tenant_mismatch (the user token's tenant claim and ?tenant_id= disagree)",
   404: "not_found: details.resource is user, notiflow, category or route",
   409: "conflict: idempotency_key_reused or idempotency_key_in_use",
+  410: "cursor_expired: events after the cursor were removed by retention; resync and restart without after (details.param: after)",
   412: "precondition_failed: If-Match does not match; details.current_status and ETag hold the current tag",
   413: "payload_too_large: the body exceeds 256 KiB",
   415: "unsupported_media_type: send application/json",

@@ -106,7 +106,8 @@ const contextOf = (req: Request, found: Found, requestId: string): RequestContex
   rawParams: found.params,
   query: new URLSearchParams(req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : ""),
   headers: req.headers,
-  baseUrl: req.baseUrl
+  baseUrl: req.baseUrl,
+  clientIp: req.ip ?? req.socket.remoteAddress
 })
 
 /** The principal of an admin or user route (none for service routes); failures may be limited per address. */

@@ -11,6 +11,8 @@ import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type {
   CategoryRepository,
+  EventRepository,
+  LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -29,6 +31,8 @@ export type RouterServices =
   | CategoryRepository
   | TenantRepository
   | ScopedPreferenceRepository
+  | EventRepository
+  | LinkRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

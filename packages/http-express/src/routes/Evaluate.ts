@@ -3,7 +3,8 @@
  * fan-out, in the global scope or tenant T (`?tenant_id=`; the response then gains `tenant_id`).
  */
 import type { ExternalUserId, ProjectId } from "@notiflows/domain"
-import { BatchEvaluateRequest, BatchEvaluateResponseV2, EvaluateRequest, EvaluateResponseV2, evaluateUsersV2, evaluateUserV2 } from "@notiflows/domain"
+import { BatchEvaluateRequest, BatchEvaluateResponseV2, EvaluateRequest, EvaluateResponseV2, evaluateUsersWithLinks, evaluateUserV2 } from "@notiflows/domain"
+import { batchLinksJson } from "../links/Mint.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
@@ -22,7 +23,14 @@ const one = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 
 const batch = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const scope = adminScope(ctx)
-  return json(200, await run(deps.runtime, evaluateUsersV2(projectOf(ctx), scope, ctx.body)))
+  const { response, grants } = await run(deps.runtime, evaluateUsersWithLinks(projectOf(ctx), scope, ctx.body, deps.now()))
+  if (grants === undefined) return json(200, response)
+  // LINKS.md §2.2: each result gains `links` (null for a user not found).
+  const results = response.results.map((r) => {
+    const g = grants.get(r.user_id as ExternalUserId)
+    return { ...r, links: g === undefined ? null : batchLinksJson(g, deps.publicUrl.base) }
+  })
+  return json(200, { ...response, results })
 }
 
 const tags = ["Evaluation"]

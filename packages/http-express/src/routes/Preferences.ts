@@ -4,7 +4,7 @@
  * tenant's (`?tenant_id=` or the token's `tenant` claim). Reads carry a strong ETag and honour
  * `If-None-Match`; writes honour `If-Match` through the use case's precondition.
  */
-import type { Audience, ExternalUserId, ProjectId, Scope, ScopedSnapshot } from "@notiflows/domain"
+import type { Audience, ExternalUserId, ProjectId, Scope, ScopedSnapshot, WriteContext } from "@notiflows/domain"
 import {
   ExplicitPreferencesViewV2,
   getScopedHistory,
@@ -16,12 +16,13 @@ import {
   ScopedHistoryEntryJson,
   scopedExplicitView,
   scopedView,
-  updateScopedPreferences
+  updateScopedPreferences,
+  UserHistoryEntryJson
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { etagOf, etagOfJson, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
-import { header, principalOf } from "../Http.js"
+import { consentContextOf, header, principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
 import { explicitFlag, PAGE_QUERY, pageQuery, TENANT_QUERY, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
@@ -36,7 +37,13 @@ export const PREFERENCES_CACHE_CONTROL = "private, no-cache"
 export const HistoryPage = Schema.Struct({ items: Schema.Array(ScopedHistoryEntryJson), page: PageInfo }).annotations({
   identifier: "PreferenceHistoryPage"
 })
+/** The User API's history: without `context` (EVENTS.md §1). */
+export const OwnHistoryPage = Schema.Struct({ items: Schema.Array(UserHistoryEntryJson), page: PageInfo }).annotations({
+  identifier: "OwnPreferenceHistoryPage"
+})
 const encodeHistoryPage = Schema.encodeSync(HistoryPage)
+// Encoding drops what the schema does not name: `context` never reaches the User API.
+const encodeOwnHistoryPage = Schema.encodeSync(OwnHistoryPage)
 
 // The v2 views keep the v1 component names (the same representations, extended additively).
 const PreferencesView = PreferencesViewV2.annotations({ identifier: "Preferences" })
@@ -100,9 +107,16 @@ const read = (audience: Audience, target: Target, kind: "view" | "explicit") => 
   return reply
 }
 
+/** Who writes, from where (EVENTS.md §1.1: the source follows the route; end users' writes record their context). */
+const writeContext = (ctx: RequestContext, audience: Audience): WriteContext => {
+  const { actor } = principalOf(ctx)
+  return audience === "admin"
+    ? { actor, requestId: ctx.requestId, source: "admin_api" }
+    : { actor, requestId: ctx.requestId, source: "user_api", consent: consentContextOf(ctx) }
+}
+
 const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const { projectId, externalId, scope } = target(ctx)
-  const { actor } = principalOf(ctx)
   const s = await run(
     deps.runtime,
     updateScopedPreferences({
@@ -111,7 +125,7 @@ const update = (audience: Audience, target: Target) => async (ctx: RequestContex
       scope,
       audience,
       body: ctx.body,
-      context: { actor, requestId: ctx.requestId, source: audience === "admin" ? "admin_api" : "user_api" },
+      context: writeContext(ctx, audience),
       ...precondition(ctx, audience)
     })
   )
@@ -120,10 +134,9 @@ const update = (audience: Audience, target: Target) => async (ctx: RequestContex
 
 const reset = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const { projectId, externalId, scope } = target(ctx)
-  const { actor } = principalOf(ctx)
   const s = await run(
     deps.runtime,
-    resetScopedPreferences({ projectId, externalId, scope, context: { actor, requestId: ctx.requestId, source: audience === "admin" ? "admin_api" : "user_api" }, ...precondition(ctx, audience) })
+    resetScopedPreferences({ projectId, externalId, scope, context: writeContext(ctx, audience), ...precondition(ctx, audience) })
   )
   return viewReply(s, audience)
 }
@@ -132,7 +145,7 @@ const history = (audience: Audience, target: Target) => async (ctx: RequestConte
   const query = pageQuery(ctx, versionKey)
   const { projectId, externalId, scope } = target(ctx)
   const page = await run(deps.runtime, getScopedHistory(projectId, externalId, scope, audience, query))
-  return json(200, encodeHistoryPage(page))
+  return json(200, audience === "admin" ? encodeHistoryPage(page) : encodeOwnHistoryPage(page))
 }
 
 const adminTarget: Target = (ctx) => {
@@ -199,7 +212,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
     {
       api: audience, method: "GET", path: `${base}/history`, body: false, tags, operationId: id("list") + "History",
       summary: `${admin ? "A user's" : "Own"} preference history of one scope, newest first`, query: [...PAGE_QUERY, ...TENANT_QUERY], errors,
-      responses: { 200: { description: "a page of history entries", schema: HistoryPage } },
+      responses: { 200: { description: "a page of ledger entries", schema: admin ? HistoryPage : OwnHistoryPage } },
       handle: history(audience, target)
     }
   ]

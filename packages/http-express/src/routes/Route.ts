@@ -7,6 +7,7 @@ import type * as Schema from "effect/Schema"
 import type { ApiKind } from "../ErrorMapping.js"
 import type { Reply, RequestContext } from "../Http.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
+import type { PublicUrl } from "../links/PublicUrl.js"
 
 export type Method = "GET" | "PUT" | "POST" | "DELETE"
 
@@ -17,6 +18,10 @@ export interface HandlerDeps {
   /** The OpenAPI document for the router's mount point (`req.baseUrl`, `""` at the root). */
   readonly openApi: (baseUrl: string) => unknown
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>
+  /** Where links point (LINKS.md §2.3). */
+  readonly publicUrl: PublicUrl
+  /** The router's clock (ms since the epoch). */
+  readonly now: () => number
 }
 
 /** Response headers an operation may send, beyond those every response of its API carries. */

@@ -3,6 +3,8 @@
  */
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
+import { eventRoutes } from "./Events.js"
+import { linkRoutes } from "./Links.js"
 import { modelRoutes } from "./Model.js"
 import { preferenceSetRoutes } from "./PreferenceSets.js"
 import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
@@ -15,8 +17,10 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...preferenceSetRoutes,
   ...evaluateRoutes,
   ...userRoutes,
+  ...linkRoutes,
   ...catalogRoutes,
   ...modelRoutes,
+  ...eventRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -4,12 +4,16 @@
  * history append can never interleave with another fiber: JavaScript runs one section at a time.
  */
 import * as Effect from "effect/Effect"
-import { RepositoryError } from "@notiflows/domain"
+import { renderEvent, RepositoryError } from "@notiflows/domain"
+import type { EventInput, ProjectId, StoredEvent, UserId } from "@notiflows/domain"
+import { uuidv7 } from "./ids.js"
 import type {
   ApiKey,
   CategoryChoice,
   CategoryId,
   HistoryEntry,
+  LinkKey,
+  LinkScopeRecord,
   PreferenceSet,
   PreferenceSetV2,
   Project,
@@ -38,6 +42,8 @@ export interface UserRecord {
   history: Array<HistoryEntry>
   /** User×tenant sets by tenant id. */
   tenantSets?: Map<string, TenantSetRecord>
+  /** LINKS.md §2.3: links issued at or before this second are revoked. */
+  linksValidAfter?: Date
 }
 
 export interface ProjectRecord {
@@ -55,6 +61,13 @@ export interface ProjectRecord {
   memberships?: Map<string, ReadonlyArray<CategoryId>>
   /** Tenant id → stored defaults (absent = none). */
   tenantDefaults?: Map<string, StoredTenantDefaults>
+  /** The feed: events in commit order, each with its position's `minor` (EVENTS.md §3). */
+  events?: Array<{ readonly minor: bigint; readonly event: StoredEvent }>
+  /** The last position retention removed (cursors before it are expired). */
+  purgedThrough?: bigint
+  /** Link keys in creation order, and scope records by id (LINKS.md §1, §2.3; created on first use). */
+  linkKeys?: Array<LinkKey>
+  linkScopes?: Map<string, LinkScopeRecord & { readonly key: string }>
 }
 
 export interface Store {
@@ -62,9 +75,22 @@ export interface Store {
   readonly projects: Map<string, ProjectRecord>
   /** Key hash → [project id, key id]. */
   readonly keysByHash: Map<string, readonly [string, string]>
+  /** The last event position handed out (positions grow across projects, like a serial). */
+  eventSeq: bigint
 }
 
-export const makeStore = (): Store => ({ projects: new Map(), keysByHash: new Map() })
+export const makeStore = (): Store => ({ projects: new Map(), keysByHash: new Map(), eventSeq: 0n })
+
+/**
+ * Appends an event to a project's feed, in the synchronous section that commits its change: a
+ * commit is atomic here, so numbering at commit gives commit order.
+ */
+export const appendEvent = (store: Store, projectId: ProjectId, input: EventInput | undefined, userId: UserId | null): void => {
+  const project = store.projects.get(projectId)
+  if (input === undefined || project === undefined) return
+  store.eventSeq += 1n
+  ;(project.events ??= []).push({ minor: store.eventSeq, event: renderEvent(uuidv7(), projectId, input, userId) })
+}
 
 const emptyRecords = new Map<string, never>()
 

@@ -1,0 +1,124 @@
+/**
+ * The link token's bytes (LINKS.md §1): 99 bytes, base64url without padding (132 characters).
+ *
+ * | bytes | field |
+ * |---|---|
+ * | 0 | version `0x01` |
+ * | 1–16, 17–20 | project UUID, key id |
+ * | 21–36 | the internal user id, one AES-256 block under a key derived (HKDF-SHA256) from the link key |
+ * | 37 | purpose (1 unsubscribe, 2 preference center, 3 undo ticket) |
+ * | 38–45 | scope record id (all zero: none) |
+ * | 46–49, 50–53 | `iat`, `exp`: unsigned 32-bit Unix seconds, big-endian |
+ * | 54–65, 66 | `jti` (12 random bytes), `prev` (tickets: 0 no explicit choice, 1 `true`) |
+ * | 67–98 | HMAC-SHA256 over bytes 0–66 with the link key |
+ *
+ * Only this module touches the bytes and node:crypto; what the claims mean is the domain's.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto"
+
+export const TOKEN_BYTES = 99
+export const TOKEN_CHARS = 132
+const SIGNED = 67
+const VERSION = 1
+const HKDF_INFO = Buffer.from("notiflows link user id v1")
+
+/** What a token says, the user id still encrypted. */
+export interface TokenFields {
+  /** The project's UUID, lowercase with dashes. */
+  readonly project: string
+  /** 8 lowercase hex digits. */
+  readonly kid: string
+  readonly purpose: number
+  /** 16 lowercase hex digits. */
+  readonly scope: string
+  readonly iat: number
+  readonly exp: number
+  /** 16 base64url characters. */
+  readonly jti: string
+  readonly prev: number
+}
+
+/** A decoded token (check 1 passed): its fields and what the MAC and decryption need. */
+export interface ParsedToken extends TokenFields {
+  readonly bytes: Buffer
+}
+
+/** What sealing needs besides the fields: the key and the user id in clear. */
+export interface SealInput extends Omit<TokenFields, "jti"> {
+  readonly jti?: string
+  readonly userId: string
+  readonly secret: Uint8Array
+}
+
+const uuidBytes = (uuid: string): Buffer => {
+  const hex = uuid.replace(/-/g, "")
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error("not a UUID")
+  return Buffer.from(hex, "hex")
+}
+
+const uuidOf = (bytes: Buffer): string => {
+  const h = bytes.toString("hex")
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/** The AES key of a link key (HKDF-SHA256, salt = the project's UUID bytes). */
+const userKey = (secret: Uint8Array, project: Buffer): Buffer => Buffer.from(hkdfSync("sha256", secret, project, HKDF_INFO, 32))
+
+const aes = (encrypt: boolean, key: Buffer, block: Buffer): Buffer => {
+  const c = encrypt ? createCipheriv("aes-256-ecb", key, null) : createDecipheriv("aes-256-ecb", key, null)
+  c.setAutoPadding(false)
+  return Buffer.concat([c.update(block), c.final()])
+}
+
+const mac = (secret: Uint8Array, signed: Buffer): Buffer => createHmac("sha256", secret).update(signed).digest()
+
+/** A new `jti`: 12 random bytes as 16 base64url characters. */
+export const newJti = (): string => randomBytes(12).toString("base64url")
+
+/** The token for `input`; a fresh `jti` unless one is given (tickets repeat their link's). */
+export const seal = (input: SealInput): { readonly token: string; readonly jti: string } => {
+  const jti = input.jti ?? newJti()
+  const b = Buffer.alloc(TOKEN_BYTES)
+  const project = uuidBytes(input.project)
+  b[0] = VERSION
+  project.copy(b, 1)
+  Buffer.from(input.kid, "hex").copy(b, 17)
+  aes(true, userKey(input.secret, project), uuidBytes(input.userId)).copy(b, 21)
+  b[37] = input.purpose
+  Buffer.from(input.scope, "hex").copy(b, 38)
+  b.writeUInt32BE(input.iat, 46)
+  b.writeUInt32BE(input.exp, 50)
+  Buffer.from(jti, "base64url").copy(b, 54)
+  b[66] = input.prev
+  mac(input.secret, b.subarray(0, SIGNED)).copy(b, SIGNED)
+  return { token: b.toString("base64url"), jti }
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{132}$/
+
+/** Check 1 (§1): 132 base64url characters decoding to 99 bytes of version 1; `undefined` otherwise. */
+export const parse = (token: string): ParsedToken | undefined => {
+  if (!TOKEN_SHAPE.test(token)) return undefined
+  const bytes = Buffer.from(token, "base64url")
+  // 132 chars are exactly 99 bytes; re-encoding rejects non-canonical trailing bits.
+  if (bytes.length !== TOKEN_BYTES || bytes.toString("base64url") !== token || bytes[0] !== VERSION) return undefined
+  return {
+    bytes,
+    project: uuidOf(bytes.subarray(1, 17)),
+    kid: bytes.subarray(17, 21).toString("hex"),
+    purpose: bytes[37] ?? 0,
+    scope: bytes.subarray(38, 46).toString("hex"),
+    iat: bytes.readUInt32BE(46),
+    exp: bytes.readUInt32BE(50),
+    jti: bytes.subarray(54, 66).toString("base64url"),
+    prev: bytes[66] ?? 0
+  }
+}
+
+/** Check 3: the MAC, compared in constant time. */
+export const macValid = (t: ParsedToken, secret: Uint8Array): boolean =>
+  timingSafeEqual(mac(secret, t.bytes.subarray(0, SIGNED)), t.bytes.subarray(SIGNED))
+
+/** The internal user id of a token whose MAC holds. */
+export const userIdOf = (t: ParsedToken, secret: Uint8Array): string =>
+  uuidOf(aes(false, userKey(secret, t.bytes.subarray(1, 17)), t.bytes.subarray(21, 37)))

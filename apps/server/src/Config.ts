@@ -44,6 +44,8 @@ export interface AppConfig {
    */
   readonly databaseTimeouts: DatabaseTimeouts
   readonly dataDir: string
+  /** PGlite's `shared_buffers` in MiB; 0 = leave the data directory's setting (PGlite's 128 MB unless set before). */
+  readonly pgliteSharedBuffersMb: number
   readonly publicKey: string | undefined
   readonly secretKey: string | undefined
   readonly userSigningPublicKey: string | undefined
@@ -188,6 +190,7 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     databasePoolSize: int("DATABASE_POOL_SIZE", 10, 1, 1000),
     databaseTimeouts,
     dataDir: C.map(text("NOTIFLOWS_DATA_DIR"), (v) => v ?? "./.notiflows/data"),
+    pgliteSharedBuffersMb: int("NOTIFLOWS_PGLITE_SHARED_BUFFERS_MB", 16, 0, 4096),
     keys,
     securityMode: oneOf<"on" | "off">("NOTIFLOWS_SECURITY_MODE", ["on", "off"], "on"),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),

@@ -37,7 +37,7 @@ export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | Dri
           // `serve --workers N`: the primary migrated before forking.
           migrate: !isClusterWorker()
         })
-      : layerPglite(config.dataDir)
+      : layerPglite(config.dataDir, config.pgliteSharedBuffersMb > 0 ? { sharedBuffersMb: config.pgliteSharedBuffersMb } : {})
   return Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), storage))
 }
 

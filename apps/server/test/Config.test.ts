@@ -39,6 +39,7 @@ describe("configuration", () => {
       redisUrl: undefined,
       rateLimits: {},
       workers: 1,
+      pgliteSharedBuffersMb: 16,
       publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
       trustProxy: false
     })

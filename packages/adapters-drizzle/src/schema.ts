@@ -117,7 +117,9 @@ export const users = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.id] }),
-    unique("users_project_external_id_unique").on(t.projectId, t.externalId)
+    unique("users_project_external_id_unique").on(t.projectId, t.externalId),
+    // GET /admin/preferences/sets walks users by external id in byte order (EVENTS.md §5).
+    index("users_project_external_id_c_idx").on(t.projectId, sql`${t.externalId} collate "C"`)
   ]
 )
 

@@ -1,0 +1,1 @@
+CREATE INDEX "users_project_external_id_c_idx" ON "users" USING btree ("project_id","external_id" collate "C");

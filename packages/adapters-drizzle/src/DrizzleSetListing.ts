@@ -8,7 +8,7 @@
  * `offset 0` keeps the planner from flattening that into a hash join over the project's every
  * tenant set (measured at 100,000 users: 36 ms per 1,000-set page instead of 120 ms). The users are
  * walked on the index `users_project_external_id_c_idx` (`(project_id, external_id COLLATE "C")`,
- * migration 0007): without it every page sorts the project's users (~50 ms more at 100,000).
+ * migration 0006): without it every page sorts the project's users (~50 ms more at 100,000).
  */
 import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"

@@ -11,7 +11,7 @@ import { LinkKeyActive, LinkKeyNotFound, LinkRepository, scopeRecordKey } from "
 import { linkKeys, linkScopes, users } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { insertActiveLinkKey, newKid, newLinkSecret, newScopeRecordId } from "./internal/linkKeys.js"
+import { insertActiveLinkKey, newScopeRecordId, replaceActiveLinkKey } from "./internal/linkKeys.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
 import { fromJson, json } from "./internal/statements.js"
 
@@ -66,15 +66,7 @@ export const make = ({ db }: Database): LinkRepository["Type"] => {
     rotate: (projectId, at) =>
       Effect.map(
         run("links.rotate", () =>
-          db.transaction(async (tx) => {
-            await tx.update(linkKeys).set({ active: false }).where(and(eq(linkKeys.projectId, projectId), eq(linkKeys.active, true)))
-            const [row] = await tx
-              .insert(linkKeys)
-              .values({ projectId, kid: newKid(), secret: newLinkSecret(), active: true, createdAt: at, revokedAt: null })
-              .returning()
-            if (row === undefined) throw new Error("insert returned no row")
-            return row
-          })
+          db.transaction((tx) => replaceActiveLinkKey(tx, projectId, at))
         ),
         toKey
       ),
@@ -95,12 +87,7 @@ export const make = ({ db }: Database): LinkRepository["Type"] => {
     revokeAll: (projectId, at) =>
       run("links.revokeAll", () =>
         db.transaction(async (tx) => {
-          await tx.update(linkKeys).set({ active: false }).where(and(eq(linkKeys.projectId, projectId), eq(linkKeys.active, true)))
-          const [row] = await tx
-            .insert(linkKeys)
-            .values({ projectId, kid: newKid(), secret: newLinkSecret(), active: true, createdAt: at, revokedAt: null })
-            .returning()
-          if (row === undefined) throw new Error("insert returned no row")
+          const row = await replaceActiveLinkKey(tx, projectId, at)
           const revoked = await tx
             .update(linkKeys)
             .set({ revokedAt: at })

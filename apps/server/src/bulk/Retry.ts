@@ -5,6 +5,7 @@
  * errors, classes 42 and 22) stop it at once.
  */
 import { setTimeout as sleep } from "node:timers/promises"
+import { errorCode } from "@notiflows/adapters-drizzle"
 
 /** The run cannot go on: the database kept failing, or the run was interrupted while it did. */
 export class DatabaseStopped extends Error {
@@ -16,16 +17,8 @@ export class DatabaseStopped extends Error {
   }
 }
 
-/** The SQLSTATE or socket code along the cause chain (drizzle wraps driver errors). */
-export const codeOf = (error: unknown): string | undefined => {
-  let current: unknown = error
-  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
-}
+/** The SQLSTATE or socket code along the cause chain (the adapters' own reading of drizzle's wrapped errors). */
+export const codeOf = errorCode
 
 const permanent = (code: string | undefined) => code !== undefined && /^(42|22)[0-9A-Z]{3}$/.test(code)
 

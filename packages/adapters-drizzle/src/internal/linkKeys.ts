@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto"
 import type { ProjectId } from "@notiflows/domain"
+import { and, eq } from "drizzle-orm"
 import { linkKeys } from "../schema.js"
 import type { NotiflowsDatabase } from "./database.js"
 
@@ -26,4 +27,15 @@ export const insertActiveLinkKey = async (tx: NotiflowsDatabase, projectId: Proj
     .onConflictDoNothing()
     .returning({ kid: linkKeys.kid })
   return rows.length > 0
+}
+
+/** Retires the project's active key and inserts a new active one (rotation); the new key's row. */
+export const replaceActiveLinkKey = async (tx: NotiflowsDatabase, projectId: ProjectId, at: Date) => {
+  await tx.update(linkKeys).set({ active: false }).where(and(eq(linkKeys.projectId, projectId), eq(linkKeys.active, true)))
+  const [row] = await tx
+    .insert(linkKeys)
+    .values({ projectId, kid: newKid(), secret: newLinkSecret(), active: true, createdAt: at, revokedAt: null })
+    .returning()
+  if (row === undefined) throw new Error("insert returned no row")
+  return row
 }

@@ -88,6 +88,8 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
       // A worker of `serve --workers N` answers with every worker's metrics, summed by the primary.
       metrics: isClusterWorker() ? clusterMetrics(metrics.registry) : metrics.render,
       publicUrl: config.publicUrl.base,
+      // EVENTS.md §1: NOTIFLOWS_CONSENT_CONTEXT_DAYS=0 means end-user contexts are never recorded.
+      recordConsentContext: config.consentContextDays > 0,
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,

@@ -98,6 +98,21 @@ const scenario = async (env: Record<string, string>) => {
 }
 
 describe("retention jobs (EVENTS.md §1, §3)", () => {
+  it("NOTIFLOWS_CONSENT_CONTEXT_DAYS=0: no context is ever recorded (the header is still validated)", async () => {
+    const sk = randomKey("sk")
+    const service = await startService({ NOTIFLOWS_DATA_DIR: "memory://", NOTIFLOWS_PUBLIC_KEY: randomKey("pk"), NOTIFLOWS_SECRET_KEY: sk, NOTIFLOWS_CONSENT_CONTEXT_DAYS: "0" })
+    try {
+      const api = client(service.url, { "x-notiflows-secret-key": sk })
+      expect((await api.put("/admin/users/ada", {})).status).toBe(201)
+      expect((await api.put("/admin/users/ada/preferences", { channel_types: { sms: false } }, { "x-notiflows-consent-context": CONTEXT })).status).toBe(200)
+      expect((await api.put("/admin/users/ada/preferences", { channel_types: { sms: true } }, { "x-notiflows-consent-context": "ip=1" })).status).toBe(400)
+      const items = ((await api.get("/admin/users/ada/preferences/history")).body as { items: Array<Entry> }).items
+      expect(items.map((e) => e.context)).toEqual([{ ip: null, user_agent: null }])
+    } finally {
+      expect(await service.stop()).toBe(0)
+    }
+  }, 120_000)
+
   it("embedded PGlite", async () => {
     const dir = mkdtempSync(join(tmpdir(), "notiflows-retention-"))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))

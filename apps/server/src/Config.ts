@@ -61,6 +61,10 @@ export interface AppConfig {
   readonly publicUrl: PublicUrl
   /** `NOTIFLOWS_TRUST_PROXY`: Express's `trust proxy` (unset: the socket address is the client's). */
   readonly trustProxy: boolean | number | string
+  /** `NOTIFLOWS_CONSENT_CONTEXT_DAYS` (EVENTS.md §1, default 1095): ledger contexts older than this are nulled; 0 = none kept. */
+  readonly consentContextDays: number
+  /** `NOTIFLOWS_EVENT_RETENTION_DAYS` (EVENTS.md §3, default 30, 1–365): feed events older than this are removed. */
+  readonly eventRetentionDays: number
 }
 
 /** The same as {@link AppConfig} (the name the other modules import). */
@@ -198,7 +202,9 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     rateLimits,
     workers: int("NOTIFLOWS_WORKERS", 1, 1, MAX_WORKERS),
     publicUrl: text("NOTIFLOWS_PUBLIC_URL"),
-    trustProxy
+    trustProxy,
+    consentContextDays: int("NOTIFLOWS_CONSENT_CONTEXT_DAYS", 1095, 0, 36_500),
+    eventRetentionDays: int("NOTIFLOWS_EVENT_RETENTION_DAYS", 30, 1, 365)
   }),
   ({ keys: k, publicUrl: rawUrl, ...rest }) => {
     const url = parsePublicUrl(rawUrl ?? defaultPublicUrl(rest.host, rest.port))

@@ -26,6 +26,7 @@ import type { Repositories } from "./Database.js"
 import type { Envelope } from "./Envelope.js"
 import { makeEnvelope } from "./Envelope.js"
 import { AppLogger } from "./Logging.js"
+import { retentionLoop } from "./Retention.js"
 
 /** Where the service listens. */
 export class HttpService extends Context.Tag("@notiflows/server/HttpService")<HttpService, { readonly url: string; readonly server: http.Server }>() {}
@@ -87,6 +88,8 @@ const makeApp = (config: AppConfig, logger: Logger, runtime: AppRuntime, redis: 
       // A worker of `serve --workers N` answers with every worker's metrics, summed by the primary.
       metrics: isClusterWorker() ? clusterMetrics(metrics.registry) : metrics.render,
       publicUrl: config.publicUrl.base,
+      // EVENTS.md §1: NOTIFLOWS_CONSENT_CONTEXT_DAYS=0 means end-user contexts are never recorded.
+      recordConsentContext: config.consentContextDays > 0,
       hooks: {
         afterAuth: rateLimits.afterAuth,
         onAuthFailure: rateLimits.onAuthFailure,
@@ -163,6 +166,7 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     yield* Effect.addFinalizer(() => runtime.disposeEffect)
     const redis = yield* acquireRedis(config, logger)
     yield* Effect.forkScoped(purgeIdempotency(logger))
+    yield* Effect.forkScoped(retentionLoop(config, logger))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }

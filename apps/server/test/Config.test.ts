@@ -41,8 +41,17 @@ describe("configuration", () => {
       workers: 1,
       pgliteSharedBuffersMb: 16,
       publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
-      trustProxy: false
+      trustProxy: false,
+      consentContextDays: 1095,
+      eventRetentionDays: 30
     })
+  })
+
+  it("NOTIFLOWS_CONSENT_CONTEXT_DAYS (0–36500, 0 = none kept) and NOTIFLOWS_EVENT_RETENTION_DAYS (1–365) are whole numbers; anything else stops the start naming it", () => {
+    expect(loadConfig({ NOTIFLOWS_CONSENT_CONTEXT_DAYS: "0", NOTIFLOWS_EVENT_RETENTION_DAYS: "365" })).toMatchObject({ consentContextDays: 0, eventRetentionDays: 365 })
+    expect(problemsOf({ NOTIFLOWS_CONSENT_CONTEXT_DAYS: "-1" })[0]).toMatch(/^NOTIFLOWS_CONSENT_CONTEXT_DAYS must be a whole number from 0 to 36500/)
+    expect(problemsOf({ NOTIFLOWS_EVENT_RETENTION_DAYS: "0" })[0]).toMatch(/^NOTIFLOWS_EVENT_RETENTION_DAYS must be a whole number from 1 to 365/)
+    expect(problemsOf({ NOTIFLOWS_EVENT_RETENTION_DAYS: "1.5" })[0]).toMatch(/^NOTIFLOWS_EVENT_RETENTION_DAYS must be/)
   })
 
   it("NOTIFLOWS_PUBLIC_URL (LINKS.md §2.3): normalized, path allowed; its default follows HOST and PORT; invalid stops the start naming it", () => {

@@ -40,5 +40,6 @@ export const consentHeaderOf = (ctx: RequestContext): ConsentContext | undefined
   const ip = member("ip")
   if (ip !== null && isIP(ip) === 0) refuse(`${CONSENT_CONTEXT_HEADER}: ip must be an IPv4 or IPv6 address`)
   const ua = member("user_agent")
+  if (ctx.recordConsentContext === false) return { ip: null, user_agent: null }
   return { ip, user_agent: ua === null || ua === "" ? null : Array.from(ua).slice(0, USER_AGENT_CODE_POINTS).join("") }
 }

@@ -41,6 +41,8 @@ export interface RequestContext {
   readonly baseUrl: string
   /** The client address as the transport reports it (Express `req.ip`, so `trust proxy` applies), if any. */
   readonly clientIp?: string | undefined
+  /** `false`: no end-user consent context is recorded (EVENTS.md §1, `NOTIFLOWS_CONSENT_CONTEXT_DAYS=0`); absent = recorded. */
+  readonly recordConsentContext?: boolean
   principal?: Principal
   /** The parsed JSON body, when the route takes one. */
   body?: unknown
@@ -63,6 +65,7 @@ const USER_AGENT_CODE_POINTS = 512
 
 /** The consent context of an end-user write: the client address and the `User-Agent` header's first 512 code points. */
 export const consentContextOf = (ctx: RequestContext): { readonly ip: string | null; readonly user_agent: string | null } => {
+  if (ctx.recordConsentContext === false) return { ip: null, user_agent: null }
   const ua = header(ctx.headers, "user-agent")
   return {
     ip: ctx.clientIp ?? null,

@@ -50,6 +50,12 @@ export interface RouterOptions {
    * §2.3): every link starts with it. Required; never derived from a request's `Host`.
    */
   readonly publicUrl: string
+  /**
+   * EVENTS.md §1, `NOTIFLOWS_CONSENT_CONTEXT_DAYS=0`: `false` records no end-user context at all
+   * (every entry that would carry one gets `{"ip": null, "user_agent": null}`; the consent header
+   * is still validated). Default `true`.
+   */
+  readonly recordConsentContext?: boolean
 }
 
 /** The most an in-process cache may lag behind other instances (API.md §2). */
@@ -86,6 +92,7 @@ const pipelineEnv = (runtime: RouterRuntime, options: RouterOptions): PipelineEn
       openApi: openApiFor,
       publicUrl: publicUrl.value,
       now,
+      recordConsentContext: options.recordConsentContext ?? true,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {})
     },
     hooks: options.hooks ?? {},
@@ -141,6 +148,7 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     runtime,
     publicUrl: env.deps.publicUrl,
     now: env.deps.now,
+    recordConsentContext: env.deps.recordConsentContext,
     logger: options.logger,
     ...(options.hooks?.links !== undefined ? { limits: options.hooks.links } : {})
   }

@@ -101,7 +101,7 @@ export const preflightReply = async (req: Request, found: WrongMethod, cache: Cr
 }
 
 /** The request's context before authentication. */
-const contextOf = (req: Request, found: Found, requestId: string): RequestContext => ({
+const contextOf = (req: Request, found: Found, requestId: string, recordConsentContext: boolean): RequestContext => ({
   requestId,
   api: found.route.api,
   method: found.route.method,
@@ -110,7 +110,8 @@ const contextOf = (req: Request, found: Found, requestId: string): RequestContex
   query: new URLSearchParams(req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : ""),
   headers: req.headers,
   baseUrl: req.baseUrl,
-  clientIp: req.ip ?? req.socket.remoteAddress
+  clientIp: req.ip ?? req.socket.remoteAddress,
+  recordConsentContext
 })
 
 /** The principal of an admin or user route (none for service routes); failures may be limited per address. */
@@ -143,7 +144,7 @@ export interface RouteOutcome {
 export const routeReply = async (req: Request, found: Found, requestId: string, fields: LogFields, env: PipelineEnv): Promise<RouteOutcome> => {
   const { route } = found
   fields.route = `${route.method} ${found.template}`
-  const ctx = contextOf(req, found, requestId)
+  const ctx = contextOf(req, found, requestId, env.deps.recordConsentContext)
   let extra: Readonly<Record<string, string>> = {}
   try {
     const principal = await authenticate(req, route.api, env)

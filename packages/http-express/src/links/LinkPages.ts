@@ -33,6 +33,8 @@ export interface LinkPagesEnv {
   readonly logger: Logger
   /** §6's limits (absent: none). */
   readonly limits?: LinkRateLimits
+  /** `false`: the pages' writes record `{"ip": null, "user_agent": null}` (EVENTS.md §1, `NOTIFLOWS_CONSENT_CONTEXT_DAYS=0`). */
+  readonly recordConsentContext?: boolean
 }
 
 const ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -127,6 +129,10 @@ const brandingOf = async (env: LinkPagesEnv, projectId: ProjectId): Promise<Bran
 const centerUrl = async (env: LinkPagesEnv, link: VerifiedLink): Promise<string> =>
   sealGrant(await run(env.runtime, centerGrant(link.projectId, link.user, link.record.tenantId, env.now())), env.publicUrl.base).url
 
+/** The context a page's write records (none when the host does not record contexts). */
+const consentOf = (env: LinkPagesEnv, req: Request): { readonly ip: string | null; readonly user_agent: string | null } =>
+  env.recordConsentContext === false ? { ip: null, user_agent: null } : { ip: req.ip ?? null, user_agent: userAgent(req) }
+
 const userAgent = (req: Request): string | null => {
   const ua = header(req.headers, "user-agent")
   return ua === undefined ? null : [...ua].slice(0, 512).join("")
@@ -135,7 +141,7 @@ const userAgent = (req: Request): string | null => {
 /** An unsubscribe link's request after the token passed (§3, §4). */
 const unsubscribeRoute = async (req: Request, res: Response, env: LinkPagesEnv, requestId: string, link: VerifiedLink, branding: Branding): Promise<void> => {
   const chain = resolveLocale(link.user.locale, header(req.headers, "accept-language") ?? null)
-  const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: { ip: req.ip ?? null, user_agent: userAgent(req) } }
+  const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: consentOf(env, req) }
   let limitHeaders: Readonly<Record<string, string>> = {}
   const page = async (model: PageModel, locale: Locale): Promise<void> => {
     const withCenter = model.kind === "confirm" || model.kind === "result" || model.kind === "resubscribed" || model.kind === "undo_expired"
@@ -186,7 +192,7 @@ const CENTER_MAX_FIELDS = 20_000
 /** A preference-center link's request after the token passed (§5). */
 const centerRoute = async (req: Request, res: Response, env: LinkPagesEnv, requestId: string, link: VerifiedLink, branding: Branding): Promise<void> => {
   const chain = resolveLocale(link.user.locale, header(req.headers, "accept-language") ?? null)
-  const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: { ip: req.ip ?? null, user_agent: userAgent(req) } }
+  const actions: ActionEnv = { runtime: env.runtime, now: env.now, requestId, consent: consentOf(env, req) }
   const limitHeaders = env.limits !== undefined ? await env.limits.onValidToken(link.projectId, link.token.jti) : {}
   const answer = (out: { readonly model: PageModel; readonly etag: string }, locale: Locale) =>
     send(req, res, env, requestId, { model: out.model, branding, locale, headers: { ...limitHeaders, ETag: out.etag } })

@@ -22,6 +22,8 @@ export interface HandlerDeps {
   readonly publicUrl: PublicUrl
   /** The router's clock (ms since the epoch). */
   readonly now: () => number
+  /** `false`: end-user contexts are not recorded (EVENTS.md §1, `NOTIFLOWS_CONSENT_CONTEXT_DAYS=0`). */
+  readonly recordConsentContext: boolean
 }
 
 /** Response headers an operation may send, beyond those every response of its API carries. */

@@ -10,10 +10,11 @@ import type {
   ModelCatalog,
   NotiflowCatalogEntry,
   PreferenceChoicesV2,
+  PreparedEvaluation,
   ProjectDefaults,
   TenantDefaults
 } from "@notiflows/domain"
-import { CHANNEL_TYPES, emptyChoicesV2, emptyTenantDefaults, evaluateV2 } from "@notiflows/domain"
+import { CHANNEL_TYPES, emptyChoicesV2, emptyTenantDefaults, evaluatePrepared, liveCategoriesOf, prepareEvaluation } from "@notiflows/domain"
 
 /** A stored set as the sets route and `preferences.updated` carry it. */
 export interface ReplicaSet {
@@ -107,7 +108,29 @@ export const addUser = (users: Map<string, ReplicaUser>, userId: string): void =
   if (!users.has(userId)) users.set(userId, { global: emptySet, tenants: new Map() })
 }
 
-/** M§3 for the requested channel types; `undefined` when the notiflow is unknown or deleted (404 on the API). */
+// The catalog's and the tenant's part of a decision, per model (immutable) and (notiflow, tenant,
+// channels): what the service's batch evaluation reads once per batch, read once per model here.
+const preparedByModel = new WeakMap<ReplicaModel, Map<string, PreparedEvaluation>>()
+const MAX_PREPARED = 10_000
+
+const preparedFor = (model: ReplicaModel, notiflow: NotiflowCatalogEntry, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined) => {
+  let cache = preparedByModel.get(model)
+  if (cache === undefined) preparedByModel.set(model, (cache = new Map()))
+  const key = `${notiflow.id}\u0000${tenantId ?? ""}\u0000${tenantId === undefined ? "g" : "t"}\u0000${channels.join(",")}`
+  let prepared = cache.get(key)
+  if (prepared === undefined) {
+    const tenant = tenantId === undefined ? undefined : (model.tenants.get(tenantId) ?? emptyTenantDefaults)
+    prepared = prepareEvaluation(tenant, notiflow, liveCategoriesOf(model.catalog, notiflow.id), model.defaults, channels)
+    if (cache.size >= MAX_PREPARED) cache.clear()
+    cache.set(key, prepared)
+  }
+  return prepared
+}
+
+/**
+ * M§3 for the requested channel types (the domain's `prepareEvaluation` + `evaluatePrepared`, as
+ * the service's evaluation); `undefined` when the notiflow is unknown or deleted (404 on the API).
+ */
 export const evaluateIn = (
   model: ReplicaModel,
   users: ReadonlyMap<string, ReplicaUser>,
@@ -121,9 +144,7 @@ export const evaluateIn = (
   if (notiflow === undefined) return undefined
   const user = users.get(userId)
   const global = user?.global.preferences ?? emptyChoicesV2
-  const input =
-    tenantId === undefined
-      ? { global, tenantSet: undefined, tenant: undefined }
-      : { global, tenantSet: user?.tenants.get(tenantId)?.preferences ?? emptyChoicesV2, tenant: model.tenants.get(tenantId) ?? emptyTenantDefaults }
-  return { user_id: userId, user_found: user !== undefined, channel_types: evaluateV2(input, notiflow, model.catalog, model.defaults, channels) }
+  const tenantSet = tenantId === undefined ? undefined : (user?.tenants.get(tenantId)?.preferences ?? emptyChoicesV2)
+  const channel_types: DecisionsV2 = evaluatePrepared(preparedFor(model, notiflow, channels, tenantId), global, tenantSet)
+  return { user_id: userId, user_found: user !== undefined, channel_types }
 }

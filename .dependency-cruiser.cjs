@@ -28,9 +28,18 @@ module.exports = {
       name: "client-runs-in-browsers",
       comment: "packages/client is for browsers and Node alike: no Node built-in, no server package; only standardwebhooks.",
       severity: "error",
-      from: { path: "^packages/client/src" },
+      from: { path: "^packages/client/src", pathNot: "^packages/client/src/replica(\\.ts$|/)" },
       to: {
-        pathNot: ["^packages/client/src", "standardwebhooks", "@stablelib/base64", "fast-sha256"]
+        pathNot: ["^packages/client/src/(?!replica(\\.ts$|/))", "standardwebhooks", "@stablelib/base64", "fast-sha256"]
+      }
+    },
+    {
+      name: "client-replica-node-only",
+      comment: "@notiflows/client/replica (Node) may use the domain's rules; nothing else of the client imports it.",
+      severity: "error",
+      from: { path: "^packages/client/src/replica(\\.ts$|/)" },
+      to: {
+        pathNot: ["^packages/client/src", "^packages/domain/src", "effect", "standardwebhooks", "@stablelib/base64", "fast-sha256"]
       }
     },
     {

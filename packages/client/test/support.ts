@@ -14,7 +14,7 @@ import * as jose from "jose"
 import { pino } from "pino"
 import postgres from "postgres"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
-import { layerProjectViewCache, mintApiKey, ProjectRepository } from "@notiflows/domain"
+import { EventRepository, layerProjectViewCache, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { makeIdempotencyHook, makeRouter } from "@notiflows/http-express"
 
 export interface TestService {
@@ -23,6 +23,8 @@ export interface TestService {
   readonly publicKey: string
   /** Signs a user token (RS256, the project's signing key) for `sub`. */
   readonly token: (sub: string) => Promise<string>
+  /** Retention: removes every event that occurred before now + 1 s (EventRepository.purge). */
+  readonly purgeEvents: () => Promise<number>
   readonly close: () => Promise<void>
 }
 
@@ -96,6 +98,7 @@ export const startService = async (options: ServiceOptions = {}): Promise<TestSe
     secretKey: secret.key,
     publicKey: pub.key,
     token: (sub) => new jose.SignJWT({ sub }).setProtectedHeader({ alg: "RS256", kid: "client-test" }).setExpirationTime("10m").sign(privateKey),
+    purgeEvents: () => runtime.runPromise(Effect.flatMap(EventRepository, (r) => r.purge(new Date(Date.now() + 1000)))),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await runtime.dispose()

@@ -1,0 +1,61 @@
+/**
+ * The replica's copy without a service: sets applied by version in any order and any number of
+ * times end in the same state; the effective project defaults map to the domain's; unknown
+ * notiflows and channel types are refused as the API refuses them.
+ */
+import { describe, expect, it } from "vitest"
+import type { ReplicaUser } from "../src/replica/Model.js"
+import { addUser, applySet, evaluateIn, modelOf } from "../src/replica/Model.js"
+
+const choices = (sms: boolean) => ({ channel_types: { sms }, categories: {}, notiflows: {} })
+
+const model = modelOf({
+  notiflows: [{ id: "nf", name: "N", include_in_preferences: true, required: false, default_enabled: true, default_channel_types: {}, categories: [] }],
+  categories: [],
+  effectiveDefaults: { chat: true, email: false, in_app: true, mobile_push: true, sms: true, web_push: true },
+  tenants: new Map()
+})
+
+describe("replica model", () => {
+  it("keeps the highest version whatever the order and repetitions of the sets applied", () => {
+    const sets = [1, 2, 3, 4, 5].map((version) => ({ version, preferences: choices(version % 2 === 0) }))
+    for (const order of [sets, [...sets].reverse(), [sets[2]!, sets[4]!, sets[0]!, sets[4]!, sets[1]!]]) {
+      const users = new Map<string, ReplicaUser>()
+      for (const s of order) {
+        applySet(users, "u", null, s)
+        applySet(users, "u", "acme", s)
+      }
+      expect(users.get("u")!.global).toEqual(sets[4])
+      expect(users.get("u")!.tenants.get("acme")).toEqual(sets[4])
+    }
+  })
+
+  it("makes a created user known without touching an existing copy", () => {
+    const users = new Map<string, ReplicaUser>()
+    applySet(users, "u", null, { version: 3, preferences: choices(false) })
+    addUser(users, "u")
+    addUser(users, "v")
+    expect(users.get("u")!.global.version).toBe(3)
+    expect(users.get("v")!.global.version).toBe(0)
+  })
+
+  it("keeps explicit project defaults (false) and reads effective true as unset", () => {
+    expect(model.defaults).toEqual({ channel_types: { email: false } })
+    const users = new Map<string, ReplicaUser>()
+    expect(evaluateIn(model, users, "x", "nf", ["email", "sms"], undefined)).toEqual({
+      user_id: "x",
+      user_found: false,
+      channel_types: {
+        email: { deliver: false, reason: "channel_opt_out", source: "project_default" },
+        sms: { deliver: true, reason: "allowed", source: "default" }
+      }
+    })
+    applySet(users, "x", null, { version: 1, preferences: choices(false) })
+    expect(evaluateIn(model, users, "x", "nf", ["sms"], undefined)?.channel_types.sms).toEqual({ deliver: false, reason: "channel_opt_out", source: "user" })
+  })
+
+  it("answers undefined for an unknown notiflow and throws on an unknown channel type", () => {
+    expect(evaluateIn(model, new Map(), "x", "nope", ["email"], undefined)).toBeUndefined()
+    expect(() => evaluateIn(model, new Map(), "x", "nf", ["fax" as "email"], undefined)).toThrow(TypeError)
+  })
+})

@@ -1,0 +1,156 @@
+/**
+ * `@notiflows/client/replica` against the real router: after random writes through the admin API
+ * (global and tenant sets, tenant defaults with locks, catalog with categories), the replica
+ * converges and answers what `POST /admin/preferences/evaluate` answers, for every user, notiflow,
+ * scope and channel; a `410 cursor_expired` after retention resyncs by itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { AdminClient } from "../src/index.js"
+import { createAdminClient, isNotiflowsError } from "../src/index.js"
+import type { PreferenceReplica } from "../src/replica.js"
+import { createPreferenceReplica } from "../src/replica.js"
+import type { TestService } from "./support.js"
+
+const CHANNELS = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
+const TENANTS = ["acme", "globex"] as const
+const CATEGORIES = ["cat_marketing", "cat_billing"] as const
+const NOTIFLOWS = ["nf_digest", "nf_invoice", "nf_plain", "nf_required"] as const
+const CONFIGURABLE = ["nf_digest", "nf_invoice", "nf_plain"] as const
+
+/** A small seeded PRNG (mulberry32), so a failure can be replayed from its seed. */
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const randomChoices = (rnd: () => number) => {
+  const pick = <T>(xs: ReadonlyArray<T>): T => xs[Math.floor(rnd() * xs.length)]!
+  const bool = () => pick([true, false, null] as const)
+  const channels = () => Object.fromEntries(CHANNELS.filter(() => rnd() < 0.3).map((c) => [c, bool()]))
+  const entry = () => (rnd() < 0.5 ? { enabled: bool() } : { channel_types: channels() })
+  return {
+    channel_types: channels(),
+    categories: Object.fromEntries(CATEGORIES.filter(() => rnd() < 0.4).map((k) => [k, entry()])),
+    notiflows: Object.fromEntries(CONFIGURABLE.filter(() => rnd() < 0.4).map((n) => [n, entry()]))
+  }
+}
+
+/** The documented divergence (docs/replica.md): an explicit project default of `true` reads as "not set". */
+const sameDecision = (service: { source: string; deliver: boolean; reason: string }, replica: { source: string; deliver: boolean; reason: string }) =>
+  JSON.stringify(service) === JSON.stringify(replica) ||
+  (service.source === "project_default" && replica.source === "default" && service.deliver && JSON.stringify({ ...service, source: "default" }) === JSON.stringify(replica))
+
+export const replicaSuite = (name: string, start: () => Promise<TestService>, seed: number): void => {
+  let service: TestService
+  let admin: AdminClient
+  const users: Array<string> = []
+  const rnd = prng(seed)
+
+  const writeSets = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const user = rnd() < 0.3 || users.length === 0 ? `user_${users.length}_${seed}` : users[Math.floor(rnd() * users.length)]!
+      const known = users.includes(user)
+      if (!known) {
+        users.push(user)
+        await admin.users.upsert(user, { first_name: `User ${users.length}` })
+      }
+      const tenantId = rnd() < 0.5 ? undefined : TENANTS[Math.floor(rnd() * TENANTS.length)]
+      if (known && rnd() < 0.1) await admin.preferences.reset(user, { tenantId })
+      else await admin.preferences.update(user, randomChoices(rnd), { tenantId })
+    }
+  }
+
+  /** Every (user, notiflow, scope) of the service's batch evaluation against the replica's. */
+  const mismatches = async (replica: PreferenceReplica) => {
+    const out: Array<unknown> = []
+    const ids = [...users, `unknown_${seed}`]
+    for (const tenantId of [undefined, ...TENANTS]) {
+      for (const notiflow_id of NOTIFLOWS) {
+        const answer = await admin.preferences.evaluateMany({ notiflow_id, user_ids: ids, channel_types: [...CHANNELS] }, { tenantId })
+        for (const result of answer.data.results) {
+          const mine = replica.evaluate(result.user_id, notiflow_id, CHANNELS, { tenantId })
+          const ok =
+            mine !== undefined &&
+            mine.user_found === result.user_found &&
+            CHANNELS.every((c) => sameDecision(result.channel_types[c]!, mine.channel_types[c]!))
+          if (!ok) out.push({ tenantId, notiflow_id, user: result.user_id, service: result, replica: mine })
+        }
+      }
+    }
+    return out
+  }
+
+  /** Reads the feed until the copy matches (PostgreSQL's feed is not read-your-writes). */
+  const converge = async (replica: PreferenceReplica) => {
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      await replica.catchUp()
+      const wrong = await mismatches(replica)
+      if (wrong.length === 0 || Date.now() > deadline) return wrong
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+
+  describe(`replica (${name})`, () => {
+    beforeAll(async () => {
+      service = await start()
+      admin = createAdminClient({ baseUrl: service.url, secretKey: service.secretKey })
+      await admin.categories.upsert("cat_marketing", { name: "Marketing", default_enabled: true, default_channel_types: { sms: false } })
+      await admin.categories.upsert("cat_billing", { name: "Billing", default_enabled: false })
+      await admin.notiflows.upsert("nf_digest", { name: "Digest", categories: ["cat_marketing"], default_channel_types: { email: true, sms: false } })
+      await admin.notiflows.upsert("nf_invoice", { name: "Invoice", categories: ["cat_billing", "cat_marketing"], default_enabled: true })
+      await admin.notiflows.upsert("nf_plain", { name: "Plain", default_enabled: false })
+      await admin.notiflows.upsert("nf_required", { name: "Required", required: true })
+      await admin.defaults.update({ channel_types: { web_push: false, chat: true } })
+      await admin.tenants.defaults.update("acme", { channel_types: { email: false }, locks: { channel_types: { sms: false }, categories: { cat_marketing: { enabled: false } } } })
+      await admin.tenants.defaults.update("globex", { notiflows: { nf_plain: { enabled: true } } })
+      await writeSets(30)
+    }, 120_000)
+    afterAll(async () => {
+      await service?.close()
+    })
+
+    it("snapshots, follows the feed and answers exactly what the service's evaluation answers", async () => {
+      const errors: Array<unknown> = []
+      const replica = createPreferenceReplica({ client: admin, onError: (e) => errors.push(e) })
+      try {
+        await replica.ready
+        expect(await mismatches(replica)).toEqual([])
+        await writeSets(60)
+        await admin.users.upsert(`fresh_${seed}`, { first_name: "Fresh" })
+        users.push(`fresh_${seed}`)
+        expect(await converge(replica)).toEqual([])
+        expect(replica.lag().cursor).not.toBeNull()
+        // Catalog and defaults have no events: they arrive with the refresh.
+        await admin.notiflows.upsert("nf_plain", { name: "Plain", categories: ["cat_billing"], default_channel_types: { chat: false } })
+        await admin.categories.upsert("cat_billing", { name: "Billing", default_enabled: true, default_channel_types: { email: false } })
+        await admin.defaults.update({ channel_types: { in_app: false } })
+        await admin.tenants.defaults.update("globex", { locks: { notiflows: { nf_digest: { channel_types: { email: false } } } } })
+        await replica.refresh()
+        expect(await converge(replica)).toEqual([])
+        expect(replica.evaluate("anyone", "nf_nope", ["email"])).toBeUndefined()
+        expect(errors).toEqual([])
+      } finally {
+        replica.close()
+      }
+    }, 120_000)
+
+    it("resyncs by itself when its cursor expired (410 cursor_expired after retention)", async () => {
+      const errors: Array<unknown> = []
+      const replica = createPreferenceReplica({ client: admin, pollMs: 3_600_000, onError: (e) => errors.push(e) })
+      try {
+        await replica.ready
+        await replica.catchUp()
+        await writeSets(20)
+        expect(await service.purgeEvents()).toBeGreaterThan(0)
+        await writeSets(10)
+        expect(await converge(replica)).toEqual([])
+        expect(errors.some((e) => isNotiflowsError(e) && e.code === "cursor_expired")).toBe(true)
+      } finally {
+        replica.close()
+      }
+    }, 120_000)
+  })
+}

@@ -12,6 +12,7 @@ import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
 import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
@@ -121,7 +122,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleTenantRepository.layer,
   DrizzleScopedPreferenceRepository.layer,
   DrizzleEventRepository.layer,
-  DrizzleLinkRepository.layer
+  DrizzleLinkRepository.layer,
+  DrizzleBrandingRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

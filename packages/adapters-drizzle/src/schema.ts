@@ -428,3 +428,13 @@ export const linkScopes = pgTable(
     check("link_scopes_id_check", sql`${t.id} ~ '^[0-9a-f]{16}$'`)
   ]
 )
+
+/** A project's branding settings (LINKS.md §2.4): the fields it set, absent ones take their defaults. */
+export const projectBranding = pgTable("project_branding", {
+  projectId: uuid("project_id").$type<ProjectId>()
+    .primaryKey()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  settings: jsonb("settings").notNull(),
+  revision: integer("revision").notNull(),
+  updatedAt: timestamptz("updated_at").notNull()
+})

@@ -21,6 +21,7 @@ import { run } from "./internal/effectToPromise.js"
 import type { PipelineEnv, RouterHooks } from "./internal/Pipeline.js"
 import { corsHeaders, errorReply, preflightReply, routeReply } from "./internal/Pipeline.js"
 import { sendReply } from "./internal/Send.js"
+import { makeBrandingCache } from "./links/BrandingCache.js"
 import type { LinkPagesEnv } from "./links/LinkPages.js"
 import { handleLinkPage } from "./links/LinkPages.js"
 import { parsePublicUrl } from "./links/PublicUrl.js"
@@ -149,6 +150,7 @@ export const makeRouter = (runtime: RouterRuntime, options: RouterOptions): expr
     publicUrl: env.deps.publicUrl,
     now: env.deps.now,
     recordConsentContext: env.deps.recordConsentContext,
+    branding: makeBrandingCache(runtime, env.deps.now),
     logger: options.logger,
     ...(options.hooks?.links !== undefined ? { limits: options.hooks.links } : {})
   }

@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import {
+  BrandingRepository,
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
@@ -30,6 +31,7 @@ import { makeProjectRepository } from "./InMemoryProjectRepository.js"
 import { makeStorageInspector } from "./InMemoryStorageInspector.js"
 import { makeUserRepository } from "./InMemoryUserRepository.js"
 import { makeStore } from "./internal/store.js"
+import { makeBrandingRepository } from "./InMemoryBrandingRepository.js"
 import { makeModelInspector } from "./InMemoryModelInspector.js"
 import { ModelInspector } from "./ModelInspector.js"
 import { StorageInspector } from "./StorageInspector.js"
@@ -38,7 +40,7 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository
+export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -55,7 +57,8 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
     Context.add(ModelInspector, makeModelInspector(store)),
     Context.add(EventRepository, makeEventRepository(store)),
-    Context.add(LinkRepository, makeLinkRepository(store))
+    Context.add(LinkRepository, makeLinkRepository(store)),
+    Context.add(BrandingRepository, makeBrandingRepository(store))
   )
 })
 

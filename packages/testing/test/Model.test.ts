@@ -1,10 +1,11 @@
 import * as Layer from "effect/Layer"
 import { layerModelCache } from "@notiflows/domain"
-import { InMemory, categoriesSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite } from "@notiflows/testing"
+import { InMemory, categoriesSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite } from "@notiflows/testing"
 
 // The model (MODEL.md) conformance suites on the reference adapters.
 categoriesSuite("in-memory categories", InMemory.layer)
 tenantsSuite("in-memory tenants", InMemory.layer)
+brandingSuite("in-memory branding", InMemory.layer)
 scopedPreferencesSuite("in-memory scoped preferences", InMemory.layer)
 setListingSuite("in-memory every set", InMemory.layer)
 

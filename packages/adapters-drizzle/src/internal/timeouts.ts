@@ -22,6 +22,7 @@ import {
   EventRepository,
   IdempotencyRepository,
   LinkRepository,
+  BrandingRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
@@ -104,7 +105,8 @@ const PORTS = [
   [TenantRepository, "tenants"],
   [ScopedPreferenceRepository, "scopedPreferences"],
   [EventRepository, "events"],
-  [LinkRepository, "links"]
+  [LinkRepository, "links"],
+  [BrandingRepository, "branding"]
 ] as const
 
 /** The storage ports of the domain. */

@@ -10,6 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type {
+  BrandingRepository,
   CategoryRepository,
   EventRepository,
   LinkRepository,
@@ -33,6 +34,7 @@ export type RouterServices =
   | ScopedPreferenceRepository
   | EventRepository
   | LinkRepository
+  | BrandingRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

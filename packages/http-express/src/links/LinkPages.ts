@@ -4,14 +4,13 @@
  * action (400; undo 410/409), commit (503). Pages are `@notiflows/pages`'; nothing here sets a
  * cookie, redirects or sends `Access-Control-*`.
  */
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type { Request, Response } from "express"
 import type { Logger } from "pino"
 import type { ProjectId } from "@notiflows/domain"
-import { centerGrant, ProjectRepository } from "@notiflows/domain"
+import { centerGrant } from "@notiflows/domain"
 import type { Branding, Locale, PageModel } from "@notiflows/pages"
-import { assetHeaders, assets, classifyUnsubscribeForm, defaultBranding, newNonce, pageHeaders, parseCenterForm, renderPage, resolveLocale } from "@notiflows/pages"
+import { assetHeaders, assets, classifyUnsubscribeForm, newNonce, pageHeaders, parseCenterForm, renderPage, resolveLocale } from "@notiflows/pages"
+import type { BrandingLookup } from "./BrandingCache.js"
 import { centerPage, saveCenter } from "./Center.js"
 import { header } from "../Http.js"
 import { RateLimited } from "../HttpErrors.js"
@@ -31,6 +30,8 @@ export interface LinkPagesEnv {
   readonly publicUrl: PublicUrl
   readonly now: () => number
   readonly logger: Logger
+  /** The project's branding (LINKS.md §2.4), cached ≤ 5 s. */
+  readonly branding: BrandingLookup
   /** §6's limits (absent: none). */
   readonly limits?: LinkRateLimits
   /** `false`: the pages' writes record `{"ip": null, "user_agent": null}` (EVENTS.md §1, `NOTIFLOWS_CONSENT_CONTEXT_DAYS=0`). */
@@ -121,10 +122,7 @@ const originAllowed = (req: Request, env: LinkPagesEnv): boolean => {
   }
 }
 
-const brandingOf = async (env: LinkPagesEnv, projectId: ProjectId): Promise<Branding> => {
-  const project = await run(env.runtime, Effect.flatMap(ProjectRepository, (p) => p.get(projectId)))
-  return defaultBranding(Option.match(project, { onNone: () => "", onSome: (p) => p.name }))
-}
+const brandingOf = (env: LinkPagesEnv, projectId: ProjectId): Promise<Branding> => env.branding(projectId)
 
 const centerUrl = async (env: LinkPagesEnv, link: VerifiedLink): Promise<string> =>
   sealGrant(await run(env.runtime, centerGrant(link.projectId, link.user, link.record.tenantId, env.now())), env.publicUrl.base).url

@@ -1,6 +1,7 @@
 /**
  * Every route the router serves, in documentation order.
  */
+import { brandingRoutes } from "./Branding.js"
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
 import { eventRoutes } from "./Events.js"
@@ -21,6 +22,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...catalogRoutes,
   ...modelRoutes,
   ...eventRoutes,
+  ...brandingRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

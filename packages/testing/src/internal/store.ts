@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { renderEvent, RepositoryError } from "@notiflows/domain"
-import type { EventInput, ProjectId, StoredEvent, UserId } from "@notiflows/domain"
+import type { EventInput, ProjectId, StoredBranding, StoredEvent, UserId } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
 import type {
   ApiKey,
@@ -68,6 +68,8 @@ export interface ProjectRecord {
   /** Link keys in creation order, and scope records by id (LINKS.md §1, §2.3; created on first use). */
   linkKeys?: Array<LinkKey>
   linkScopes?: Map<string, LinkScopeRecord & { readonly key: string }>
+  /** Branding settings (LINKS.md §2.4; absent = defaults). */
+  branding?: StoredBranding
 }
 
 export interface Store {

@@ -16,7 +16,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const json = (stdout: string): any => JSON.parse(stdout)
 
-describe("notiflows-prefs CLI", () => {
+// Each case runs the built CLI as separate processes, one PGlite open each (~0.5-1 s on a quiet
+// machine, 4-15 s while other suites load both cores): the bound only stops a hang.
+describe("notiflows-prefs CLI", { timeout: 300_000 }, () => {
   it("prints help for every command", async () => {
     const top = await runCli(["--help"], env)
     expect(top.code).toBe(0)

@@ -7,7 +7,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000
+    // These suites start the built service and CLI as processes (PGlite opens, migrations): the
+    // bounds only stop a hang, and must hold while CI runs other packages' suites on both cores.
+    testTimeout: 180_000,
+    hookTimeout: 180_000
   }
 })

@@ -1,4 +1,4 @@
-import { CHANNEL_TYPES, type ChannelType } from "@notiflows/domain"
+import { CHANNEL_TYPES, type ChannelType, isAccentColor } from "@notiflows/domain"
 
 /**
  * A project's branding as the pages use it: the fields of LINKS.md §2.4 with the API's names, every
@@ -32,29 +32,8 @@ export const defaultBranding = (projectName: string): Branding => ({
   channel_types: CHANNEL_TYPES
 })
 
-const HEX_COLOR = /^#[0-9a-fA-F]{6}$/
-
-const channel = (hex: string, at: number): number => {
-  const c = Number.parseInt(hex.slice(at, at + 2), 16) / 255
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
-}
-
-/** WCAG 2.x relative luminance of a `#RRGGBB` colour. */
-export const relativeLuminance = (hex: string): number =>
-  0.2126 * channel(hex, 1) + 0.7152 * channel(hex, 3) + 0.0722 * channel(hex, 5)
-
-/** WCAG contrast ratio of two `#RRGGBB` colours (1–21). */
-export const contrastRatio = (a: string, b: string): number => {
-  const [hi, lo] = [relativeLuminance(a), relativeLuminance(b)].sort((x, y) => y - x) as [number, number]
-  return (hi + 0.05) / (lo + 0.05)
-}
-
-/**
- * Whether `color` is an acceptable accent: `#RRGGBB` with contrast ≥ 4.5:1 against `#ffffff`
- * (the rule behind `insufficient_contrast`; the branding endpoint may reuse it).
- */
-export const isAccentColor = (color: string): boolean =>
-  HEX_COLOR.test(color) && contrastRatio(color, "#ffffff") >= 4.5
+// The WCAG contrast rule behind `insufficient_contrast` is the domain's (the branding endpoint's).
+export { contrastRatio, isAccentColor, relativeLuminance } from "@notiflows/domain"
 
 /** The accent a page uses: the branding's when acceptable, else the default (never trusts stored data into CSS). */
 export const accentOf = (branding: Branding | null): string =>

@@ -49,28 +49,31 @@ const parsesAs = (s: string, protocols: ReadonlyArray<string>): boolean => {
 }
 
 const BrandName = Schema.String.pipe(
-  Schema.filter((s) => codePoints(s) <= BRANDING_NAME_MAX, { ...reason("too_long", `at most ${BRANDING_NAME_MAX} characters`) }),
-  Schema.filter((s) => s.length > 0 && !CONTROL.test(s), { ...reason("invalid_format", "1 or more characters, no control characters"), ...stable })
-)
+  Schema.filter((s) => codePoints(s) <= BRANDING_NAME_MAX, { ...reason("too_long", `at most ${BRANDING_NAME_MAX} characters`), jsonSchema: { maxLength: BRANDING_NAME_MAX } }),
+  Schema.filter((s) => s.length > 0 && !CONTROL.test(s), { ...reason("invalid_format", "1 or more characters, no control characters"), ...stable, jsonSchema: { minLength: 1, pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$" } })
+).annotations({ arbitrary: () => (fc) => fc.constantFrom("Acme", "Ünïcode & Co", "x".repeat(BRANDING_NAME_MAX)) })
 
 const url = (protocols: ReadonlyArray<string>, what: string) =>
   Schema.String.pipe(
-    Schema.filter((s) => s.length <= BRANDING_URL_MAX, { ...reason("too_long", `at most ${BRANDING_URL_MAX} characters`) }),
-    Schema.filter((s) => parsesAs(s, protocols), { ...reason("invalid_format", `must be an absolute ${what} URL`) })
-  )
+    Schema.filter((s) => s.length <= BRANDING_URL_MAX, { ...reason("too_long", `at most ${BRANDING_URL_MAX} characters`), jsonSchema: { maxLength: BRANDING_URL_MAX } }),
+    Schema.filter((s) => parsesAs(s, protocols), { ...reason("invalid_format", `must be an absolute ${what} URL`), jsonSchema: { format: "uri", pattern: protocols.length === 1 ? "^https://[^\\s/]+" : "^https?://[^\\s/]+" } })
+  ).annotations({
+    // Generated values for property tests: random strings almost never parse as URLs.
+    arbitrary: () => (fc) => fc.constantFrom(...protocols.map((p) => `${p}//example.com/brand/logo.png`))
+  })
 
 const HttpsUrl = url(["https:"], "https")
 const HttpUrl = url(["https:", "http:"], "http(s)")
 
 const AccentColor = Schema.String.pipe(
-  Schema.filter((s) => HEX_COLOR.test(s), { ...reason("invalid_format", "must be #RRGGBB") }),
+  Schema.filter((s) => HEX_COLOR.test(s), { ...reason("invalid_format", "must be #RRGGBB"), jsonSchema: { pattern: "^#[0-9a-fA-F]{6}$" } }),
   Schema.filter((s) => contrastRatio(s, "#ffffff") >= 4.5, { ...reason("insufficient_contrast", "needs a contrast of at least 4.5:1 against #ffffff") })
-)
+).annotations({ arbitrary: () => (fc) => fc.constantFrom("#1d4ed8", "#000000", "#B91C1C") })
 
 const ChannelTypeList = Schema.Array(ChannelTypeSchema).pipe(
-  Schema.filter((a) => a.length > 0, { ...reason("invalid_format", "at least one channel type"), ...stable }),
-  Schema.filter((a) => new Set(a).size === a.length, { ...reason("invalid_format", "channel types must be distinct") })
-)
+  Schema.filter((a) => a.length > 0, { ...reason("invalid_format", "at least one channel type"), ...stable, jsonSchema: { minItems: 1 } }),
+  Schema.filter((a) => new Set(a).size === a.length, { ...reason("invalid_format", "channel types must be distinct"), jsonSchema: { uniqueItems: true } })
+).annotations({ arbitrary: () => (fc) => fc.uniqueArray(fc.constantFrom(...CHANNEL_TYPES), { minLength: 1 }) })
 
 /** The body of `GET /admin/branding` (every default filled) and of `PUT`'s answer. */
 export const BrandingJson = Schema.Struct({

@@ -69,6 +69,8 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     i.reason === "locked" ||
     // LINKS.md §2.1: a required notiflow is a catalog fact.
     i.reason === "not_unsubscribable" ||
+    // LINKS.md §2.4: a WCAG contrast ratio, which JSON Schema cannot state.
+    i.reason === "insufficient_contrast" ||
     // A lock needs the value false at its leaf after the patch (the stored defaults count).
     (route.operationId === "updateTenantDefaults" && (i.reason === "required" || i.reason === "invalid_format") && /lock/.test(i.message ?? "")) ||
     (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||

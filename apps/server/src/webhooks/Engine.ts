@@ -24,6 +24,8 @@ import type { WebhookSettings } from "../Config.js"
 
 /** How often an idle engine looks for work. */
 export const POLL_MS = 200
+/** The pause after a failed database step (an outage), before trying again. */
+export const FAILURE_BACKOFF_MS = 2_000
 /** Attempts in flight per instance (the per-endpoint bound is 16). */
 export const MAX_IN_FLIGHT = 128
 /** A claim outlives the attempt timeout by this much (EVENTS.md §4.3). */
@@ -79,10 +81,15 @@ export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: str
     const wake = yield* Queue.sliding<void>(1)
     const fibers = yield* FiberSet.make<void, never>()
     let inFlight = 0
+    // While the database fails, log once and back off (no warning every poll during an outage).
+    let failing = false
+    let warned = false
     if (settings.allowPrivate) logger.warn({ variable: "NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE" }, "webhooks may reach private addresses and http: URLs")
     const failed = (operation: string) => (error: { readonly cause: unknown }) =>
       Effect.sync(() => {
-        logger.warn({ error: loggableError(error.cause, false), operation }, "webhook engine step failed")
+        if (!warned) logger.warn({ error: loggableError(error.cause, false), operation }, "webhook engine step failed")
+        failing = true
+        warned = true
         return 0
       })
     const release = Effect.sync(() => {
@@ -90,6 +97,10 @@ export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: str
       wake.unsafeOffer(undefined)
     })
     const round = Effect.gen(function* () {
+      if (failing) {
+        failing = false
+        yield* Effect.sleep(FAILURE_BACKOFF_MS)
+      }
       // Dispatch until caught up with the feed (a full batch means more may be waiting).
       while ((yield* DrizzleWebhookDeliveries.dispatch(database).pipe(Effect.catchAll(failed("dispatch")))) >= 1000) {
         /* next batch */
@@ -112,6 +123,7 @@ export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: str
     })
     while (true) {
       const full = yield* round
+      if (!failing) warned = false
       if (full === 0) yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(POLL_MS))
     }
   }).pipe(Effect.scoped)

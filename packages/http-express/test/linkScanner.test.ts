@@ -25,7 +25,7 @@ const SCOPES: ReadonlyArray<readonly [Record<string, string>, string]> = [
 const seed = async () => {
   const p = await h.project()
   const userId = freshId("u")
-  const put = (path: string, body: unknown) => request(h.app).put(`/api${path}`).set(p.admin).send(body)
+  const put = (path: string, body: object) => request(h.app).put(`/api${path}`).set(p.admin).send(body)
   await put("/admin/categories/marketing", { name: "Marketing" }).expect(201)
   await put("/admin/notiflows/newsletter", { name: "Newsletter", categories: ["marketing"] }).expect(201)
   await put("/admin/notiflows/security", { name: "Security", required: true }).expect(201)

@@ -4,24 +4,8 @@
  * non-2xx answers is not a result).
  */
 
-const MiB = 2 ** 20
-const f = (n, d = 0) => (n === undefined || n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }))
-const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined)
-const x = (r, d = 2) => (r === undefined ? "-" : `${f(r, d)}x`)
-const pct = (r) => (r === undefined ? "-" : `${f(r * 100, 0)}%`)
-
-const table = (headers, rows, align) => {
-  const cells = rows.map((r) => r.map((c) => String(c)))
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)))
-  const pad = (s, i) => (align?.[i] === "l" ? s.padEnd(widths[i]) : s.padStart(widths[i]))
-  const text = [headers.map(pad).join("  "), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map((r) => r.map(pad).join("  "))].join("\n")
-  const md = [
-    `| ${headers.join(" | ")} |`,
-    `|${headers.map((_, i) => (align?.[i] === "l" ? "---" : "---:")).join("|")}|`,
-    ...cells.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)
-  ].join("\n")
-  return { text, md }
-}
+import { f, MiB, pct, ratio, table, x } from "./format.mjs"
+import { replicaSection } from "./replicaReport.mjs"
 
 // autocannon counts timeouts among errors too.
 const warmupBad = (c) => (c.warmup?.errors ?? 0) + (c.warmup?.non2xx ?? 0) > 0
@@ -37,9 +21,10 @@ export const render = (results) => {
 
   // ---- validity ----
   const bad = cases.filter(isBad)
-  const valid = bad.length === 0
+  const replicaFailed = results.replica?.failed
+  const valid = bad.length === 0 && replicaFailed === undefined
   const verdict = valid
-    ? `Valid: no errors, timeouts or non-2xx answers in ${cases.length} load cases.`
+    ? `Valid: no errors, timeouts or non-2xx answers in ${cases.length} load cases${results.replica ? "; the replica part ran" : ""}.`
     : `NOT A RESULT: ${bad.length} of ${cases.length} load cases had errors, timeouts, non-2xx answers or did not run:\n` +
       bad
         .map(
@@ -52,7 +37,8 @@ export const render = (results) => {
                   `warm-up: errors ${c.warmup?.errors ?? 0}, non-2xx ${c.warmup?.non2xx ?? 0} ${JSON.stringify(c.warmup?.statusCodes ?? {})}`)
             }`
         )
-        .join("\n")
+        .join("\n") +
+      (replicaFailed === undefined ? "" : `\n  - replica: ${replicaFailed}`)
   const smoke = results.smoke
     ? "SMOKE RUN (shortened configuration): proves the harness works; the figures are not the benchmark.\n"
     : ""
@@ -258,6 +244,11 @@ export const render = (results) => {
       )
     )
   }
+
+  // ---- the replica (issue 15) ----
+  const replica = replicaSection(results.replica, config)
+  sections.push(...replica.sections)
+  summary.targets.push(...replica.targets)
 
   const m = results.machine
   const header =

@@ -87,7 +87,7 @@ const full =
   ["domain", "postgres", "pglite", "replica"].every((p) => config.parts.includes(p)) &&
   config.replicaSamples >= 200 &&
   config.replicaPollMs === 250 &&
-  ["put", "get", "evaluate", "evaluate-tenant"].every((k) => config.kinds.includes(k)) &&
+  ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"].every((k) => config.kinds.includes(k)) &&
   [1, 2].every((n) => config.workers.includes(n)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full

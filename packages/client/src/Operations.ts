@@ -25,6 +25,8 @@ export type SuccessOf<O> = O extends { responses: infer R }
     ? JsonContent<S>
     : R extends { 201: infer S }
       ? JsonContent<S>
+      : R extends { 202: infer S }
+        ? JsonContent<S>
       : R extends { 204: unknown }
         ? undefined
         : never
@@ -62,6 +64,10 @@ export type ProjectDefaults = Success<"getDefaults">
 export type ProjectDefaultsPatch = Body<"updateDefaults">
 export type Category = Success<"getCategory">
 export type CategoryUpsert = Body<"upsertCategory">
+export type WebhookCreate = Body<"createWebhook">
+export type WebhookPatch = Body<"updateWebhook">
+export type WebhookSecretRotate = Body<"rotateWebhookSecret">
+export type WebhookReplay = Body<"replayWebhook">
 export type Tenant = ItemOf<"listTenants">
 export type TenantDefaults = Success<"getTenantDefaults">
 export type TenantDefaultsPatch = Body<"updateTenantDefaults">

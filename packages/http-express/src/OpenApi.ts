@@ -12,6 +12,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import { FieldIssue } from "@notiflows/domain"
 import { API_KEY_HEADER, SECRET_KEY_HEADER, USER_ID_HEADER, USER_KEY_HEADER } from "./Auth.js"
+import { PAGES_TAG, pagePaths } from "./internal/OpenApiPages.js"
 import { HEADERS, operationResponses } from "./internal/OpenApiResponses.js"
 import type { RouteSpec } from "./routes/Route.js"
 import { BASES } from "./routes/Route.js"
@@ -55,7 +56,8 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Defaults: "Admin API: the project's channel-type defaults",
   "User API": "Browsers and apps: the signed-in user's own preferences (public key + user token)",
   Service: "Health, readiness, this document and metrics (no authentication)",
-  "Admin API": "Admin API paths (OPTIONS)"
+  "Admin API": "Admin API paths (OPTIONS)",
+  [PAGES_TAG]: "The end user's pages under /l: one-click unsubscribe, confirm, result, undo, the preference center (HTML, no authentication: the signed token is the capability)"
 }
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" }
@@ -210,6 +212,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
   for (const [path, ops] of Object.entries(paths)) {
     ops["options"] = optionsOperation(path, apiOfPath[path] ?? "service", Object.keys(ops).map((m) => m.toUpperCase()))
   }
+  Object.assign(paths, pagePaths(ERROR_REF))
   schemaOf(ErrorEnvelopeSchema)
   unrollArrayRecursion(definitions as Record<string, unknown>)
   return withoutSchemaIds({
@@ -220,7 +223,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
       description: "Users' notification preferences: store, merge, evaluate."
     },
     servers: [{ url: baseUrl === "" ? "/" : baseUrl, description: "where this router is mounted" }],
-    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service"])].map((name) => ({
+    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service", PAGES_TAG])].map((name) => ({
       name,
       description: TAG_DESCRIPTIONS[name] ?? name
     })),

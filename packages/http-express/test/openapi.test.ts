@@ -180,12 +180,18 @@ describe("GET /openapi.json", () => {
     expect(oneClick({ "List-Unsubscribe": "ONE-CLICK", other: "x" })).toBe(true)
     expect(oneClick({ action: "undo", undo: "T", lang: "de" })).toBe(true)
     expect(oneClick({ action: "spam" })).toBe(false)
+    expect(oneClick({})).toBe(false)
+    expect(oneClick({ "List-Unsubscribe": "One-Click", action: "spam" })).toBe(true) // one-click wins
+    expect(oneClick({ action: "undo" })).toBe(false) // no ticket
     expect(multipart({ "List-Unsubscribe": "One-Click" })).toBe(true)
     expect(multipart({ action: "unsubscribe" })).toBe(false)
     const saved = { etag: '"abc"', action: "save", lang: "en", "shown.channel_types.email": "1", "pref.channel_types.email": "on", "shown.notiflows.n-1.channel_types.sms": "0" }
     expect(center(saved)).toBe(true)
     expect(center({ ...saved, "shown.channel_types.email": "2" })).toBe(false)
     expect(center({ ...saved, action: "delete" })).toBe(false)
+    expect(center({ ...saved, etag: "" })).toBe(false)
+    expect(center({ ...saved, "shown.not.a.leaf": "x" })).toBe(false) // every shown. value is 1 or 0
+    expect(center({ ...saved, "pref.not.a.leaf": "on", other: "x" })).toBe(true) // unknown paths are ignored
     const { etag: _etag, ...noEtag } = saved
     expect(center(noEtag)).toBe(false)
   })

@@ -13476,18 +13476,28 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": {
+                "application/x-www-form-urlencoded": ({
                     "List-Unsubscribe"?: string;
-                    /** @enum {string} */
-                    action?: "unsubscribe" | "undo" | "resubscribe";
+                    action?: string;
                     /** @description the undo ticket (with action=undo) */
                     undo?: string;
                     /** @description the page locale (en, fr, de, es); another value falls back to LINKS.md §6's chain */
                     lang?: string;
                 } & {
-                    [key: string]: unknown;
+                    [key: string]: string;
+                }) | {
+                    /** @description One-Click, ASCII case-insensitive */
+                    "List-Unsubscribe": string;
+                } | {
+                    /** @enum {unknown} */
+                    action: "unsubscribe" | "resubscribe";
+                } | {
+                    /** @constant */
+                    action: "undo";
+                    undo: string;
                 };
                 "multipart/form-data": {
+                    /** @description One-Click, ASCII case-insensitive */
                     "List-Unsubscribe": string;
                 } & {
                     [key: string]: unknown;
@@ -13787,7 +13797,7 @@ export interface operations {
                     action: "save";
                     lang?: string;
                 } & {
-                    [key: string]: unknown | ("0" | "1") | string;
+                    [key: string]: string | ("0" | "1");
                 };
             };
         };

@@ -87,44 +87,52 @@ const errors = (statuses: ReadonlyArray<number>, errorRef: unknown, extra: Reado
     ])
   )
 
+const ONE_CLICK_VALUE = { type: "string", pattern: "^[Oo][Nn][Ee]-[Cc][Ll][Ii][Cc][Kk]$", description: "One-Click, ASCII case-insensitive" }
+
+/**
+ * Form fields as an object: a repeated field counts once, with its last value (what the readers do).
+ * Exactly what the server accepts: anything else is the 400 page (a multipart body: 415).
+ */
 const UNSUBSCRIBE_FORM = {
   type: "object",
   description:
-    "RFC 8058 one-click: `List-Unsubscribe=One-Click` (the value ASCII case-insensitive; other fields ignored). The pages' forms: `action=unsubscribe`, `action=undo` with `undo` (the result page's ticket), or `action=resubscribe`, each with the hidden `lang`. Anything else is the 400 page.",
+    "RFC 8058 one-click: `List-Unsubscribe=One-Click` (ASCII case-insensitive), whatever else the body holds. The pages' forms: `action=unsubscribe`, `action=resubscribe`, or `action=undo` with `undo` (the result page's ticket; a ticket that does not verify is the 400 page), each with the hidden `lang`. A repeated field counts with its last value.",
   properties: {
-    "List-Unsubscribe": { type: "string", pattern: "^[Oo][Nn][Ee]-[Cc][Ll][Ii][Cc][Kk]$" },
-    action: { type: "string", enum: ["unsubscribe", "undo", "resubscribe"] },
+    "List-Unsubscribe": { type: "string" },
+    action: { type: "string" },
     undo: { type: "string", description: "the undo ticket (with action=undo)" },
     lang: { type: "string", description: "the page locale (en, fr, de, es); another value falls back to LINKS.md §6's chain" }
   },
-  additionalProperties: true
+  anyOf: [
+    { required: ["List-Unsubscribe"], properties: { "List-Unsubscribe": ONE_CLICK_VALUE } },
+    { required: ["action"], properties: { action: { enum: ["unsubscribe", "resubscribe"] } } },
+    { required: ["action", "undo"], properties: { action: { const: "undo" }, undo: { type: "string", minLength: 1 } } }
+  ],
+  additionalProperties: { type: "string" }
 }
 
 const ONE_CLICK = {
   type: "object",
-  description: "RFC 8058 one-click only (a multipart form is never one of the pages' forms)",
-  properties: { "List-Unsubscribe": { type: "string", pattern: "^[Oo][Nn][Ee]-[Cc][Ll][Ii][Cc][Kk]$" } },
+  description: "RFC 8058 one-click only (the pages' forms are urlencoded; any other multipart body is the 415 page)",
+  properties: { "List-Unsubscribe": ONE_CLICK_VALUE },
   required: ["List-Unsubscribe"],
   additionalProperties: true
 }
 
-const LEAF = "(channel_types\\.[a-z_]+|(categories|notiflows)\\.[A-Za-z0-9_:-]{1,64}\\.(enabled|channel_types\\.[a-z_]+))"
-
 const CENTER_FORM = {
   type: "object",
   description:
-    "The center's form (LINKS.md §5): the rendered view's `etag`, `shown.{path}` (1 or 0, the value displayed) and `pref.{path}` (`on` when checked) per editable leaf, the hidden `lang` and the button's `action=save`. Only leaves whose submitted value differs from `shown` are written (diff-only), and only when `etag` is still current (else the 409 stale page). At most 1 MiB and 20,000 fields.",
+    "The center's form (LINKS.md §5): the rendered view's `etag`, `shown.{path}` (1 or 0, the value displayed) and `pref.{path}` (`on` when checked) per editable leaf, where `{path}` is `channel_types.{type}`, `categories.{id}.enabled`, `categories.{id}.channel_types.{type}`, `notiflows.{id}.enabled` or `notiflows.{id}.channel_types.{type}`; the hidden `lang` and the button's `action=save`. Only leaves shown as editable whose submitted value differs from `shown` are written (diff-only; other paths are ignored), and only while `etag` is current (else the 409 stale page). A repeated field counts with its last value. At most 1 MiB and 20,000 fields.",
   properties: {
-    etag: { type: "string" },
+    etag: { type: "string", minLength: 1 },
     action: { const: "save" },
     lang: { type: "string" }
   },
   patternProperties: {
-    [`^shown\\.${LEAF}$`]: { enum: ["0", "1"] },
-    [`^pref\\.${LEAF}$`]: { type: "string" }
+    "^shown\\.": { enum: ["0", "1"] }
   },
   required: ["etag", "action"],
-  additionalProperties: true
+  additionalProperties: { type: "string" }
 }
 
 const options = (path: string, allow: string, errorRef: unknown) => ({

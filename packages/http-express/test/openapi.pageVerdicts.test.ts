@@ -52,7 +52,7 @@ const UNSUBSCRIBE_NAMES = ["List-Unsubscribe", "list-unsubscribe", "action", "un
 const UNSUBSCRIBE_VALUES = ["One-Click", "ONE-click", "One-Click ", "no", "", "unsubscribe", "resubscribe", "undo", "save", "de"]
 
 const urlencoded = (path: string, fields: ReadonlyArray<readonly [string, string]>) =>
-  request(h.app).post(path).set("content-type", "application/x-www-form-urlencoded").send(new URLSearchParams(fields.map(([k, v]) => [k, v])).toString())
+  request(h.app).post(path).set("content-type", "application/x-www-form-urlencoded").send(new URLSearchParams(fields.map(([k, v]): [string, string] => [k, v])).toString())
 
 const multipart = (path: string, fields: ReadonlyArray<readonly [string, string]>) => {
   let req = request(h.app).post(path)

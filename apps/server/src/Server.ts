@@ -27,6 +27,7 @@ import type { Envelope } from "./Envelope.js"
 import { makeEnvelope } from "./Envelope.js"
 import { AppLogger } from "./Logging.js"
 import { retentionLoop } from "./Retention.js"
+import { jobLoop } from "./bulk/JobRunner.js"
 
 /** Where the service listens. */
 export class HttpService extends Context.Tag("@notiflows/server/HttpService")<HttpService, { readonly url: string; readonly server: http.Server }>() {}
@@ -167,6 +168,7 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     const redis = yield* acquireRedis(config, logger)
     yield* Effect.forkScoped(purgeIdempotency(logger))
     yield* Effect.forkScoped(retentionLoop(config, logger))
+    yield* Effect.forkScoped(jobLoop(config, logger))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }

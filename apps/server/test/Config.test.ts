@@ -43,7 +43,9 @@ describe("configuration", () => {
       publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
       trustProxy: false,
       consentContextDays: 1095,
-      eventRetentionDays: 30
+      eventRetentionDays: 30,
+      jobRetentionDays: 7,
+      jobClaimSeconds: 15
     })
   })
 

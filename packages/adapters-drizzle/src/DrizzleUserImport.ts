@@ -8,8 +8,8 @@
  */
 import { sql } from "drizzle-orm"
 import type { ImportLine, ImportMode, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
-import type { Actor, ExternalUserId, TenantId, UserId } from "@notiflows/domain"
-import { planLine, preferencesUpdatedEvent, renderEvent } from "@notiflows/domain"
+import type { Actor, EventInput, ExternalUserId, TenantId, User, UserId } from "@notiflows/domain"
+import { planLine, preferencesUpdatedEvent, renderEvent, userEvent } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { newUserId } from "./internal/ids.js"
@@ -30,6 +30,7 @@ const IMPORT_ACTOR: Actor = { type: "system", id: "cli" }
 
 interface Loaded {
   readonly userId: string
+  readonly createdAt: Date
   readonly state: StoredUserState
   /** The versions of the stored sets (`null` key = the global set), locked for the transaction. */
   readonly versions: ReadonlyMap<string | null, number>
@@ -62,7 +63,7 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
     await tx.execute(sql`
       select x.* from jsonb_array_elements_text(${json(externalIds)}::jsonb) as e(external_id)
       cross join lateral (
-        select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
+        select u.id, u.external_id, u.created_at, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
                s.choices, s.categories, s.version
         from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
         where u.project_id = ${projectId}::uuid and u.external_id = e.external_id
@@ -95,6 +96,7 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
     v.set(null, Number(u["version"]))
     out.set(u["external_id"] as string, {
       userId,
+      createdAt: u["created_at"] instanceof Date ? u["created_at"] : new Date(String(u["created_at"])),
       state: { profile: profileOf(u), global: globalChoicesOf(u["choices"], u["categories"]), tenants: byUser.get(userId) ?? new Map() },
       versions: v
     })
@@ -215,9 +217,45 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
  * set, then its tenant sets), written in the batch's transaction: the outbox of the import.
  * `version` is the set's after the write (the stored one, locked, plus one).
  */
+/** JSON text with object keys sorted (profile fields compare by value, not key order). */
+const stable = (v: unknown): string =>
+  v !== null && typeof v === "object" && !Array.isArray(v)
+    ? `{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+        .join(",")}}`
+    : Array.isArray(v)
+      ? `[${v.map(stable).join(",")}]`
+      : JSON.stringify(v)
+
+/**
+ * `user.created` for a new user, `user.updated` (with `changed_fields`) for a changed profile
+ * (EVENTS.md §2, Decision 5): the user as `GET /admin/users/{id}` shows it after the line.
+ */
+const profileEvent = (c: ImportContext, { externalId, plan }: Planned, current: Loaded | undefined): EventInput | undefined => {
+  const by = { actor: IMPORT_ACTOR, requestId: c.runId, source: "import" as const }
+  const user = (createdAt: Date, revision: number) => (id: UserId): User => ({
+    id,
+    external_id: externalId as ExternalUserId,
+    ...(plan.profile as Omit<User, "id" | "external_id" | "created_at" | "updated_at" | "revision">),
+    created_at: createdAt,
+    updated_at: c.at,
+    revision
+  })
+  if (plan.outcome === "created") return userEvent({ type: "user.created", externalId: externalId as ExternalUserId, at: c.at, user: user(c.at, 1), by })
+  if (plan.outcome !== "updated" || !plan.profileChanged || current === undefined) return undefined
+  const before = current.state.profile as Readonly<Record<string, unknown>>
+  const after = plan.profile as Readonly<Record<string, unknown>>
+  const changedFields = Object.keys(after).filter((k) => stable(before[k] ?? null) !== stable(after[k] ?? null))
+  return userEvent({ type: "user.updated", externalId: externalId as ExternalUserId, at: c.at, user: user(current.createdAt, 0), changedFields, by })
+}
+
 const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>, loaded: ReadonlyMap<string, Loaded>) => {
-  const rows = planned.flatMap(({ userId, externalId, plan }) =>
-    plan.sets.map((w) => {
+  const rows = planned.flatMap((p) => {
+    const { userId, externalId, plan } = p
+    const profile = profileEvent(c, p, loaded.get(externalId))
+    const first = profile === undefined ? [] : [renderEvent(uuidv7(), c.projectId, profile, userId as UserId)]
+    return [...first, ...plan.sets.map((w) => {
       const version = (loaded.get(externalId)?.versions.get(w.tenantId) ?? 0) + 1
       const input = preferencesUpdatedEvent({
         externalId: externalId as ExternalUserId,
@@ -226,10 +264,9 @@ const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: Rea
         preferences: w.choices,
         history: { actor: IMPORT_ACTOR, request_id: c.runId, changed_at: c.at, changes: w.changes, operation: w.operation, source: "import", context: null }
       })
-      const e = renderEvent(uuidv7(), c.projectId, input, userId as UserId)
-      return { id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }
-    })
-  )
+      return renderEvent(uuidv7(), c.projectId, input, userId as UserId)
+    })].map((e) => ({ id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }))
+  })
   if (rows.length === 0) return
   await tx.execute(sql`
     insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)

@@ -12,6 +12,7 @@ import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleJobRepository from "./DrizzleJobRepository.js"
 import * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
 import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
@@ -123,7 +124,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleScopedPreferenceRepository.layer,
   DrizzleEventRepository.layer,
   DrizzleLinkRepository.layer,
-  DrizzleBrandingRepository.layer
+  DrizzleBrandingRepository.layer,
+  DrizzleJobRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

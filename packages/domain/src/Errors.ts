@@ -77,6 +77,11 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 /** A feed cursor behind events removed by retention (EVENTS.md §3: 410 `cursor_expired`). */
 export class CursorExpired extends Schema.TaggedError<CursorExpired>()("CursorExpired", {}) {}
 
+/** No bulk job with this id in the project (unknown, or removed by retention; BULK.md §1.2). */
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  jobId: Schema.String
+}) {}
+
 /** Every domain error, for exhaustive mappings. */
 export type DomainError =
   | UserNotFound
@@ -90,3 +95,4 @@ export type DomainError =
   | ApiKeyNotFound
   | RepositoryError
   | CursorExpired
+  | JobNotFound

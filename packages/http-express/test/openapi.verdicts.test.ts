@@ -76,7 +76,9 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||
     (route.operationId === "upsertCategory" && i.field === "name" && i.reason === "required") ||
     (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
-    (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format")
+    (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format") ||
+    // BULK.md §1.1: a user id repeated in one job (JSON Schema cannot say "distinct by user_id").
+    (route.operationId === "bulkUpdatePreferences" && i.reason === "invalid_format" && /repeated/.test(i.message ?? ""))
   return fields.every(secondPass) ? undefined : false
 }
 
@@ -100,7 +102,7 @@ const send = (route: RouteSpec, path: string, body?: unknown) => {
 const fill = (path: string, params: Readonly<Record<string, string>>): string =>
   path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ""))
 
-const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT }
+const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT, job_id: "01890000-0000-7000-8000-000000000000" }
 
 // ---- bodies ----------------------------------------------------------------------------------
 

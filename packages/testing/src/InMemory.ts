@@ -11,6 +11,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -25,6 +26,7 @@ import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
+import { makeJobRepository } from "./InMemoryJobRepository.js"
 import { makeLinkRepository } from "./InMemoryLinkRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
@@ -40,7 +42,14 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository
+export type ModelServices =
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
+  | ModelInspector
+  | LinkRepository
+  | BrandingRepository
+  | JobRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -58,7 +67,8 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(ModelInspector, makeModelInspector(store)),
     Context.add(EventRepository, makeEventRepository(store)),
     Context.add(LinkRepository, makeLinkRepository(store)),
-    Context.add(BrandingRepository, makeBrandingRepository(store))
+    Context.add(BrandingRepository, makeBrandingRepository(store)),
+    Context.add(JobRepository, makeJobRepository(store))
   )
 })
 

@@ -21,6 +21,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   BrandingRepository,
   NotiflowCatalogRepository,
@@ -106,7 +107,8 @@ const PORTS = [
   [ScopedPreferenceRepository, "scopedPreferences"],
   [EventRepository, "events"],
   [LinkRepository, "links"],
-  [BrandingRepository, "branding"]
+  [BrandingRepository, "branding"],
+  [JobRepository, "jobs"]
 ] as const
 
 /** The storage ports of the domain. */

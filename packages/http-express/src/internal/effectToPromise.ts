@@ -13,6 +13,7 @@ import type {
   BrandingRepository,
   CategoryRepository,
   EventRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -35,6 +36,7 @@ export type RouterServices =
   | EventRepository
   | LinkRepository
   | BrandingRepository
+  | JobRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

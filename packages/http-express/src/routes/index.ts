@@ -5,6 +5,7 @@ import { brandingRoutes } from "./Branding.js"
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
 import { eventRoutes } from "./Events.js"
+import { jobRoutes } from "./Jobs.js"
 import { linkRoutes } from "./Links.js"
 import { modelRoutes } from "./Model.js"
 import { preferenceSetRoutes } from "./PreferenceSets.js"
@@ -23,6 +24,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...modelRoutes,
   ...eventRoutes,
   ...brandingRoutes,
+  ...jobRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -7,34 +7,17 @@
  * transaction fail, and the caller retries the batch from a fresh read.
  */
 import { sql } from "drizzle-orm"
-import type { ImportLine, ImportMode, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
-import type { Actor, EventInput, ExternalUserId, TenantId, User, UserId } from "@notiflows/domain"
-import { planLine, preferencesUpdatedEvent, renderEvent, userEvent } from "@notiflows/domain"
+import type { ImportLine, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
+import { planLine } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { newUserId } from "./internal/ids.js"
 import { fromJson, json, rowsOf } from "./internal/statements.js"
 import { toChoicesV2 } from "./DrizzleTenantRepository.js"
+import { writeEvents } from "./internal/importEvents.js"
+import type { ImportContext, Loaded, Planned } from "./internal/importTypes.js"
 
-/** Who and which run the ledger entries name (EVENTS.md §1.1: `import`, actor system `cli`). */
-export interface ImportContext {
-  readonly projectId: ProjectId
-  readonly mode: ImportMode
-  /** The run id `imp_…`: every entry's `request_id`. */
-  readonly runId: string
-  readonly at: Date
-}
-
-/** EVENTS.md §1.1: import's actor. */
-const IMPORT_ACTOR: Actor = { type: "system", id: "cli" }
-
-interface Loaded {
-  readonly userId: string
-  readonly createdAt: Date
-  readonly state: StoredUserState
-  /** The versions of the stored sets (`null` key = the global set), locked for the transaction. */
-  readonly versions: ReadonlyMap<string | null, number>
-}
+export type { ImportContext } from "./internal/importTypes.js"
 
 const PROFILE_COLUMNS = "email text, phone text, first_name text, last_name text, avatar text, locale text, timezone text, custom_fields jsonb"
 
@@ -103,8 +86,6 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
   }
   return out
 }
-
-type Planned = { readonly userId: string; readonly externalId: string; readonly plan: LinePlan }
 
 /** The global set a plan writes, if any. */
 const globalWrite = (plan: LinePlan) => plan.sets.find((w) => w.tenantId === null)
@@ -210,71 +191,6 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
     insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
     select w.project_id, w.user_id, w.tenant_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes, x.operation, 'import', null
     from (select * from updated union all select * from inserted) w join x on x.user_id = w.user_id and x.tenant_id = w.tenant_id`)
-}
-
-/**
- * One `preferences.updated` per set write (EVENTS.md §2), in the batch's order (a user's global
- * set, then its tenant sets), written in the batch's transaction: the outbox of the import.
- * `version` is the set's after the write (the stored one, locked, plus one).
- */
-/** JSON text with object keys sorted (profile fields compare by value, not key order). */
-const stable = (v: unknown): string =>
-  v !== null && typeof v === "object" && !Array.isArray(v)
-    ? `{${Object.keys(v)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-        .join(",")}}`
-    : Array.isArray(v)
-      ? `[${v.map(stable).join(",")}]`
-      : JSON.stringify(v)
-
-/**
- * `user.created` for a new user, `user.updated` (with `changed_fields`) for a changed profile
- * (EVENTS.md §2, Decision 5): the user as `GET /admin/users/{id}` shows it after the line.
- */
-const profileEvent = (c: ImportContext, { externalId, plan }: Planned, current: Loaded | undefined): EventInput | undefined => {
-  const by = { actor: IMPORT_ACTOR, requestId: c.runId, source: "import" as const }
-  const user = (createdAt: Date, revision: number) => (id: UserId): User => ({
-    id,
-    external_id: externalId as ExternalUserId,
-    ...(plan.profile as Omit<User, "id" | "external_id" | "created_at" | "updated_at" | "revision">),
-    created_at: createdAt,
-    updated_at: c.at,
-    revision
-  })
-  if (plan.outcome === "created") return userEvent({ type: "user.created", externalId: externalId as ExternalUserId, at: c.at, user: user(c.at, 1), by })
-  if (plan.outcome !== "updated" || !plan.profileChanged || current === undefined) return undefined
-  const before = current.state.profile as Readonly<Record<string, unknown>>
-  const after = plan.profile as Readonly<Record<string, unknown>>
-  const changedFields = Object.keys(after).filter((k) => stable(before[k] ?? null) !== stable(after[k] ?? null))
-  return userEvent({ type: "user.updated", externalId: externalId as ExternalUserId, at: c.at, user: user(current.createdAt, 0), changedFields, by })
-}
-
-const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>, loaded: ReadonlyMap<string, Loaded>) => {
-  const rows = planned.flatMap((p) => {
-    const { userId, externalId, plan } = p
-    const profile = profileEvent(c, p, loaded.get(externalId))
-    const first = profile === undefined ? [] : [renderEvent(uuidv7(), c.projectId, profile, userId as UserId)]
-    return [...first, ...plan.sets.map((w) => {
-      const version = (loaded.get(externalId)?.versions.get(w.tenantId) ?? 0) + 1
-      const input = preferencesUpdatedEvent({
-        externalId: externalId as ExternalUserId,
-        tenantId: w.tenantId as TenantId | null,
-        version,
-        preferences: w.choices,
-        history: { actor: IMPORT_ACTOR, request_id: c.runId, changed_at: c.at, changes: w.changes, operation: w.operation, source: "import", context: null }
-      })
-      return renderEvent(uuidv7(), c.projectId, input, userId as UserId)
-    })].map((e) => ({ id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }))
-  })
-  if (rows.length === 0) return
-  await tx.execute(sql`
-    insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
-    select ${c.projectId}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
-           x.id, x.type, ${c.at.toISOString()}::timestamptz, x.ordering_key, x.user_id, x.payload
-    from rows from (jsonb_to_recordset(${json(rows)}::jsonb) as (id uuid, type text, ordering_key text, user_id uuid, payload text)) with ordinality
-      as x(id, type, ordering_key, user_id, payload, n)
-    order by x.n`)
 }
 
 /**

@@ -12,7 +12,6 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import {
   deleteNotiflow,
-  EventRepository,
   getJob,
   getScopedHistory,
   getScopedPreferences,
@@ -20,65 +19,19 @@ import {
   listJobs,
   runNextJob,
   scopeOf,
-  submitBulk,
   updateScopedPreferences,
-  updateTenantDefaults,
-  ValidationFailed
+  updateTenantDefaults
 } from "@notiflows/domain"
-import type { EventType, ExecutorOptions, ExternalUserId, ProjectId, WriteContext } from "@notiflows/domain"
+import type { EventRepository as EventRepositoryTag, ExternalUserId } from "@notiflows/domain"
 import type { AdapterServices, ModelServices } from "./InMemory.js"
-import { createNotiflow, createUser, flipFailure, freshId, freshProject, freshUserId } from "./internal/fixtures.js"
+import { flipFailure, freshId, freshProject, freshUserId } from "./internal/fixtures.js"
+import { allItems, bulk, drain, eventsOf, fields, setup, submit, testExecutor, versionTag } from "./internal/jobsFixtures.js"
 import { pid, tenant } from "./internal/modelHarness.js"
 
-export type JobsLayer = Layer.Layer<AdapterServices | ModelServices | EventRepository, unknown>
-type It = Vitest.MethodsNonLive<AdapterServices | ModelServices | EventRepository, true>
+export { testExecutor } from "./internal/jobsFixtures.js"
 
-const bulk = (requestId: string = freshId("req")): WriteContext => ({ actor: { type: "secret_key", id: "key_bulk" }, requestId, source: "bulk" })
-
-/** A precondition a test can predict: the tag is the scope's version. */
-const versionTag = (v: number) => `"v${v}"`
-export const testExecutor = (overrides: Partial<ExecutorOptions> = {}): ExecutorOptions => ({
-  owner: freshId("runner"),
-  claimMs: 60_000,
-  stallMs: 60 * 60 * 1000,
-  concurrency: 4,
-  precondition: (ifMatch) => (s) => (ifMatch === "*" || ifMatch === versionTag(s.scoped.version) ? undefined : versionTag(s.scoped.version)),
-  ...overrides
-})
-
-/** Runs jobs until none is runnable. */
-const drain = (options: ExecutorOptions = testExecutor()) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 1000; i++) if (!(yield* runNextJob(options))) return
-  })
-
-const fields = (e: unknown) => (e instanceof ValidationFailed ? e.issues.map((i) => `${i.field}|${i.reason}`).sort() : e)
-
-const submit = (projectId: ProjectId, body: unknown, context: WriteContext = bulk()) => submitBulk({ projectId, body, context })
-
-const allItems = (projectId: ProjectId, jobId: string) => Effect.map(getJob(projectId, jobId, { limit: 1000 }), (r) => r)
-
-/** The events of a type in a project's feed (read until `count` are visible: the SQL feed shows a commit once older transactions end). */
-const eventsOf = (projectId: ProjectId, type: EventType, count: number) =>
-  Effect.gen(function* () {
-    const repo = yield* EventRepository
-    let found: Array<Record<string, unknown>> = []
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const slice = yield* repo.read(projectId, { after: null, limit: 1000, types: [type] })
-      found = slice.items.map((e) => JSON.parse(e.payload) as Record<string, unknown>)
-      if (found.length >= count) return found
-      yield* Effect.sleep(25)
-    }
-    return found
-  })
-
-const setup = Effect.gen(function* () {
-  const projectId = pid((yield* freshProject).id)
-  const nf = (yield* createNotiflow(projectId)).id
-  const users = [freshUserId(), freshUserId(), freshUserId()]
-  for (const u of users) yield* createUser(projectId, u)
-  return { projectId, nf, users }
-})
+export type JobsLayer = Layer.Layer<AdapterServices | ModelServices | EventRepositoryTag, unknown>
+type It = Vitest.MethodsNonLive<AdapterServices | ModelServices | EventRepositoryTag, true>
 
 export const jobsCases = (it: It): void => {
   describe("submit", () => {

@@ -1,9 +1,9 @@
 /**
  * {@link JobRepository} over drizzle (BULK.md §1.2). Claims use `FOR UPDATE SKIP LOCKED` on the
- * head of each project's queue and the database clock. An item's write is one transaction: the
- * item row is locked first and must still be pending, then the scope's commit statement (set,
- * ledger entry, event) runs, then the item's result is stored; a second runner of the same item
- * waits on the lock and then finds it settled. Counts are aggregated from the items.
+ * head of each project's queue and the database clock. An item's write is one statement
+ * (`internal/jobCommit.ts`): the item row locked and still pending, the scope's compare-and-set,
+ * its ledger entry, its event and the item's result; a second runner of the same item waits on
+ * the lock and then finds it settled. Counts are aggregated from the items.
  */
 import type { SQL } from "drizzle-orm"
 import { sql } from "drizzle-orm"
@@ -14,6 +14,7 @@ import type {
   ExternalUserId,
   ItemFailure,
   JobItem,
+  JobItemRef,
   JobItemStatus,
   PreferenceSetV2,
   ProjectId,
@@ -22,12 +23,11 @@ import type {
 } from "@notiflows/domain"
 import { countsOf, JobRepository, renderEvent, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
-import { commitQuery, commitValues, eventRowsInsert } from "./DrizzlePreferenceRepository.js"
-import { tenantCommitQuery } from "./DrizzleScopedPreferenceRepository.js"
-import { choicesJson } from "./DrizzleTenantRepository.js"
+import { eventRowsInsert } from "./DrizzlePreferenceRepository.js"
+import { jobItemCommit } from "./internal/jobCommit.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { run, runTransaction } from "./internal/promiseToEffect.js"
 import { fromJson, json, rowsOf } from "./internal/statements.js"
 
 type Row = Record<string, unknown>
@@ -88,47 +88,29 @@ export const make = (database: Database): JobRepository["Type"] => {
       Effect.map((res) => rowsOf(res).map(toJob))
     )
 
-  const commitItem = (c: ScopedCommit, ref: { projectId: ProjectId; jobId: string; index: number }) =>
-    runTransaction<Option.Option<PreferenceSetV2>, VersionConflict | UserNotFound>("jobs.commitItem", () =>
-      db.transaction(async (tx) => {
-        const locked = rowsOf(
-          await tx.execute(sql`select status from job_items where project_id = ${ref.projectId}::uuid and job_id = ${ref.jobId}::uuid
-            and idx = ${ref.index} for update`)
-        )
-        if (locked[0]?.["status"] !== "pending") return Option.none()
-        const values = commitValues({
-          projectId: c.projectId,
-          userId: c.userId,
-          expectedVersion: c.expectedVersion,
-          choices: { channel_types: c.choices.channel_types, notiflows: c.choices.notiflows },
-          categories: c.choices.categories,
-          history: c.history,
-          event: c.event
-        })
-        const rows =
-          c.scope._tag === "Global"
-            ? await commitQuery(tx, true).execute(values)
-            : await tenantCommitQuery(tx).execute({ ...values, tenantId: c.scope.tenantId, choices: choicesJson(c.choices) })
-        const row = rows[0]
-        if (row === undefined) {
-          const current = rowsOf(
-            await tx.execute(
-              c.scope._tag === "Global"
-                ? sql`select version from preference_sets where project_id = ${c.projectId}::uuid and user_id = ${c.userId}::uuid`
-                : sql`select coalesce((select version from tenant_preference_sets t where t.project_id = u.project_id and t.user_id = u.id
-                        and t.tenant_id = ${c.scope.tenantId}), 0) as version from users u where u.project_id = ${c.projectId}::uuid and u.id = ${c.userId}::uuid`
-            )
-          )[0]
-          throw new Abort(
-            current === undefined ? new UserNotFound({ userId: c.userId }) : new VersionConflict({ expected: c.expectedVersion, actual: Number(current["version"]) })
-          )
-        }
-        await tx.execute(sql`update job_items set status = 'updated', version = ${row.version} where project_id = ${ref.projectId}::uuid
-          and job_id = ${ref.jobId}::uuid and idx = ${ref.index}`)
-        const set: PreferenceSetV2 = { version: row.version, channel_types: c.choices.channel_types, categories: c.choices.categories, notiflows: c.choices.notiflows }
+  const commitItem = (c: ScopedCommit, ref: JobItemRef) =>
+    Effect.gen(function* () {
+      const [row] = rowsOf(yield* run("jobs.commitItem", () => db.execute(jobItemCommit(c, ref))))
+      if (row !== undefined && row["version"] !== null && row["version"] !== undefined) {
+        const set: PreferenceSetV2 = { version: Number(row["version"]), channel_types: c.choices.channel_types, categories: c.choices.categories, notiflows: c.choices.notiflows }
         return Option.some(set)
-      })
-    )
+      }
+      if (Number(row?.["pending"] ?? 0) === 0) return Option.none<PreferenceSetV2>()
+      // Pending but not written: the set moved (retry) or the user is gone (404).
+      const [current] = rowsOf(
+        yield* run("jobs.commitItem", () =>
+          db.execute(
+            c.scope._tag === "Global"
+              ? sql`select version from preference_sets where project_id = ${c.projectId}::uuid and user_id = ${c.userId}::uuid`
+              : sql`select coalesce((select version from tenant_preference_sets t where t.project_id = u.project_id and t.user_id = u.id
+                      and t.tenant_id = ${c.scope.tenantId}), 0) as version from users u where u.project_id = ${c.projectId}::uuid and u.id = ${c.userId}::uuid`
+          )
+        )
+      )
+      return yield* current === undefined
+        ? Effect.fail(new UserNotFound({ userId: c.userId }))
+        : Effect.fail(new VersionConflict({ expected: c.expectedVersion, actual: Number(current["version"]) }))
+    })
 
   return {
     create: (job) => {

@@ -26,6 +26,8 @@ import { admin, createUser, flipFailure, freshProject, UUID_V7 } from "./interna
 import { ext, pid, tenant } from "./internal/modelHarness.js"
 import { dataOf, drain, put, settle } from "./internal/feed.js"
 import { catalogEventsCases } from "./CatalogEventsSuite.js"
+import { erasureCases } from "./ErasureSuite.js"
+import { exportCases } from "./ExportSuite.js"
 
 export type EventsLayer = Layer.Layer<AdapterServices | ModelServices | EventRepository | IdempotencyRepository, unknown>
 type It = Vitest.MethodsNonLive<AdapterServices | ModelServices | EventRepository | IdempotencyRepository, true>
@@ -241,4 +243,6 @@ export const eventsSuite = (name: string, layer_: EventsLayer): void =>
   layer(layer_, { excludeTestServices: true, timeout: "120 seconds" })(name, (it) => {
     eventsCases(it)
     catalogEventsCases(it)
+    erasureCases(it)
+    exportCases(it)
   })

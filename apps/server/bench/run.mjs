@@ -9,7 +9,10 @@
  *      standalone service (`node apps/server/dist/main.js serve`) under autocannon load;
  *   3. PGlite: the same on the embedded database, against a bare PGlite process holding a copy
  *      of the same data (requests/s, p99 and RSS);
- *   4. the table, the ratios to the baselines and the issue's targets, printed and written to
+ *   4. the replica (issue 15): `@notiflows/client/replica` in its own process against the service on
+ *      its own seeded PostgreSQL database: snapshot time, heap per user, `evaluate` calls/s,
+ *      staleness after a PUT;
+ *   5. the table, the ratios to the baselines and the issue's targets, printed and written to
  *      bench/results/<date>.json and .md.
  *
  * Every server and the load generator run in their own processes. See bench/README.md for the
@@ -24,7 +27,9 @@ import { randomBytes } from "node:crypto"
 import { execFileSync } from "node:child_process"
 import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
+import { measureReplica } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
+import { ensureTokens } from "./lib/links.mjs"
 import { seed } from "./lib/seed.mjs"
 import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
@@ -55,8 +60,8 @@ const config = {
   users: Math.floor(num("BENCH_USERS", 100_000)),
   notiflows: Math.floor(num("BENCH_NOTIFLOWS", 50)),
   batch: Math.floor(num("BENCH_BATCH", 1000)),
-  parts: list("BENCH_PARTS", ["domain", "postgres", "pglite"]),
-  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant"]),
+  parts: list("BENCH_PARTS", ["domain", "postgres", "pglite", "replica"]),
+  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"]),
   pgAdminUrl: env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   poolSize: Math.floor(num("BENCH_POOL_SIZE", 10)),
   logLevel: env.BENCH_LOG_LEVEL ?? "info",
@@ -68,7 +73,10 @@ const config = {
   serviceEnv: env.BENCH_SERVICE_ENV ? JSON.parse(env.BENCH_SERVICE_ENV) : {},
   keep: env.BENCH_KEEP === "1",
   // `serve --workers N` (issue 16): PUT and GET on PostgreSQL at each N (1 is the service's own cases).
-  workers: list("BENCH_WORKERS", ["1", "2"]).map(Number)
+  workers: list("BENCH_WORKERS", ["1", "2"]).map(Number),
+  // The replica (issue 15): staleness samples and the replica's feed poll interval.
+  replicaSamples: Math.floor(num("BENCH_REPLICA_SAMPLES", 200)),
+  replicaPollMs: num("BENCH_REPLICA_POLL_MS", 250)
 }
 const full =
   config.duration >= 10 &&
@@ -76,14 +84,17 @@ const full =
   config.notiflows === 50 &&
   config.batch === 1000 &&
   ["1", "16", "64"].every((c) => config.concurrencies.includes(Number(c))) &&
-  ["domain", "postgres", "pglite"].every((p) => config.parts.includes(p)) &&
-  ["put", "get", "evaluate", "evaluate-tenant"].every((k) => config.kinds.includes(k)) &&
+  ["domain", "postgres", "pglite", "replica"].every((p) => config.parts.includes(p)) &&
+  config.replicaSamples >= 200 &&
+  config.replicaPollMs === 250 &&
+  ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"].every((k) => config.kinds.includes(k)) &&
   [1, 2].every((n) => config.workers.includes(n)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full
 
 // The tenant batch has no baseline of its own: its yardstick is the service's global batch.
-const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [] }
+// So have the links cases (issue 16): the batch with links against the same batch without, one-click against (b).
+const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [] }
 const BASELINE_NAMES = {
   a: "(a) Express + JSON decode",
   b: "(b) raw UPDATE … || … RETURNING",
@@ -127,6 +138,9 @@ const startService = async (label, dbEnv, workers = 1) => {
       LOG_LEVEL: config.logLevel,
       DATABASE_POOL_SIZE: String(config.poolSize),
       NOTIFLOWS_RATE_LIMIT_ADMIN: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_TOKEN: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_PROJECT: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_FAILURES: config.rateLimitAdmin,
       ...dbEnv,
       ...config.serviceEnv,
       ...(workers > 1 ? { NOTIFLOWS_WORKERS: String(workers) } : {})
@@ -171,16 +185,30 @@ const probeBodies = {
     method: "POST",
     path: `/admin/preferences/evaluate?tenant_id=${BENCH_TENANT}`,
     body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_4"] }
+  }),
+  "evaluate-links": () => ({
+    method: "POST",
+    path: "/admin/preferences/evaluate",
+    body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_3"], links: ["unsubscribe", "preference_center"] }
+  }),
+  // The probe spends the next unused token (RFC 8058's body, no key).
+  unsubscribe: (target) => ({
+    method: "POST",
+    path: `/l/unsubscribe/${fs.readFileSync(target.tokensFile, "utf8").split("\n")[target.tokenCursor++]}`,
+    form: "List-Unsubscribe=One-Click"
   })
 }
 
 /** One request of the case's kind; a non-2xx answer means the load would measure errors. */
 const probe = async (target, kind) => {
-  const { method, path: p, body } = probeBodies[kind]()
+  if (kind === "unsubscribe") await ensureTokens(target, config, tmp)
+  const { method, path: p, body, form } = probeBodies[kind](target)
   const res = await fetch(`${target.url}${p}`, {
     method,
-    headers: { ...target.headers, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined
+    headers: form
+      ? { "content-type": "application/x-www-form-urlencoded" }
+      : { ...target.headers, ...(body ? { "content-type": "application/json" } : {}) },
+    body: form ?? (body ? JSON.stringify(body) : undefined)
   })
   const text = await res.text()
   return { status: res.status, body: text.slice(0, 400) }
@@ -242,7 +270,9 @@ const runLoad = (target, kind, connections) =>
       users: config.users,
       notiflows: config.notiflows,
       batch: config.batch,
-      headers: target.headers
+      headers: target.headers,
+      tokensFile: target.tokensFile,
+      tokenCursor: target.tokenCursor
     })
   })
 
@@ -262,6 +292,7 @@ const runCases = async ({ database, system, label, target, kind }) => {
     try {
       await waitIdle(target.proc.pid)
       const r = await runLoad(target, kind, connections)
+      if (kind === "unsubscribe") target.tokenCursor += r.sent
       const c = { ...base, ...r }
       cases.push(c)
       const warm = r.warmup.errors + r.warmup.non2xx > 0 ? `; warm-up errors ${r.warmup.errors}, non-2xx ${r.warmup.non2xx} ${JSON.stringify(r.warmup.statusCodes)}` : ""
@@ -349,6 +380,50 @@ const runPostgres = async (results) => {
       await stopProc(cluster)
     }
   }
+}
+
+// ---- the replica (issue 15) -----------------------------------------------------------------------
+const runReplica = async (results) => {
+  const name = `notiflows_bench_${Date.now()}_${process.pid}_replica`
+  const admin = postgres(config.pgAdminUrl, { max: 1, onnotice: () => {} })
+  cleanups.push(async () => {
+    if (config.keep) return log(`kept database ${name}`)
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.end({ timeout: 5 })
+  })
+  await admin.unsafe(`CREATE DATABASE ${name}`)
+  const url = withDatabase(config.pgAdminUrl, name)
+  log(`\nReplica (@notiflows/client/replica) against the service on PostgreSQL: database ${name}`)
+  const first = await startService("replica-migrate", { DATABASE_URL: url })
+  await stopProc(first)
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  await seed((text, params) => sql.unsafe(text, params), config)
+  await sql.unsafe("VACUUM ANALYZE")
+  await sql.end({ timeout: 5 })
+  const service = await startService("replica", { DATABASE_URL: url })
+  try {
+    const spec = {
+      url: service.url,
+      secretKey: keys.secretKey,
+      users: config.users,
+      notiflows: config.notiflows,
+      seconds: config.duration,
+      samples: config.replicaSamples,
+      pollMs: config.replicaPollMs
+    }
+    // Bound: the snapshot, 3 throughput runs and the samples (each at most 10 s + a pause), doubled.
+    const bound = 2 * (120_000 + 3 * (config.duration + 1) * 1000 + config.replicaSamples * (10_000 + config.replicaPollMs + 50))
+    results.replica = await measureReplica(spec, bound)
+  } finally {
+    await stopProc(service)
+  }
+  const r = results.replica
+  if (r.failed !== undefined) return log(`  FAILED: ${r.failed}`)
+  log(`  snapshot of ${config.users} users: ${fmt(r.snapshotMs)} ms; heap ${fmt(r.memory.bytesPerUser)} bytes/user`)
+  for (const e of r.evaluate)
+    log(`  evaluate, ${e.channels} channel(s)${e.tenant ? ` in ${e.tenant}` : ""}: ${fmt(e.callsPerSecond)} calls/s (${fmt(e.nsPerCall)} ns/call, ${fmt(e.decisionsPerSecond)} decisions/s)`)
+  const s = r.staleness
+  log(`  staleness after a PUT's 200 (${s.samples} samples, poll ${s.pollMs} ms): p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms, timeouts ${s.timeouts}`)
 }
 
 // ---- PGlite --------------------------------------------------------------------------------------
@@ -464,6 +539,7 @@ const main = async () => {
   }
   if (config.parts.includes("postgres")) await runPostgres(results)
   if (config.parts.includes("pglite")) await runPglite(results)
+  if (config.parts.includes("replica")) await runReplica(results)
   results.finishedAt = new Date().toISOString()
 
   const { markdown, text, valid, summary } = render(results)

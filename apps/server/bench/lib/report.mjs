@@ -4,24 +4,8 @@
  * non-2xx answers is not a result).
  */
 
-const MiB = 2 ** 20
-const f = (n, d = 0) => (n === undefined || n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }))
-const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined)
-const x = (r, d = 2) => (r === undefined ? "-" : `${f(r, d)}x`)
-const pct = (r) => (r === undefined ? "-" : `${f(r * 100, 0)}%`)
-
-const table = (headers, rows, align) => {
-  const cells = rows.map((r) => r.map((c) => String(c)))
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)))
-  const pad = (s, i) => (align?.[i] === "l" ? s.padEnd(widths[i]) : s.padStart(widths[i]))
-  const text = [headers.map(pad).join("  "), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map((r) => r.map(pad).join("  "))].join("\n")
-  const md = [
-    `| ${headers.join(" | ")} |`,
-    `|${headers.map((_, i) => (align?.[i] === "l" ? "---" : "---:")).join("|")}|`,
-    ...cells.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)
-  ].join("\n")
-  return { text, md }
-}
+import { f, MiB, pct, ratio, table, x } from "./format.mjs"
+import { replicaSection } from "./replicaReport.mjs"
 
 // autocannon counts timeouts among errors too.
 const warmupBad = (c) => (c.warmup?.errors ?? 0) + (c.warmup?.non2xx ?? 0) > 0
@@ -37,9 +21,10 @@ export const render = (results) => {
 
   // ---- validity ----
   const bad = cases.filter(isBad)
-  const valid = bad.length === 0
+  const replicaFailed = results.replica?.failed
+  const valid = bad.length === 0 && replicaFailed === undefined
   const verdict = valid
-    ? `Valid: no errors, timeouts or non-2xx answers in ${cases.length} load cases.`
+    ? `Valid: no errors, timeouts or non-2xx answers in ${cases.length} load cases${results.replica ? "; the replica part ran" : ""}.`
     : `NOT A RESULT: ${bad.length} of ${cases.length} load cases had errors, timeouts, non-2xx answers or did not run:\n` +
       bad
         .map(
@@ -52,7 +37,8 @@ export const render = (results) => {
                   `warm-up: errors ${c.warmup?.errors ?? 0}, non-2xx ${c.warmup?.non2xx ?? 0} ${JSON.stringify(c.warmup?.statusCodes ?? {})}`)
             }`
         )
-        .join("\n")
+        .join("\n") +
+      (replicaFailed === undefined ? "" : `\n  - replica: ${replicaFailed}`)
   const smoke = results.smoke
     ? "SMOKE RUN (shortened configuration): proves the harness works; the figures are not the benchmark.\n"
     : ""
@@ -112,7 +98,9 @@ export const render = (results) => {
       d: get("postgres", "baseline-d", "get", n),
       ev: get("postgres", "service", "evaluate", n),
       e: get("postgres", "baseline-e", "evaluate", n),
-      evt: get("postgres", "service", "evaluate-tenant", n)
+      evt: get("postgres", "service", "evaluate-tenant", n),
+      evl: get("postgres", "service", "evaluate-links", n),
+      uns: get("postgres", "service", "unsubscribe", n)
     })
     const rows = config.concurrencies.map((n) => {
       const { put, a, b, c, g, d, ev, e, evt } = at(n)
@@ -141,7 +129,9 @@ export const render = (results) => {
     const n = config.concurrencies.includes(config.targetConcurrency)
       ? config.targetConcurrency
       : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
-    const { put, b, c, g, d, ev, e, evt } = at(n)
+    const { put, b, c, g, d, ev, e, evt, evl, uns } = at(n)
+    const linksP50 = ratio(evl?.latency.p50, ev?.latency.p50)
+    const oneClick = ratio(uns?.rps, b?.rps)
     const putCases = cases.filter((k) => k.database === "postgres" && k.system === "service" && k.kind === "put")
     const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
     const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel ("))
@@ -155,7 +145,7 @@ export const render = (results) => {
     const putErrors = putCases.length === 0 ? undefined : putCases.reduce((s, k) => s + (k.failed ? 1 : k.errors + k.non2xx), 0)
     const cpuShare = decodeApply && put?.serverCpuUsPerRequest > 0 ? (decodeApply.nsPerOp / 1000) / put.serverCpuUsPerRequest : undefined
     add(
-      `Targets (issues 6 and 11), judged at concurrency ${n} on PostgreSQL`,
+      `Targets (issues 6, 11 and 16), judged at concurrency ${n} on PostgreSQL`,
       table(
         ["target", "measured", "goal", "status"],
         [
@@ -175,7 +165,10 @@ export const render = (results) => {
           check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000),
           // Issue 11: model v2 (3 categories per notiflow).
           check("batch evaluate in a tenant p50 vs global p50 (issue 11)", tenantP50, x(tenantP50), "<= 1.2x", (v) => v <= 1.2),
-          ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000))
+          ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000)),
+          // Issue 16's rows for LINKS.md.
+          check("batch evaluate with both links p50 vs without (issue 16)", linksP50, x(linksP50), "<= 1.3x", (v) => v <= 1.3),
+          check("one-click POST /l/unsubscribe req/s vs (b) (issue 16)", oneClick, pct(oneClick), ">= 50%", (v) => v >= 0.5)
         ],
         ["l", "r", "r", "l"]
       )
@@ -251,6 +244,11 @@ export const render = (results) => {
       )
     )
   }
+
+  // ---- the replica (issue 15) ----
+  const replica = replicaSection(results.replica, config)
+  sections.push(...replica.sections)
+  summary.targets.push(...replica.targets)
 
   const m = results.machine
   const header =

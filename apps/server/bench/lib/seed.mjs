@@ -99,8 +99,8 @@ export const seed = async (exec, { users, notiflows }) => {
   )
 
   await exec(
-    `INSERT INTO preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes)
-     SELECT p.project_id, p.user_id, 1, gen_random_uuid(), p.updated_at, 'system', 'benchmark-seed', NULL,
+    `INSERT INTO preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, operation, source, changes)
+     SELECT p.project_id, p.user_id, 1, gen_random_uuid(), p.updated_at, 'system', 'benchmark-seed', NULL, 'patch', 'system',
             jsonb_build_array(
               jsonb_build_object('path', 'channel_types.sms', 'from', NULL::jsonb, 'to', false),
               jsonb_build_object('path', 'notiflows.' || k || '.channel_types.email', 'from', NULL::jsonb, 'to', false),

@@ -12,7 +12,7 @@ const choices = (sms: boolean) => ({ channel_types: { sms }, categories: {}, not
 const model = modelOf({
   notiflows: [{ id: "nf", name: "N", include_in_preferences: true, required: false, default_enabled: true, default_channel_types: {}, categories: [] }],
   categories: [],
-  effectiveDefaults: { chat: true, email: false, in_app: true, mobile_push: true, sms: true, web_push: true },
+  defaults: { channel_types: { email: false, chat: true } },
   tenants: new Map()
 })
 
@@ -39,15 +39,16 @@ describe("replica model", () => {
     expect(users.get("v")!.global.version).toBe(0)
   })
 
-  it("keeps explicit project defaults (false) and reads effective true as unset", () => {
-    expect(model.defaults).toEqual({ channel_types: { email: false } })
+  it("decides on the stored project defaults: a stored true is the project's, an absent type the built-in true", () => {
+    expect(model.defaults).toEqual({ channel_types: { email: false, chat: true } })
     const users = new Map<string, ReplicaUser>()
-    expect(evaluateIn(model, users, "x", "nf", ["email", "sms"], undefined)).toEqual({
+    expect(evaluateIn(model, users, "x", "nf", ["email", "sms", "chat"], undefined)).toEqual({
       user_id: "x",
       user_found: false,
       channel_types: {
         email: { deliver: false, reason: "channel_opt_out", source: "project_default" },
-        sms: { deliver: true, reason: "allowed", source: "default" }
+        sms: { deliver: true, reason: "allowed", source: "default" },
+        chat: { deliver: true, reason: "allowed", source: "project_default" }
       }
     })
     applySet(users, "x", null, { version: 1, preferences: choices(false) })

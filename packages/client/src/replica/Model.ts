@@ -50,7 +50,8 @@ const channelSet: ReadonlySet<string> = new Set(CHANNEL_TYPES)
 export const modelOf = (input: {
   readonly notiflows: ReadonlyArray<{ readonly categories: ReadonlyArray<string> } & Omit<NotiflowCatalogEntry, "deleted" | "id"> & { readonly id: string }>
   readonly categories: ReadonlyArray<Omit<CategoryCatalogEntry, "deleted" | "id"> & { readonly id: string }>
-  readonly effectiveDefaults: Readonly<Record<string, boolean>>
+  /** The stored project defaults (`GET /admin/preferences/defaults/explicit`). */
+  readonly defaults: ProjectDefaults
   readonly tenants: ReadonlyMap<string, TenantDefaults>
 }): ReplicaModel => {
   const byId = (a: { readonly id: string }, b: { readonly id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -76,10 +77,10 @@ export const modelOf = (input: {
     }))
     .sort(byId)
   const memberships = new Map(input.notiflows.map((n) => [n.id, n.categories as ModelCatalog["memberships"] extends ReadonlyMap<string, infer V> ? V : never]))
-  // The admin API shows the effective defaults only: `false` can only be an explicit default,
-  // `true` is taken as "not set" (built-in `true`, source `default`); see docs/replica.md.
+  // Stored values only: a stored `true` decides with `source: "project_default"`, an absent type
+  // with the built-in `true` (`source: "default"`), as the service decides.
   const channel_types: Record<string, boolean> = {}
-  for (const [c, v] of Object.entries(input.effectiveDefaults)) if (channelSet.has(c) && v === false) channel_types[c] = false
+  for (const [c, v] of Object.entries(input.defaults.channel_types)) if (channelSet.has(c) && typeof v === "boolean") channel_types[c] = v
   return {
     catalog: { notiflows, categories, memberships },
     notiflows: new Map(notiflows.map((n) => [n.id as string, n])),

@@ -29,6 +29,7 @@ import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
 import { measureReplica } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
+import { ensureTokens } from "./lib/links.mjs"
 import { seed } from "./lib/seed.mjs"
 import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
@@ -60,7 +61,7 @@ const config = {
   notiflows: Math.floor(num("BENCH_NOTIFLOWS", 50)),
   batch: Math.floor(num("BENCH_BATCH", 1000)),
   parts: list("BENCH_PARTS", ["domain", "postgres", "pglite", "replica"]),
-  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant"]),
+  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"]),
   pgAdminUrl: env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   poolSize: Math.floor(num("BENCH_POOL_SIZE", 10)),
   logLevel: env.BENCH_LOG_LEVEL ?? "info",
@@ -87,13 +88,14 @@ const full =
   ["domain", "postgres", "pglite", "replica"].every((p) => config.parts.includes(p)) &&
   config.replicaSamples >= 200 &&
   config.replicaPollMs === 250 &&
-  ["put", "get", "evaluate", "evaluate-tenant"].every((k) => config.kinds.includes(k)) &&
+  ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"].every((k) => config.kinds.includes(k)) &&
   [1, 2].every((n) => config.workers.includes(n)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full
 
 // The tenant batch has no baseline of its own: its yardstick is the service's global batch.
-const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [] }
+// So have the links cases (issue 16): the batch with links against the same batch without, one-click against (b).
+const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [] }
 const BASELINE_NAMES = {
   a: "(a) Express + JSON decode",
   b: "(b) raw UPDATE … || … RETURNING",
@@ -137,6 +139,9 @@ const startService = async (label, dbEnv, workers = 1) => {
       LOG_LEVEL: config.logLevel,
       DATABASE_POOL_SIZE: String(config.poolSize),
       NOTIFLOWS_RATE_LIMIT_ADMIN: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_TOKEN: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_PROJECT: config.rateLimitAdmin,
+      NOTIFLOWS_RATE_LIMIT_LINK_FAILURES: config.rateLimitAdmin,
       ...dbEnv,
       ...config.serviceEnv,
       ...(workers > 1 ? { NOTIFLOWS_WORKERS: String(workers) } : {})
@@ -181,16 +186,30 @@ const probeBodies = {
     method: "POST",
     path: `/admin/preferences/evaluate?tenant_id=${BENCH_TENANT}`,
     body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_4"] }
+  }),
+  "evaluate-links": () => ({
+    method: "POST",
+    path: "/admin/preferences/evaluate",
+    body: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_1", "user_2", "user_3"], links: ["unsubscribe", "preference_center"] }
+  }),
+  // The probe spends the next unused token (RFC 8058's body, no key).
+  unsubscribe: (target) => ({
+    method: "POST",
+    path: `/l/unsubscribe/${fs.readFileSync(target.tokensFile, "utf8").split("\n")[target.tokenCursor++]}`,
+    form: "List-Unsubscribe=One-Click"
   })
 }
 
 /** One request of the case's kind; a non-2xx answer means the load would measure errors. */
 const probe = async (target, kind) => {
-  const { method, path: p, body } = probeBodies[kind]()
+  if (kind === "unsubscribe") await ensureTokens(target, config, tmp)
+  const { method, path: p, body, form } = probeBodies[kind](target)
   const res = await fetch(`${target.url}${p}`, {
     method,
-    headers: { ...target.headers, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined
+    headers: form
+      ? { "content-type": "application/x-www-form-urlencoded" }
+      : { ...target.headers, ...(body ? { "content-type": "application/json" } : {}) },
+    body: form ?? (body ? JSON.stringify(body) : undefined)
   })
   const text = await res.text()
   return { status: res.status, body: text.slice(0, 400) }
@@ -252,7 +271,9 @@ const runLoad = (target, kind, connections) =>
       users: config.users,
       notiflows: config.notiflows,
       batch: config.batch,
-      headers: target.headers
+      headers: target.headers,
+      tokensFile: target.tokensFile,
+      tokenCursor: target.tokenCursor
     })
   })
 
@@ -272,6 +293,7 @@ const runCases = async ({ database, system, label, target, kind }) => {
     try {
       await waitIdle(target.proc.pid)
       const r = await runLoad(target, kind, connections)
+      if (kind === "unsubscribe") target.tokenCursor += r.sent
       const c = { ...base, ...r }
       cases.push(c)
       const warm = r.warmup.errors + r.warmup.non2xx > 0 ? `; warm-up errors ${r.warmup.errors}, non-2xx ${r.warmup.non2xx} ${JSON.stringify(r.warmup.statusCodes)}` : ""

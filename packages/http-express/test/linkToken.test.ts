@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { macValid, parse, seal, TOKEN_CHARS, userIdOf } from "../src/links/LinkToken.js"
+import { macValid, newJti, parse, seal, TOKEN_CHARS, userIdOf } from "../src/links/LinkToken.js"
 
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString("hex"))
 const u32 = fc.integer({ min: 0, max: 0xffffffff })
@@ -79,6 +79,28 @@ describe("link tokens", () => {
     expect(a.subarray(21, 37).equals(b.subarray(21, 37))).toBe(false)
     const raw = Buffer.from(userId.replace(/-/g, ""), "hex")
     expect(a.includes(raw.subarray(0, 6))).toBe(false)
+  })
+
+  it("kept cipher contexts: interleaved keys and projects, sealed and opened in any order, each user id decrypts under its own key only", () => {
+    const keys = Array.from({ length: 4 }, () => ({ secret: new Uint8Array(randomBytes(32)), project: randomUUID() }))
+    const sealed = Array.from({ length: 400 }, (_, i) => {
+      const key = keys[i % keys.length]!
+      const userId = randomUUID()
+      const { token } = seal({ project: key.project, kid: "0000abcd", secret: key.secret, userId, purpose: 1, scope: "0000000000000001", iat: 1, exp: 2, prev: 0 })
+      return { key, userId, token }
+    })
+    for (const { key, userId, token } of sealed.reverse()) {
+      const parsed = parse(token)!
+      expect(userIdOf(parsed, key.secret)).toBe(userId)
+      const other = keys.find((k) => k !== key)!
+      expect(userIdOf(parsed, other.secret)).not.toBe(userId)
+    }
+  })
+
+  it("jti: 12 fresh random bytes each (pooled draws never repeat across pool refills)", () => {
+    const jtis = Array.from({ length: 3000 }, () => newJti())
+    expect(new Set(jtis).size).toBe(jtis.length)
+    for (const j of jtis) expect(Buffer.from(j, "base64url")).toHaveLength(12)
   })
 
   it("check 1 refuses wrong lengths, characters and versions", () => {

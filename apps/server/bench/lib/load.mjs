@@ -7,8 +7,11 @@
  */
 import autocannon from "autocannon"
 import { BENCH_TENANT, notiflowId, userId } from "./ids.mjs"
+import { oneClickRequest } from "./links.mjs"
 
 const randomInt = (n) => Math.floor(Math.random() * n)
+/** Requests sent (one-click: how many tokens this case used, so the next case starts after them). */
+let sent = 0
 const bool = () => Math.random() < 0.5
 
 /** Request templates per kind; each request picks a random user (and notiflow). */
@@ -44,9 +47,12 @@ const makeRequest = (spec) => {
         }
       }
     case "evaluate":
+    case "evaluate-links":
     case "evaluate-tenant": {
       const size = Math.min(spec.batch, spec.users)
       const query = spec.kind === "evaluate-tenant" ? `?tenant_id=${BENCH_TENANT}` : ""
+      // LINKS.md §2.2: the sender's call with both purposes (tokens, URLs and RFC 8058 headers per user).
+      const links = spec.kind === "evaluate-links" ? { links: ["unsubscribe", "preference_center"] } : {}
       return {
         method: "POST",
         path: `${base}/preferences/evaluate${query}`,
@@ -54,11 +60,13 @@ const makeRequest = (spec) => {
         setupRequest: (req) => {
           const ids = new Set()
           while (ids.size < size) ids.add(user())
-          req.body = JSON.stringify({ notiflow_id: notiflow(), user_ids: [...ids] })
+          req.body = JSON.stringify({ notiflow_id: notiflow(), user_ids: [...ids], ...links })
           return req
         }
       }
     }
+    case "unsubscribe":
+      return oneClickRequest(spec, () => sent++)
     default:
       throw new Error(`unknown load kind ${spec.kind}`)
   }
@@ -121,6 +129,7 @@ const run = (spec) =>
           non2xx: measured.non2xx,
           statusCodes: measured.statusCodes,
           bytesPerSecond: elapsed > 0 ? measured.bytes / elapsed : 0,
+          sent,
           warmup
         })
       }

@@ -98,7 +98,9 @@ export const render = (results) => {
       d: get("postgres", "baseline-d", "get", n),
       ev: get("postgres", "service", "evaluate", n),
       e: get("postgres", "baseline-e", "evaluate", n),
-      evt: get("postgres", "service", "evaluate-tenant", n)
+      evt: get("postgres", "service", "evaluate-tenant", n),
+      evl: get("postgres", "service", "evaluate-links", n),
+      uns: get("postgres", "service", "unsubscribe", n)
     })
     const rows = config.concurrencies.map((n) => {
       const { put, a, b, c, g, d, ev, e, evt } = at(n)
@@ -127,7 +129,9 @@ export const render = (results) => {
     const n = config.concurrencies.includes(config.targetConcurrency)
       ? config.targetConcurrency
       : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
-    const { put, b, c, g, d, ev, e, evt } = at(n)
+    const { put, b, c, g, d, ev, e, evt, evl, uns } = at(n)
+    const linksP50 = ratio(evl?.latency.p50, ev?.latency.p50)
+    const oneClick = ratio(uns?.rps, b?.rps)
     const putCases = cases.filter((k) => k.database === "postgres" && k.system === "service" && k.kind === "put")
     const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
     const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel ("))
@@ -141,7 +145,7 @@ export const render = (results) => {
     const putErrors = putCases.length === 0 ? undefined : putCases.reduce((s, k) => s + (k.failed ? 1 : k.errors + k.non2xx), 0)
     const cpuShare = decodeApply && put?.serverCpuUsPerRequest > 0 ? (decodeApply.nsPerOp / 1000) / put.serverCpuUsPerRequest : undefined
     add(
-      `Targets (issues 6 and 11), judged at concurrency ${n} on PostgreSQL`,
+      `Targets (issues 6, 11 and 16), judged at concurrency ${n} on PostgreSQL`,
       table(
         ["target", "measured", "goal", "status"],
         [
@@ -161,7 +165,10 @@ export const render = (results) => {
           check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000),
           // Issue 11: model v2 (3 categories per notiflow).
           check("batch evaluate in a tenant p50 vs global p50 (issue 11)", tenantP50, x(tenantP50), "<= 1.2x", (v) => v <= 1.2),
-          ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000))
+          ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000)),
+          // Issue 16's rows for LINKS.md.
+          check("batch evaluate with both links p50 vs without (issue 16)", linksP50, x(linksP50), "<= 1.3x", (v) => v <= 1.3),
+          check("one-click POST /l/unsubscribe req/s vs (b) (issue 16)", oneClick, pct(oneClick), ">= 50%", (v) => v >= 0.5)
         ],
         ["l", "r", "r", "l"]
       )

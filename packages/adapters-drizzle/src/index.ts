@@ -4,7 +4,12 @@
  */
 export * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+export * as DrizzleJobRepository from "./DrizzleJobRepository.js"
 export * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
+export * as DrizzleWebhookRepository from "./DrizzleWebhookRepository.js"
+export * as DrizzleWebhookDeliveries from "./DrizzleWebhookDeliveries.js"
+export * as DrizzleWebhookDeliveryRepository from "./DrizzleWebhookDeliveryRepository.js"
+export type { ClaimedDelivery } from "./DrizzleWebhookDeliveries.js"
 export * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 export * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 export * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"

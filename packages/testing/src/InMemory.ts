@@ -11,13 +11,16 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
 import { makeCategoryRepository } from "./InMemoryCategoryRepository.js"
@@ -25,6 +28,7 @@ import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
+import { makeJobRepository } from "./InMemoryJobRepository.js"
 import { makeLinkRepository } from "./InMemoryLinkRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
@@ -32,6 +36,8 @@ import { makeStorageInspector } from "./InMemoryStorageInspector.js"
 import { makeUserRepository } from "./InMemoryUserRepository.js"
 import { makeStore } from "./internal/store.js"
 import { makeBrandingRepository } from "./InMemoryBrandingRepository.js"
+import { makeWebhookRepository } from "./InMemoryWebhookRepository.js"
+import { makeWebhookDeliveryRepository } from "./InMemoryWebhookDeliveryRepository.js"
 import { makeModelInspector } from "./InMemoryModelInspector.js"
 import { ModelInspector } from "./ModelInspector.js"
 import { StorageInspector } from "./StorageInspector.js"
@@ -40,7 +46,16 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository
+export type ModelServices =
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
+  | ModelInspector
+  | LinkRepository
+  | BrandingRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
+  | JobRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -58,7 +73,10 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(ModelInspector, makeModelInspector(store)),
     Context.add(EventRepository, makeEventRepository(store)),
     Context.add(LinkRepository, makeLinkRepository(store)),
-    Context.add(BrandingRepository, makeBrandingRepository(store))
+    Context.add(BrandingRepository, makeBrandingRepository(store)),
+    Context.add(WebhookRepository, makeWebhookRepository(store)),
+    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store)),
+    Context.add(JobRepository, makeJobRepository(store))
   )
 })
 

@@ -21,6 +21,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   BrandingRepository,
   NotiflowCatalogRepository,
@@ -29,7 +30,9 @@ import {
   RepositoryError,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { sanitizeCause } from "./errors.js"
 
@@ -106,7 +109,10 @@ const PORTS = [
   [ScopedPreferenceRepository, "scopedPreferences"],
   [EventRepository, "events"],
   [LinkRepository, "links"],
-  [BrandingRepository, "branding"]
+  [BrandingRepository, "branding"],
+  [WebhookRepository, "webhooks"],
+  [WebhookDeliveryRepository, "webhookDeliveries"],
+  [JobRepository, "jobs"]
 ] as const
 
 /** The storage ports of the domain. */

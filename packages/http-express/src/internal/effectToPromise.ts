@@ -13,13 +13,16 @@ import type {
   BrandingRepository,
   CategoryRepository,
   EventRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
   ProjectRepository,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { InternalError } from "../HttpErrors.js"
 
@@ -35,6 +38,9 @@ export type RouterServices =
   | EventRepository
   | LinkRepository
   | BrandingRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
+  | JobRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

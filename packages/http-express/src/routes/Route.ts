@@ -9,7 +9,7 @@ import type { Reply, RequestContext } from "../Http.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
 import type { PublicUrl } from "../links/PublicUrl.js"
 
-export type Method = "GET" | "PUT" | "POST" | "DELETE"
+export type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE"
 
 /** What handlers get from the router. */
 export interface HandlerDeps {
@@ -27,7 +27,7 @@ export interface HandlerDeps {
 }
 
 /** Response headers an operation may send, beyond those every response of its API carries. */
-export type ResponseHeader = "ETag"
+export type ResponseHeader = "ETag" | "Location"
 
 /** A query parameter, documented in OpenAPI (validated by the handler). */
 export interface QueryParam {
@@ -42,6 +42,8 @@ export interface RouteSpec {
   readonly path: string
   /** The route takes a JSON body (415/413/400 checks apply). */
   readonly body: boolean
+  /** Its size limit in bytes (default `BODY_LIMIT`, 256 KiB). */
+  readonly bodyLimit?: number
   readonly operationId: string
   readonly summary: string
   readonly tags: ReadonlyArray<string>

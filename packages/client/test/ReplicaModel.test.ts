@@ -76,6 +76,21 @@ describe("replica model", () => {
     expect(evaluateIn(model, users, "x", "nf", ["sms"], undefined)?.channel_types.sms).toEqual({ deliver: false, reason: "channel_opt_out", source: "user" })
   })
 
+  it("follows a caller's channel array that changes between calls", () => {
+    const users = new Map<string, ReplicaUser>()
+    const channels: Array<"email" | "sms" | "chat"> = ["email", "sms"]
+    expect(Object.keys(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types)).toEqual(["email", "sms"])
+    channels[1] = "chat"
+    expect(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types).toEqual({
+      email: { deliver: false, reason: "channel_opt_out", source: "project_default" },
+      chat: { deliver: true, reason: "allowed", source: "project_default" }
+    })
+    channels.push("sms")
+    expect(Object.keys(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types)).toEqual(["email", "chat", "sms"])
+    channels[2] = "fax" as "sms"
+    expect(() => evaluateIn(model, users, "x", "nf", channels, undefined)).toThrow(TypeError)
+  })
+
   it("answers undefined for an unknown notiflow and throws on an unknown channel type", () => {
     expect(evaluateIn(model, new Map(), "x", "nope", ["email"], undefined)).toBeUndefined()
     expect(() => evaluateIn(model, new Map(), "x", "nf", ["fax" as "email"], undefined)).toThrow(TypeError)

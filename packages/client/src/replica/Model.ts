@@ -152,14 +152,22 @@ export const addUser = (users: Map<string, ReplicaUser>, userId: string): void =
 }
 
 const MAX_PREPARED = 10_000
-// The key of a channel list: the type itself for one channel (no allocation), else the list joined
-// (remembered per array, so a caller passing the same array builds it once).
-const keys = new WeakMap<ReadonlyArray<ChannelType>, string>()
+// The key of a channel list: the type itself for one channel (no allocation), else the list joined,
+// remembered per array with a copy of its items (checked on every use: a caller may reuse and
+// change its array), so a caller passing the same array builds the key once.
+const keys = new WeakMap<ReadonlyArray<ChannelType>, { readonly key: string; readonly items: ReadonlyArray<ChannelType> }>()
 const keyOf = (channels: ReadonlyArray<ChannelType>): string => {
   if (channels.length === 1) return channels[0]!
-  let key = keys.get(channels)
-  if (key === undefined) keys.set(channels, (key = channels.join(",")))
+  const known = keys.get(channels)
+  if (known !== undefined && sameItems(known.items, channels)) return known.key
+  const key = channels.join(",")
+  keys.set(channels, { key, items: [...channels] })
   return key
+}
+const sameItems = (a: ReadonlyArray<ChannelType>, b: ReadonlyArray<ChannelType>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 const prepare = (model: ReplicaModel, slot: NotiflowSlot, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined): Prepared => {

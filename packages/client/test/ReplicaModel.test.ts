@@ -89,6 +89,8 @@ describe("replica model", () => {
     expect(Object.keys(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types)).toEqual(["email", "chat", "sms"])
     channels[2] = "fax" as "sms"
     expect(() => evaluateIn(model, users, "x", "nf", channels, undefined)).toThrow(TypeError)
+    // A single string that reads like a cached list is not a channel type.
+    expect(() => evaluateIn(model, users, "x", "nf", ["email,chat" as "email"], undefined)).toThrow(TypeError)
   })
 
   it("answers undefined for an unknown notiflow and throws on an unknown channel type", () => {

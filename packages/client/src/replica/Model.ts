@@ -195,7 +195,8 @@ const preparedFor = (model: ReplicaModel, slot: NotiflowSlot, channels: Readonly
   }
   const key = keyOf(channels)
   let p = scope.get(key)
-  if (p === undefined) {
+  // The count tells `["email,sms"]` (not a channel type: validated, refused) from `["email", "sms"]`.
+  if (p === undefined || p.prepared.channels.length !== channels.length) {
     // Cleared when the bound is reached: the scope map is then re-created on the next call.
     p = prepare(model, slot, channels, tenantId)
     if (tenantId !== undefined && !slot.tenants.has(tenantId)) slot.tenants.set(tenantId, scope)

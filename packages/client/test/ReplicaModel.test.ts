@@ -51,6 +51,11 @@ describe("replica model", () => {
     applySet(users, "b", "acme", { version: 1, preferences: { channel_types: {}, categories: {}, notiflows: {} } })
     expect(users.get("b")!.tenants?.get("acme")?.preferences).toBe(emptyChoicesV2)
     expect(UNWRITTEN.tenants).toBeUndefined()
+    // Only channel choices: the two empty maps are the shared ones.
+    applySet(users, "c", null, { version: 1, preferences: choices(false) })
+    expect(users.get("c")!.global).toEqual(choices(false))
+    expect(users.get("c")!.global.categories).toBe(emptyChoicesV2.categories)
+    expect(users.get("c")!.global.notiflows).toBe(emptyChoicesV2.notiflows)
     const onDefaults = { email: { deliver: false, reason: "channel_opt_out", source: "project_default" }, sms: { deliver: true, reason: "allowed", source: "default" } }
     for (const [user, found] of [["a", true], ["b", true], ["nobody", false]] as const) {
       expect(evaluateIn(model, users, user, "nf", ["email", "sms"], undefined)).toEqual({ user_id: user, user_found: found, channel_types: onDefaults })

@@ -119,13 +119,24 @@ export const modelOf = (input: {
 
 // Choices that hold nothing share one object: it costs no memory per user, and `evaluate`
 // recognises it and answers the prepared decisions on defaults without reading the sets.
-const isEmpty = (c: PreferenceChoicesV2): boolean => {
-  for (const _ in c.channel_types) return false
-  for (const _ in c.categories) return false
-  for (const _ in c.notiflows) return false
-  return true
+// Each of the three maps, when empty, is the shared empty map too (most sets hold one or two kinds
+// of choice): less memory per user, and a read of a shared map is a read of hot memory.
+const hasKeys = (o: object): boolean => {
+  for (const _ in o) return true
+  return false
 }
-const choicesOf = (set: ReplicaSet): PreferenceChoicesV2 => (isEmpty(set.preferences) ? emptyChoicesV2 : set.preferences)
+const choicesOf = (set: ReplicaSet): PreferenceChoicesV2 => {
+  const c = set.preferences
+  const channels = hasKeys(c.channel_types)
+  const categories = hasKeys(c.categories)
+  const notiflows = hasKeys(c.notiflows)
+  if (!channels && !categories && !notiflows) return emptyChoicesV2
+  return {
+    channel_types: channels ? c.channel_types : emptyChoicesV2.channel_types,
+    categories: categories ? c.categories : emptyChoicesV2.categories,
+    notiflows: notiflows ? c.notiflows : emptyChoicesV2.notiflows
+  }
+}
 
 /**
  * Keeps the higher version: applying a set twice, or one older than the copy, changes nothing.

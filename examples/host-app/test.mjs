@@ -1,7 +1,7 @@
 // Installs nothing itself: run.sh installs the packed packages, then this answers the seed's
 // request through the mounted router, called with the packed typed client (@notiflows/client),
-// evaluates from the packed replica (@notiflows/client/replica),
-// and checks the computed response; then signed links under the prefix: minted URLs start with
+// evaluates from the packed replica (@notiflows/client/replica), and checks the computed response;
+// then signed links under the prefix: minted URLs start with
 // NOTIFLOWS_PUBLIC_URL (prefix included), the confirm page, its stylesheet, one-click and the center answer.
 import assert from "node:assert/strict"
 import { createHmac, randomBytes } from "node:crypto"

@@ -14,6 +14,8 @@ import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleJobRepository from "./DrizzleJobRepository.js"
 import * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
+import * as DrizzleWebhookRepository from "./DrizzleWebhookRepository.js"
+import * as DrizzleWebhookDeliveryRepository from "./DrizzleWebhookDeliveryRepository.js"
 import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
@@ -125,7 +127,9 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleEventRepository.layer,
   DrizzleLinkRepository.layer,
   DrizzleBrandingRepository.layer,
-  DrizzleJobRepository.layer
+  DrizzleJobRepository.layer,
+  DrizzleWebhookRepository.layer,
+  DrizzleWebhookDeliveryRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -30,7 +30,9 @@ import {
   RepositoryError,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { sanitizeCause } from "./errors.js"
 
@@ -108,7 +110,9 @@ const PORTS = [
   [EventRepository, "events"],
   [LinkRepository, "links"],
   [BrandingRepository, "branding"],
-  [JobRepository, "jobs"]
+  [JobRepository, "jobs"],
+  [WebhookRepository, "webhooks"],
+  [WebhookDeliveryRepository, "webhookDeliveries"]
 ] as const
 
 /** The storage ports of the domain. */

@@ -20,7 +20,9 @@ import type {
   ProjectRepository,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { InternalError } from "../HttpErrors.js"
 
@@ -37,6 +39,8 @@ export type RouterServices =
   | LinkRepository
   | BrandingRepository
   | JobRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

@@ -13,6 +13,8 @@ import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
 import { serviceRoutes } from "./Service.js"
 import { userRoutes } from "./Users.js"
+import { webhookDeliveryRoutes } from "./WebhookDeliveries.js"
+import { webhookRoutes } from "./Webhooks.js"
 
 export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...adminPreferenceRoutes,
@@ -25,6 +27,8 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...eventRoutes,
   ...brandingRoutes,
   ...jobRoutes,
+  ...webhookRoutes,
+  ...webhookDeliveryRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -127,9 +127,9 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleEventRepository.layer,
   DrizzleLinkRepository.layer,
   DrizzleBrandingRepository.layer,
-  DrizzleJobRepository.layer,
   DrizzleWebhookRepository.layer,
-  DrizzleWebhookDeliveryRepository.layer
+  DrizzleWebhookDeliveryRepository.layer,
+  DrizzleJobRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -77,11 +77,6 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 /** A feed cursor behind events removed by retention (EVENTS.md §3: 410 `cursor_expired`). */
 export class CursorExpired extends Schema.TaggedError<CursorExpired>()("CursorExpired", {}) {}
 
-/** No bulk job with this id in the project (unknown, or removed by retention; BULK.md §1.2). */
-export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
-  jobId: Schema.String
-}) {}
-
 /** No such webhook endpoint in the project (EVENTS.md §4: 404 `resource: webhook`). */
 export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {
   webhookId: Schema.String
@@ -97,6 +92,11 @@ export class WebhookConflict extends Schema.TaggedError<WebhookConflict>()("Webh
   reason: Schema.Literal("endpoint_disabled", "replay_in_progress")
 }) {}
 
+/** No bulk job with this id in the project (unknown, or removed by retention; BULK.md §1.2). */
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  jobId: Schema.String
+}) {}
+
 /** Every domain error, for exhaustive mappings. */
 export type DomainError =
   | UserNotFound
@@ -110,6 +110,6 @@ export type DomainError =
   | ApiKeyNotFound
   | RepositoryError
   | CursorExpired
-  | JobNotFound
   | WebhookNotFound
   | WebhookConflict
+  | JobNotFound

@@ -96,19 +96,19 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
     description: "tenant id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype (tenants never 404)",
     schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
   },
-  job_id: {
-    name: "job_id",
-    in: "path",
-    required: true,
-    description: "a job id (UUID, BULK.md §1.2)",
-    schema: { type: "string", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" }
-  },
   webhook_id: {
     name: "webhook_id",
     in: "path",
     required: true,
     description: "the webhook endpoint's id (a UUID; anything else is not found)",
     schema: { type: "string", format: "uuid" }
+  },
+  job_id: {
+    name: "job_id",
+    in: "path",
+    required: true,
+    description: "a job id (UUID, BULK.md §1.2)",
+    schema: { type: "string", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" }
   }
 }
 

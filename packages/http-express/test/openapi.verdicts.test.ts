@@ -79,12 +79,12 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     (route.operationId === "upsertCategory" && i.field === "name" && i.reason === "required") ||
     (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
     (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format") ||
-    // BULK.md §1.1: a user id repeated in one job (JSON Schema cannot say "distinct by user_id").
-    (route.operationId === "bulkUpdatePreferences" && i.reason === "invalid_format" && /repeated/.test(i.message ?? "")) ||
     // EVENTS.md §4: the project's endpoint count, the private-address rules, retained event ids, cursors and "exactly one of".
     (route.operationId === "createWebhook" && i.field === "" && i.reason === "too_many") ||
     ((route.operationId === "createWebhook" || route.operationId === "updateWebhook") && i.field === "url" && i.reason === "invalid_format") ||
-    (route.operationId === "replayWebhook" && (/^event_ids\.\d+$/.test(i.field) || i.field === "after" || i.field === ""))
+    (route.operationId === "replayWebhook" && (/^event_ids\.\d+$/.test(i.field) || i.field === "after" || i.field === "")) ||
+    // BULK.md §1.1: a user id repeated in one job (JSON Schema cannot say "distinct by user_id").
+    (route.operationId === "bulkUpdatePreferences" && i.reason === "invalid_format" && /repeated/.test(i.message ?? ""))
   return fields.every(secondPass) ? undefined : false
 }
 

@@ -46,7 +46,16 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository | WebhookRepository | WebhookDeliveryRepository | JobRepository
+export type ModelServices =
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
+  | ModelInspector
+  | LinkRepository
+  | BrandingRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
+  | JobRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -65,9 +74,9 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(EventRepository, makeEventRepository(store)),
     Context.add(LinkRepository, makeLinkRepository(store)),
     Context.add(BrandingRepository, makeBrandingRepository(store)),
-    Context.add(JobRepository, makeJobRepository(store)),
     Context.add(WebhookRepository, makeWebhookRepository(store)),
-    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store))
+    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store)),
+    Context.add(JobRepository, makeJobRepository(store))
   )
 })
 

@@ -110,9 +110,9 @@ const PORTS = [
   [EventRepository, "events"],
   [LinkRepository, "links"],
   [BrandingRepository, "branding"],
-  [JobRepository, "jobs"],
   [WebhookRepository, "webhooks"],
-  [WebhookDeliveryRepository, "webhookDeliveries"]
+  [WebhookDeliveryRepository, "webhookDeliveries"],
+  [JobRepository, "jobs"]
 ] as const
 
 /** The storage ports of the domain. */

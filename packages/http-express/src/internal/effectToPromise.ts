@@ -38,9 +38,9 @@ export type RouterServices =
   | EventRepository
   | LinkRepository
   | BrandingRepository
-  | JobRepository
   | WebhookRepository
   | WebhookDeliveryRepository
+  | JobRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

@@ -26,9 +26,9 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...modelRoutes,
   ...eventRoutes,
   ...brandingRoutes,
-  ...jobRoutes,
   ...webhookRoutes,
   ...webhookDeliveryRoutes,
+  ...jobRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -334,7 +334,9 @@ export const idempotencyRecords = pgTable(
     createdAt: timestamptz("created_at").notNull(),
     expiresAt: timestamptz("expires_at").notNull(),
     /** A claim still `in_progress` after this (its process died) may be taken over by a retry. */
-    lockedUntil: timestamptz("locked_until").notNull().default(sql`now()`)
+    lockedUntil: timestamptz("locked_until").notNull().default(sql`now()`),
+    /** External user ids the request's path or body names: erasure deletes these records (EVENTS.md §1.3). */
+    subjects: text("subjects").array().notNull().default(sql`'{}'::text[]`)
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.scope, t.key] }),

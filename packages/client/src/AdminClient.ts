@@ -138,8 +138,13 @@ const users = (call: Call) => ({
   upsert: (userId: string, user: UserUpsert, options: CallOptions = {}) =>
     call("put", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId }, body: user }),
   get: (userId: string, options: CallOptions = {}) => call("get", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
-  /** Erasure: the user, its preferences and their history. */
+  /**
+   * Erasure (EVENTS.md §1.3): the user, its sets, its ledger and the idempotency records naming
+   * it; its earlier events are redacted and one `user.deleted` is written.
+   */
   delete: (userId: string, options: CallOptions = {}) => call("delete", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
+  /** The data-subject export (EVENTS.md §1.2): profile, every set and the whole ledger, as one document. */
+  export: (userId: string, options: CallOptions = {}) => call("get", "/admin/v1/users/{user_id}/export", { ...options, path: { user_id: userId } }),
   /** Every user, newest first. */
   list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/users", { ...options, query: page(options, after) }), options.after)
 })

@@ -34,6 +34,16 @@ export const NotiflowJson = Schema.Struct({
 /** The API representation of a stored notiflow (Schema encoding; other stored fields are dropped). */
 export const notiflowToJson: (n: StoredNotiflow) => typeof NotiflowJson.Encoded = Schema.encodeSync(NotiflowJson)
 
+/** The notiflow object of the API in v2: `categories` (live ids, stored order) after the settings. */
+export const NotiflowJsonV2 = Schema.Struct({
+  ...NotiflowJson.fields,
+  categories: Schema.Array(Schema.String)
+}).annotations({ identifier: "NotiflowV2" })
+
+const encodeNotiflow = Schema.encodeSync(NotiflowJsonV2)
+/** The API representation of a notiflow with its live categories. */
+export const notiflowToJsonV2 = (n: StoredNotiflow, categories: ReadonlyArray<string>) => encodeNotiflow({ ...n, categories })
+
 const MAX_NAME = 255
 
 /** A notiflow's name: text, not blank, at most 255 characters. */

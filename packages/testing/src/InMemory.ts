@@ -66,7 +66,7 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(NotiflowCatalogRepository, makeCatalogRepository(store)),
     Context.add(ProjectRepository, makeProjectRepository(store)),
     Context.add(StorageInspector, makeStorageInspector(store)),
-    Context.add(IdempotencyRepository, makeIdempotencyRepository()),
+    Context.add(IdempotencyRepository, makeIdempotencyRepository(store.idempotency)),
     Context.add(CategoryRepository, makeCategoryRepository(store)),
     Context.add(TenantRepository, makeTenantRepository(store)),
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),

@@ -273,7 +273,7 @@ export interface paths {
         /** Create or update a user (profile merge; optional preference patch in the same write) */
         put: operations["upsertUser"];
         post?: never;
-        /** Erase a user with its preferences and history */
+        /** Erase a user (EVENTS.md §1.3): profile, sets, ledger and idempotency records naming it; its earlier events are redacted and one user.deleted is written */
         delete: operations["deleteUser"];
         /**
          * The allowed methods (no authentication)
@@ -296,13 +296,55 @@ export interface paths {
         /** Create or update a user (profile merge; optional preference patch in the same write) */
         put: operations["upsertUser_v1"];
         post?: never;
-        /** Erase a user with its preferences and history */
+        /** Erase a user (EVENTS.md §1.3): profile, sets, ledger and idempotency records naming it; its earlier events are redacted and one user.deleted is written */
         delete: operations["deleteUser_v1"];
         /**
          * The allowed methods (no authentication)
          * @description Answers 204 with `Allow: PUT, GET, DELETE, OPTIONS`.
          */
         options: operations["optionsAdminV1UsersByUserId"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data-subject export: profile, every set (explicit and effective) and the whole ledger, streamed */
+        get: operations["exportUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminUsersByUserIdExport"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/users/{user_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data-subject export: profile, every set (explicit and effective) and the whole ledger, streamed */
+        get: operations["exportUser_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1UsersByUserIdExport"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -1424,7 +1466,248 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "preferences.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A preference set changed (patch, reset, replace), any source
+         * @description Sent to the webhook endpoints subscribed to `preferences.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_preferences_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was created
+         * @description Sent to the webhook endpoints subscribed to `user.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A profile field changed
+         * @description Sent to the webhook endpoints subscribed to `user.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was erased (its earlier events are redacted)
+         * @description Sent to the webhook endpoints subscribed to `user.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow was created or restored
+         * @description Sent to the webhook endpoints subscribed to `notiflow.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow changed
+         * @description Sent to the webhook endpoints subscribed to `notiflow.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow was soft-deleted
+         * @description Sent to the webhook endpoints subscribed to `notiflow.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category was created or restored
+         * @description Sent to the webhook endpoints subscribed to `category.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category changed
+         * @description Sent to the webhook endpoints subscribed to `category.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category was soft-deleted
+         * @description Sent to the webhook endpoints subscribed to `category.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "defaults.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The project defaults changed
+         * @description Sent to the webhook endpoints subscribed to `defaults.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_defaults_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant_defaults.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A tenant's defaults or locks changed (DELETE included)
+         * @description Sent to the webhook endpoints subscribed to `tenant_defaults.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_tenant_defaults_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Preferences: {
@@ -1827,6 +2110,68 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description EVENTS.md §1.2: streamed; a failure after the first byte aborts the connection */
+        UserExport: {
+            /** @enum {number} */
+            export_version: 1;
+            /** Format: date-time */
+            generated_at: string;
+            project_id: string;
+            user: components["schemas"]["User"];
+            preference_sets: components["schemas"]["ExportedPreferenceSet"][];
+            ledger: components["schemas"]["PreferenceHistoryEntryV2"][];
+        };
+        ExportedPreferenceSet: {
+            tenant_id: string | null;
+            version: components["schemas"]["Int"];
+            explicit: {
+                channel_types: {
+                    chat?: boolean;
+                    email?: boolean;
+                    in_app?: boolean;
+                    mobile_push?: boolean;
+                    sms?: boolean;
+                    web_push?: boolean;
+                };
+                categories: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+                notiflows: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+            };
+            effective: components["schemas"]["PreferencesV2"];
+        };
+        PreferencesV2: {
+            channel_types: components["schemas"]["EffectiveChannelTypes"];
+            categories?: {
+                [key: string]: components["schemas"]["CategoryPreferences"];
+            };
+            notiflows: {
+                [key: string]: components["schemas"]["NotiflowPreferencesV2"];
+            };
+            locked?: components["schemas"]["LockedRoot"];
+        };
         UserPage: {
             items: components["schemas"]["User"][];
             page: components["schemas"]["PageInfo"];
@@ -2063,7 +2408,19 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"];
+        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"];
+        RedactedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.updated" | "user.created" | "user.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                /** @enum {boolean} */
+                redacted: true;
+            };
+        };
         PreferencesUpdatedEvent: {
             id: string;
             /** @enum {string} */
@@ -2143,6 +2500,226 @@ export interface components {
             data: {
                 user: components["schemas"]["User"];
                 changed_fields: string[];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        UserDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "user.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user_id: string;
+                id: string;
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowCreatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.created";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow: components["schemas"]["NotiflowV2"];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow: components["schemas"]["NotiflowV2"];
+                revision: components["schemas"]["Int"];
+                changed_fields: string[];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow_id: string;
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryCreatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.created";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category: components["schemas"]["Category"];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category: components["schemas"]["Category"];
+                revision: components["schemas"]["Int"];
+                changed_fields: string[];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category_id: string;
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        DefaultsUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "defaults.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                defaults: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                };
+                changes: components["schemas"]["PreferenceChange"][];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        TenantDefaultsUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "tenant_defaults.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                tenant_id: string;
+                defaults: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                    categories: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    notiflows: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    locks: {
+                        channel_types: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                        categories: {
+                            [key: string]: {
+                                enabled?: boolean;
+                                channel_types?: {
+                                    chat?: boolean;
+                                    email?: boolean;
+                                    in_app?: boolean;
+                                    mobile_push?: boolean;
+                                    sms?: boolean;
+                                    web_push?: boolean;
+                                };
+                            };
+                        };
+                        notiflows: {
+                            [key: string]: {
+                                enabled?: boolean;
+                                channel_types?: {
+                                    chat?: boolean;
+                                    email?: boolean;
+                                    in_app?: boolean;
+                                    mobile_push?: boolean;
+                                    sms?: boolean;
+                                    web_push?: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                changes: components["schemas"]["PreferenceChange"][];
+                revision: components["schemas"]["Int"];
                 actor: components["schemas"]["Actor"];
                 source: components["schemas"]["ConsentSource"];
                 request_id: string | null;
@@ -2521,6 +3098,8 @@ export interface components {
         ETag: string;
         /** @description the URL of the created resource (a job: under the request's own base path) */
         Location: string;
+        /** @description attachment; filename="…": save the body as a file */
+        ContentDisposition: string;
         /** @description seconds to wait before retrying */
         RetryAfter: string;
         /** @description remaining quota per policy: "name";r=<remaining>;t=<seconds to reset> (IETF ratelimit-headers) */
@@ -2685,6 +3264,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -2873,6 +3454,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -3178,6 +3761,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -3366,6 +3951,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -5326,6 +5913,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -5759,6 +6348,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -6046,6 +6637,290 @@ export interface operations {
         };
     };
     optionsAdminV1UsersByUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export document (chunked; an aborted connection means it is incomplete) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Content-Disposition": components["headers"]["ContentDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminUsersByUserIdExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportUser_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export document (chunked; an aborted connection means it is incomplete) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Content-Disposition": components["headers"]["ContentDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1UsersByUserIdExport: {
         parameters: {
             query?: never;
             header?: never;
@@ -17802,6 +18677,354 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    event_preferences_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_defaults_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_tenant_defaults_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantDefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -92,6 +92,8 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
 
   const apply = (event: FeedEvent) => {
     const d = event.data
+    // An erased user's earlier events are redacted in place (EVENTS.md §1.3); its user.deleted follows.
+    if (d["redacted"] === true) return
     if (event.type === "preferences.updated") {
       const tenantId = d["tenant_id"] as string | null
       if (!keeps(tenantId)) return addUser(users, d["user_id"] as string)

@@ -2,7 +2,7 @@
  * Catalog and project-defaults routes (API.md §5).
  */
 import * as Schema from "effect/Schema"
-import type { ProjectId } from "@notiflows/domain"
+import type { Attribution, ProjectId } from "@notiflows/domain"
 import {
   DefaultsJson,
   DefaultsPatchSchema,
@@ -29,9 +29,12 @@ export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJsonV2),
 
 const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id
 
+/** Who writes the catalog over the admin API (EVENTS.md §2: catalog events' `source`). */
+export const adminAttribution = (ctx: RequestContext): Attribution => ({ actor: principalOf(ctx).actor, requestId: ctx.requestId, source: "admin_api" })
+
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  const { notiflow, created, categories } = await run(deps.runtime, upsertNotiflowV2(projectOf(ctx), id, ctx.body))
+  const { notiflow, created, categories } = await run(deps.runtime, upsertNotiflowV2(projectOf(ctx), id, ctx.body, adminAttribution(ctx)))
   return json(created ? 201 : 200, notiflowToJsonV2(notiflow, categories))
 }
 
@@ -43,7 +46,7 @@ const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 
 const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  await run(deps.runtime, deleteNotiflow(projectOf(ctx), id))
+  await run(deps.runtime, deleteNotiflow(projectOf(ctx), id, adminAttribution(ctx)))
   return { status: 204 }
 }
 
@@ -57,7 +60,7 @@ const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Rep
   json(200, defaultsToJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
 
 const patchDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
-  json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body))))
+  json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body, adminAttribution(ctx)))))
 
 const catalog = ["Notiflows"]
 const defaults = ["Defaults"]

@@ -204,7 +204,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
     {
       api: audience, method: "PUT", path: base, body: true, tags, operationId: id("update"),
       summary: `Update ${who} preferences (merge patch) in the global set or a tenant's; send only what changed`,
-      request: PreferencePatchV2Schema, query: TENANT_QUERY, conditional: ["If-Match"], errors,
+      request: PreferencePatchV2Schema, query: TENANT_QUERY, conditional: ["If-Match"], errors, ...(admin ? { consentHeader: true as const } : {}),
       responses: { 200: { description: "the preferences view after the write", schema: PreferencesView, headers: tagged } },
       handle: update(audience, target)
     },
@@ -213,7 +213,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
           {
             api: audience, method: "DELETE", path: base, body: false, tags, operationId: "resetUserPreferences",
             summary: "Remove every explicit choice of the global set or of one tenant's set (back to defaults)", query: TENANT_QUERY,
-            conditional: ["If-Match"], errors,
+            conditional: ["If-Match"], errors, consentHeader: true,
             responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView, headers: tagged } },
             handle: reset(audience, target)
           } satisfies RouteSpec

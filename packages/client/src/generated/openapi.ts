@@ -1465,6 +1465,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/l/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The confirm page of an unsubscribe link (GET and HEAD never change anything)
+         * @description LINKS.md §4: the confirm page (or the already-unsubscribed, required, deleted or locked state). Never writes, whatever scanners do.
+         */
+        get: operations["getUnsubscribePage"];
+        put?: never;
+        /**
+         * RFC 8058 one-click unsubscribe, and the confirm, undo and resubscribe forms
+         * @description LINKS.md §3: a one-click body answers 200 with an empty body and no Content-Type (never 429); a form answers its page (result, undo done, subscribed again, or a §3 state).
+         */
+        post: operations["postUnsubscribe"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, POST, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsUnsubscribePage"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/preferences/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hosted preference center (GET and HEAD; works without JavaScript)
+         * @description LINKS.md §5: the user's view for the token's tenant in a form; `ETag` is the view's tag, also in the hidden `etag` field.
+         */
+        get: operations["getPreferenceCenter"];
+        put?: never;
+        /** Save the preference center (diff-only; a stale save writes nothing and keeps the changes) */
+        post: operations["savePreferenceCenter"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, POST, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsPreferenceCenterPage"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/assets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page asset (GET and HEAD; immutable, cached for a year) */
+        get: operations["getPageAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsPageAsset"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "preferences.updated": {
@@ -1701,6 +1775,26 @@ export interface webhooks {
          * @description Sent to the webhook endpoints subscribed to `tenant_defaults.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
          */
         post: operations["event_tenant_defaults_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bulk_job.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A bulk job reached completed or failed
+         * @description Sent to the webhook endpoints subscribed to `bulk_job.completed` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_bulk_job_completed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2408,7 +2502,7 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"];
+        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"] | components["schemas"]["BulkJobCompletedEvent"];
         RedactedEvent: {
             id: string;
             /** @enum {string} */
@@ -2725,6 +2819,43 @@ export interface components {
                 request_id: string | null;
             };
         };
+        BulkJobCompletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "bulk_job.completed";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                job: components["schemas"]["Job"];
+            };
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.bulk";
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @enum {string} */
+            mode: "merge" | "replace";
+            tenant_id: string | null;
+            counts: {
+                total: components["schemas"]["Int"];
+                pending: components["schemas"]["Int"];
+                updated: components["schemas"]["Int"];
+                unchanged: components["schemas"]["Int"];
+                failed: components["schemas"]["Int"];
+            };
+            request_id: string | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            started_at: string | null;
+            completed_at: string | null;
+        };
         EventPageInfo: {
             after: string;
             has_more_after: boolean;
@@ -2890,32 +3021,6 @@ export interface components {
              */
             user_ids: string[];
             preferences: components["schemas"]["PreferencePatchV2"];
-        };
-        Job: {
-            id: string;
-            /** @enum {string} */
-            type: "preferences.bulk";
-            /** @enum {string} */
-            status: "queued" | "running" | "completed" | "failed";
-            /** @enum {string} */
-            mode: "merge" | "replace";
-            tenant_id: string | null;
-            counts: {
-                total: components["schemas"]["Int"];
-                pending: components["schemas"]["Int"];
-                updated: components["schemas"]["Int"];
-                unchanged: components["schemas"]["Int"];
-                failed: components["schemas"]["Int"];
-            };
-            request_id: string | null;
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            /** Format: date-time */
-            created_at: string;
-            started_at: string | null;
-            completed_at: string | null;
         };
         JobWithItems: {
             id: string;
@@ -18680,6 +18785,696 @@ export interface operations {
             };
         };
     };
+    getUnsubscribePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the confirm page */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postUnsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": ({
+                    "List-Unsubscribe"?: string;
+                    action?: string;
+                    /** @description the undo ticket (with action=undo) */
+                    undo?: string;
+                    /** @description the page locale (en, fr, de, es); another value falls back to LINKS.md §6's chain */
+                    lang?: string;
+                } & {
+                    [key: string]: string;
+                }) | {
+                    /** @description One-Click, ASCII case-insensitive */
+                    "List-Unsubscribe": string;
+                } | {
+                    /** @enum {unknown} */
+                    action: "unsubscribe" | "resubscribe";
+                } | {
+                    /** @constant */
+                    action: "undo";
+                    undo: string;
+                };
+                "multipart/form-data": {
+                    /** @description One-Click, ASCII case-insensitive */
+                    "List-Unsubscribe": string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description one-click: an empty body without Content-Type; a form: its result page */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 400 page: an unrecognized body, a bad field or undo ticket; nothing written */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 403 page: a form posted from another origin (one-click bodies are exempt); nothing written */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 409 page */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 413 page: the body is too large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 415 page: an unsupported content type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    optionsUnsubscribePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPreferenceCenter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the preference center */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    savePreferenceCenter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    etag: string;
+                    /** @constant */
+                    action: "save";
+                    lang?: string;
+                } & {
+                    [key: string]: string | ("0" | "1");
+                };
+            };
+        };
+        responses: {
+            /** @description the saved page from the stored state */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 400 page: an unrecognized body, a bad field or undo ticket; nothing written */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 403 page: a form posted from another origin (one-click bodies are exempt); nothing written */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 409 page */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 413 page: the body is too large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 415 page: an unsupported content type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    optionsPreferenceCenterPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPageAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an asset's hashed file name, as a page links it */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the asset */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsPageAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an asset's hashed file name, as a page links it */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     event_preferences_updated: {
         parameters: {
             query?: never;
@@ -19016,6 +19811,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TenantDefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_bulk_job_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobCompletedEvent"];
             };
         };
         responses: {

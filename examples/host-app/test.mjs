@@ -1,12 +1,14 @@
 // Installs nothing itself: run.sh installs the packed packages, then this answers the seed's
 // request through the mounted router, called with the packed typed client (@notiflows/client),
-// and checks the computed response; then signed links under the prefix: minted URLs start with
+// evaluates from the packed replica (@notiflows/client/replica), and checks the computed response;
+// then signed links under the prefix: minted URLs start with
 // NOTIFLOWS_PUBLIC_URL (prefix included), the confirm page, its stylesheet, one-click and the center answer.
 import assert from "node:assert/strict"
 import { createHmac, randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import * as Effect from "effect/Effect"
 import { createAdminClient, isNotiflowsError } from "@notiflows/client"
+import { createPreferenceReplica } from "@notiflows/client/replica"
 import { verifyWebhook } from "@notiflows/client/webhooks"
 import { mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { MOUNT, makeApp } from "./app.mjs"
@@ -89,6 +91,27 @@ try {
   const signature = createHmac("sha256", Buffer.from(hookSecret.slice(6), "base64")).update(`evt_1.${ts}.${hookBody}`).digest("base64")
   const hookHeaders = { "webhook-id": "evt_1", "webhook-timestamp": String(ts), "webhook-signature": `v1,${signature}` }
   assert.deepEqual(verifyWebhook({ secret: hookSecret, body: hookBody, headers: hookHeaders }), { id: "evt_1", type: "preferences.updated" })
+  // The packed replica (@notiflows/client/replica): a copy in this process answers what the
+  // mounted service's evaluation answers, and follows a later write through the event feed.
+  const replica = createPreferenceReplica({ client: notiflows, pollMs: 3_600_000 })
+  try {
+    await replica.ready
+    const channels = ["email", "sms", "in_app"]
+    const evaluateBoth = async () => {
+      const answer = await notiflows.preferences.evaluateMany({ notiflow_id: "01HQXYZ123456789ABCDEFGHIJ", user_ids: ["user_12345"], channel_types: channels })
+      return [replica.evaluate("user_12345", "01HQXYZ123456789ABCDEFGHIJ", channels), answer.data.results[0]]
+    }
+    const [mine, theirs] = await evaluateBoth()
+    assert.deepEqual(mine, theirs)
+    assert.equal(mine.channel_types.sms.deliver, false)
+    await notiflows.preferences.update("user_12345", { channel_types: { sms: true } })
+    await replica.catchUp()
+    const [after, theirsAfter] = await evaluateBoth()
+    assert.deepEqual(after, theirsAfter)
+    assert.equal(after.channel_types.sms.deliver, true)
+  } finally {
+    replica.close()
+  }
   console.log("host app example: 1 passed, 0 failed")
 } finally {
   server.close()

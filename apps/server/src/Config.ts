@@ -65,6 +65,20 @@ export interface AppConfig {
   readonly consentContextDays: number
   /** `NOTIFLOWS_EVENT_RETENTION_DAYS` (EVENTS.md §3, default 30, 1–365): feed events older than this are removed. */
   readonly eventRetentionDays: number
+  /** Webhook delivery (EVENTS.md §4.3, §4.4). */
+  readonly webhooks: WebhookSettings
+}
+
+/** `NOTIFLOWS_WEBHOOK_*`. */
+export interface WebhookSettings {
+  /** `NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE` (default false): `http:` and any address allowed (development, tests). */
+  readonly allowPrivate: boolean
+  /** `NOTIFLOWS_WEBHOOK_TIME_SCALE` (default 1, > 0 and ≤ 1): multiplies retry delays, `Retry-After` and the disabling window. */
+  readonly timeScale: number
+  /** `NOTIFLOWS_WEBHOOK_TIMEOUT_SECONDS` (default 10, 1–60): one attempt in all, DNS to last byte. */
+  readonly timeoutSeconds: number
+  /** `NOTIFLOWS_WEBHOOK_DISABLE_AFTER_DAYS` (default 5, 1–365): all attempts failing this long (from `failing_since`) disables an endpoint. */
+  readonly disableAfterDays: number
 }
 
 /** The same as {@link AppConfig} (the name the other modules import). */
@@ -164,6 +178,21 @@ const trustProxy: C.Config<boolean | number | string> = C.mapOrFail(text("NOTIFL
     : invalid(`NOTIFLOWS_TRUST_PROXY must be true, false, a number of hops, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal, got "${raw}"`)
 })
 
+const timeScale: C.Config<number> = C.mapOrFail(text("NOTIFLOWS_WEBHOOK_TIME_SCALE"), (raw) => {
+  if (raw === undefined) return Either.right(1)
+  const n = Number(raw)
+  return /^[0-9.eE+-]+$/.test(raw) && Number.isFinite(n) && n > 0 && n <= 1
+    ? Either.right(n)
+    : invalid(`NOTIFLOWS_WEBHOOK_TIME_SCALE must be a number above 0 and at most 1, got "${raw}"`)
+})
+
+const webhookSettings: C.Config<WebhookSettings> = C.all({
+  allowPrivate: C.map(oneOf("NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE", ["true", "false"], "false"), (v) => v === "true"),
+  timeScale,
+  timeoutSeconds: int("NOTIFLOWS_WEBHOOK_TIMEOUT_SECONDS", 10, 1, 60),
+  disableAfterDays: int("NOTIFLOWS_WEBHOOK_DISABLE_AFTER_DAYS", 5, 1, 365)
+})
+
 /** Rules across variables (checked once each variable is valid on its own). */
 const crossProblems = (c: C.Config.Success<typeof keys>): ReadonlyArray<string> => [
   ...((c.publicKey === undefined) !== (c.secretKey === undefined) ? ["NOTIFLOWS_PUBLIC_KEY and NOTIFLOWS_SECRET_KEY must be set together"] : []),
@@ -204,7 +233,8 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     publicUrl: text("NOTIFLOWS_PUBLIC_URL"),
     trustProxy,
     consentContextDays: int("NOTIFLOWS_CONSENT_CONTEXT_DAYS", 1095, 0, 36_500),
-    eventRetentionDays: int("NOTIFLOWS_EVENT_RETENTION_DAYS", 30, 1, 365)
+    eventRetentionDays: int("NOTIFLOWS_EVENT_RETENTION_DAYS", 30, 1, 365),
+    webhooks: webhookSettings
   }),
   ({ keys: k, publicUrl: rawUrl, ...rest }) => {
     const url = parsePublicUrl(rawUrl ?? defaultPublicUrl(rest.host, rest.port))

@@ -17,7 +17,7 @@ import type { Logger } from "pino"
 import { Redis } from "ioredis"
 import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { ping } from "@notiflows/adapters-drizzle"
-import { IdempotencyRepository } from "@notiflows/domain"
+import { IdempotencyRepository, WebhookPolicy } from "@notiflows/domain"
 import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
 import { clusterMetrics, isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
@@ -27,6 +27,7 @@ import type { Envelope } from "./Envelope.js"
 import { makeEnvelope } from "./Envelope.js"
 import { AppLogger } from "./Logging.js"
 import { retentionLoop } from "./Retention.js"
+import { webhookEngine } from "./webhooks/Engine.js"
 
 /** Where the service listens. */
 export class HttpService extends Context.Tag("@notiflows/server/HttpService")<HttpService, { readonly url: string; readonly server: http.Server }>() {}
@@ -162,11 +163,14 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     }
     // The router runs its use cases on the repositories this layer graph built (owned by it).
     const context = yield* Effect.context<Repositories | DrizzleDatabase>()
-    const runtime = ManagedRuntime.make(Layer.succeedContext(context))
+    // EVENTS.md §4.4: NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE decides which endpoint URLs are accepted.
+    const runtime = ManagedRuntime.make(Layer.succeedContext(Context.add(context, WebhookPolicy, { allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutSeconds * 1000 })))
     yield* Effect.addFinalizer(() => runtime.disposeEffect)
     const redis = yield* acquireRedis(config, logger)
     yield* Effect.forkScoped(purgeIdempotency(logger))
     yield* Effect.forkScoped(retentionLoop(config, logger))
+    // EVENTS.md §4.3: every instance delivers webhooks (claims keep one attempt per delivery at a time).
+    yield* Effect.forkScoped(webhookEngine(config.webhooks, logger))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }

@@ -43,8 +43,25 @@ describe("configuration", () => {
       publicUrl: { base: "http://127.0.0.1:3000", origin: "http://127.0.0.1:3000", https: false, loopback: true },
       trustProxy: false,
       consentContextDays: 1095,
-      eventRetentionDays: 30
+      eventRetentionDays: 30,
+      webhooks: { allowPrivate: false, timeScale: 1, timeoutSeconds: 10, disableAfterDays: 5 }
     })
+  })
+
+  it("NOTIFLOWS_WEBHOOK_* (EVENTS.md §4.3, §4.4): validated, each problem naming its variable", () => {
+    expect(
+      loadConfig({
+        NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE: "true",
+        NOTIFLOWS_WEBHOOK_TIME_SCALE: "0.0001",
+        NOTIFLOWS_WEBHOOK_TIMEOUT_SECONDS: "2",
+        NOTIFLOWS_WEBHOOK_DISABLE_AFTER_DAYS: "1"
+      }).webhooks
+    ).toEqual({ allowPrivate: true, timeScale: 0.0001, timeoutSeconds: 2, disableAfterDays: 1 })
+    expect(problemsOf({ NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE: "yes" })[0]).toMatch(/^NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE must be one of true, false/)
+    expect(problemsOf({ NOTIFLOWS_WEBHOOK_TIME_SCALE: "0" })[0]).toMatch(/^NOTIFLOWS_WEBHOOK_TIME_SCALE must be a number above 0/)
+    expect(problemsOf({ NOTIFLOWS_WEBHOOK_TIME_SCALE: "2" })[0]).toMatch(/^NOTIFLOWS_WEBHOOK_TIME_SCALE must be/)
+    expect(problemsOf({ NOTIFLOWS_WEBHOOK_TIMEOUT_SECONDS: "0" })[0]).toMatch(/^NOTIFLOWS_WEBHOOK_TIMEOUT_SECONDS must be a whole number from 1 to 60/)
+    expect(problemsOf({ NOTIFLOWS_WEBHOOK_DISABLE_AFTER_DAYS: "x" })[0]).toMatch(/^NOTIFLOWS_WEBHOOK_DISABLE_AFTER_DAYS must be/)
   })
 
   it("NOTIFLOWS_CONSENT_CONTEXT_DAYS (0–36500, 0 = none kept) and NOTIFLOWS_EVENT_RETENTION_DAYS (1–365) are whole numbers; anything else stops the start naming it", () => {

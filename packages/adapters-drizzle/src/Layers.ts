@@ -13,6 +13,8 @@ import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
 import * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
+import * as DrizzleWebhookRepository from "./DrizzleWebhookRepository.js"
+import * as DrizzleWebhookDeliveryRepository from "./DrizzleWebhookDeliveryRepository.js"
 import * as DrizzleLinkRepository from "./DrizzleLinkRepository.js"
 import * as DrizzleNotiflowCatalogRepository from "./DrizzleNotiflowCatalogRepository.js"
 import * as DrizzlePreferenceRepository from "./DrizzlePreferenceRepository.js"
@@ -123,7 +125,9 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleScopedPreferenceRepository.layer,
   DrizzleEventRepository.layer,
   DrizzleLinkRepository.layer,
-  DrizzleBrandingRepository.layer
+  DrizzleBrandingRepository.layer,
+  DrizzleWebhookRepository.layer,
+  DrizzleWebhookDeliveryRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

@@ -440,3 +440,94 @@ export const projectBranding = pgTable("project_branding", {
   revision: integer("revision").notNull(),
   updatedAt: timestamptz("updated_at").notNull()
 })
+
+/**
+ * Webhook endpoints (EVENTS.md §4.1). Secrets sit in clear (EVENTS.md Decisions 4: README).
+ * `cursor_xid`/`cursor_seq`: the feed position the delivery engine has dispatched through.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    eventTypes: text("event_types").array().notNull(),
+    status: text("status").notNull(),
+    disabledReason: text("disabled_reason"),
+    disabledAt: timestamptz("disabled_at"),
+    failingSince: timestamptz("failing_since"),
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: timestamptz("previous_secret_expires_at"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+    revision: integer("revision").notNull(),
+    cursorXid: bigint("cursor_xid", { mode: "bigint" }).notNull(),
+    cursorSeq: bigint("cursor_seq", { mode: "bigint" }).notNull()
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.id] }), index("webhook_endpoints_status_idx").on(t.status)]
+)
+
+/**
+ * Deliveries (EVENTS.md §4.3, §4.5): one per (endpoint, event) dispatched, replayed or tested.
+ * `event_xid`/`event_seq` is the event's feed position (a key's deliveries go in that order);
+ * `payload` is stored only for `test` deliveries (others send the event's stored text, so an
+ * erasure's redaction reaches them). A claim is `claimed_by` until `claimed_until`.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    id: uuid("id").notNull(),
+    webhookId: uuid("webhook_id").notNull(),
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    orderingKey: text("ordering_key"),
+    eventXid: bigint("event_xid", { mode: "bigint" }),
+    eventSeq: bigint("event_seq", { mode: "bigint" }),
+    trigger: text("trigger").notNull(),
+    /** A replay of a range (`after`): one range at a time per endpoint. */
+    rangeReplay: boolean("range_replay").notNull().default(false),
+    payload: text("payload"),
+    status: text("status").notNull(),
+    cancelledReason: text("cancelled_reason"),
+    createdAt: timestamptz("created_at").notNull(),
+    nextAttemptAt: timestamptz("next_attempt_at"),
+    completedAt: timestamptz("completed_at"),
+    attempts: integer("attempts").notNull().default(0),
+    claimedBy: text("claimed_by"),
+    claimedUntil: timestamptz("claimed_until")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    foreignKey({ columns: [t.projectId, t.webhookId], foreignColumns: [webhookEndpoints.projectId, webhookEndpoints.id] }).onDelete("cascade"),
+    index("webhook_deliveries_log_idx").on(t.projectId, t.webhookId, t.id),
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("webhook_deliveries_key_idx").on(t.projectId, t.webhookId, t.orderingKey, t.trigger, t.eventXid, t.eventSeq).where(sql`status = 'pending'`),
+    uniqueIndex("webhook_deliveries_event_unique").on(t.projectId, t.webhookId, t.eventId).where(sql`trigger = 'event'`),
+    index("webhook_deliveries_event_idx").on(t.projectId, t.eventId)
+  ]
+)
+
+/** Attempts of a delivery (EVENTS.md §4.5); written `interrupted` at the claim, completed after. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    deliveryId: uuid("delivery_id").notNull(),
+    number: integer("number").notNull(),
+    startedAt: timestamptz("started_at").notNull(),
+    durationMs: integer("duration_ms"),
+    responseStatus: integer("response_status"),
+    error: text("error"),
+    retryAfter: integer("retry_after"),
+    responseBody: text("response_body")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.deliveryId, t.number] }),
+    foreignKey({ columns: [t.projectId, t.deliveryId], foreignColumns: [webhookDeliveries.projectId, webhookDeliveries.id] }).onDelete("cascade")
+  ]
+)

@@ -1,6 +1,6 @@
 import { layer } from "@effect/vitest"
 import * as Layer from "effect/Layer"
-import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite } from "@notiflows/testing"
+import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite, webhooksSuite } from "@notiflows/testing"
 import { layerPglite } from "../src/index.js"
 import { modelCases } from "./support/modelCases.js"
 import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
@@ -14,6 +14,7 @@ conformanceSuite("pglite", pglite)
 categoriesSuite("pglite categories", pglite)
 tenantsSuite("pglite tenants", pglite)
 brandingSuite("pglite branding", pglite)
+webhooksSuite("pglite webhooks", pglite)
 scopedPreferencesSuite("pglite scoped preferences", pglite)
 setListingSuite("pglite every set", pglite)
 layer(pglite, { excludeTestServices: true, timeout: "120 seconds" })("pglite model storage", (it) => modelCases(it))

@@ -1,6 +1,6 @@
 import { describe, layer } from "@effect/vitest"
 import * as Layer from "effect/Layer"
-import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite } from "@notiflows/testing"
+import { categoriesSuite, conformanceSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite, webhooksSuite } from "@notiflows/testing"
 import { modelCases } from "./support/modelCases.js"
 import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
 import { layerSqlInspector } from "./support/SqlStorageInspector.js"
@@ -19,6 +19,7 @@ describe.skipIf(!available)("postgres", () => {
   categoriesSuite("postgres categories", server)
   tenantsSuite("postgres tenants", server)
   brandingSuite("postgres branding", server)
+webhooksSuite("postgres webhooks", server)
   scopedPreferencesSuite("postgres scoped preferences", server)
   setListingSuite("postgres every set", server)
   layer(server, { excludeTestServices: true, timeout: "120 seconds" })("postgres model storage", (it) => modelCases(it))

@@ -77,6 +77,21 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 /** A feed cursor behind events removed by retention (EVENTS.md §3: 410 `cursor_expired`). */
 export class CursorExpired extends Schema.TaggedError<CursorExpired>()("CursorExpired", {}) {}
 
+/** No such webhook endpoint in the project (EVENTS.md §4: 404 `resource: webhook`). */
+export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {
+  webhookId: Schema.String
+}) {}
+
+/** A project already has the most endpoints allowed (port-level; answered as 422 `too_many`). */
+export class WebhookLimitReached extends Schema.TaggedError<WebhookLimitReached>()("WebhookLimitReached", {
+  limit: Schema.Number
+}) {}
+
+/** A webhook operation refused in the endpoint's state (EVENTS.md §4.5: 409 `conflict`). */
+export class WebhookConflict extends Schema.TaggedError<WebhookConflict>()("WebhookConflict", {
+  reason: Schema.Literal("endpoint_disabled", "replay_in_progress")
+}) {}
+
 /** Every domain error, for exhaustive mappings. */
 export type DomainError =
   | UserNotFound
@@ -90,3 +105,5 @@ export type DomainError =
   | ApiKeyNotFound
   | RepositoryError
   | CursorExpired
+  | WebhookNotFound
+  | WebhookConflict

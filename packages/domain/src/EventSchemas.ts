@@ -16,7 +16,11 @@ import {
 } from "./CatalogEvents.js"
 import type { EventType } from "./Events.js"
 import { Timestamp } from "./Preferences.js"
-import { PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
+import { eventEnvelope, PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
+import { WebhookJson } from "./Webhooks.js"
+
+/** `webhook.disabled` (EVENTS.md §4.3): the service disabled an endpoint (`gone` or `failing`). */
+export const WebhookDisabledEvent = eventEnvelope("webhook.disabled", { webhook: WebhookJson }, "WebhookDisabledEvent")
 
 /** The schema of each written event type, with what it is for (the `webhooks` entries' summaries). */
 export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly summary: string; readonly schema: Schema.Schema.Any }> = [
@@ -31,7 +35,8 @@ export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly s
   { type: "category.updated", summary: "A category changed", schema: CategoryUpdatedEvent },
   { type: "category.deleted", summary: "A category was soft-deleted", schema: CategoryDeletedEvent },
   { type: "defaults.updated", summary: "The project defaults changed", schema: DefaultsUpdatedEvent },
-  { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent }
+  { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent },
+  { type: "webhook.disabled", summary: "The service disabled a webhook endpoint (410 gone, or failing for days)", schema: WebhookDisabledEvent }
 ]
 
 /**
@@ -60,5 +65,6 @@ export const FeedEvent = S.Union(
   CategoryUpdatedEvent,
   CategoryDeletedEvent,
   DefaultsUpdatedEvent,
-  TenantDefaultsUpdatedEvent
+  TenantDefaultsUpdatedEvent,
+  WebhookDisabledEvent
 ).annotations({ identifier: "Event" })

@@ -68,6 +68,9 @@ export const errorTable: Table = {
   RepositoryError: (e) => (e.unavailable ? unavailable(1, "The service is temporarily unavailable; retry") : internal()),
   // EVENTS.md §3: retention removed events after the cursor; resync and restart without `after`.
   CursorExpired: () => r(410, "cursor_expired", "Events after this cursor were removed by retention; resync and restart without after", { param: "after" }),
+  WebhookNotFound: (e) => r(404, "not_found", "Webhook not found", { resource: "webhook", id: e.webhookId }),
+  WebhookConflict: (e) =>
+    r(409, "conflict", e.reason === "endpoint_disabled" ? "The webhook endpoint is disabled" : "A replay of a range is still in progress for this endpoint", { reason: e.reason }),
   // Transport errors (./HttpErrors.ts)
   RouteNotFound: () => r(404, "not_found", "No such route", { resource: "route" }),
   MethodNotAllowed: (e) => r(405, "method_not_allowed", "Method not allowed on this route", {}, { Allow: e.allow.join(", ") }),

@@ -53,6 +53,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Users: "Admin API: user profiles",
   Notiflows: "Admin API: the notiflow catalog",
   Defaults: "Admin API: the project's channel-type defaults",
+  Webhooks: "Admin API: webhook endpoints, their deliveries, replay and test (EVENTS.md §4)",
   "User API": "Browsers and apps: the signed-in user's own preferences (public key + user token)",
   Service: "Health, readiness, this document and metrics (no authentication)",
   "Admin API": "Admin API paths (OPTIONS)"
@@ -94,6 +95,13 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
     required: true,
     description: "tenant id: 1-64 of A-Za-z0-9_:-, not __proto__, constructor or prototype (tenants never 404)",
     schema: { type: "string", pattern: "^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_:-]{1,64}$" }
+  },
+  webhook_id: {
+    name: "webhook_id",
+    in: "path",
+    required: true,
+    description: "the webhook endpoint's id (a UUID; anything else is not found)",
+    schema: { type: "string", format: "uuid" }
   }
 }
 

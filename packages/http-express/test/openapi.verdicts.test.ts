@@ -45,6 +45,8 @@ beforeAll(async () => {
   await request(h.app).put(`/api/admin/users/${USER}`).set(p.admin).send({}).expect(201)
   for (const id of [...NOTIFLOWS, UPSERTED]) await request(h.app).put(`/api/admin/notiflows/${id}`).set(p.admin).send({ name: id }).expect(201)
   await request(h.app).put(`/api/admin/categories/${CATEGORY}`).set(p.admin).send({ name: CATEGORY }).expect(201)
+  const webhook = await request(h.app).post("/api/admin/webhooks").set(p.admin).send({ url: "https://example.com/hooks" }).expect(201)
+  FIXED["webhook_id"] = webhook.body.id as string
 })
 
 const headersOf = (route: RouteSpec): Record<string, string> =>
@@ -76,7 +78,11 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||
     (route.operationId === "upsertCategory" && i.field === "name" && i.reason === "required") ||
     (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
-    (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format")
+    (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format") ||
+    // EVENTS.md §4: the project's endpoint count, the private-address rules, retained event ids, cursors and "exactly one of".
+    (route.operationId === "createWebhook" && i.field === "" && i.reason === "too_many") ||
+    ((route.operationId === "createWebhook" || route.operationId === "updateWebhook") && i.field === "url" && i.reason === "invalid_format") ||
+    (route.operationId === "replayWebhook" && (/^event_ids\.\d+$/.test(i.field) || i.field === "after" || i.field === ""))
   return fields.every(secondPass) ? undefined : false
 }
 
@@ -100,7 +106,8 @@ const send = (route: RouteSpec, path: string, body?: unknown) => {
 const fill = (path: string, params: Readonly<Record<string, string>>): string =>
   path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ""))
 
-const FIXED: Readonly<Record<string, string>> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT }
+/** `webhook_id` is set once the endpoint exists (beforeAll). */
+const FIXED: Record<string, string> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT }
 
 // ---- bodies ----------------------------------------------------------------------------------
 

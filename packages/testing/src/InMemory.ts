@@ -17,7 +17,9 @@ import {
   ProjectRepository,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { makeCatalogRepository } from "./InMemoryCatalogRepository.js"
 import { makeCategoryRepository } from "./InMemoryCategoryRepository.js"
@@ -32,6 +34,8 @@ import { makeStorageInspector } from "./InMemoryStorageInspector.js"
 import { makeUserRepository } from "./InMemoryUserRepository.js"
 import { makeStore } from "./internal/store.js"
 import { makeBrandingRepository } from "./InMemoryBrandingRepository.js"
+import { makeWebhookRepository } from "./InMemoryWebhookRepository.js"
+import { makeWebhookDeliveryRepository } from "./InMemoryWebhookDeliveryRepository.js"
 import { makeModelInspector } from "./InMemoryModelInspector.js"
 import { ModelInspector } from "./ModelInspector.js"
 import { StorageInspector } from "./StorageInspector.js"
@@ -40,7 +44,7 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository
+export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository | WebhookRepository | WebhookDeliveryRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -58,7 +62,9 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(ModelInspector, makeModelInspector(store)),
     Context.add(EventRepository, makeEventRepository(store)),
     Context.add(LinkRepository, makeLinkRepository(store)),
-    Context.add(BrandingRepository, makeBrandingRepository(store))
+    Context.add(BrandingRepository, makeBrandingRepository(store)),
+    Context.add(WebhookRepository, makeWebhookRepository(store)),
+    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store))
   )
 })
 

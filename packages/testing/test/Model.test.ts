@@ -1,11 +1,12 @@
 import * as Layer from "effect/Layer"
 import { layerModelCache } from "@notiflows/domain"
-import { InMemory, categoriesSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite } from "@notiflows/testing"
+import { InMemory, categoriesSuite, scopedPreferencesSuite, setListingSuite, tenantsSuite, brandingSuite, webhooksSuite } from "@notiflows/testing"
 
 // The model (MODEL.md) conformance suites on the reference adapters.
 categoriesSuite("in-memory categories", InMemory.layer)
 tenantsSuite("in-memory tenants", InMemory.layer)
 brandingSuite("in-memory branding", InMemory.layer)
+webhooksSuite("in-memory webhooks", InMemory.layer)
 scopedPreferencesSuite("in-memory scoped preferences", InMemory.layer)
 setListingSuite("in-memory every set", InMemory.layer)
 

@@ -8,3 +8,4 @@ import { v7 as uuidv7 } from "uuid"
 export const newProjectId = (): ProjectId => ProjectId.make(uuidv7())
 export const newUserId = (): UserId => UserId.make(uuidv7())
 export const newApiKeyId = (): ApiKeyId => ApiKeyId.make(uuidv7())
+export const newId = (): string => uuidv7()

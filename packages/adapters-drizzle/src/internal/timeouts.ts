@@ -29,7 +29,9 @@ import {
   RepositoryError,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { sanitizeCause } from "./errors.js"
 
@@ -106,7 +108,9 @@ const PORTS = [
   [ScopedPreferenceRepository, "scopedPreferences"],
   [EventRepository, "events"],
   [LinkRepository, "links"],
-  [BrandingRepository, "branding"]
+  [BrandingRepository, "branding"],
+  [WebhookRepository, "webhooks"],
+  [WebhookDeliveryRepository, "webhookDeliveries"]
 ] as const
 
 /** The storage ports of the domain. */

@@ -19,7 +19,9 @@ import type {
   ProjectRepository,
   ScopedPreferenceRepository,
   TenantRepository,
-  UserRepository
+  UserRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository
 } from "@notiflows/domain"
 import { InternalError } from "../HttpErrors.js"
 
@@ -35,6 +37,8 @@ export type RouterServices =
   | EventRepository
   | LinkRepository
   | BrandingRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

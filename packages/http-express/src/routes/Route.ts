@@ -9,7 +9,7 @@ import type { Reply, RequestContext } from "../Http.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
 import type { PublicUrl } from "../links/PublicUrl.js"
 
-export type Method = "GET" | "PUT" | "POST" | "DELETE"
+export type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE"
 
 /** What handlers get from the router. */
 export interface HandlerDeps {

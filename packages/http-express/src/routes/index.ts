@@ -12,6 +12,8 @@ import { adminPreferenceRoutes, userPreferenceRoutes } from "./Preferences.js"
 import type { RouteSpec } from "./Route.js"
 import { serviceRoutes } from "./Service.js"
 import { userRoutes } from "./Users.js"
+import { webhookDeliveryRoutes } from "./WebhookDeliveries.js"
+import { webhookRoutes } from "./Webhooks.js"
 
 export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...adminPreferenceRoutes,
@@ -23,6 +25,8 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...modelRoutes,
   ...eventRoutes,
   ...brandingRoutes,
+  ...webhookRoutes,
+  ...webhookDeliveryRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { renderEvent, RepositoryError } from "@notiflows/domain"
-import type { EventInput, ProjectId, StoredBranding, StoredEvent, UserId } from "@notiflows/domain"
+import type { Delivery, EventInput, ProjectId, StoredBranding, StoredEvent, UserId, Webhook } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
 import type { IdempotencyRecord } from "../InMemoryIdempotencyRepository.js"
 import type {
@@ -71,6 +71,22 @@ export interface ProjectRecord {
   linkScopes?: Map<string, LinkScopeRecord & { readonly key: string }>
   /** Branding settings (LINKS.md §2.4; absent = defaults). */
   branding?: StoredBranding
+  /** Webhook endpoints by id (EVENTS.md §4.1; created on first use), with their dispatch cursors. */
+  webhooks?: Map<string, WebhookRecord>
+}
+
+/** An endpoint and where its dispatch continues in the feed (the `minor` of the last event looked at). */
+export interface WebhookRecord {
+  webhook: Webhook
+  cursor: bigint
+  /** Its deliveries, oldest first (the in-memory store runs no engine: they stay as written). */
+  readonly deliveries: Array<DeliveryRecord>
+}
+
+/** A delivery and whether it belongs to a range replay (one at a time). */
+export interface DeliveryRecord {
+  delivery: Delivery
+  readonly rangeReplay: boolean
 }
 
 export interface Store {

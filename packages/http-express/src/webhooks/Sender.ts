@@ -1,0 +1,121 @@
+/**
+ * One delivery attempt over HTTP (EVENTS.md §4.2–§4.4): `POST` the body with the signed headers;
+ * the host is resolved here and every address must be globally reachable (the domain's
+ * `isGlobalAddress`), and the socket connects to the address checked (a custom `lookup`: SNI and
+ * `Host` stay the URL's), so DNS rebinding cannot redirect it. One timeout covers DNS to the last
+ * byte; at most 64 KiB of the response is read; redirects are never followed; no proxy (a fresh
+ * agent, never the environment's); no cookies are kept.
+ */
+import * as dns from "node:dns"
+import * as http from "node:http"
+import * as https from "node:https"
+import * as net from "node:net"
+import type { AttemptError, AttemptOutcome } from "@notiflows/domain"
+import { isGlobalAddress, parseRetryAfter } from "@notiflows/domain"
+
+export const RESPONSE_READ_LIMIT = 64 * 1024
+export const RESPONSE_BODY_KEPT = 1024
+
+export interface SendOptions {
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  readonly timeoutMs: number
+  /** `NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE`: any address. */
+  readonly allowPrivate: boolean
+  /** For tests: the resolver (default `dns.lookup`). */
+  readonly resolve?: (host: string) => Promise<ReadonlyArray<{ readonly address: string; readonly family: number }>>
+}
+
+class Blocked extends Error {
+  readonly code = "EBLOCKED"
+}
+
+const defaultResolve = (host: string): Promise<ReadonlyArray<{ address: string; family: number }>> =>
+  new Promise((resolve, reject) => dns.lookup(host, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))))
+
+const TLS = /^(ERR_TLS|ERR_SSL|ERR_OSSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_CERT)/
+
+/** The §4.5 `error` of a failed request. */
+export const classifyError = (e: unknown): AttemptError => {
+  const code = typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : ""
+  if (code === "EBLOCKED") return "blocked_address"
+  if (code === "ETIMEOUT_ATTEMPT") return "timeout"
+  if (["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME", "ENODATA", "ESERVFAIL"].includes(code)) return "dns_error"
+  if (TLS.test(code) || /certificate|ssl|tls/i.test(e instanceof Error ? e.message : "")) return "tls_error"
+  return "connection_error"
+}
+
+/** The checking resolver as node's `lookup` option. */
+const checkingLookup =
+  (allowPrivate: boolean, resolve: NonNullable<SendOptions["resolve"]>): net.LookupFunction =>
+  (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0) return callback(Object.assign(new Error("no address"), { code: "ENOTFOUND" }), "", 4)
+        if (!allowPrivate && addresses.some((a) => !isGlobalAddress(a.address))) return callback(new Blocked("blocked address"), "", 4)
+        const first = addresses[0]!
+        if ((options as { all?: boolean }).all === true) return (callback as unknown as (e: null, a: ReadonlyArray<unknown>) => void)(null, addresses)
+        return callback(null, first.address, first.family)
+      },
+      (err: NodeJS.ErrnoException) => callback(err, "", 4)
+    )
+  }
+
+/** Sends one attempt; never throws: every failure is an outcome. */
+export const send = (o: SendOptions): Promise<AttemptOutcome> => {
+  const started = performance.now()
+  const done = (partial: Omit<AttemptOutcome, "durationMs">): AttemptOutcome => ({ ...partial, durationMs: Math.round(performance.now() - started) })
+  const failed = (e: unknown) => done({ responseStatus: null, error: classifyError(e), retryAfter: null, responseBody: null })
+  let url: URL
+  try {
+    url = new URL(o.url)
+  } catch (e) {
+    return Promise.resolve(failed(e))
+  }
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
+  if (!o.allowPrivate && (net.isIP(host) !== 0 ? !isGlobalAddress(host) : host === "localhost" || host.endsWith(".localhost"))) {
+    return Promise.resolve(failed(new Blocked("blocked address")))
+  }
+  return new Promise((resolvePromise) => {
+    let settled = false
+    const finish = (outcome: AttemptOutcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolvePromise(outcome)
+    }
+    const client = url.protocol === "https:" ? https : http
+    const req = client.request(url, {
+      method: "POST",
+      headers: { ...o.headers, "content-length": String(Buffer.byteLength(o.body)), connection: "close" },
+      agent: false,
+      lookup: checkingLookup(o.allowPrivate, o.resolve ?? defaultResolve)
+    })
+    const timer = setTimeout(() => {
+      req.destroy(Object.assign(new Error("attempt timed out"), { code: "ETIMEOUT_ATTEMPT" }))
+    }, o.timeoutMs)
+    req.on("error", (e) => finish(failed(e)))
+    req.on("response", (res) => {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      const complete = () => {
+        const text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_KEPT).toString("utf8")
+        const status = res.statusCode ?? 0
+        const retryAfter = status >= 200 && status < 300 ? null : parseRetryAfter(headerOf(res.headers["retry-after"]), Date.now())
+        finish(done({ responseStatus: status, error: null, retryAfter, responseBody: text }))
+        res.destroy()
+      }
+      res.on("data", (chunk: Buffer) => {
+        if (size < RESPONSE_READ_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_READ_LIMIT - size))
+        size += chunk.length
+        if (size >= RESPONSE_READ_LIMIT) complete()
+      })
+      res.on("end", complete)
+      res.on("error", (e) => (settled ? undefined : finish(failed(e))))
+    })
+    req.end(o.body)
+  })
+}
+
+const headerOf = (v: string | ReadonlyArray<string> | undefined): string | undefined => (Array.isArray(v) ? v[0] : (v as string | undefined))

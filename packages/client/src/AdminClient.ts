@@ -9,6 +9,7 @@ import type { Call, CallOptions, RetryOptions } from "./Transport.js"
 import { makeTransport } from "./Transport.js"
 import type {
   BatchEvaluateRequest,
+  BulkRequest,
   CategoryUpsert,
   EvaluateRequest,
   NotiflowUpsert,
@@ -88,8 +89,49 @@ const preferences = (call: Call) => ({
    * previous page's `page.after`.
    */
   sets: (options: ListOptions = {}) =>
-    paginate((after) => call("get", "/admin/v1/preferences/sets", { ...options, query: page(options, after) }), options.after)
+    paginate((after) => call("get", "/admin/v1/preferences/sets", { ...options, query: page(options, after) }), options.after),
+  /**
+   * Queues one write per user for up to 1,000 users (BULK.md §1): `items` with a patch (and
+   * `if_match`) each, or `user_ids` with one patch; `mode: "replace"` resets first. Answers the
+   * job (`status: "queued"`); follow it with `jobs.get`/`jobs.wait`.
+   */
+  bulk: (request: BulkRequest, options: CallOptions = {}) => call("post", "/admin/v1/preferences/bulk", { ...options, body: request })
 })
+
+/** Options of a job's items. */
+export interface JobItemsOptions extends ListOptions {
+  /** Only items of this status. */
+  readonly status?: "pending" | "updated" | "unchanged" | "failed" | undefined
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+const jobs = (call: Call) => {
+  const get = (jobId: string, options: JobItemsOptions = {}) =>
+    call("get", "/admin/v1/jobs/{job_id}", {
+      ...options,
+      path: { job_id: jobId },
+      query: { ...page(options, options.after), ...(options.status === undefined ? {} : { status: options.status }) }
+    })
+  return {
+    /** The job with its first page of items (server default 100). */
+    get,
+    /** Every item's result, in input order, across pages. */
+    items: (jobId: string, options: JobItemsOptions = {}) => paginate((after) => get(jobId, { ...options, after }), options.after),
+    /** Every job, newest first. */
+    list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/jobs", { ...options, query: page(options, after) }), options.after),
+    /** Polls until the job is `completed` or `failed` (default every 500 ms, for at most 10 minutes). */
+    wait: async (jobId: string, options: CallOptions & { readonly intervalMs?: number; readonly timeoutMs?: number } = {}) => {
+      const deadline = Date.now() + (options.timeoutMs ?? 600_000)
+      for (;;) {
+        const response = await get(jobId, { ...options, limit: 1 })
+        if (response.data.status === "completed" || response.data.status === "failed") return response
+        if (Date.now() > deadline) throw new RangeError(`job ${jobId} did not end in time`)
+        await sleep(options.intervalMs ?? 500)
+      }
+    }
+  }
+}
 
 const users = (call: Call) => ({
   /** Creates (201) or updates (200) the user; `custom_fields` deep-merge. */
@@ -180,6 +222,7 @@ export const createAdminClient = (options: AdminClientOptions) => {
     categories: categories(call),
     tenants: tenants(call),
     defaults: defaults(call),
+    jobs: jobs(call),
     service: service(call),
     /** Any documented operation, typed from the OpenAPI document (routes without a method yet). */
     request: call

@@ -17,7 +17,11 @@ import {
 import type { EventType } from "./Events.js"
 import { Timestamp } from "./Preferences.js"
 import { eventEnvelope, PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
+import { JobJson } from "./Jobs.js"
 import { WebhookJson } from "./Webhooks.js"
+
+/** `bulk_job.completed` (BULK.md): a job reached `completed` or `failed`; the job without its items. */
+export const BulkJobCompletedEvent = eventEnvelope("bulk_job.completed", { job: JobJson }, "BulkJobCompletedEvent")
 
 /** `webhook.disabled` (EVENTS.md §4.3): the service disabled an endpoint (`gone` or `failing`). */
 export const WebhookDisabledEvent = eventEnvelope("webhook.disabled", { webhook: WebhookJson }, "WebhookDisabledEvent")
@@ -36,6 +40,7 @@ export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly s
   { type: "category.deleted", summary: "A category was soft-deleted", schema: CategoryDeletedEvent },
   { type: "defaults.updated", summary: "The project defaults changed", schema: DefaultsUpdatedEvent },
   { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent },
+  { type: "bulk_job.completed", summary: "A bulk job reached completed or failed", schema: BulkJobCompletedEvent },
   { type: "webhook.disabled", summary: "The service disabled a webhook endpoint (410 gone, or failing for days)", schema: WebhookDisabledEvent }
 ]
 
@@ -66,5 +71,6 @@ export const FeedEvent = S.Union(
   CategoryDeletedEvent,
   DefaultsUpdatedEvent,
   TenantDefaultsUpdatedEvent,
+  BulkJobCompletedEvent,
   WebhookDisabledEvent
 ).annotations({ identifier: "Event" })

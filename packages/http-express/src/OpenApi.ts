@@ -102,6 +102,13 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
     required: true,
     description: "the webhook endpoint's id (a UUID; anything else is not found)",
     schema: { type: "string", format: "uuid" }
+  },
+  job_id: {
+    name: "job_id",
+    in: "path",
+    required: true,
+    description: "a job id (UUID, BULK.md §1.2)",
+    schema: { type: "string", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" }
   }
 }
 

@@ -152,7 +152,8 @@ describe("GET /admin/events (EVENTS.md §3)", () => {
 describe("/openapi.json webhooks (EVENTS.md §2)", () => {
   it("describes every event type; every event the service writes validates against its type's schema", async () => {
     const { Ajv2020 } = await import("ajv/dist/2020.js")
-    const { EVENT_SCHEMAS } = await import("@notiflows/domain")
+    const { EVENT_SCHEMAS, EVENT_TYPES } = await import("@notiflows/domain")
+    expect(EVENT_SCHEMAS.map((e) => e.type).sort()).toEqual([...EVENT_TYPES].sort())
     const doc = (await request(h.app).get("/api/openapi.json").expect(200)).body as {
       webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: object }> }; parameters: ReadonlyArray<{ name: string }> } }>
       paths: Record<string, Record<string, { parameters: ReadonlyArray<{ name: string; in: string }> }>>

@@ -51,8 +51,8 @@ describe("GET /openapi.json", () => {
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
     expect(documented.sort()).toEqual([...new Set(served)].sort())
-    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets + the event feed (EVENTS.md §3) + 2 of LINKS.md §2 (links, links/revoke) + 2 of LINKS.md §2.4 (branding GET, PUT) + 6 of EVENTS.md §4.1 (webhooks POST, GET list, GET, PATCH, DELETE, secret/rotate) + 3 of §4.5 (deliveries, replay, test) + the data-subject export (EVENTS.md §1.2)
-    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 41 + 2 * 4 + 4)
+    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets + the event feed (EVENTS.md §3) + 2 of LINKS.md §2 (links, links/revoke) + 2 of LINKS.md §2.4 (branding GET, PUT) + 6 of EVENTS.md §4.1 (webhooks POST, GET list, GET, PATCH, DELETE, secret/rotate) + 3 of §4.5 (deliveries, replay, test) + 3 of BULK.md §1 (bulk submit, job, jobs) + the data-subject export (EVENTS.md §1.2)
+    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 44 + 2 * 4 + 4)
     const seedOp = doc.paths["/admin/users/{user_id}/preferences"]!["put"]!
     expect(seedOp.security).toEqual([{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }])
     expect(Object.keys(seedOp.responses).sort()).toEqual(["200", "400", "401", "404", "409", "412", "413", "415", "422", "429", "431", "500", "503"])

@@ -64,6 +64,17 @@ const historyOf = (record: UserRecord | undefined, scope: Scope): ReadonlyArray<
   return record.history.map((e) => ({ ...e, tenant_id: null }))
 }
 
+/** The compare-and-set of a scope's set with its entry and event, in one synchronous section. */
+export const commitSync = (store: Store, commit: ScopedCommit): PreferenceSetV2 | VersionConflict | UserNotFound => {
+  const record = userById(store, commit.projectId, commit.userId)
+  if (record === undefined) return new UserNotFound({ userId: commit.userId })
+  const actual = scopedSetOf(record, commit.scope).version
+  if (actual !== commit.expectedVersion) return new VersionConflict({ expected: commit.expectedVersion, actual })
+  const set = commitScoped(record, commit, actual + 1)
+  appendEvent(store, commit.projectId, commit.event, commit.userId)
+  return set
+}
+
 /** The port over a shared store. */
 export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRepository["Type"] => ({
   load: (projectId, externalId, scope) =>
@@ -91,13 +102,8 @@ export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRe
     }),
   commit: (commit) =>
     Effect.suspend((): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound> => {
-      const record = userById(store, commit.projectId, commit.userId)
-      if (record === undefined) return Effect.fail(new UserNotFound({ userId: commit.userId }))
-      const actual = scopedSetOf(record, commit.scope).version
-      if (actual !== commit.expectedVersion) return Effect.fail(new VersionConflict({ expected: commit.expectedVersion, actual }))
-      const set = commitScoped(record, commit, actual + 1)
-      appendEvent(store, commit.projectId, commit.event, commit.userId)
-      return Effect.succeed(set)
+      const out = commitSync(store, commit)
+      return out instanceof VersionConflict || out instanceof UserNotFound ? Effect.fail(out) : Effect.succeed(out)
     }),
   history: (projectId, userId, scope, query) =>
     Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query)),

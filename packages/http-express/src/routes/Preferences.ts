@@ -83,13 +83,16 @@ const viewReply = (s: ScopedSnapshot, audience: Audience): Reply => taggedReply(
 const precondition = (ctx: RequestContext, audience: Audience) => {
   const ifMatch = header(ctx.headers, "if-match")
   if (ifMatch === undefined) return {}
-  return {
-    precondition: (s: ScopedSnapshot): string | undefined => {
-      const current = tags(s, audience)
-      return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
-    }
-  }
+  return { precondition: ifMatchPrecondition(ifMatch, audience) }
 }
+
+/** `If-Match` on a snapshot: `undefined` when it holds, else the view's current tag (also each bulk item's `if_match`, BULK.md §1.1). */
+export const ifMatchPrecondition =
+  (ifMatch: string, audience: Audience = "admin") =>
+  (s: ScopedSnapshot): string | undefined => {
+    const current = tags(s, audience)
+    return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
+  }
 
 /**
  * A read of the view, or of the explicit view (`GET …/preferences/explicit`, and the

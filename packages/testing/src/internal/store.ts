@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { renderEvent, RepositoryError } from "@notiflows/domain"
-import type { Delivery, EventInput, ProjectId, StoredBranding, StoredEvent, UserId, Webhook } from "@notiflows/domain"
+import type { Delivery, EventInput, JobItem, ProjectId, StoredBranding, StoredEvent, StoredJob, UserId, Webhook } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
 import type { IdempotencyRecord } from "../InMemoryIdempotencyRepository.js"
 import type {
@@ -89,7 +89,20 @@ export interface DeliveryRecord {
   readonly rangeReplay: boolean
 }
 
+/** A bulk job with its items and claim (BULK.md §1.2). */
+export interface JobRecord {
+  job: StoredJob
+  readonly items: Array<{ item: JobItem; readonly preferences: unknown; readonly ifMatch: string | null }>
+  /** Submission order across the store. */
+  readonly seq: number
+  claimedBy: string | null
+  claimedUntil: number
+  progressAt: Date
+}
+
 export interface Store {
+  /** Bulk jobs by id (created on first use). */
+  jobs?: Map<string, JobRecord>
   /** In creation order (oldest first). */
   readonly projects: Map<string, ProjectRecord>
   /** Key hash → [project id, key id]. */

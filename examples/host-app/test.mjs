@@ -106,7 +106,8 @@ try {
     const [mine, theirs] = await evaluateBoth()
     assert.deepEqual(mine, theirs)
     assert.equal(mine.channel_types.sms.deliver, false)
-    await notiflows.preferences.update("user_12345", { channel_types: { sms: true } })
+    // sms back on, and the notiflow the one-click above turned off enabled again.
+    await notiflows.preferences.update("user_12345", { channel_types: { sms: true }, notiflows: { "01HQXYZ123456789ABCDEFGHIJ": { enabled: true } } })
     await replica.catchUp()
     const [after, theirsAfter] = await evaluateBoth()
     assert.deepEqual(after, theirsAfter)

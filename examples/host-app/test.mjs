@@ -106,7 +106,7 @@ try {
     const [mine, theirs] = await evaluateBoth()
     assert.deepEqual(mine, theirs)
     assert.equal(mine.channel_types.sms.deliver, false)
-    // sms back on, and the notiflow the one-click above turned off enabled again.
+    // sms back on (the notiflow stays enabled: the links section above used its own user).
     await notiflows.preferences.update("user_12345", { channel_types: { sms: true }, notiflows: { "01HQXYZ123456789ABCDEFGHIJ": { enabled: true } } })
     await replica.catchUp()
     const [after, theirsAfter] = await evaluateBoth()

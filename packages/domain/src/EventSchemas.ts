@@ -17,6 +17,16 @@ import {
 import type { EventType } from "./Events.js"
 import { Timestamp } from "./Preferences.js"
 import { PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
+import { JobJson } from "./Jobs.js"
+
+/** `bulk_job.completed` (BULK.md §1.2): the job after it ended, without items. */
+export const BulkJobCompletedEvent = S.Struct({
+  id: S.String,
+  type: S.Literal("bulk_job.completed"),
+  occurred_at: Timestamp,
+  project_id: S.String,
+  data: S.Struct({ job: JobJson })
+}).annotations({ identifier: "BulkJobCompletedEvent" })
 
 /** The schema of each written event type, with what it is for (the `webhooks` entries' summaries). */
 export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly summary: string; readonly schema: Schema.Schema.Any }> = [
@@ -31,7 +41,8 @@ export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly s
   { type: "category.updated", summary: "A category changed", schema: CategoryUpdatedEvent },
   { type: "category.deleted", summary: "A category was soft-deleted", schema: CategoryDeletedEvent },
   { type: "defaults.updated", summary: "The project defaults changed", schema: DefaultsUpdatedEvent },
-  { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent }
+  { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent },
+  { type: "bulk_job.completed", summary: "A bulk job reached completed or failed", schema: BulkJobCompletedEvent }
 ]
 
 /**
@@ -60,5 +71,6 @@ export const FeedEvent = S.Union(
   CategoryUpdatedEvent,
   CategoryDeletedEvent,
   DefaultsUpdatedEvent,
-  TenantDefaultsUpdatedEvent
+  TenantDefaultsUpdatedEvent,
+  BulkJobCompletedEvent
 ).annotations({ identifier: "Event" })

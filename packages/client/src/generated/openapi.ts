@@ -1823,6 +1823,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "bulk_job.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A bulk job reached completed or failed
+         * @description Sent to the webhook endpoints subscribed to `bulk_job.completed` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_bulk_job_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2534,7 +2554,7 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"];
+        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"] | components["schemas"]["BulkJobCompletedEvent"];
         RedactedEvent: {
             id: string;
             /** @enum {string} */
@@ -2851,6 +2871,43 @@ export interface components {
                 request_id: string | null;
             };
         };
+        BulkJobCompletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "bulk_job.completed";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                job: components["schemas"]["Job"];
+            };
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.bulk";
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @enum {string} */
+            mode: "merge" | "replace";
+            tenant_id: string | null;
+            counts: {
+                total: components["schemas"]["Int"];
+                pending: components["schemas"]["Int"];
+                updated: components["schemas"]["Int"];
+                unchanged: components["schemas"]["Int"];
+                failed: components["schemas"]["Int"];
+            };
+            request_id: string | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            started_at: string | null;
+            completed_at: string | null;
+        };
         EventPageInfo: {
             after: string;
             has_more_after: boolean;
@@ -3016,32 +3073,6 @@ export interface components {
              */
             user_ids: string[];
             preferences: components["schemas"]["PreferencePatchV2"];
-        };
-        Job: {
-            id: string;
-            /** @enum {string} */
-            type: "preferences.bulk";
-            /** @enum {string} */
-            status: "queued" | "running" | "completed" | "failed";
-            /** @enum {string} */
-            mode: "merge" | "replace";
-            tenant_id: string | null;
-            counts: {
-                total: components["schemas"]["Int"];
-                pending: components["schemas"]["Int"];
-                updated: components["schemas"]["Int"];
-                unchanged: components["schemas"]["Int"];
-                failed: components["schemas"]["Int"];
-            };
-            request_id: string | null;
-            error: {
-                code: string;
-                message: string;
-            } | null;
-            /** Format: date-time */
-            created_at: string;
-            started_at: string | null;
-            completed_at: string | null;
         };
         JobWithItems: {
             id: string;
@@ -20054,6 +20085,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TenantDefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_bulk_job_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobCompletedEvent"];
             };
         };
         responses: {

@@ -1,8 +1,8 @@
 /**
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
  * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
- * records naming the user, the user's earlier events redacted in place, the user with its sets
- * and ledger, then the `user.deleted` notice.
+ * records naming the user, the user's earlier events redacted in place, its bulk-job items
+ * anonymised, the user with its sets and ledger, then the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"
@@ -29,6 +29,17 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
   }
   for (const slot of project.events ?? []) {
     if (slot.event.userId === userId) slot.event = redacted(slot.event, projectId)
+  }
+  // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.
+  for (const job of store.jobs?.values() ?? []) {
+    if (job.job.projectId !== projectId) continue
+    for (const entry of job.items) {
+      if (entry.item.userId !== externalId) continue
+      entry.item =
+        entry.item.status === "pending"
+          ? { ...entry.item, userId: null, status: "failed", failure: { reason: "user_not_found" } }
+          : { ...entry.item, userId: null }
+    }
   }
   project.users.delete(externalId)
   project.userIds.delete(userId)

@@ -6,8 +6,11 @@
  * (the same Schemas, limits and messages).
  */
 import * as Effect from "effect/Effect"
-import type { ProjectId } from "@notiflows/domain"
+import type { Attribution, ProjectId } from "@notiflows/domain"
 import { isCategoryId, isNotiflowId, upsertCategory, upsertNotiflowV2 } from "@notiflows/domain"
+
+/** Who writes an imported catalog (EVENTS.md §2: catalog events of `notiflows import` have `source: import`). */
+const IMPORT_ATTRIBUTION: Attribution = { actor: { type: "system", id: "cli" }, source: "import", requestId: null }
 
 /** A problem with the file or one of its entries (the CLI prints it with exit code 2). */
 export class ImportError extends Error {}
@@ -76,7 +79,7 @@ export const importCatalog = (projectId: ProjectId, file: CatalogFile) =>
     for (const [i, item] of file.categories.entries()) {
       const id = categoryIds[i]!
       const { id: _, ...body } = item
-      const result = yield* Effect.mapError(upsertCategory(projectId, id as never, body), (e) =>
+      const result = yield* Effect.mapError(upsertCategory(projectId, id as never, body, IMPORT_ATTRIBUTION), (e) =>
         e._tag === "ValidationFailed" ? describeIssues("categories", i, id, e.issues) : e
       )
       categories.imported++
@@ -87,7 +90,7 @@ export const importCatalog = (projectId: ProjectId, file: CatalogFile) =>
     for (const [i, item] of file.notiflows.entries()) {
       const id = notiflowIds[i]!
       const { id: _, ...body } = item
-      const result = yield* Effect.mapError(upsertNotiflowV2(projectId, id as never, body), (e) =>
+      const result = yield* Effect.mapError(upsertNotiflowV2(projectId, id as never, body, IMPORT_ATTRIBUTION), (e) =>
         e._tag === "ValidationFailed" ? describeIssues("notiflows", i, id, e.issues) : e
       )
       notiflows.imported++

@@ -65,6 +65,10 @@ export interface AppConfig {
   readonly consentContextDays: number
   /** `NOTIFLOWS_EVENT_RETENTION_DAYS` (EVENTS.md §3, default 30, 1–365): feed events older than this are removed. */
   readonly eventRetentionDays: number
+  /** `NOTIFLOWS_JOB_RETENTION_DAYS` (BULK.md §1.2, default 7, 1–365): bulk jobs are kept this long after they end. */
+  readonly jobRetentionDays: number
+  /** `NOTIFLOWS_JOB_CLAIM_SECONDS` (default 15, 1–300): a job's claim; a dead instance's job is taken over within twice this. */
+  readonly jobClaimSeconds: number
   /** Webhook delivery (EVENTS.md §4.3, §4.4). */
   readonly webhooks: WebhookSettings
 }
@@ -234,6 +238,8 @@ export const appConfig: C.Config<AppConfig> = C.mapOrFail(
     trustProxy,
     consentContextDays: int("NOTIFLOWS_CONSENT_CONTEXT_DAYS", 1095, 0, 36_500),
     eventRetentionDays: int("NOTIFLOWS_EVENT_RETENTION_DAYS", 30, 1, 365),
+    jobRetentionDays: int("NOTIFLOWS_JOB_RETENTION_DAYS", 7, 1, 365),
+    jobClaimSeconds: int("NOTIFLOWS_JOB_CLAIM_SECONDS", 15, 1, 300),
     webhooks: webhookSettings
   }),
   ({ keys: k, publicUrl: rawUrl, ...rest }) => {

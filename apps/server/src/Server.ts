@@ -28,6 +28,7 @@ import { makeEnvelope } from "./Envelope.js"
 import { AppLogger } from "./Logging.js"
 import { retentionLoop } from "./Retention.js"
 import { webhookEngine } from "./webhooks/Engine.js"
+import { jobLoop } from "./bulk/JobRunner.js"
 
 /** Where the service listens. */
 export class HttpService extends Context.Tag("@notiflows/server/HttpService")<HttpService, { readonly url: string; readonly server: http.Server }>() {}
@@ -171,6 +172,7 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     yield* Effect.forkScoped(retentionLoop(config, logger))
     // EVENTS.md §4.3: every instance delivers webhooks (claims keep one attempt per delivery at a time).
     yield* Effect.forkScoped(webhookEngine(config.webhooks, logger))
+    yield* Effect.forkScoped(jobLoop(config, logger))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }

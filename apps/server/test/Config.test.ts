@@ -44,6 +44,8 @@ describe("configuration", () => {
       trustProxy: false,
       consentContextDays: 1095,
       eventRetentionDays: 30,
+      jobRetentionDays: 7,
+      jobClaimSeconds: 15,
       webhooks: { allowPrivate: false, timeScale: 1, timeoutSeconds: 10, disableAfterDays: 5 }
     })
   })

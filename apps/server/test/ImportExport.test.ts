@@ -143,19 +143,30 @@ describe.each(["PGlite", "PostgreSQL"] as const)("import and export on %s", (dri
       ["globex", 1, "replace", "import", null],
       ["globex", 2, "reset", "import", null]
     ])
-    // The outbox: one preferences.updated per ledger entry, in the transaction's order, the set after it.
+    // The outbox: user.created for the new user and user.updated for a changed profile (EVENTS.md
+    // Decision 5), then one preferences.updated per ledger entry, in the transaction's order.
     const events = (await h.database.query("select payload from events where project_id = $1 order by xid, seq", [project])).map((r) => JSON.parse(r["payload"] as string))
+    const later = expect.stringMatching(/^imp_/)
     expect(events.map((e) => [e.type, e.data.tenant_id, e.data.version, e.data.operation, e.data.source, e.data.request_id])).toEqual([
+      ["user.created", undefined, undefined, undefined, "import", runId],
       ["preferences.updated", null, 1, "replace", "import", runId],
       ["preferences.updated", "acme", 1, "replace", "import", runId],
       ["preferences.updated", "globex", 1, "replace", "import", runId],
-      ["preferences.updated", null, 2, "patch", "import", expect.stringMatching(/^imp_/)],
-      ["preferences.updated", null, 3, "replace", "import", expect.stringMatching(/^imp_/)],
-      ["preferences.updated", "acme", 2, "replace", "import", expect.stringMatching(/^imp_/)],
-      ["preferences.updated", "globex", 2, "reset", "import", expect.stringMatching(/^imp_/)]
+      ["user.updated", undefined, undefined, undefined, "import", later],
+      ["preferences.updated", null, 2, "patch", "import", later],
+      ["user.updated", undefined, undefined, undefined, "import", later],
+      ["preferences.updated", null, 3, "replace", "import", later],
+      ["preferences.updated", "acme", 2, "replace", "import", later],
+      ["preferences.updated", "globex", 2, "reset", "import", later]
     ])
-    expect(events[0].data).toMatchObject({ user_id: "u1", actor: { type: "system", id: "cli" }, preferences: { channel_types: { sms: false }, categories: {}, notiflows: {} } })
-    expect(events[6].data.preferences).toEqual({ channel_types: {}, categories: {}, notiflows: {} })
+    expect(events[0].data.user).toMatchObject({ external_id: "u1", email: "ada@example.com", first_name: "Ada", custom_fields: { plan: "pro", nested: { a: 1, b: 2 } } })
+    expect(events[0].data.actor).toEqual({ type: "system", id: "cli" })
+    expect([...events[4].data.changed_fields].sort()).toEqual(["custom_fields", "last_name"])
+    expect(events[4].data.user).toMatchObject({ last_name: "Lovelace", custom_fields: { plan: "pro", nested: { a: 1, c: 3 } } })
+    expect([...events[6].data.changed_fields].sort()).toEqual(["custom_fields", "email", "first_name", "last_name", "phone"])
+    expect(events[6].data.user.created_at).toBe(events[0].data.user.created_at)
+    expect(events[1].data).toMatchObject({ user_id: "u1", actor: { type: "system", id: "cli" }, preferences: { channel_types: { sms: false }, categories: {}, notiflows: {} } })
+    expect(events[9].data.preferences).toEqual({ channel_types: {}, categories: {}, notiflows: {} })
   })
 
   it.skipIf(skip)("bad lines are skipped and reported by number; a repeated id applies in file order; --strict", async () => {

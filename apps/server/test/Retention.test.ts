@@ -63,20 +63,20 @@ const scenario = async (env: Record<string, string>) => {
   const contextCutoff = Date.parse(newGlobal.changed_at)
   const eventCutoff = Date.parse(keptEvents[0]!.occurred_at)
   const config = loadConfig({ ...env, ...keys, NOTIFLOWS_CONSENT_CONTEXT_DAYS: "3", NOTIFLOWS_EVENT_RETENTION_DAYS: "5" })
-  const runAt = (now: number, days: { consentContextDays: number; eventRetentionDays: number }) =>
-    Effect.runPromise(Effect.scoped(Effect.provide(runRetention(days, new Date(now), pino({ level: "silent" })), databaseLayer(config))))
+  const runAt = (now: number, days: { consentContextDays: number; eventRetentionDays: number; jobRetentionDays?: number }) =>
+    Effect.runPromise(Effect.scoped(Effect.provide(runRetention({ jobRetentionDays: 7, ...days }, new Date(now), pino({ level: "silent" })), databaseLayer(config))))
   // Each job on its own (a context cutoff and an event cutoff from different "nows"). On PostgreSQL
   // two instances run each job at the same moment: together they null/remove each row once.
   const instances = env["DATABASE_URL"] === undefined ? 1 : 2
-  const together = async (now: number, days: { consentContextDays: number; eventRetentionDays: number }) => {
+  const together = async (now: number, days: { consentContextDays: number; eventRetentionDays: number; jobRetentionDays?: number }) => {
     const runs = await Promise.all(Array.from({ length: instances }, () => runAt(now, days)))
     return { contextsNulled: runs.reduce((n, r) => n + r.contextsNulled, 0), eventsRemoved: runs.reduce((n, r) => n + r.eventsRemoved, 0) }
   }
   expect(await together(contextCutoff + 3 * DAY, { consentContextDays: 3, eventRetentionDays: 365 })).toEqual({ contextsNulled: 2, eventsRemoved: 0 })
   expect(await together(eventCutoff + 5 * DAY, { consentContextDays: 36_500, eventRetentionDays: 5 })).toEqual({ contextsNulled: 0, eventsRemoved: 4 })
   // Idempotent: a second instance running the same jobs finds nothing left.
-  expect(await runAt(contextCutoff + 3 * DAY, { consentContextDays: 3, eventRetentionDays: 365 })).toEqual({ contextsNulled: 0, eventsRemoved: 0 })
-  expect(await runAt(eventCutoff + 5 * DAY, { consentContextDays: 36_500, eventRetentionDays: 5 })).toEqual({ contextsNulled: 0, eventsRemoved: 0 })
+  expect(await runAt(contextCutoff + 3 * DAY, { consentContextDays: 3, eventRetentionDays: 365 })).toMatchObject({ contextsNulled: 0, eventsRemoved: 0, jobsRemoved: 0 })
+  expect(await runAt(eventCutoff + 5 * DAY, { consentContextDays: 36_500, eventRetentionDays: 5 })).toMatchObject({ contextsNulled: 0, eventsRemoved: 0, jobsRemoved: 0 })
 
   await withService(async (api) => {
     const expired = { ip: null, user_agent: null }

@@ -8,12 +8,13 @@ import { and, asc, count, desc, eq, isNull, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { CategoryCatalogEntry, CategoryId, ChannelChoices, NotiflowId, ProjectId, RepositoryError, Slice, StoredCategory } from "@notiflows/domain"
+import type { CategoryCatalogEntry, CategoryId, ChannelChoices, EventInput, NotiflowId, ProjectId, RepositoryError, Slice, StoredCategory } from "@notiflows/domain"
 import { CategoryLimitReached, CategoryRepository, VersionConflict } from "@notiflows/domain"
 import { categories, notiflowCategories, projects } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { writeEvents } from "./internal/outbox.js"
 import { fromJson, json } from "./internal/statements.js"
 
 type Row = typeof categories.$inferSelect
@@ -50,7 +51,8 @@ export const make = ({ db }: Database): CategoryRepository["Type"] => {
     entry: CategoryCatalogEntry,
     expectedRevision: number | null,
     at: Date,
-    liveLimit: number
+    liveLimit: number,
+    events?: ReadonlyArray<EventInput>
   ): Effect.Effect<StoredCategory, VersionConflict | CategoryLimitReached | RepositoryError> =>
     runTransaction<StoredCategory, VersionConflict | CategoryLimitReached>("categories.save", () =>
       db.transaction(async (tx) => {
@@ -86,6 +88,7 @@ export const make = ({ db }: Database): CategoryRepository["Type"] => {
                 })
                 .where(byId(projectId, entry.id))
                 .returning()
+        await writeEvents(tx, projectId, events)
         return toStored(rows[0]!)
       })
     )

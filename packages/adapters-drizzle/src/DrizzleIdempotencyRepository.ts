@@ -45,7 +45,8 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
             state: "in_progress",
             createdAt: input.now,
             expiresAt: input.expiresAt,
-            lockedUntil: input.lockedUntil
+            lockedUntil: input.lockedUntil,
+            subjects: [...(input.subjects ?? [])]
           })
           .onConflictDoUpdate({
             target: [records.projectId, records.scope, records.key],
@@ -58,7 +59,8 @@ export const make = ({ db }: Database): IdempotencyRepository["Type"] => {
               requestId: null,
               createdAt: sql`excluded.created_at`,
               expiresAt: sql`excluded.expires_at`,
-              lockedUntil: sql`excluded.locked_until`
+              lockedUntil: sql`excluded.locked_until`,
+              subjects: sql`excluded.subjects`
             },
             // Expired records count as absent; a stale claim of the same request is taken over.
             setWhere: sql`${records.expiresAt} <= ${now}::timestamptz or (${records.state} = 'in_progress' and ${records.lockedUntil} <= ${now}::timestamptz and ${records.fingerprint} = excluded.fingerprint)`

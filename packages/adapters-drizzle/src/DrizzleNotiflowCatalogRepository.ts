@@ -6,12 +6,13 @@ import { and, eq, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ChannelChoices, NotiflowCatalogEntry, NotiflowId, ProjectId, RepositoryError, StoredNotiflow } from "@notiflows/domain"
+import type { ChannelChoices, EventInput, NotiflowCatalogEntry, NotiflowId, ProjectId, RepositoryError, StoredNotiflow } from "@notiflows/domain"
 import { NotiflowCatalogRepository, VersionConflict } from "@notiflows/domain"
 import { notiflows } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
+import { withEvents } from "./internal/outbox.js"
 import { fromJson, json } from "./internal/statements.js"
 
 type Row = typeof notiflows.$inferSelect
@@ -52,12 +53,15 @@ export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
     projectId: ProjectId,
     entry: NotiflowCatalogEntry,
     expectedRevision: number | null,
-    at: Date
+    at: Date,
+    events?: ReadonlyArray<EventInput>
   ): Effect.Effect<StoredNotiflow, VersionConflict | RepositoryError> => {
+    // The entry and its events commit together (one transaction when there are events).
     const written =
       expectedRevision === null
         ? run("notiflows.save", () =>
-            db
+            withEvents(db, projectId, events, (tx) =>
+            tx
               .insert(notiflows)
               .values({
                 projectId,
@@ -69,9 +73,10 @@ export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
               })
               .onConflictDoNothing()
               .returning()
-          )
+          ))
         : run("notiflows.save", () =>
-            db
+            withEvents(db, projectId, events, (tx) =>
+            tx
               .update(notiflows)
               .set({
                 ...settings(entry, at),
@@ -81,7 +86,7 @@ export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
               })
               .where(and(byId(projectId, entry.id), eq(notiflows.revision, expectedRevision)))
               .returning()
-          )
+          ))
     return Effect.flatMap(written, (rows) =>
       rows[0] !== undefined
         ? Effect.succeed(toStored(rows[0]))

@@ -18,6 +18,7 @@ import { insertActiveLinkKey } from "./internal/linkKeys.js"
 import { projectSelection, toApiKey, toProject } from "./internal/projectRows.js"
 import { ensureFirst, ensureWithKeys, insertKey } from "./internal/provisioning.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { withEvents } from "./internal/outbox.js"
 import { hot, json } from "./internal/statements.js"
 
 const P = sql.placeholder
@@ -116,10 +117,11 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
         ),
         mustGet(projectId, "projects.update")
       ),
-    saveDefaults: (projectId, defaults, expectedRevision) =>
+    saveDefaults: (projectId, defaults, expectedRevision, events) =>
       Effect.flatMap(
         run("projects.saveDefaults", () =>
-          db
+          withEvents(db, projectId, events, (tx) =>
+          tx
             .update(projects)
             .set({
               defaults: sql`${json({ channel_types: defaults.channel_types })}::jsonb`,
@@ -128,7 +130,7 @@ export const make = ({ db, prepare }: Database): ProjectRepository["Type"] => {
             })
             .where(and(eq(projects.id, projectId), eq(projects.defaultsRevision, expectedRevision)))
             .returning({ id: projects.id })
-        ),
+        )),
         (rows): Effect.Effect<Project, VersionConflict | ProjectNotFound | RepositoryError> =>
           rows.length > 0
             ? mustGet(projectId, "projects.saveDefaults")

@@ -27,6 +27,7 @@ import type {
 import { ScopedPreferenceRepository, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { commitQuery, commitValues, eventInsert, ledgerOf } from "./DrizzlePreferenceRepository.js"
 import { makeListSets } from "./DrizzleSetListing.js"
+import { makeExportReads } from "./DrizzleLedgerExport.js"
 import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
@@ -253,7 +254,8 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     },
     commit,
     history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),
-    listSets: makeListSets(database)
+    listSets: makeListSets(database),
+    ...makeExportReads(database)
   }
 }
 

@@ -8,12 +8,13 @@ import { and, eq, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { PreferenceChoicesV2, ProjectId, RepositoryError, Slice, StoredTenantDefaults, TenantDefaults, TenantId, TenantSummary, UserId } from "@notiflows/domain"
+import type { EventInput, PreferenceChoicesV2, ProjectId, RepositoryError, Slice, StoredTenantDefaults, TenantDefaults, TenantId, TenantSummary, UserId } from "@notiflows/domain"
 import { emptyTenantDefaults, hasDefaults, TenantRepository, VersionConflict } from "@notiflows/domain"
 import { tenantDefaults } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
+import { withEvents } from "./internal/outbox.js"
 import { fromJson, hot, json, rowsOf } from "./internal/statements.js"
 
 const P = sql.placeholder
@@ -61,7 +62,8 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
     projectId: ProjectId,
     tenantId: TenantId,
     defaults: TenantDefaults,
-    expectedRevision: number
+    expectedRevision: number,
+    events?: ReadonlyArray<EventInput>
   ): Effect.Effect<StoredTenantDefaults, VersionConflict | RepositoryError> => {
     const values = choicesJson(defaults)
     const locks = choicesJson(defaults.locks)
@@ -80,8 +82,9 @@ export const make = ({ db, prepare }: Database): TenantRepository["Type"] => {
           set defaults = ${values}::jsonb, locks = ${locks}::jsonb, has_defaults = ${has}, revision = revision + 1, updated_at = ${at}::timestamptz
           where project_id = ${projectId}::uuid and tenant_id = ${tenantId} and revision = ${expectedRevision}::int
           returning revision`
-    return Effect.flatMap(run("tenants.saveDefaults", () => db.execute(statement)), (result) => {
-      const row = rowsOf(result)[0]
+    // The defaults and their events commit together (one transaction when there are events).
+    return Effect.flatMap(run("tenants.saveDefaults", () => withEvents(db, projectId, events, async (tx) => rowsOf(await tx.execute(statement)))), (rows) => {
+      const row = rows[0]
       return row !== undefined
         ? Effect.succeed<StoredTenantDefaults>({ defaults, revision: Number(row.revision) })
         : conflict(projectId, tenantId, expectedRevision)

@@ -7,33 +7,17 @@
  * transaction fail, and the caller retries the batch from a fresh read.
  */
 import { sql } from "drizzle-orm"
-import type { ImportLine, ImportMode, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
-import type { Actor, ExternalUserId, TenantId, UserId } from "@notiflows/domain"
-import { planLine, preferencesUpdatedEvent, renderEvent } from "@notiflows/domain"
+import type { ImportLine, LinePlan, PreferenceChoicesV2, ProjectId, StoredUserState } from "@notiflows/domain"
+import { planLine } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { newUserId } from "./internal/ids.js"
 import { fromJson, json, rowsOf } from "./internal/statements.js"
 import { toChoicesV2 } from "./DrizzleTenantRepository.js"
+import { writeEvents } from "./internal/importEvents.js"
+import type { ImportContext, Loaded, Planned } from "./internal/importTypes.js"
 
-/** Who and which run the ledger entries name (EVENTS.md §1.1: `import`, actor system `cli`). */
-export interface ImportContext {
-  readonly projectId: ProjectId
-  readonly mode: ImportMode
-  /** The run id `imp_…`: every entry's `request_id`. */
-  readonly runId: string
-  readonly at: Date
-}
-
-/** EVENTS.md §1.1: import's actor. */
-const IMPORT_ACTOR: Actor = { type: "system", id: "cli" }
-
-interface Loaded {
-  readonly userId: string
-  readonly state: StoredUserState
-  /** The versions of the stored sets (`null` key = the global set), locked for the transaction. */
-  readonly versions: ReadonlyMap<string | null, number>
-}
+export type { ImportContext } from "./internal/importTypes.js"
 
 const PROFILE_COLUMNS = "email text, phone text, first_name text, last_name text, avatar text, locale text, timezone text, custom_fields jsonb"
 
@@ -62,7 +46,7 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
     await tx.execute(sql`
       select x.* from jsonb_array_elements_text(${json(externalIds)}::jsonb) as e(external_id)
       cross join lateral (
-        select u.id, u.external_id, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
+        select u.id, u.external_id, u.created_at, u.email, u.phone, u.first_name, u.last_name, u.avatar, u.locale, u.timezone, u.custom_fields,
                s.choices, s.categories, s.version
         from users u join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
         where u.project_id = ${projectId}::uuid and u.external_id = e.external_id
@@ -95,14 +79,13 @@ const loadLocked = async (tx: NotiflowsDatabase, projectId: ProjectId, externalI
     v.set(null, Number(u["version"]))
     out.set(u["external_id"] as string, {
       userId,
+      createdAt: u["created_at"] instanceof Date ? u["created_at"] : new Date(String(u["created_at"])),
       state: { profile: profileOf(u), global: globalChoicesOf(u["choices"], u["categories"]), tenants: byUser.get(userId) ?? new Map() },
       versions: v
     })
   }
   return out
 }
-
-type Planned = { readonly userId: string; readonly externalId: string; readonly plan: LinePlan }
 
 /** The global set a plan writes, if any. */
 const globalWrite = (plan: LinePlan) => plan.sets.find((w) => w.tenantId === null)
@@ -208,36 +191,6 @@ const writeTenantSets = async (tx: NotiflowsDatabase, c: ImportContext, planned:
     insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
     select w.project_id, w.user_id, w.tenant_id, w.version, x.history_id, ${at}::timestamptz, 'system', 'cli', ${c.runId}::text, x.changes, x.operation, 'import', null
     from (select * from updated union all select * from inserted) w join x on x.user_id = w.user_id and x.tenant_id = w.tenant_id`)
-}
-
-/**
- * One `preferences.updated` per set write (EVENTS.md §2), in the batch's order (a user's global
- * set, then its tenant sets), written in the batch's transaction: the outbox of the import.
- * `version` is the set's after the write (the stored one, locked, plus one).
- */
-const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>, loaded: ReadonlyMap<string, Loaded>) => {
-  const rows = planned.flatMap(({ userId, externalId, plan }) =>
-    plan.sets.map((w) => {
-      const version = (loaded.get(externalId)?.versions.get(w.tenantId) ?? 0) + 1
-      const input = preferencesUpdatedEvent({
-        externalId: externalId as ExternalUserId,
-        tenantId: w.tenantId as TenantId | null,
-        version,
-        preferences: w.choices,
-        history: { actor: IMPORT_ACTOR, request_id: c.runId, changed_at: c.at, changes: w.changes, operation: w.operation, source: "import", context: null }
-      })
-      const e = renderEvent(uuidv7(), c.projectId, input, userId as UserId)
-      return { id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }
-    })
-  )
-  if (rows.length === 0) return
-  await tx.execute(sql`
-    insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
-    select ${c.projectId}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
-           x.id, x.type, ${c.at.toISOString()}::timestamptz, x.ordering_key, x.user_id, x.payload
-    from rows from (jsonb_to_recordset(${json(rows)}::jsonb) as (id uuid, type text, ordering_key text, user_id uuid, payload text)) with ordinality
-      as x(id, type, ordering_key, user_id, payload, n)
-    order by x.n`)
 }
 
 /**

@@ -13,6 +13,7 @@ import { renderEvent, UserId, UserRepository, VersionConflict } from "@notiflows
 import * as Schema from "effect/Schema"
 import { v7 as uuidv7 } from "uuid"
 import { commitQuery, commitValues, eventRowsInsert } from "./DrizzlePreferenceRepository.js"
+import { eraseUser } from "./DrizzleErasure.js"
 import { preferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
@@ -203,17 +204,9 @@ export const make = (database: Database): UserRepository["Type"] => {
     },
     save: (write) =>
       write.expectedRevision === null ? create(write) : update(write, write.expectedRevision),
-    remove: (projectId, externalId) =>
-      Effect.map(
-        // One statement: the foreign keys cascade to the preference set and its history.
-        run("users.remove", () =>
-          db
-            .delete(users)
-            .where(and(eq(users.projectId, projectId), eq(users.externalId, externalId)))
-            .returning({ id: users.id })
-        ),
-        (rows) => rows.length > 0
-      )
+    // Erasure (EVENTS.md §1.3): one transaction running the steps of DrizzleErasure.ts.
+    remove: (projectId, externalId, notice) =>
+      runTransaction<boolean, never>("users.remove", () => db.transaction((tx) => eraseUser(tx, projectId, externalId, notice)))
   }
 }
 

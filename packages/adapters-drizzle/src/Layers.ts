@@ -12,6 +12,7 @@ import type { RepositoryError } from "@notiflows/domain"
 import * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 import * as DrizzleEventRepository from "./DrizzleEventRepository.js"
 import * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+import * as DrizzleJobRepository from "./DrizzleJobRepository.js"
 import * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
 import * as DrizzleWebhookRepository from "./DrizzleWebhookRepository.js"
 import * as DrizzleWebhookDeliveryRepository from "./DrizzleWebhookDeliveryRepository.js"
@@ -127,7 +128,8 @@ export const layerRepositories: Layer.Layer<Repositories, never, DrizzleDatabase
   DrizzleLinkRepository.layer,
   DrizzleBrandingRepository.layer,
   DrizzleWebhookRepository.layer,
-  DrizzleWebhookDeliveryRepository.layer
+  DrizzleWebhookDeliveryRepository.layer,
+  DrizzleJobRepository.layer
 )
 
 /** A postgres.js pool as a {@link DrizzleDatabase}, migrated; the pool is closed by the finalizer. */

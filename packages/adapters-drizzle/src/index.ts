@@ -4,6 +4,7 @@
  */
 export * as DrizzleCategoryRepository from "./DrizzleCategoryRepository.js"
 export * as DrizzleIdempotencyRepository from "./DrizzleIdempotencyRepository.js"
+export * as DrizzleJobRepository from "./DrizzleJobRepository.js"
 export * as DrizzleBrandingRepository from "./DrizzleBrandingRepository.js"
 export * as DrizzleWebhookRepository from "./DrizzleWebhookRepository.js"
 export * as DrizzleWebhookDeliveries from "./DrizzleWebhookDeliveries.js"
@@ -28,3 +29,4 @@ export * from "./PgliteLock.js"
 export * as schema from "./schema.js"
 export * as DrizzleUserExport from "./DrizzleUserExport.js"
 export * as DrizzleUserImport from "./DrizzleUserImport.js"
+export * as DrizzleErasure from "./DrizzleErasure.js"

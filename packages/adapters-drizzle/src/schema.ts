@@ -334,7 +334,9 @@ export const idempotencyRecords = pgTable(
     createdAt: timestamptz("created_at").notNull(),
     expiresAt: timestamptz("expires_at").notNull(),
     /** A claim still `in_progress` after this (its process died) may be taken over by a retry. */
-    lockedUntil: timestamptz("locked_until").notNull().default(sql`now()`)
+    lockedUntil: timestamptz("locked_until").notNull().default(sql`now()`),
+    /** External user ids the request's path or body names: erasure deletes these records (EVENTS.md §1.3). */
+    subjects: text("subjects").array().notNull().default(sql`'{}'::text[]`)
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.scope, t.key] }),
@@ -527,5 +529,73 @@ export const webhookAttempts = pgTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.deliveryId, t.number] }),
     foreignKey({ columns: [t.projectId, t.deliveryId], foreignColumns: [webhookDeliveries.projectId, webhookDeliveries.id] }).onDelete("cascade")
+  ]
+)
+
+/**
+ * Bulk jobs (BULK.md §1.2): one row per submitted job. `seq` is the submission order (a project's
+ * jobs run one at a time in it); `claimed_by`/`claimed_until` the instance running it and until
+ * when (renewed by its heartbeat; a passed claim may be taken over); `progress_at` the last time
+ * an item settled (an hour without progress ends the job `failed`).
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    projectId: uuid("project_id").$type<ProjectId>()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull(),
+    seq: bigserial("seq", { mode: "number" }).notNull(),
+    type: text("type").notNull(),
+    status: text("status").notNull(),
+    mode: text("mode").notNull(),
+    tenantId: text("tenant_id").$type<TenantId>(),
+    requestId: text("request_id"),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    /** The relayed consent context every item's ledger entry records (or NULL). */
+    context: jsonb("context"),
+    /** The one patch of a `user_ids` job (NULL for `items`). */
+    preferences: jsonb("preferences"),
+    error: jsonb("error"),
+    createdAt: timestamptz("created_at").notNull(),
+    startedAt: timestamptz("started_at"),
+    completedAt: timestamptz("completed_at"),
+    progressAt: timestamptz("progress_at").notNull(),
+    claimedBy: text("claimed_by"),
+    claimedUntil: timestamptz("claimed_until")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.id] }),
+    index("jobs_unfinished_idx").on(t.projectId, t.seq).where(sql`${t.status} in ('queued', 'running')`),
+    index("jobs_completed_idx").on(t.completedAt),
+    check("jobs_status_check", sql`${t.status} in ('queued', 'running', 'completed', 'failed')`),
+    check("jobs_mode_check", sql`${t.mode} in ('merge', 'replace')`)
+  ]
+)
+
+/**
+ * The items of a job, in input order (`idx`): the user (external id; NULL after erasure), the
+ * item's own patch (NULL: the job's), its `if_match`, and its result.
+ */
+export const jobItems = pgTable(
+  "job_items",
+  {
+    projectId: uuid("project_id").$type<ProjectId>().notNull(),
+    jobId: uuid("job_id").notNull(),
+    idx: integer("idx").notNull(),
+    userId: text("user_id").$type<ExternalUserId>(),
+    preferences: jsonb("preferences"),
+    ifMatch: text("if_match"),
+    status: text("status").notNull(),
+    version: integer("version"),
+    error: jsonb("error")
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.jobId, t.idx] }),
+    foreignKey({ columns: [t.projectId, t.jobId], foreignColumns: [jobs.projectId, jobs.id], name: "job_items_job_fk" }).onDelete("cascade"),
+    index("job_items_pending_idx").on(t.projectId, t.jobId, t.idx).where(sql`${t.status} = 'pending'`),
+    index("job_items_user_idx").on(t.projectId, t.userId),
+    check("job_items_status_check", sql`${t.status} in ('pending', 'updated', 'unchanged', 'failed')`)
   ]
 )

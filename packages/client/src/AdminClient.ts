@@ -9,6 +9,7 @@ import type { Call, CallOptions, RetryOptions } from "./Transport.js"
 import { makeTransport } from "./Transport.js"
 import type {
   BatchEvaluateRequest,
+  BulkRequest,
   CategoryUpsert,
   EvaluateRequest,
   NotiflowUpsert,
@@ -92,16 +93,62 @@ const preferences = (call: Call) => ({
    * previous page's `page.after`.
    */
   sets: (options: ListOptions = {}) =>
-    paginate((after) => call("get", "/admin/v1/preferences/sets", { ...options, query: page(options, after) }), options.after)
+    paginate((after) => call("get", "/admin/v1/preferences/sets", { ...options, query: page(options, after) }), options.after),
+  /**
+   * Queues one write per user for up to 1,000 users (BULK.md §1): `items` with a patch (and
+   * `if_match`) each, or `user_ids` with one patch; `mode: "replace"` resets first. Answers the
+   * job (`status: "queued"`); follow it with `jobs.get`/`jobs.wait`.
+   */
+  bulk: (request: BulkRequest, options: CallOptions = {}) => call("post", "/admin/v1/preferences/bulk", { ...options, body: request })
 })
+
+/** Options of a job's items. */
+export interface JobItemsOptions extends ListOptions {
+  /** Only items of this status. */
+  readonly status?: "pending" | "updated" | "unchanged" | "failed" | undefined
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+const jobs = (call: Call) => {
+  const get = (jobId: string, options: JobItemsOptions = {}) =>
+    call("get", "/admin/v1/jobs/{job_id}", {
+      ...options,
+      path: { job_id: jobId },
+      query: { ...page(options, options.after), ...(options.status === undefined ? {} : { status: options.status }) }
+    })
+  return {
+    /** The job with its first page of items (server default 100). */
+    get,
+    /** Every item's result, in input order, across pages. */
+    items: (jobId: string, options: JobItemsOptions = {}) => paginate((after) => get(jobId, { ...options, after }), options.after),
+    /** Every job, newest first. */
+    list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/jobs", { ...options, query: page(options, after) }), options.after),
+    /** Polls until the job is `completed` or `failed` (default every 500 ms, for at most 10 minutes). */
+    wait: async (jobId: string, options: CallOptions & { readonly intervalMs?: number; readonly timeoutMs?: number } = {}) => {
+      const deadline = Date.now() + (options.timeoutMs ?? 600_000)
+      for (;;) {
+        const response = await get(jobId, { ...options, limit: 1 })
+        if (response.data.status === "completed" || response.data.status === "failed") return response
+        if (Date.now() > deadline) throw new RangeError(`job ${jobId} did not end in time`)
+        await sleep(options.intervalMs ?? 500)
+      }
+    }
+  }
+}
 
 const users = (call: Call) => ({
   /** Creates (201) or updates (200) the user; `custom_fields` deep-merge. */
   upsert: (userId: string, user: UserUpsert, options: CallOptions = {}) =>
     call("put", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId }, body: user }),
   get: (userId: string, options: CallOptions = {}) => call("get", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
-  /** Erasure: the user, its preferences and their history. */
+  /**
+   * Erasure (EVENTS.md §1.3): the user, its sets, its ledger and the idempotency records naming
+   * it; its earlier events are redacted and one `user.deleted` is written.
+   */
   delete: (userId: string, options: CallOptions = {}) => call("delete", "/admin/v1/users/{user_id}", { ...options, path: { user_id: userId } }),
+  /** The data-subject export (EVENTS.md §1.2): profile, every set and the whole ledger, as one document. */
+  export: (userId: string, options: CallOptions = {}) => call("get", "/admin/v1/users/{user_id}/export", { ...options, path: { user_id: userId } }),
   /** Every user, newest first. */
   list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/users", { ...options, query: page(options, after) }), options.after)
 })
@@ -152,6 +199,8 @@ const tenants = (call: Call) => ({
 const defaults = (call: Call) => ({
   /** The project's channel-type defaults (effective values). */
   get: (options: CallOptions = {}) => call("get", "/admin/v1/preferences/defaults", options),
+  /** The stored defaults only: a channel type never set is absent (a stored `true` is present). */
+  explicit: (options: CallOptions = {}) => call("get", "/admin/v1/preferences/defaults/explicit", options),
   update: (patch: ProjectDefaultsPatch, options: CallOptions = {}) => call("put", "/admin/v1/preferences/defaults", { ...options, body: patch })
 })
 
@@ -209,6 +258,7 @@ export const createAdminClient = (options: AdminClientOptions) => {
     categories: categories(call),
     tenants: tenants(call),
     defaults: defaults(call),
+    jobs: jobs(call),
     webhooks: webhooks(call),
     service: service(call),
     /** Any documented operation, typed from the OpenAPI document (routes without a method yet). */

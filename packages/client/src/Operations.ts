@@ -19,7 +19,7 @@ export type OperationOf<P extends Path, M extends MethodsOf<P>> = NonNullable<pa
 
 type JsonContent<R> = R extends { content: { "application/json": infer B } } ? B : never
 
-/** The body of an operation's success (200/201; `undefined` for 204). */
+/** The body of an operation's success (200/201/202; `undefined` for 204). */
 export type SuccessOf<O> = O extends { responses: infer R }
   ? R extends { 200: infer S }
     ? JsonContent<S>
@@ -27,9 +27,9 @@ export type SuccessOf<O> = O extends { responses: infer R }
       ? JsonContent<S>
       : R extends { 202: infer S }
         ? JsonContent<S>
-      : R extends { 204: unknown }
-        ? undefined
-        : never
+        : R extends { 204: unknown }
+          ? undefined
+          : never
   : never
 
 export type BodyOf<O> = O extends { requestBody: { content: { "application/json": infer B } } } ? B : never
@@ -72,3 +72,7 @@ export type Tenant = ItemOf<"listTenants">
 export type TenantDefaults = Success<"getTenantDefaults">
 export type TenantDefaultsPatch = Body<"updateTenantDefaults">
 export type PageInfo = Success<"listUsers">["page"]
+export type BulkRequest = Body<"bulkUpdatePreferences">
+export type Job = Success<"bulkUpdatePreferences">
+export type JobWithItems = Success<"getJob">
+export type JobItem = JobWithItems["items"][number]

@@ -34,6 +34,16 @@ export const NotiflowJson = Schema.Struct({
 /** The API representation of a stored notiflow (Schema encoding; other stored fields are dropped). */
 export const notiflowToJson: (n: StoredNotiflow) => typeof NotiflowJson.Encoded = Schema.encodeSync(NotiflowJson)
 
+/** The notiflow object of the API in v2: `categories` (live ids, stored order) after the settings. */
+export const NotiflowJsonV2 = Schema.Struct({
+  ...NotiflowJson.fields,
+  categories: Schema.Array(Schema.String)
+}).annotations({ identifier: "NotiflowV2" })
+
+const encodeNotiflow = Schema.encodeSync(NotiflowJsonV2)
+/** The API representation of a notiflow with its live categories. */
+export const notiflowToJsonV2 = (n: StoredNotiflow, categories: ReadonlyArray<string>) => encodeNotiflow({ ...n, categories })
+
 const MAX_NAME = 255
 
 /** A notiflow's name: text, not blank, at most 255 characters. */
@@ -148,6 +158,19 @@ export const DefaultsPatchSchema = Schema.Struct({
 
 /** The API representation of the defaults: the effective value of every channel type. */
 export const defaultsToJson = (d: ProjectDefaults): DefaultsJson => ({ channel_types: effectiveDefaults(d) })
+
+/**
+ * `GET /admin/preferences/defaults/explicit`: the stored defaults only (a type absent = never set,
+ * so the built-in `true` applies with `source: "default"`; a stored `true` answers
+ * `source: "project_default"`). What a copy of the project's state needs (the replica, exports).
+ */
+export const ExplicitDefaultsJson = Schema.Struct({ channel_types: ChannelChoices }).annotations({ identifier: "ProjectDefaultsExplicit" })
+export type ExplicitDefaultsJson = typeof ExplicitDefaultsJson.Type
+
+/** The stored defaults as the explicit route answers them (channel types in the contract's order). */
+export const defaultsToExplicitJson = (d: ProjectDefaults): ExplicitDefaultsJson => ({
+  channel_types: Object.fromEntries(CHANNEL_TYPES.flatMap((c) => (d.channel_types[c] === undefined ? [] : [[c, d.channel_types[c]]]))) as ChannelChoices
+})
 
 const decodeDefaults = decoderFor(DefaultsPatchSchema)
 

@@ -6,7 +6,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import { decodeDefaultsPatch, decodeNotiflowUpsert, sameChannels, sameEntry } from "./Catalog.js"
+import { defaultsUpdatedEvent, notiflowEvent } from "./CatalogEvents.js"
 import { NotiflowNotFound, ProjectNotFound, ValidationFailed } from "./Errors.js"
+import type { Attribution } from "./Events.js"
+import { SYSTEM_ATTRIBUTION } from "./Events.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
@@ -63,15 +66,17 @@ export const listNotiflows = (projectId: ProjectId, query: SliceQuery<string>) =
     }
   )
 
-/** Soft delete: hidden from views, evaluation and patches; stored choices are kept. */
-export const deleteNotiflow = (projectId: ProjectId, id: NotiflowId) =>
+/** Soft delete: hidden from views, evaluation and patches; stored choices are kept. Writes `notiflow.deleted`. */
+export const deleteNotiflow = (projectId: ProjectId, id: NotiflowId, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const catalog = yield* NotiflowCatalogRepository
     yield* retryOnConflict(
       Effect.gen(function* () {
         const entry = yield* live(projectId, id)
         const at = new Date(yield* Clock.currentTimeMillis)
-        yield* catalog.save(projectId, { ...entry, deleted: true }, entry.revision, at)
+        const deleted = { ...entry, deleted: true, revision: entry.revision + 1, updated_at: at }
+        const event = notiflowEvent({ type: "notiflow.deleted", notiflow: deleted, categories: [], at, by })
+        yield* catalog.save(projectId, { ...entry, deleted: true }, entry.revision, at, [event])
       })
     )
   })
@@ -86,8 +91,8 @@ const project = (projectId: ProjectId) =>
 /** The project's explicit channel defaults. */
 export const getDefaults = (projectId: ProjectId) => Effect.map(project(projectId), (p) => p.defaults)
 
-/** Merge patch of the channel defaults (`null` returns a type to `true`). */
-export const updateDefaults = (projectId: ProjectId, body: unknown) =>
+/** Merge patch of the channel defaults (`null` returns a type to `true`); a change writes `defaults.updated`. */
+export const updateDefaults = (projectId: ProjectId, body: unknown, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const projects = yield* ProjectRepository
     return yield* retryOnConflict(
@@ -96,7 +101,10 @@ export const updateDefaults = (projectId: ProjectId, body: unknown) =>
         const decoded = decodeDefaultsPatch(body, current.defaults)
         if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
         if (sameChannels(decoded.value.channel_types, current.defaults.channel_types)) return current.defaults
-        const saved = yield* projects.saveDefaults(projectId, decoded.value, current.defaultsRevision)
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const revision = current.defaultsRevision + 1
+        const event = defaultsUpdatedEvent({ before: current.defaults, after: decoded.value, revision, at, by })
+        const saved = yield* projects.saveDefaults(projectId, decoded.value, current.defaultsRevision, [event])
         return saved.defaults
       })
     )

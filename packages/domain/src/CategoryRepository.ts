@@ -8,6 +8,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
 import type { CategoryLimitReached, RepositoryError, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { NotiflowId, ProjectId } from "./Preferences.js"
 
@@ -28,13 +29,15 @@ export class CategoryRepository extends Context.Tag("@notiflows/domain/CategoryR
      * Insert (`expectedRevision: null`) or replace at an expected revision. When the save makes a
      * category live that was not (create or restore) and `liveLimit` categories are live already,
      * it fails with `CategoryLimitReached` and stores nothing (checked atomically with the write).
+     * `events` are written in the same transaction (none when nothing is stored).
      */
     readonly save: (
       projectId: ProjectId,
       entry: CategoryCatalogEntry,
       expectedRevision: number | null,
       at: Date,
-      liveLimit: number
+      liveLimit: number,
+      events?: ReadonlyArray<EventInput>
     ) => Effect.Effect<StoredCategory, VersionConflict | CategoryLimitReached | RepositoryError>
     /** Every notiflow's stored membership list (deleted categories included), in stored order; notiflows without one are absent. */
     readonly memberships: (projectId: ProjectId) => Effect.Effect<ReadonlyMap<NotiflowId, ReadonlyArray<CategoryId>>, RepositoryError>

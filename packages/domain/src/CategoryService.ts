@@ -7,10 +7,13 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
-import { decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory } from "./Categories.js"
+import { categoryToJson, decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory } from "./Categories.js"
 import type { StoredNotiflow } from "./Catalog.js"
-import { NotiflowJson, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow, notiflowPathIssues } from "./Catalog.js"
+import { notiflowToJsonV2, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow, notiflowPathIssues } from "./Catalog.js"
+import { afterSave, categoryEvent, changedFields, notiflowEvent } from "./CatalogEvents.js"
 import { CategoryRepository } from "./CategoryRepository.js"
+import type { Attribution } from "./Events.js"
+import { SYSTEM_ATTRIBUTION } from "./Events.js"
 import { CategoryNotFound, NotiflowNotFound, ValidationFailed } from "./Errors.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, says, unknownKeys, withIssues } from "./Issues.js"
@@ -23,8 +26,8 @@ import { retryOnConflict } from "./internal/retry.js"
 
 const tooMany = new ValidationFailed({ issues: [issue("", "too_many", `at most ${MAX_CATEGORIES} live categories per project`)] })
 
-/** Category upsert (M§5): a merge patch; a deleted id is restored from the defaults plus the body. */
-export const upsertCategory = (projectId: ProjectId, id: CategoryId, body: unknown) =>
+/** Category upsert (M§5): a merge patch; a deleted id is restored from the defaults plus the body. Writes `category.created`/`.updated`. */
+export const upsertCategory = (projectId: ProjectId, id: CategoryId, body: unknown, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const repo = yield* CategoryRepository
     return yield* retryOnConflict(
@@ -35,8 +38,13 @@ export const upsertCategory = (projectId: ProjectId, id: CategoryId, body: unkno
         if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
         if (live !== undefined && sameCategory(live, decoded.value)) return { category: live, created: false }
         const at = new Date(yield* Clock.currentTimeMillis)
+        const after = afterSave<StoredCategory>(decoded.value, stored, at)
+        const event =
+          live === undefined
+            ? categoryEvent({ type: "category.created", category: after, at, by })
+            : categoryEvent({ type: "category.updated", category: after, changedFields: changedFields(categoryToJson(live), categoryToJson(after)), at, by })
         const category = yield* repo
-          .save(projectId, decoded.value, stored?.revision ?? null, at, MAX_CATEGORIES)
+          .save(projectId, decoded.value, stored?.revision ?? null, at, MAX_CATEGORIES, [event])
           .pipe(Effect.catchTag("CategoryLimitReached", () => Effect.fail(tooMany)))
         return { category, created: live === undefined }
       })
@@ -60,8 +68,8 @@ export const listCategories = (projectId: ProjectId, query: SliceQuery<CategoryI
     (slice) => toPage<StoredCategory, CategoryId>(slice, query, (c) => c.id)
   )
 
-/** Soft delete: hidden everywhere; choices, defaults, locks and memberships are kept. */
-export const deleteCategory = (projectId: ProjectId, id: CategoryId) =>
+/** Soft delete: hidden everywhere; choices, defaults, locks and memberships are kept. Writes `category.deleted`. */
+export const deleteCategory = (projectId: ProjectId, id: CategoryId, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const repo = yield* CategoryRepository
     yield* retryOnConflict(
@@ -70,22 +78,13 @@ export const deleteCategory = (projectId: ProjectId, id: CategoryId) =>
         const at = new Date(yield* Clock.currentTimeMillis)
         const { revision: _r, created_at: _c, updated_at: _u, ...rest } = entry
         const deleted: CategoryCatalogEntry = { ...rest, deleted: true }
-        yield* repo.save(projectId, deleted, entry.revision, at, MAX_CATEGORIES).pipe(Effect.catchTag("CategoryLimitReached", () => Effect.fail(tooMany)))
+        const event = categoryEvent({ type: "category.deleted", category: { ...entry, revision: entry.revision + 1, updated_at: at }, at, by })
+        yield* repo.save(projectId, deleted, entry.revision, at, MAX_CATEGORIES, [event]).pipe(Effect.catchTag("CategoryLimitReached", () => Effect.fail(tooMany)))
       })
     )
   })
 
 // --- notiflows with categories ---------------------------------------------------------------
-
-/** The notiflow object of the API in v2: `categories` (live ids, stored order) after the settings. */
-export const NotiflowJsonV2 = Schema.Struct({
-  ...NotiflowJson.fields,
-  categories: Schema.Array(Schema.String)
-}).annotations({ identifier: "NotiflowV2" })
-
-const encodeNotiflow = Schema.encodeSync(NotiflowJsonV2)
-/** The API representation of a notiflow with its live categories. */
-export const notiflowToJsonV2 = (n: StoredNotiflow, categories: ReadonlyArray<string>) => encodeNotiflow({ ...n, categories })
 
 /** The notiflow upsert in v2: `categories` replaces the live memberships (`null` = `[]`). */
 export const NotiflowUpsertV2Schema = Schema.Struct({
@@ -132,9 +131,11 @@ export const decodeNotiflowUpsertV2 = (
 /**
  * `PUT /notiflows/{id}` in v2: the v1 upsert plus `categories`. A PUT of `categories` replaces the
  * live memberships (deleted categories' memberships stay after them); a created or restored
- * notiflow starts from `[]`. Answers the notiflow with its live categories.
+ * notiflow starts from `[]`. Answers the notiflow with its live categories. A change of the
+ * notiflow object (its live categories included) bumps its revision and writes `notiflow.created`
+ * or `.updated` with the entry's save; the membership list is written after it.
  */
-export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unknown) =>
+export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unknown, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const catalog = yield* NotiflowCatalogRepository
     const categories = yield* CategoryRepository
@@ -150,13 +151,27 @@ export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unk
         const given = decoded.value.categories
         const memberships =
           live === undefined ? (given ?? []) : given === undefined ? current : nextMemberships(given, current, (c) => byId.get(c)?.deleted !== false)
+        const isLive = (c: string) => byId.get(c)?.deleted === false
+        const liveIds: ReadonlyArray<string> = memberships.filter(isLive)
+        const liveBefore: ReadonlyArray<string> = current.filter(isLive)
         let notiflow: StoredNotiflow | undefined = live
-        if (live === undefined || !sameEntry(live, decoded.value.entry)) {
+        if (live === undefined || !sameEntry(live, decoded.value.entry) || liveIds.join("\n") !== liveBefore.join("\n")) {
           const at = new Date(yield* Clock.currentTimeMillis)
-          notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at)
+          const after = afterSave<StoredNotiflow>(decoded.value.entry, stored, at)
+          const event =
+            live === undefined
+              ? notiflowEvent({ type: "notiflow.created", notiflow: after, categories: liveIds, at, by })
+              : notiflowEvent({
+                  type: "notiflow.updated",
+                  notiflow: after,
+                  categories: liveIds,
+                  changedFields: changedFields(notiflowToJsonV2(live, liveBefore), notiflowToJsonV2(after, liveIds)),
+                  at,
+                  by
+                })
+          notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at, [event])
         }
         if (live === undefined || memberships.join("\n") !== current.join("\n")) yield* categories.setMemberships(projectId, id, memberships)
-        const liveIds = memberships.filter((c) => byId.get(c)?.deleted === false)
         return { notiflow: notiflow!, created: live === undefined, categories: liveIds as ReadonlyArray<string> }
       })
     )

@@ -92,6 +92,11 @@ export class WebhookConflict extends Schema.TaggedError<WebhookConflict>()("Webh
   reason: Schema.Literal("endpoint_disabled", "replay_in_progress")
 }) {}
 
+/** No bulk job with this id in the project (unknown, or removed by retention; BULK.md §1.2). */
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  jobId: Schema.String
+}) {}
+
 /** Every domain error, for exhaustive mappings. */
 export type DomainError =
   | UserNotFound
@@ -107,3 +112,4 @@ export type DomainError =
   | CursorExpired
   | WebhookNotFound
   | WebhookConflict
+  | JobNotFound

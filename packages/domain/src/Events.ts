@@ -118,6 +118,9 @@ export interface Attribution {
   readonly source: Source
 }
 
+/** Who changes something when no route says (library callers, tests): the service itself. */
+export const SYSTEM_ATTRIBUTION: Attribution = { actor: { type: "system", id: "system" }, source: "system", requestId: null }
+
 /**
  * `user.created` / `user.updated` (EVENTS.md §2): the user as `GET /admin/users/{id}` shows it
  * after the write (`user` is given the internal id, which the adapter mints for a new user), and
@@ -144,7 +147,24 @@ export const userEvent = (input: {
   })
 })
 
-const envelope = <T extends string, D extends Schema.Struct.Fields>(type: T, data: D, identifier: string) =>
+/** `user.deleted` of an erasure (EVENTS.md §1.3): both ids and the attribution, nothing else. */
+export const userDeletedEvent = (input: { readonly externalId: ExternalUserId; readonly at: Date; readonly by: Attribution }): EventInput => ({
+  type: "user.deleted",
+  occurredAt: input.at,
+  orderingKey: userOrderingKey(input.externalId),
+  // Not "about" the user for redaction: it is the one notice that survives erasure.
+  aboutUser: false,
+  data: (userId) => ({
+    user_id: input.externalId,
+    id: userId,
+    actor: input.by.actor,
+    source: input.by.source,
+    request_id: input.by.requestId
+  })
+})
+
+/** An event as sent (feed item, webhook body): the envelope around a type's `data`. */
+export const eventEnvelope = <T extends string, D extends Schema.Struct.Fields>(type: T, data: D, identifier: string) =>
   Schema.Struct({
     id: Schema.String,
     type: Schema.Literal(type),
@@ -153,7 +173,10 @@ const envelope = <T extends string, D extends Schema.Struct.Fields>(type: T, dat
     data: Schema.Struct(data)
   }).annotations({ identifier })
 
-const attribution = { actor: Actor, source: Source, request_id: Schema.NullOr(Schema.String) }
+/** `actor`, `source`, `request_id`: what every change event carries (never `context`). */
+export const attributionFields = { actor: Actor, source: Source, request_id: Schema.NullOr(Schema.String) }
+const envelope = eventEnvelope
+const attribution = attributionFields
 
 /** `preferences.updated` as sent (feed item, webhook body). */
 export const PreferencesUpdatedEvent = envelope(
@@ -181,5 +204,5 @@ export const UserUpdatedEvent = envelope(
   "UserUpdatedEvent"
 )
 
-/** Any event of the feed (v1 only adds types and fields: consumers ignore unknown ones). */
-export const FeedEvent = Schema.Union(PreferencesUpdatedEvent, UserCreatedEvent, UserUpdatedEvent).annotations({ identifier: "Event" })
+/** `user.deleted` as sent: the one notice an erasure leaves (until it leaves the feed). */
+export const UserDeletedEvent = envelope("user.deleted", { user_id: Schema.String, id: Schema.String, ...attribution }, "UserDeletedEvent")

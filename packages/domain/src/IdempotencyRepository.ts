@@ -42,6 +42,11 @@ export type IdempotencyClaim =
 
 export interface ClaimInput extends IdempotencyKey {
   readonly fingerprint: string
+  /**
+   * The external user ids the request's path or body names (EVENTS.md §1.3: erasing a user
+   * deletes the records naming it, with those of its user-API scope). Absent: none.
+   */
+  readonly subjects?: ReadonlyArray<string>
   readonly now: Date
   /** When the record expires (24 h after the claim). Expired records count as absent. */
   readonly expiresAt: Date

@@ -33,6 +33,8 @@ export const idempotencyScope = (actor: IdempotencyActor): string =>
 export interface IdempotentRequest extends IdempotencyKey {
   /** The transport's identity of the request; the same key with another fingerprint is a mismatch. */
   readonly fingerprint: string
+  /** The external user ids the request names (path or body), so erasure can find its record. */
+  readonly subjects?: ReadonlyArray<string>
 }
 
 /**

@@ -38,15 +38,15 @@ export const layerModelCache = (
         ...categories,
         list: (projectId) => lists.get(projectId, categories.list(projectId)),
         memberships: (projectId) => memberships.get(projectId, categories.memberships(projectId)),
-        save: (projectId, entry, expectedRevision, at, liveLimit) =>
-          Effect.ensuring(categories.save(projectId, entry, expectedRevision, at, liveLimit), forget(projectId)),
+        save: (projectId, entry, expectedRevision, at, liveLimit, events) =>
+          Effect.ensuring(categories.save(projectId, entry, expectedRevision, at, liveLimit, events), forget(projectId)),
         setMemberships: (projectId, notiflowId, ids) => Effect.ensuring(categories.setMemberships(projectId, notiflowId, ids), forget(projectId))
       }
       const cachedTenants: TenantRepository["Type"] = {
         ...tenants,
         loadDefaults: (projectId, tenantId) => defaults.get(tenantKey(projectId, tenantId), tenants.loadDefaults(projectId, tenantId)),
-        saveDefaults: (projectId, tenantId, d, expectedRevision) =>
-          Effect.ensuring(tenants.saveDefaults(projectId, tenantId, d, expectedRevision), defaults.invalidate(tenantKey(projectId, tenantId))),
+        saveDefaults: (projectId, tenantId, d, expectedRevision, events) =>
+          Effect.ensuring(tenants.saveDefaults(projectId, tenantId, d, expectedRevision, events), defaults.invalidate(tenantKey(projectId, tenantId))),
         deleteDefaults: (projectId, tenantId, expectedRevision) =>
           Effect.ensuring(tenants.deleteDefaults(projectId, tenantId, expectedRevision), defaults.invalidate(tenantKey(projectId, tenantId)))
       }

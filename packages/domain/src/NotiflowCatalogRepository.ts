@@ -6,6 +6,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import type { RepositoryError, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { NotiflowCatalogEntry, NotiflowId, ProjectId } from "./Preferences.js"
 
 export class NotiflowCatalogRepository extends Context.Tag("@notiflows/domain/NotiflowCatalogRepository")<
@@ -14,12 +15,13 @@ export class NotiflowCatalogRepository extends Context.Tag("@notiflows/domain/No
     /** Every entry of the project, deleted ones included, sorted by id. */
     readonly list: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<StoredNotiflow>, RepositoryError>
     readonly get: (projectId: ProjectId, id: NotiflowId) => Effect.Effect<Option.Option<StoredNotiflow>, RepositoryError>
-    /** Insert (`expectedRevision: null`) or replace at an expected revision. */
+    /** Insert (`expectedRevision: null`) or replace at an expected revision; `events` are written with it (none on a conflict). */
     readonly save: (
       projectId: ProjectId,
       entry: NotiflowCatalogEntry,
       expectedRevision: number | null,
-      at: Date
+      at: Date,
+      events?: ReadonlyArray<EventInput>
     ) => Effect.Effect<StoredNotiflow, VersionConflict | RepositoryError>
   }
 >() {}

@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { ApiKeyNotFound, ProjectNotFound, RepositoryError, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { ApiKeyId, ProjectDefaults, ProjectId } from "./Preferences.js"
 
 export const SecurityMode = Schema.Literal("on", "off")
@@ -148,10 +149,12 @@ export class ProjectRepository extends Context.Tag("@notiflows/domain/ProjectRep
     /** Every project, oldest first. */
     readonly list: () => Effect.Effect<ReadonlyArray<Project>, RepositoryError>
     readonly update: (projectId: ProjectId, change: ProjectSettingsChange) => Effect.Effect<Project, ProjectNotFound | RepositoryError>
+    /** Compare-and-set of the channel defaults; `events` are written in the same transaction. */
     readonly saveDefaults: (
       projectId: ProjectId,
       defaults: ProjectDefaults,
-      expectedRevision: number
+      expectedRevision: number,
+      events?: ReadonlyArray<EventInput>
     ) => Effect.Effect<Project, VersionConflict | ProjectNotFound | RepositoryError>
     /** Fails with `ApiKeyConflict` (`hash_taken`) when the hash is stored already, in any project. */
     readonly createApiKey: (key: NewApiKey) => Effect.Effect<ApiKey, ProjectNotFound | ApiKeyConflict | RepositoryError>

@@ -70,15 +70,15 @@ export const layerProjectViewCache = (
         list: (projectId) => catalogs.get(projectId, catalog.list(projectId)),
         get: (projectId, id) =>
           Effect.map(catalogs.get(projectId, catalog.list(projectId)), (all) => Option.fromNullable(all.find((e) => e.id === id))),
-        save: (projectId, entry, expectedRevision, at) =>
-          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at), catalogs.invalidate(projectId))
+        save: (projectId, entry, expectedRevision, at, events) =>
+          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at, events), catalogs.invalidate(projectId))
       }
       const cachedProjects: ProjectRepository["Type"] = {
         ...projects,
         get: (projectId) => projectCache.get(projectId, projects.get(projectId)),
         update: (projectId, change) => Effect.ensuring(projects.update(projectId, change), projectCache.invalidate(projectId)),
-        saveDefaults: (projectId, defaults, expectedRevision) =>
-          Effect.ensuring(projects.saveDefaults(projectId, defaults, expectedRevision), projectCache.invalidate(projectId)),
+        saveDefaults: (projectId, defaults, expectedRevision, events) =>
+          Effect.ensuring(projects.saveDefaults(projectId, defaults, expectedRevision, events), projectCache.invalidate(projectId)),
         // Provisioning may change the project's security mode and signing keys.
         ensureProjectWithKeys: (input) => Effect.tap(projects.ensureProjectWithKeys(input), (r) => projectCache.invalidate(r.project.id))
       }

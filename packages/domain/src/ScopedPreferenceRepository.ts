@@ -13,7 +13,8 @@ import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
 import type { PreferenceSetItem, SetsQuery } from "./SetListing.js"
-import type { Scope } from "./Tenants.js"
+import type { Scope, TenantId } from "./Tenants.js"
+import type { User } from "./Users.js"
 
 /**
  * A user with the sets a scope's view needs, read together: the global set, and the scope's own
@@ -43,6 +44,40 @@ export interface ScopedCommit {
   readonly history: HistoryInput
   /** The change's event (EVENTS.md §2), written in the same transaction as the set and its entry. */
   readonly event?: EventInput
+}
+
+/** What a data-subject export reads in one short transaction (EVENTS.md §1.2). */
+export interface UserExportSnapshot {
+  readonly user: User
+  /** The global set first (version 0 when never written), then every tenant set written, by tenant id (code point order). */
+  readonly sets: ReadonlyArray<{ readonly tenantId: TenantId | null; readonly set: PreferenceSetV2 }>
+}
+
+/** A set's version an export reads the ledger up to. */
+export interface LedgerBound {
+  readonly tenantId: TenantId | null
+  readonly version: number
+}
+
+/** A place in a user's ledger order: `(changed_at, tenant_id` with the global set first`, version)`. */
+export interface LedgerKey {
+  readonly changedAt: Date
+  readonly tenantId: TenantId | null
+  readonly version: number
+}
+
+/** A page of a user's ledger, and whether the user still exists (an erasure during an export). */
+export interface LedgerPage {
+  readonly entries: ReadonlyArray<ScopedHistoryEntry>
+  readonly userExists: boolean
+}
+
+/** The ledger order of EVENTS.md §1.2: `changed_at`, then `tenant_id` (global first, code point order), then `version`. */
+export const compareLedgerKeys = (a: LedgerKey, b: LedgerKey): number => {
+  const t = a.changedAt.getTime() - b.changedAt.getTime()
+  if (t !== 0) return t < 0 ? -1 : 1
+  if (a.tenantId !== b.tenantId) return a.tenantId === null ? -1 : b.tenantId === null ? 1 : a.tenantId < b.tenantId ? -1 : 1
+  return a.version - b.version
 }
 
 export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/ScopedPreferenceRepository")<
@@ -80,5 +115,20 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
      * verbatim (those on deleted or unknown ids included); `hasMore` when sets follow the page.
      */
     readonly listSets: (projectId: ProjectId, query: SetsQuery) => Effect.Effect<Slice<PreferenceSetItem>, RepositoryError>
+    /** The user and every set it has, with their versions, in ONE consistent read; `None` for an unknown user. */
+    readonly exportSnapshot: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<Option.Option<UserExportSnapshot>, RepositoryError>
+    /**
+     * Up to `limit` ledger entries of the user after `after`, in {@link compareLedgerKeys} order,
+     * only those of the sets in `bounds` at or below their version (the snapshot an export took:
+     * the ledger is append-only, so this is the same snapshot). One short read; `userExists`
+     * false when the user is gone.
+     */
+    readonly ledgerPage: (
+      projectId: ProjectId,
+      userId: UserId,
+      bounds: ReadonlyArray<LedgerBound>,
+      after: LedgerKey | null,
+      limit: number
+    ) => Effect.Effect<LedgerPage, RepositoryError>
   }
 >() {}

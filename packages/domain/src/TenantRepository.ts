@@ -6,6 +6,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, VersionConflict } from "./Errors.js"
+import type { EventInput } from "./Events.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ProjectId, UserId } from "./Preferences.js"
 import type { TenantDefaults } from "./PreferencesV2.js"
@@ -25,13 +26,15 @@ export class TenantRepository extends Context.Tag("@notiflows/domain/TenantRepos
     /**
      * Compare-and-set: stores `defaults` at `expectedRevision + 1` only if the stored revision is
      * `expectedRevision` (0 = none stored), else `VersionConflict` with the actual revision.
-     * Storing empty defaults is allowed (the tenant then has no defaults).
+     * Storing empty defaults is allowed (the tenant then has no defaults; the revision goes on).
+     * `events` are written in the same transaction (none on a conflict).
      */
     readonly saveDefaults: (
       projectId: ProjectId,
       tenantId: TenantId,
       defaults: TenantDefaults,
-      expectedRevision: number
+      expectedRevision: number,
+      events?: ReadonlyArray<EventInput>
     ) => Effect.Effect<StoredTenantDefaults, VersionConflict | RepositoryError>
     /** Removes every value and lock at an expected revision; afterwards `loadDefaults` answers revision 0. */
     readonly deleteDefaults: (

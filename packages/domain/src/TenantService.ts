@@ -2,7 +2,11 @@
  * Use cases over tenants (MODEL.md §5): tenant defaults GET/PUT/DELETE with the lock rules, and
  * the tenants list. Tenants never 404.
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import { tenantDefaultsUpdatedEvent } from "./CatalogEvents.js"
+import type { Attribution } from "./Events.js"
+import { SYSTEM_ATTRIBUTION } from "./Events.js"
 import * as Option from "effect/Option"
 import { CategoryRepository } from "./CategoryRepository.js"
 import { PreconditionFailed, UserNotFound, ValidationFailed } from "./Errors.js"
@@ -11,7 +15,7 @@ import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { TenantDefaults } from "./PreferencesV2.js"
-import { emptyTenantDefaults } from "./PreferencesV2.js"
+import { emptyTenantDefaults, hasDefaults } from "./PreferencesV2.js"
 import type { TenantDefaultsContext } from "./TenantDefaultsPatch.js"
 import { decodeTenantDefaultsPatch, tenantDefaultsBody } from "./TenantDefaultsPatch.js"
 import { TenantRepository } from "./TenantRepository.js"
@@ -47,8 +51,14 @@ const check = (precondition: DefaultsPrecondition | undefined, body: TenantDefau
   return current === undefined ? Effect.void : Effect.fail(new PreconditionFailed({ current }))
 }
 
-/** `PUT …/defaults`: merge patch over values and locks; body problems (422) before `If-Match` (412). */
-export const updateTenantDefaults = (projectId: ProjectId, tenantId: TenantId, body: unknown, precondition?: DefaultsPrecondition) =>
+/** `PUT …/defaults`: merge patch over values and locks; body problems (422) before `If-Match` (412). A change writes `tenant_defaults.updated`. */
+export const updateTenantDefaults = (
+  projectId: ProjectId,
+  tenantId: TenantId,
+  body: unknown,
+  precondition?: DefaultsPrecondition,
+  by: Attribution = SYSTEM_ATTRIBUTION
+) =>
   Effect.gen(function* () {
     const repo = yield* TenantRepository
     return yield* retryOnConflict(
@@ -59,14 +69,20 @@ export const updateTenantDefaults = (projectId: ProjectId, tenantId: TenantId, b
         if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
         yield* check(precondition, tenantDefaultsBody(stored.defaults, context))
         if (PatchV2Equal.defaults(stored.defaults, decoded.value)) return tenantDefaultsBody(stored.defaults, context)
-        const saved = yield* repo.saveDefaults(projectId, tenantId, decoded.value, stored.revision)
+        const at = new Date(yield* Clock.currentTimeMillis)
+        const event = tenantDefaultsUpdatedEvent({ tenantId, before: stored.defaults, after: decoded.value, revision: stored.revision + 1, at, by })
+        const saved = yield* repo.saveDefaults(projectId, tenantId, decoded.value, stored.revision, [event])
         return tenantDefaultsBody(saved.defaults, context)
       })
     )
   })
 
-/** `DELETE …/defaults`: removes every value and lock; answers the emptied body. */
-export const deleteTenantDefaults = (projectId: ProjectId, tenantId: TenantId, precondition?: DefaultsPrecondition) =>
+/**
+ * `DELETE …/defaults`: removes every value and lock; answers the emptied body. Stored as empty
+ * defaults at the next revision (so `revision` keeps growing across a DELETE), with a
+ * `tenant_defaults.updated` whose changes go `to: null`; nothing stored: no write, no event.
+ */
+export const deleteTenantDefaults = (projectId: ProjectId, tenantId: TenantId, precondition?: DefaultsPrecondition, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
     const repo = yield* TenantRepository
     return yield* retryOnConflict(
@@ -74,7 +90,11 @@ export const deleteTenantDefaults = (projectId: ProjectId, tenantId: TenantId, p
         const context = yield* catalogContext(projectId)
         const stored = yield* repo.loadDefaults(projectId, tenantId)
         yield* check(precondition, tenantDefaultsBody(stored.defaults, context))
-        if (stored.revision > 0) yield* repo.deleteDefaults(projectId, tenantId, stored.revision)
+        if (hasDefaults(stored.defaults)) {
+          const at = new Date(yield* Clock.currentTimeMillis)
+          const event = tenantDefaultsUpdatedEvent({ tenantId, before: stored.defaults, after: emptyTenantDefaults, revision: stored.revision + 1, at, by })
+          yield* repo.saveDefaults(projectId, tenantId, emptyTenantDefaults, stored.revision, [event])
+        }
         return emptyTenantDefaults
       })
     )

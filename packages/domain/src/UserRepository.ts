@@ -50,9 +50,12 @@ export class UserRepository extends Context.Tag("@notiflows/domain/UserRepositor
     readonly list: (projectId: ProjectId, query: SliceQuery<string>) => Effect.Effect<Slice<User>, RepositoryError>
     readonly save: (write: UserWrite) => Effect.Effect<User, VersionConflict | RepositoryError>
     /**
-     * Erases the user with its preferences and history in one transaction, every user×tenant set
-     * and its history included (MODEL.md §6); false when absent.
+     * Erasure (EVENTS.md §1.3), in one transaction: deletes the user, every set and every ledger
+     * entry (user×tenant ones included), the idempotency records naming the user (their user-API
+     * scope or their `subjects`), redacts the user's earlier events in place (same id, type,
+     * occurred_at and position; `data` becomes `{"redacted": true}`), then writes `notice`
+     * (`user.deleted`, given the internal id). False, and nothing written, when absent.
      */
-    readonly remove: (projectId: ProjectId, externalId: ExternalUserId) => Effect.Effect<boolean, RepositoryError>
+    readonly remove: (projectId: ProjectId, externalId: ExternalUserId, notice?: EventInput) => Effect.Effect<boolean, RepositoryError>
   }
 >() {}

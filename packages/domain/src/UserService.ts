@@ -6,6 +6,9 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { UserNotFound, ValidationFailed } from "./Errors.js"
+import type { Attribution } from "./Events.js"
+import { SYSTEM_ATTRIBUTION } from "./Events.js"
+import { userDeletedEvent } from "./Events.js"
 import type { SliceQuery } from "./Pagination.js"
 import { toPage } from "./Pagination.js"
 import { diff } from "./Changes.js"
@@ -100,10 +103,14 @@ export const listUsers = (projectId: ProjectId, query: SliceQuery<string>) =>
     Effect.map(users.list(projectId, query), (slice) => toPage(slice, query, (u: User) => u.id))
   )
 
-/** Erasure: the user, its preferences and their history. */
-export const deleteUser = (projectId: ProjectId, externalId: ExternalUserId) =>
-  Effect.flatMap(UserRepository, (users) =>
-    Effect.flatMap(users.remove(projectId, externalId), (removed) =>
-      removed ? Effect.void : Effect.fail(new UserNotFound({ externalId }))
-    )
-  )
+/**
+ * Erasure (EVENTS.md §1.3): the user, its sets, its ledger, the idempotency records naming it,
+ * its earlier events redacted; one `user.deleted` is written (the one notice that survives).
+ */
+export const deleteUser = (projectId: ProjectId, externalId: ExternalUserId, by: Attribution = SYSTEM_ATTRIBUTION) =>
+  Effect.gen(function* () {
+    const users = yield* UserRepository
+    const at = new Date(yield* Clock.currentTimeMillis)
+    const removed = yield* users.remove(projectId, externalId, userDeletedEvent({ externalId, at, by }))
+    if (!removed) return yield* Effect.fail(new UserNotFound({ externalId }))
+  })

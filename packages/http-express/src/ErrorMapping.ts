@@ -71,6 +71,7 @@ export const errorTable: Table = {
   WebhookNotFound: (e) => r(404, "not_found", "Webhook not found", { resource: "webhook", id: e.webhookId }),
   WebhookConflict: (e) =>
     r(409, "conflict", e.reason === "endpoint_disabled" ? "The webhook endpoint is disabled" : "A replay of a range is still in progress for this endpoint", { reason: e.reason }),
+  JobNotFound: (e) => r(404, "not_found", "Job not found", { resource: "job", id: e.jobId }),
   // Transport errors (./HttpErrors.ts)
   RouteNotFound: () => r(404, "not_found", "No such route", { resource: "route" }),
   MethodNotAllowed: (e) => r(405, "method_not_allowed", "Method not allowed on this route", {}, { Allow: e.allow.join(", ") }),

@@ -14,6 +14,12 @@ export interface Reply {
   /** A non-JSON body (e.g. Prometheus text); its `Content-Type` comes from `headers`. */
   readonly text?: string
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * A streamed body (chunked, no `Content-Length`), written after the status and headers: `write`
+   * resolves once the chunk is taken (backpressure) and rejects when the client is gone. A
+   * failure after this starts aborts the connection (a truncated body must not look complete).
+   */
+  readonly stream?: (write: (chunk: string) => Promise<void>) => Promise<void>
 }
 
 /** Who made an authenticated request. */

@@ -100,6 +100,24 @@ const replayOf = (payload: string): Reply => {
   }
 }
 
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The external user ids a request names, kept with its record so erasure can delete it (EVENTS.md
+ * §1.3): the path's `user_id`, and a bulk body's `items[].user_id` and `user_ids[]` (BULK.md).
+ */
+export const subjectsOf = (ctx: RequestContext): ReadonlyArray<string> => {
+  const out = new Set<string>()
+  const fromPath = ctx.rawParams["user_id"]
+  if (fromPath !== undefined) out.add(decode(fromPath))
+  const body = ctx.body
+  if (isRecord(body)) {
+    if (Array.isArray(body["items"])) for (const item of body["items"]) if (isRecord(item) && typeof item["user_id"] === "string") out.add(item["user_id"])
+    if (Array.isArray(body["user_ids"])) for (const id of body["user_ids"]) if (typeof id === "string") out.add(id)
+  }
+  return [...out]
+}
+
 /** The key, its scope and the fingerprint of the request; throws on a malformed key. */
 const idempotentRequestOf = (ctx: RequestContext, principal: Principal, raw: string): IdempotentRequest => {
   if (!VALID_KEY.test(raw)) {
@@ -108,7 +126,7 @@ const idempotentRequestOf = (ctx: RequestContext, principal: Principal, raw: str
   const scope = idempotencyScope(
     ctx.api === "user" ? { api: "user", externalUserId: principal.externalUserId ?? "" } : { api: "admin" }
   )
-  return { projectId: principal.project.id, scope, key: raw, fingerprint: fingerprintOf(ctx) }
+  return { projectId: principal.project.id, scope, key: raw, fingerprint: fingerprintOf(ctx), subjects: subjectsOf(ctx) }
 }
 
 /** The hook: pass as `hooks.aroundHandler` to `makeRouter`. */

@@ -10,8 +10,9 @@
  */
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
-import { FieldIssue } from "@notiflows/domain"
+import { EVENT_SCHEMAS, FieldIssue } from "@notiflows/domain"
 import { API_KEY_HEADER, SECRET_KEY_HEADER, USER_ID_HEADER, USER_KEY_HEADER } from "./Auth.js"
+import { PAGES_TAG, pagePaths } from "./internal/OpenApiPages.js"
 import { HEADERS, operationResponses } from "./internal/OpenApiResponses.js"
 import type { RouteSpec } from "./routes/Route.js"
 import { BASES } from "./routes/Route.js"
@@ -56,7 +57,8 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Webhooks: "Admin API: webhook endpoints, their deliveries, replay and test (EVENTS.md §4)",
   "User API": "Browsers and apps: the signed-in user's own preferences (public key + user token)",
   Service: "Health, readiness, this document and metrics (no authentication)",
-  "Admin API": "Admin API paths (OPTIONS)"
+  "Admin API": "Admin API paths (OPTIONS)",
+  [PAGES_TAG]: "The end user's pages under /l: one-click unsubscribe, confirm, result, undo, the preference center (HTML, no authentication: the signed token is the capability)"
 }
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" }
@@ -102,6 +104,13 @@ const PATH_PARAMS: Readonly<Record<string, Readonly<Record<string, unknown>>>> =
     required: true,
     description: "the webhook endpoint's id (a UUID; anything else is not found)",
     schema: { type: "string", format: "uuid" }
+  },
+  job_id: {
+    name: "job_id",
+    in: "path",
+    required: true,
+    description: "a job id (UUID, BULK.md §1.2)",
+    schema: { type: "string", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" }
   }
 }
 
@@ -172,6 +181,49 @@ const optionsOperation = (path: string, api: RouteSpec["api"], methods: Readonly
   responses: operationResponses({ kind: "options", api }, () => ({}), ERROR_REF)
 })
 
+/** `x-notiflows-consent-context` (EVENTS.md, Decisions 1): an admin write relays the end user's context. */
+const CONSENT_CONTEXT_PARAM = {
+  name: "x-notiflows-consent-context",
+  in: "header",
+  required: false,
+  description:
+    'The end user\'s context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header)',
+  schema: { type: "string" }
+}
+
+/** The Standard Webhooks headers of every delivery (EVENTS.md §4.2). */
+const WEBHOOK_HEADERS = [
+  ["webhook-id", "the event id (the same in the feed and every attempt and replay): dedupe on it"],
+  ["webhook-timestamp", "unix seconds at this attempt's start"],
+  ["webhook-signature", "v1,<base64 HMAC-SHA256 of \"<webhook-id>.<webhook-timestamp>.<body>\">, space-separated, the newest secret first"]
+].map(([name, description]) => ({ name, in: "header", required: true, description, schema: { type: "string" } }))
+
+/**
+ * OpenAPI 3.1 `webhooks`: every event type, its body generated from the event's Schema (the same
+ * bytes the feed answers). Receivers answer 2xx; anything else is retried (EVENTS.md §4.3).
+ */
+const webhooksOf = (schemaOf: (s: Schema.Schema.Any) => unknown): Record<string, unknown> =>
+  Object.fromEntries(
+    EVENT_SCHEMAS.map(({ type, summary, schema }) => [
+      type,
+      {
+        post: {
+          operationId: `event_${type.replace(/[^A-Za-z0-9]+/g, "_")}`,
+          summary,
+          description: `Sent to the webhook endpoints subscribed to \`${type}\` (and listed in GET /admin/events). Consumers ignore unknown types and fields.`,
+          tags: ["Events"],
+          // The receiver authenticates the request by its Standard Webhooks signature (the headers).
+          security: [],
+          parameters: WEBHOOK_HEADERS,
+          requestBody: { required: true, content: { "application/json": { schema: schemaOf(schema) } } },
+          responses: {
+            "2XX": { description: "accepted (any 2xx); 410 disables the endpoint; anything else is retried" }
+          }
+        }
+      }
+    ])
+  )
+
 /** Builds the document for a route table, served under `baseUrl` (the mount point; `""` at the root). */
 export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = ""): Record<string, unknown> => {
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
@@ -193,12 +245,13 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
         schema: { type: "string" }
       }))
       const idempotency = route.api !== "service" && route.method !== "GET" ? [IDEMPOTENCY_PARAM] : []
+      const consent = route.consentHeader === true ? [CONSENT_CONTEXT_PARAM] : []
       const operation = {
         operationId: operationIdOf(route, base, i),
         summary: route.summary,
         tags: route.tags,
         security: SECURITY[route.api],
-        parameters: [...params, ...query, ...conditional, ...idempotency],
+        parameters: [...params, ...query, ...conditional, ...idempotency, ...consent],
         ...(route.request !== undefined
           ? {
               requestBody: {
@@ -218,7 +271,9 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
   for (const [path, ops] of Object.entries(paths)) {
     ops["options"] = optionsOperation(path, apiOfPath[path] ?? "service", Object.keys(ops).map((m) => m.toUpperCase()))
   }
+  Object.assign(paths, pagePaths(ERROR_REF))
   schemaOf(ErrorEnvelopeSchema)
+  const webhooks = webhooksOf(schemaOf)
   unrollArrayRecursion(definitions as Record<string, unknown>)
   return withoutSchemaIds({
     openapi: "3.1.0",
@@ -228,11 +283,12 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
       description: "Users' notification preferences: store, merge, evaluate."
     },
     servers: [{ url: baseUrl === "" ? "/" : baseUrl, description: "where this router is mounted" }],
-    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service"])].map((name) => ({
+    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service", PAGES_TAG])].map((name) => ({
       name,
       description: TAG_DESCRIPTIONS[name] ?? name
     })),
     paths,
+    webhooks,
     components: {
       schemas: definitions,
       headers: HEADERS,

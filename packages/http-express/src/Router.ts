@@ -131,7 +131,10 @@ const handleRequest = async (env: PipelineEnv, found: MatchResult, req: Request,
     reply = errorReply(env.logger, new RouteNotFound({ path: req.path }), api, requestId)
   }
   if (api === "user") extra = { ...extra, ...(await corsHeaders(req, ctx, env.cache)) }
-  sendReply(req, res, reply, extra)
+  // A streamed reply (the data-subject export) resolves once written or aborted.
+  await sendReply(req, res, reply, extra, (error) =>
+    env.logger.error({ error: loggableError(error, false), request_id: requestId, route: metricsRoute(found) }, "streamed response aborted")
+  )
   env.hooks.onResponse?.({ method: req.method, route: metricsRoute(found), status: reply.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 })
 }
 

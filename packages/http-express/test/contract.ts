@@ -25,9 +25,16 @@ export const recordResponses: express.RequestHandler = (req, res, next) => {
     return
   }
   const end = res.end.bind(res) as (...args: Array<unknown>) => express.Response
+  const write = res.write.bind(res) as (...args: Array<unknown>) => boolean
+  // A streamed body (the data-subject export) comes in writes before the end.
+  const written: Array<string> = []
+  const text = (chunk: unknown) => (typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "")
+  res.write = ((...args: Array<unknown>) => {
+    written.push(text(args[0]))
+    return write(...args)
+  }) as typeof res.write
   res.end = ((...args: Array<unknown>) => {
-    const chunk = args[0]
-    const body = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : ""
+    const body = written.join("") + text(args[0])
     recorder.record({ method: req.method, path, status: res.statusCode, headers: res.getHeaders() as Record<string, string>, body })
     return end(...args)
   }) as typeof res.end

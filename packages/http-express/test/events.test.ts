@@ -148,3 +148,90 @@ describe("GET /admin/events (EVENTS.md §3)", () => {
     expect(restart.body.items).toEqual([])
   })
 })
+
+describe("/openapi.json webhooks (EVENTS.md §2)", () => {
+  it("describes every event type; every event the service writes validates against its type's schema", async () => {
+    const { Ajv2020 } = await import("ajv/dist/2020.js")
+    const { EVENT_SCHEMAS, EVENT_TYPES } = await import("@notiflows/domain")
+    expect(EVENT_SCHEMAS.map((e) => e.type).sort()).toEqual([...EVENT_TYPES].sort())
+    const doc = (await request(h.app).get("/api/openapi.json").expect(200)).body as {
+      webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: object }> }; parameters: ReadonlyArray<{ name: string }> } }>
+      paths: Record<string, Record<string, { parameters: ReadonlyArray<{ name: string; in: string }> }>>
+      components: object
+    }
+    expect(Object.keys(doc.webhooks).sort()).toEqual(EVENT_SCHEMAS.map((e) => e.type).sort())
+    for (const hook of Object.values(doc.webhooks)) {
+      expect(hook.post.parameters.map((p) => p.name)).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"])
+    }
+    // The consent header is documented where it is taken.
+    const consent = (path: string, method: string) => doc.paths[path]![method]!.parameters.some((p) => p.name === "x-notiflows-consent-context" && p.in === "header")
+    expect(consent("/admin/users/{user_id}/preferences", "put")).toBe(true)
+    expect(consent("/admin/users/{user_id}/preferences", "delete")).toBe(true)
+    expect(consent("/admin/users/{user_id}", "put")).toBe(true)
+    expect(consent("/admin/users/{user_id}/preferences", "get")).toBe(false)
+
+    // Every kind of change, then an erasure, through the API.
+    const { p, userId } = await seed()
+    await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).send({ email: "x@example.com", preferences: { channel_types: { sms: false } } }).expect(200)
+    await request(h.app).put("/api/admin/categories/marketing").set(p.admin).send({ name: "Marketing" }).expect(201)
+    const createdNews = await request(h.app).put("/api/admin/notiflows/news").set(p.admin).send({ name: "News", categories: ["marketing"] }).expect(201)
+    await request(h.app).put("/api/admin/notiflows/news").set(p.admin).send({ name: "News 2" }).expect(200)
+    await request(h.app).delete("/api/admin/notiflows/news").set(p.admin).expect(204)
+    await request(h.app).delete("/api/admin/categories/marketing").set(p.admin).expect(204)
+    await request(h.app).put("/api/admin/preferences/defaults").set(p.admin).send({ channel_types: { sms: false } }).expect(200)
+    await request(h.app).put("/api/admin/tenants/acme/preferences/defaults").set(p.admin).send({ channel_types: { email: false }, locks: { channel_types: { email: true } } }).expect(200)
+    await request(h.app).delete("/api/admin/tenants/acme/preferences/defaults").set(p.admin).expect(200)
+    const other = freshId("u")
+    await request(h.app).put(`/api/admin/users/${other}`).set(p.admin).send({ preferences: { channel_types: { chat: false } } }).expect(201)
+    await request(h.app).delete(`/api/admin/users/${other}`).set(p.admin).expect(204)
+    const feed = await request(h.app).get("/api/admin/events?limit=1000").set(p.admin).expect(200)
+    const items = feed.body.items as ReadonlyArray<{ type: string; data: Record<string, unknown> }>
+    expect(items.map((e) => e.type)).toEqual([
+      "user.created",
+      "user.updated",
+      "preferences.updated",
+      "category.created",
+      "notiflow.created",
+      "notiflow.updated",
+      "notiflow.deleted",
+      "category.deleted",
+      "defaults.updated",
+      "tenant_defaults.updated",
+      "tenant_defaults.updated",
+      "user.created",
+      "preferences.updated",
+      "user.deleted"
+    ])
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
+    ajv.addSchema({ $id: "doc", components: doc.components })
+    for (const item of items) {
+      const redacted = item.data["redacted"] === true
+      const own = doc.webhooks[item.type]!.post.requestBody.content["application/json"]!.schema
+      const schema = redacted ? { $ref: "#/components/schemas/RedactedEvent" } : own
+      const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')) as object)
+      expect(validate(item), `${item.type}: ${JSON.stringify(validate.errors)}`).toBe(true)
+    }
+    expect(items.filter((e) => e.data["redacted"] === true)).toHaveLength(2)
+    // Catalog events say who wrote them over the admin API.
+    const news = items.find((e) => e.type === "notiflow.created")!
+    expect(news.data["notiflow"]).toEqual(createdNews.body)
+    expect(news.data).toMatchObject({ revision: 1, actor: { type: "secret_key", id: p.secretKeyId }, source: "admin_api", request_id: createdNews.headers["x-request-id"] })
+  })
+})
+
+describe("DELETE /admin/users/{user_id} (EVENTS.md §1.3)", () => {
+  it("erases the idempotency records naming the user: the key is free again", async () => {
+    const { p, userId } = await seed()
+    const key = freshId("idem")
+    await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).set("Idempotency-Key", key).send({ email: "a@example.com" }).expect(200)
+    // Reused for another request while the record exists: 409.
+    const reused = await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).set("Idempotency-Key", key).send({ email: "b@example.com" })
+    expect(reused.status).toBe(409)
+    await request(h.app).delete(`/api/admin/users/${userId}`).set(p.admin).expect(204)
+    // The record named the user (its path): gone with it, so the key runs a new request.
+    const again = await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).set("Idempotency-Key", key).send({ email: "b@example.com" })
+    expect(again.status).toBe(201)
+    expect(again.headers["idempotent-replayed"]).toBeUndefined()
+    await request(h.app).get(`/api/admin/users/${userId}/preferences/history`).set(p.admin).expect(200)
+  })
+})

@@ -82,7 +82,9 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     // EVENTS.md §4: the project's endpoint count, the private-address rules, retained event ids, cursors and "exactly one of".
     (route.operationId === "createWebhook" && i.field === "" && i.reason === "too_many") ||
     ((route.operationId === "createWebhook" || route.operationId === "updateWebhook") && i.field === "url" && i.reason === "invalid_format") ||
-    (route.operationId === "replayWebhook" && (/^event_ids\.\d+$/.test(i.field) || i.field === "after" || i.field === ""))
+    (route.operationId === "replayWebhook" && (/^event_ids\.\d+$/.test(i.field) || i.field === "after" || i.field === "")) ||
+    // BULK.md §1.1: a user id repeated in one job (JSON Schema cannot say "distinct by user_id").
+    (route.operationId === "bulkUpdatePreferences" && i.reason === "invalid_format" && /repeated/.test(i.message ?? ""))
   return fields.every(secondPass) ? undefined : false
 }
 
@@ -107,7 +109,7 @@ const fill = (path: string, params: Readonly<Record<string, string>>): string =>
   path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ""))
 
 /** `webhook_id` is set once the endpoint exists (beforeAll). */
-const FIXED: Record<string, string> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT }
+const FIXED: Record<string, string> = { user_id: USER, notiflow_id: UPSERTED, category_id: CATEGORY, tenant_id: TENANT, job_id: "01890000-0000-7000-8000-000000000000" }
 
 // ---- bodies ----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type { IdempotencyRepository } from "@notiflows/domain"
 import {
   EventRepository,
   FEED_START,
@@ -23,47 +24,13 @@ import type { ExternalUserId, FeedPosition, ProjectId, Scope, WriteContext } fro
 import type { AdapterServices, ModelServices } from "./InMemory.js"
 import { admin, createUser, flipFailure, freshProject, UUID_V7 } from "./internal/fixtures.js"
 import { ext, pid, tenant } from "./internal/modelHarness.js"
+import { dataOf, drain, put, settle } from "./internal/feed.js"
+import { catalogEventsCases } from "./CatalogEventsSuite.js"
+import { erasureCases } from "./ErasureSuite.js"
+import { exportCases } from "./ExportSuite.js"
 
-export type EventsLayer = Layer.Layer<AdapterServices | ModelServices | EventRepository, unknown>
-type It = Vitest.MethodsNonLive<AdapterServices | ModelServices | EventRepository, true>
-
-const put = (projectId: ProjectId, externalId: ExternalUserId, scope: Scope, body: unknown, context: WriteContext = admin()) =>
-  updateScopedPreferences({ projectId, externalId, scope, audience: "admin", body, context })
-
-/** Every event of a project from `after`, paging with `limit`; asserts each page moves forward. */
-const drain = (projectId: ProjectId, limit: number, after: FeedPosition | null = null) =>
-  Effect.gen(function* () {
-    const repo = yield* EventRepository
-    const out: Array<Record<string, unknown>> = []
-    let cursor = after
-    for (let pages = 0; pages < 10_000; pages++) {
-      const slice = yield* repo.read(projectId, { after: cursor, limit, types: null })
-      for (const e of slice.items) out.push(JSON.parse(e.payload) as Record<string, unknown>)
-      cursor = slice.after
-      if (!slice.hasMore) return { events: out, cursor }
-    }
-    throw new Error("the feed did not end")
-  })
-
-const dataOf = (e: Record<string, unknown>) => e["data"] as Record<string, unknown>
-
-/**
- * Waits until every write this case made is visible in the feed. On PostgreSQL a read only sees
- * events below the oldest transaction still writing anywhere on the server (docs/events.md), so a
- * long transaction of another database can hold them back a while: a marker written now (in a
- * project of its own, after this case's writes) is visible only once every earlier one is.
- */
-const settle = Effect.gen(function* () {
-  const marker = pid((yield* freshProject).id)
-  const u = ext((yield* createUser(marker)).external_id)
-  yield* put(marker, u, globalScope, { channel_types: { sms: false } })
-  const repo = yield* EventRepository
-  for (let i = 0; i < 600; i++) {
-    if ((yield* repo.read(marker, { after: null, limit: 1, types: null })).items.length > 0) return
-    yield* Effect.sleep("50 millis")
-  }
-  throw new Error("a committed event stayed invisible for 30 s")
-})
+export type EventsLayer = Layer.Layer<AdapterServices | ModelServices | EventRepository | IdempotencyRepository, unknown>
+type It = Vitest.MethodsNonLive<AdapterServices | ModelServices | EventRepository | IdempotencyRepository, true>
 
 export const eventsCases = (it: It): void => {
   describe("outbox", () => {
@@ -273,4 +240,9 @@ export const eventsCases = (it: It): void => {
 
 /** The suite on an adapter layer (built once; cases isolated by fresh projects; retention runs last). */
 export const eventsSuite = (name: string, layer_: EventsLayer): void =>
-  layer(layer_, { excludeTestServices: true, timeout: "120 seconds" })(name, (it) => eventsCases(it))
+  layer(layer_, { excludeTestServices: true, timeout: "120 seconds" })(name, (it) => {
+    eventsCases(it)
+    catalogEventsCases(it)
+    erasureCases(it)
+    exportCases(it)
+  })

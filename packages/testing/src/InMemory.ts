@@ -11,6 +11,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -27,6 +28,7 @@ import { makeEventRepository } from "./InMemoryEventRepository.js"
 import { makeScopedPreferenceRepository } from "./InMemoryScopedPreferenceRepository.js"
 import { makeTenantRepository } from "./InMemoryTenantRepository.js"
 import { makeIdempotencyRepository } from "./InMemoryIdempotencyRepository.js"
+import { makeJobRepository } from "./InMemoryJobRepository.js"
 import { makeLinkRepository } from "./InMemoryLinkRepository.js"
 import { makePreferenceRepository } from "./InMemoryPreferenceRepository.js"
 import { makeProjectRepository } from "./InMemoryProjectRepository.js"
@@ -44,7 +46,16 @@ import { StorageInspector } from "./StorageInspector.js"
 export type AdapterServices = PreferenceRepository | UserRepository | NotiflowCatalogRepository | ProjectRepository | StorageInspector
 
 /** The ports of the preference model v2 (MODEL.md): categories, tenants, scoped sets. */
-export type ModelServices = CategoryRepository | TenantRepository | ScopedPreferenceRepository | ModelInspector | LinkRepository | BrandingRepository | WebhookRepository | WebhookDeliveryRepository
+export type ModelServices =
+  | CategoryRepository
+  | TenantRepository
+  | ScopedPreferenceRepository
+  | ModelInspector
+  | LinkRepository
+  | BrandingRepository
+  | WebhookRepository
+  | WebhookDeliveryRepository
+  | JobRepository
 
 /** All ports and the inspector over one store (pure: `Effect.sync`, no I/O). */
 export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices | IdempotencyRepository | EventRepository>> = Effect.sync(() => {
@@ -55,7 +66,7 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(NotiflowCatalogRepository, makeCatalogRepository(store)),
     Context.add(ProjectRepository, makeProjectRepository(store)),
     Context.add(StorageInspector, makeStorageInspector(store)),
-    Context.add(IdempotencyRepository, makeIdempotencyRepository()),
+    Context.add(IdempotencyRepository, makeIdempotencyRepository(store.idempotency)),
     Context.add(CategoryRepository, makeCategoryRepository(store)),
     Context.add(TenantRepository, makeTenantRepository(store)),
     Context.add(ScopedPreferenceRepository, makeScopedPreferenceRepository(store)),
@@ -64,7 +75,8 @@ export const make: Effect.Effect<Context.Context<AdapterServices | ModelServices
     Context.add(LinkRepository, makeLinkRepository(store)),
     Context.add(BrandingRepository, makeBrandingRepository(store)),
     Context.add(WebhookRepository, makeWebhookRepository(store)),
-    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store))
+    Context.add(WebhookDeliveryRepository, makeWebhookDeliveryRepository(store)),
+    Context.add(JobRepository, makeJobRepository(store))
   )
 })
 

@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import type { NotiflowCatalogRepository, StoredNotiflow } from "@notiflows/domain"
 import { VersionConflict } from "@notiflows/domain"
 import type { Store } from "./internal/store.js"
-import { requireProject, snapshot } from "./internal/store.js"
+import { appendEvents, requireProject, snapshot } from "./internal/store.js"
 
 /** The port over a shared store. */
 export const makeCatalogRepository = (store: Store): NotiflowCatalogRepository["Type"] => ({
@@ -17,7 +17,7 @@ export const makeCatalogRepository = (store: Store): NotiflowCatalogRepository["
       return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     }),
   get: (projectId, id) => Effect.sync(() => Option.fromNullable(store.projects.get(projectId)?.notiflows.get(id))),
-  save: (projectId, entry, expectedRevision, at) =>
+  save: (projectId, entry, expectedRevision, at, events) =>
     Effect.flatMap(
       Effect.suspend(() => requireProject(store, projectId, "notiflows.save")),
       (project) => {
@@ -31,6 +31,7 @@ export const makeCatalogRepository = (store: Store): NotiflowCatalogRepository["
           updated_at: at
         })
         project.notiflows.set(entry.id, stored)
+        appendEvents(store, projectId, events)
         return Effect.succeed(stored)
       }
     )

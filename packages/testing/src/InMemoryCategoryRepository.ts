@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type { CategoryId, CategoryRepository, NotiflowId, StoredCategory } from "@notiflows/domain"
 import { CategoryLimitReached, VersionConflict } from "@notiflows/domain"
 import type { ProjectRecord, Store } from "./internal/store.js"
-import { byId, requireProject, sliceAscending, snapshot } from "./internal/store.js"
+import { appendEvents, byId, requireProject, sliceAscending, snapshot } from "./internal/store.js"
 
 const categoriesOf = (project: ProjectRecord | undefined): ReadonlyArray<StoredCategory> =>
   [...(project?.categories?.values() ?? [])].sort(byId)
@@ -22,7 +22,7 @@ export const makeCategoryRepository = (store: Store): CategoryRepository["Type"]
     Effect.sync(() => sliceAscending(categoriesOf(store.projects.get(projectId)).filter((c) => !c.deleted), (c) => c.id as string, query)),
   get: (projectId, id) => Effect.sync(() => Option.fromNullable(store.projects.get(projectId)?.categories?.get(id))),
   countLive: (projectId) => Effect.sync(() => liveCount(store.projects.get(projectId))),
-  save: (projectId, entry, expectedRevision, at, liveLimit) =>
+  save: (projectId, entry, expectedRevision, at, liveLimit, events) =>
     Effect.flatMap(
       Effect.suspend(() => requireProject(store, projectId, "categories.save")),
       (project): Effect.Effect<StoredCategory, VersionConflict | CategoryLimitReached> => {
@@ -39,6 +39,7 @@ export const makeCategoryRepository = (store: Store): CategoryRepository["Type"]
           updated_at: at
         })
         categories.set(entry.id, stored)
+        appendEvents(store, projectId, events)
         return Effect.succeed(stored)
       }
     ),

@@ -6,7 +6,11 @@
 import * as Effect from "effect/Effect"
 import type { IdempotencyKey, IdempotencyRepository, IdempotentOutcome } from "@notiflows/domain"
 
-interface IdempotencyRecord {
+/** A stored record; `projectId`, `scope` and `subjects` let erasure find those naming a user. */
+export interface IdempotencyRecord {
+  readonly projectId: string
+  readonly scope: string
+  readonly subjects: ReadonlyArray<string>
   readonly fingerprint: string
   readonly expiresAt: number
   readonly lockedUntil: number
@@ -15,9 +19,11 @@ interface IdempotencyRecord {
 
 const id = (k: IdempotencyKey): string => JSON.stringify([k.projectId, k.scope, k.key])
 
-/** A store of its own: idempotency records share nothing with the preference data. */
-export const makeIdempotencyRepository = (): IdempotencyRepository["Type"] => {
-  const records = new Map<string, IdempotencyRecord>()
+/**
+ * Records in a map of their own, or in the store's (`InMemory.make` shares it, so erasure deletes
+ * the records naming the user in its section, as the SQL adapter does in its transaction).
+ */
+export const makeIdempotencyRepository = (records: Map<string, IdempotencyRecord> = new Map()): IdempotencyRepository["Type"] => {
   return {
     claim: (input) =>
       Effect.sync(() => {
@@ -30,6 +36,9 @@ export const makeIdempotencyRepository = (): IdempotencyRepository["Type"] => {
           (existing.outcome === undefined && existing.lockedUntil <= now && existing.fingerprint === input.fingerprint)
         if (takeOver) {
           records.set(key, {
+            projectId: input.projectId,
+            scope: input.scope,
+            subjects: [...(input.subjects ?? [])],
             fingerprint: input.fingerprint,
             expiresAt: input.expiresAt.getTime(),
             lockedUntil: input.lockedUntil.getTime(),

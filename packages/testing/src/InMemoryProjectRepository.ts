@@ -18,7 +18,7 @@ import {
 } from "@notiflows/domain"
 import { randomApiKeyId, randomProjectId } from "./Ids.js"
 import type { Store } from "./internal/store.js"
-import { snapshot } from "./internal/store.js"
+import { appendEvents, snapshot } from "./internal/store.js"
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -78,12 +78,15 @@ export const makeProjectRepository = (store: Store): ProjectRepository["Type"] =
           })
         )
       ),
-    saveDefaults: (projectId, defaults, expectedRevision) =>
-      withProject(projectId, (project) =>
-        project.defaultsRevision !== expectedRevision
-          ? Effect.fail(new VersionConflict({ expected: expectedRevision, actual: project.defaultsRevision }))
-          : Effect.succeed(setProject({ ...project, defaults, defaultsRevision: project.defaultsRevision + 1 }))
-      ),
+    saveDefaults: (projectId, defaults, expectedRevision, events) =>
+      withProject(projectId, (project) => {
+        if (project.defaultsRevision !== expectedRevision) {
+          return Effect.fail(new VersionConflict({ expected: expectedRevision, actual: project.defaultsRevision }))
+        }
+        const saved = setProject({ ...project, defaults, defaultsRevision: project.defaultsRevision + 1 })
+        appendEvents(store, project.id, events)
+        return Effect.succeed(saved)
+      }),
     createApiKey: (input) =>
       Effect.flatMap(now, (createdAt) =>
         Effect.suspend((): Effect.Effect<ApiKey, ProjectNotFound | ApiKeyConflict> => {

@@ -13,9 +13,11 @@ import type {
   ScopedHistoryEntry,
   ScopedPreferenceRepository,
   Scope,
+  LedgerKey,
+  TenantId,
   UserId
 } from "@notiflows/domain"
-import { emptySetV2, UserNotFound, VersionConflict } from "@notiflows/domain"
+import { compareLedgerKeys, emptySetV2, scopeOf, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { uuidv7 } from "./internal/ids.js"
 import type { UserRecord } from "./internal/store.js"
 import type { Store } from "./internal/store.js"
@@ -62,6 +64,17 @@ const historyOf = (record: UserRecord | undefined, scope: Scope): ReadonlyArray<
   return record.history.map((e) => ({ ...e, tenant_id: null }))
 }
 
+/** The compare-and-set of a scope's set with its entry and event, in one synchronous section. */
+export const commitSync = (store: Store, commit: ScopedCommit): PreferenceSetV2 | VersionConflict | UserNotFound => {
+  const record = userById(store, commit.projectId, commit.userId)
+  if (record === undefined) return new UserNotFound({ userId: commit.userId })
+  const actual = scopedSetOf(record, commit.scope).version
+  if (actual !== commit.expectedVersion) return new VersionConflict({ expected: commit.expectedVersion, actual })
+  const set = commitScoped(record, commit, actual + 1)
+  appendEvent(store, commit.projectId, commit.event, commit.userId)
+  return set
+}
+
 /** The port over a shared store. */
 export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRepository["Type"] => ({
   load: (projectId, externalId, scope) =>
@@ -89,15 +102,36 @@ export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRe
     }),
   commit: (commit) =>
     Effect.suspend((): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound> => {
-      const record = userById(store, commit.projectId, commit.userId)
-      if (record === undefined) return Effect.fail(new UserNotFound({ userId: commit.userId }))
-      const actual = scopedSetOf(record, commit.scope).version
-      if (actual !== commit.expectedVersion) return Effect.fail(new VersionConflict({ expected: commit.expectedVersion, actual }))
-      const set = commitScoped(record, commit, actual + 1)
-      appendEvent(store, commit.projectId, commit.event, commit.userId)
-      return Effect.succeed(set)
+      const out = commitSync(store, commit)
+      return out instanceof VersionConflict || out instanceof UserNotFound ? Effect.fail(out) : Effect.succeed(out)
     }),
   history: (projectId, userId, scope, query) =>
     Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query)),
-  listSets: makeListSets(store)
+  listSets: makeListSets(store),
+  exportSnapshot: (projectId, externalId) =>
+    Effect.sync(() => {
+      const record = usersOf(store, projectId).get(externalId)
+      if (record === undefined) return Option.none()
+      const tenants = [...(record.tenantSets?.entries() ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      return Option.some({
+        user: record.user,
+        sets: [
+          { tenantId: null, set: globalSetOf(record) },
+          ...tenants.map(([tenantId, t]) => ({ tenantId: tenantId as TenantId, set: t.set }))
+        ]
+      })
+    }),
+  ledgerPage: (projectId, userId, bounds, after, limit) =>
+    Effect.sync(() => {
+      const record = userById(store, projectId, userId)
+      if (record === undefined) return { entries: [], userExists: false }
+      const entries: Array<ScopedHistoryEntry> = []
+      for (const bound of bounds) {
+        const scope = scopeOf(bound.tenantId)
+        for (const e of historyOf(record, scope)) if (e.version <= bound.version) entries.push(e)
+      }
+      const key = (e: ScopedHistoryEntry): LedgerKey => ({ changedAt: e.changed_at, tenantId: e.tenant_id, version: e.version })
+      const sorted = entries.filter((e) => after === null || compareLedgerKeys(key(e), after) > 0).sort((a, b) => compareLedgerKeys(key(a), key(b)))
+      return { entries: sorted.slice(0, limit), userExists: true }
+    })
 })

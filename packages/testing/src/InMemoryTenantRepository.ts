@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import type { StoredTenantDefaults, TenantId, TenantRepository, TenantSummary } from "@notiflows/domain"
 import { emptyTenantDefaults, hasDefaults, VersionConflict } from "@notiflows/domain"
 import type { ProjectRecord, Store } from "./internal/store.js"
-import { requireProject, sliceAscending, snapshot, userById } from "./internal/store.js"
+import { appendEvents, requireProject, sliceAscending, snapshot, userById } from "./internal/store.js"
 
 const NONE: StoredTenantDefaults = { defaults: emptyTenantDefaults, revision: 0 }
 
@@ -23,7 +23,7 @@ const tenantsWithSets = (project: ProjectRecord | undefined): Set<string> => {
 /** The port over a shared store. */
 export const makeTenantRepository = (store: Store): TenantRepository["Type"] => ({
   loadDefaults: (projectId, tenantId) => Effect.sync(() => stored(store.projects.get(projectId), tenantId)),
-  saveDefaults: (projectId, tenantId, defaults, expectedRevision) =>
+  saveDefaults: (projectId, tenantId, defaults, expectedRevision, events) =>
     Effect.flatMap(
       Effect.suspend(() => requireProject(store, projectId, "tenants.saveDefaults")),
       (project) => {
@@ -31,6 +31,7 @@ export const makeTenantRepository = (store: Store): TenantRepository["Type"] => 
         if (actual !== expectedRevision) return Effect.fail(new VersionConflict({ expected: expectedRevision, actual }))
         const next: StoredTenantDefaults = snapshot({ defaults, revision: actual + 1 })
         ;(project.tenantDefaults ??= new Map()).set(tenantId, next)
+        appendEvents(store, projectId, events)
         return Effect.succeed(next)
       }
     ),

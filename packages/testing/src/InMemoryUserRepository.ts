@@ -11,6 +11,7 @@ import { commitToRecord } from "./InMemoryPreferenceRepository.js"
 import { randomUserId } from "./Ids.js"
 import type { Store, UserRecord } from "./internal/store.js"
 import { appendEvent, requireProject, sliceNewestFirst, snapshot, usersOf } from "./internal/store.js"
+import { eraseUser } from "./internal/erasure.js"
 
 const save = (store: Store, write: UserWrite) =>
   Effect.flatMap(requireProject(store, write.projectId, "users.save"), (project) => {
@@ -61,13 +62,5 @@ export const makeUserRepository = (store: Store): UserRepository["Type"] => ({
       return sliceNewestFirst(newestFirst, (u) => u.id, query)
     }),
   save: (write) => Effect.suspend(() => save(store, write)),
-  remove: (projectId, externalId) =>
-    Effect.sync(() => {
-      const project = store.projects.get(projectId)
-      const record = project?.users.get(externalId)
-      if (project === undefined || record === undefined) return false
-      project.users.delete(externalId)
-      project.userIds.delete(record.user.id)
-      return true
-    })
+  remove: (projectId, externalId, notice) => Effect.sync(() => eraseUser(store, projectId, externalId, notice))
 })

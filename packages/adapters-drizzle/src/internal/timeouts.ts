@@ -21,6 +21,7 @@ import {
   CategoryRepository,
   EventRepository,
   IdempotencyRepository,
+  JobRepository,
   LinkRepository,
   BrandingRepository,
   NotiflowCatalogRepository,
@@ -110,7 +111,8 @@ const PORTS = [
   [LinkRepository, "links"],
   [BrandingRepository, "branding"],
   [WebhookRepository, "webhooks"],
-  [WebhookDeliveryRepository, "webhookDeliveries"]
+  [WebhookDeliveryRepository, "webhookDeliveries"],
+  [JobRepository, "jobs"]
 ] as const
 
 /** The storage ports of the domain. */

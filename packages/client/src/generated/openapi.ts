@@ -273,7 +273,7 @@ export interface paths {
         /** Create or update a user (profile merge; optional preference patch in the same write) */
         put: operations["upsertUser"];
         post?: never;
-        /** Erase a user with its preferences and history */
+        /** Erase a user (EVENTS.md §1.3): profile, sets, ledger and idempotency records naming it; its earlier events are redacted and one user.deleted is written */
         delete: operations["deleteUser"];
         /**
          * The allowed methods (no authentication)
@@ -296,13 +296,55 @@ export interface paths {
         /** Create or update a user (profile merge; optional preference patch in the same write) */
         put: operations["upsertUser_v1"];
         post?: never;
-        /** Erase a user with its preferences and history */
+        /** Erase a user (EVENTS.md §1.3): profile, sets, ledger and idempotency records naming it; its earlier events are redacted and one user.deleted is written */
         delete: operations["deleteUser_v1"];
         /**
          * The allowed methods (no authentication)
          * @description Answers 204 with `Allow: PUT, GET, DELETE, OPTIONS`.
          */
         options: operations["optionsAdminV1UsersByUserId"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data-subject export: profile, every set (explicit and effective) and the whole ledger, streamed */
+        get: operations["exportUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminUsersByUserIdExport"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/users/{user_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data-subject export: profile, every set (explicit and effective) and the whole ledger, streamed */
+        get: operations["exportUser_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1UsersByUserIdExport"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -561,6 +603,48 @@ export interface paths {
          * @description Answers 204 with `Allow: GET, PUT, OPTIONS`.
          */
         options: operations["optionsAdminV1PreferencesDefaults"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/preferences/defaults/explicit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's stored channel-type defaults only (a type never set is absent; for copies such as the replica) */
+        get: operations["getExplicitDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminPreferencesDefaultsExplicit"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/preferences/defaults/explicit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's stored channel-type defaults only (a type never set is absent; for copies such as the replica) */
+        get: operations["getExplicitDefaults_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1PreferencesDefaultsExplicit"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -1085,6 +1169,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/preferences/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue one preference write for each of up to 1,000 users (a job; BULK.md §1) */
+        post: operations["bulkUpdatePreferences"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminPreferencesBulk"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/preferences/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue one preference write for each of up to 1,000 users (a job; BULK.md §1) */
+        post: operations["bulkUpdatePreferences_v1"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: POST, OPTIONS`.
+         */
+        options: operations["optionsAdminV1PreferencesBulk"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job with a page of its items' results (input order) */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminJobsByJobId"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job with a page of its items' results (input order) */
+        get: operations["getJob_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1JobsByJobId"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminJobs"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first */
+        get: operations["listJobs_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication)
+         * @description Answers 204 with `Allow: GET, OPTIONS`.
+         */
+        options: operations["optionsAdminV1Jobs"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/user/preferences": {
         parameters: {
             query?: never;
@@ -1297,8 +1507,343 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/l/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The confirm page of an unsubscribe link (GET and HEAD never change anything)
+         * @description LINKS.md §4: the confirm page (or the already-unsubscribed, required, deleted or locked state). Never writes, whatever scanners do.
+         */
+        get: operations["getUnsubscribePage"];
+        put?: never;
+        /**
+         * RFC 8058 one-click unsubscribe, and the confirm, undo and resubscribe forms
+         * @description LINKS.md §3: a one-click body answers 200 with an empty body and no Content-Type (never 429); a form answers its page (result, undo done, subscribed again, or a §3 state).
+         */
+        post: operations["postUnsubscribe"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, POST, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsUnsubscribePage"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/preferences/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hosted preference center (GET and HEAD; works without JavaScript)
+         * @description LINKS.md §5: the user's view for the token's tenant in a form; `ETag` is the view's tag, also in the hidden `etag` field.
+         */
+        get: operations["getPreferenceCenter"];
+        put?: never;
+        /** Save the preference center (diff-only; a stale save writes nothing and keeps the changes) */
+        post: operations["savePreferenceCenter"];
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, POST, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsPreferenceCenterPage"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/assets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page asset (GET and HEAD; immutable, cached for a year) */
+        get: operations["getPageAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /**
+         * The allowed methods (no authentication, no CORS)
+         * @description Answers 204 with `Allow: GET, HEAD, OPTIONS`; nothing under /l sends Access-Control-* headers.
+         */
+        options: operations["optionsPageAsset"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "preferences.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A preference set changed (patch, reset, replace), any source
+         * @description Sent to the webhook endpoints subscribed to `preferences.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_preferences_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was created
+         * @description Sent to the webhook endpoints subscribed to `user.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A profile field changed
+         * @description Sent to the webhook endpoints subscribed to `user.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was erased (its earlier events are redacted)
+         * @description Sent to the webhook endpoints subscribed to `user.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_user_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow was created or restored
+         * @description Sent to the webhook endpoints subscribed to `notiflow.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow changed
+         * @description Sent to the webhook endpoints subscribed to `notiflow.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "notiflow.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A notiflow was soft-deleted
+         * @description Sent to the webhook endpoints subscribed to `notiflow.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_notiflow_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category was created or restored
+         * @description Sent to the webhook endpoints subscribed to `category.created` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category changed
+         * @description Sent to the webhook endpoints subscribed to `category.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "category.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A category was soft-deleted
+         * @description Sent to the webhook endpoints subscribed to `category.deleted` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_category_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "defaults.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The project defaults changed
+         * @description Sent to the webhook endpoints subscribed to `defaults.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_defaults_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant_defaults.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A tenant's defaults or locks changed (DELETE included)
+         * @description Sent to the webhook endpoints subscribed to `tenant_defaults.updated` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_tenant_defaults_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "bulk_job.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A bulk job reached completed or failed
+         * @description Sent to the webhook endpoints subscribed to `bulk_job.completed` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_bulk_job_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Preferences: {
@@ -1701,6 +2246,68 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description EVENTS.md §1.2: streamed; a failure after the first byte aborts the connection */
+        UserExport: {
+            /** @enum {number} */
+            export_version: 1;
+            /** Format: date-time */
+            generated_at: string;
+            project_id: string;
+            user: components["schemas"]["User"];
+            preference_sets: components["schemas"]["ExportedPreferenceSet"][];
+            ledger: components["schemas"]["PreferenceHistoryEntryV2"][];
+        };
+        ExportedPreferenceSet: {
+            tenant_id: string | null;
+            version: components["schemas"]["Int"];
+            explicit: {
+                channel_types: {
+                    chat?: boolean;
+                    email?: boolean;
+                    in_app?: boolean;
+                    mobile_push?: boolean;
+                    sms?: boolean;
+                    web_push?: boolean;
+                };
+                categories: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+                notiflows: {
+                    [key: string]: {
+                        enabled?: boolean;
+                        channel_types?: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                    };
+                };
+            };
+            effective: components["schemas"]["PreferencesV2"];
+        };
+        PreferencesV2: {
+            channel_types: components["schemas"]["EffectiveChannelTypes"];
+            categories?: {
+                [key: string]: components["schemas"]["CategoryPreferences"];
+            };
+            notiflows: {
+                [key: string]: components["schemas"]["NotiflowPreferencesV2"];
+            };
+            locked?: components["schemas"]["LockedRoot"];
+        };
         UserPage: {
             items: components["schemas"]["User"][];
             page: components["schemas"]["PageInfo"];
@@ -1785,6 +2392,16 @@ export interface components {
         };
         ProjectDefaults: {
             channel_types: components["schemas"]["EffectiveChannelTypes"];
+        };
+        ProjectDefaultsExplicit: {
+            channel_types: {
+                chat?: boolean;
+                email?: boolean;
+                in_app?: boolean;
+                mobile_push?: boolean;
+                sms?: boolean;
+                web_push?: boolean;
+            };
         };
         ProjectDefaultsPatch: {
             channel_types?: components["schemas"]["ChannelTypesPatch"];
@@ -1937,7 +2554,19 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"];
+        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"] | components["schemas"]["BulkJobCompletedEvent"];
+        RedactedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.updated" | "user.created" | "user.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                /** @enum {boolean} */
+                redacted: true;
+            };
+        };
         PreferencesUpdatedEvent: {
             id: string;
             /** @enum {string} */
@@ -2021,6 +2650,263 @@ export interface components {
                 source: components["schemas"]["ConsentSource"];
                 request_id: string | null;
             };
+        };
+        UserDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "user.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                user_id: string;
+                id: string;
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowCreatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.created";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow: components["schemas"]["NotiflowV2"];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow: components["schemas"]["NotiflowV2"];
+                revision: components["schemas"]["Int"];
+                changed_fields: string[];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        NotiflowDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "notiflow.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                notiflow_id: string;
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryCreatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.created";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category: components["schemas"]["Category"];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category: components["schemas"]["Category"];
+                revision: components["schemas"]["Int"];
+                changed_fields: string[];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        CategoryDeletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "category.deleted";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                category_id: string;
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        DefaultsUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "defaults.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                defaults: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                };
+                changes: components["schemas"]["PreferenceChange"][];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        TenantDefaultsUpdatedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "tenant_defaults.updated";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                tenant_id: string;
+                defaults: {
+                    channel_types: {
+                        chat?: boolean;
+                        email?: boolean;
+                        in_app?: boolean;
+                        mobile_push?: boolean;
+                        sms?: boolean;
+                        web_push?: boolean;
+                    };
+                    categories: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    notiflows: {
+                        [key: string]: {
+                            enabled?: boolean;
+                            channel_types?: {
+                                chat?: boolean;
+                                email?: boolean;
+                                in_app?: boolean;
+                                mobile_push?: boolean;
+                                sms?: boolean;
+                                web_push?: boolean;
+                            };
+                        };
+                    };
+                    locks: {
+                        channel_types: {
+                            chat?: boolean;
+                            email?: boolean;
+                            in_app?: boolean;
+                            mobile_push?: boolean;
+                            sms?: boolean;
+                            web_push?: boolean;
+                        };
+                        categories: {
+                            [key: string]: {
+                                enabled?: boolean;
+                                channel_types?: {
+                                    chat?: boolean;
+                                    email?: boolean;
+                                    in_app?: boolean;
+                                    mobile_push?: boolean;
+                                    sms?: boolean;
+                                    web_push?: boolean;
+                                };
+                            };
+                        };
+                        notiflows: {
+                            [key: string]: {
+                                enabled?: boolean;
+                                channel_types?: {
+                                    chat?: boolean;
+                                    email?: boolean;
+                                    in_app?: boolean;
+                                    mobile_push?: boolean;
+                                    sms?: boolean;
+                                    web_push?: boolean;
+                                };
+                            };
+                        };
+                    };
+                };
+                changes: components["schemas"]["PreferenceChange"][];
+                revision: components["schemas"]["Int"];
+                actor: components["schemas"]["Actor"];
+                source: components["schemas"]["ConsentSource"];
+                request_id: string | null;
+            };
+        };
+        BulkJobCompletedEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "bulk_job.completed";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                job: components["schemas"]["Job"];
+            };
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.bulk";
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @enum {string} */
+            mode: "merge" | "replace";
+            tenant_id: string | null;
+            counts: {
+                total: components["schemas"]["Int"];
+                pending: components["schemas"]["Int"];
+                updated: components["schemas"]["Int"];
+                unchanged: components["schemas"]["Int"];
+                failed: components["schemas"]["Int"];
+            };
+            request_id: string | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            started_at: string | null;
+            completed_at: string | null;
         };
         EventPageInfo: {
             after: string;
@@ -2161,6 +3047,87 @@ export interface components {
             webhook_id: string;
             until: string | null;
         };
+        /** @description items with a patch each, or user_ids with one patch for all */
+        BulkPreferencesRequest: components["schemas"]["BulkItemsRequest"] | components["schemas"]["BulkUserIdsRequest"];
+        BulkItemsRequest: {
+            /** @enum {string} */
+            mode?: "merge" | "replace";
+            tenant_id?: string;
+            /**
+             * items
+             * @description an array of at most 1000 item(s)
+             */
+            items: {
+                user_id: string;
+                preferences: components["schemas"]["PreferencePatchV2"];
+                if_match?: string;
+            }[];
+        };
+        BulkUserIdsRequest: {
+            /** @enum {string} */
+            mode?: "merge" | "replace";
+            tenant_id?: string;
+            /**
+             * user ids
+             * @description an array of at most 1000 item(s)
+             */
+            user_ids: string[];
+            preferences: components["schemas"]["PreferencePatchV2"];
+        };
+        JobWithItems: {
+            id: string;
+            /** @enum {string} */
+            type: "preferences.bulk";
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @enum {string} */
+            mode: "merge" | "replace";
+            tenant_id: string | null;
+            counts: {
+                total: components["schemas"]["Int"];
+                pending: components["schemas"]["Int"];
+                updated: components["schemas"]["Int"];
+                unchanged: components["schemas"]["Int"];
+                failed: components["schemas"]["Int"];
+            };
+            request_id: string | null;
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            started_at: string | null;
+            completed_at: string | null;
+            items: components["schemas"]["JobItem"][];
+            page: components["schemas"]["JobItemsPage"];
+        };
+        JobItem: {
+            index: components["schemas"]["Int"];
+            user_id: string | null;
+            /** @enum {string} */
+            status: "pending" | "updated" | "unchanged" | "failed";
+            version: components["schemas"]["Int"] | null;
+            error: components["schemas"]["JobItemError"] | null;
+        };
+        JobItemError: {
+            type: string;
+            code: string;
+            message: string;
+            status: components["schemas"]["Int"];
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        JobItemsPage: {
+            after: string | null;
+            has_more_after: boolean;
+            limit: components["schemas"]["Int"];
+        };
+        JobPage: {
+            items: components["schemas"]["Job"][];
+            page: components["schemas"]["PageInfo"];
+        };
         OwnPreferenceHistoryPage: {
             items: components["schemas"]["OwnPreferenceHistoryEntry"][];
             page: components["schemas"]["PageInfo"];
@@ -2286,6 +3253,10 @@ export interface components {
         RequestId: string;
         /** @description a strong tag of this representation; send it back in If-None-Match or If-Match */
         ETag: string;
+        /** @description the URL of the created resource (a job: under the request's own base path) */
+        Location: string;
+        /** @description attachment; filename="…": save the body as a file */
+        ContentDisposition: string;
         /** @description seconds to wait before retrying */
         RetryAfter: string;
         /** @description remaining quota per policy: "name";r=<remaining>;t=<seconds to reset> (IETF ratelimit-headers) */
@@ -2450,6 +3421,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -2638,6 +3611,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -2943,6 +3918,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -3131,6 +4108,8 @@ export interface operations {
                 "If-Match"?: string;
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -5091,6 +6070,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -5524,6 +6505,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
+                /** @description The end user's context to record in the ledger entry (source stays admin_api): an RFC 8941 Dictionary of sf-strings, e.g. ip="203.0.113.9", user_agent="Mozilla/5.0 …" (ip an IPv4 or IPv6 address; either may be absent; unknown members ignored; anything else 400 invalid_header) */
+                "x-notiflows-consent-context"?: string;
             };
             path: {
                 /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
@@ -5811,6 +6794,290 @@ export interface operations {
         };
     };
     optionsAdminV1UsersByUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export document (chunked; an aborted connection means it is incomplete) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Content-Disposition": components["headers"]["ContentDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminUsersByUserIdExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportUser_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's external id: 1-255 Unicode code points, no control characters (percent-encoded UTF-8) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export document (chunked; an aborted connection means it is incomplete) */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Content-Disposition": components["headers"]["ContentDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1UsersByUserIdExport: {
         parameters: {
             query?: never;
             header?: never;
@@ -8446,6 +9713,228 @@ export interface operations {
         };
     };
     optionsAdminV1PreferencesDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExplicitDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the stored defaults */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDefaultsExplicit"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminPreferencesDefaultsExplicit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExplicitDefaults_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the stored defaults */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDefaultsExplicit"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1PreferencesDefaultsExplicit: {
         parameters: {
             query?: never;
             header?: never;
@@ -14633,6 +16122,928 @@ export interface operations {
             };
         };
     };
+    bulkUpdatePreferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkPreferencesRequest"];
+                "application/merge-patch+json": components["schemas"]["BulkPreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description queued: the job (Location: its URL) */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds 256 KiB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation_error: details.fields lists every problem */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminPreferencesBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    bulkUpdatePreferences_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 visible ASCII characters; the first 2xx/4xx response is replayed for 24 h (Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkPreferencesRequest"];
+                "application/merge-patch+json": components["schemas"]["BulkPreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description queued: the job (Location: its URL) */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflict: idempotency_key_reused or idempotency_key_in_use */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds 256 KiB */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: send application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation_error: details.fields lists every problem */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1PreferencesBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1-1000 */
+                limit?: number;
+                /** @description cursor: the next items (input order) */
+                after?: string;
+                /** @description only items of this status */
+                status?: "pending" | "updated" | "unchanged" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description a job id (UUID, BULK.md §1.2) */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobWithItems"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminJobsByJobId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job id (UUID, BULK.md §1.2) */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJob_v1: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1-1000 */
+                limit?: number;
+                /** @description cursor: the next items (input order) */
+                after?: string;
+                /** @description only items of this status */
+                status?: "pending" | "updated" | "unchanged" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description a job id (UUID, BULK.md §1.2) */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobWithItems"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found: details.resource is user, notiflow, category or route */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1JobsByJobId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a job id (UUID, BULK.md §1.2) */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description cursor: the next (older) page */
+                after?: string;
+                /** @description cursor: the previous (newer) page */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of jobs */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listJobs_v1: {
+        parameters: {
+            query?: {
+                /** @description page size, 1-1000 */
+                limit?: number;
+                /** @description cursor: the next (older) page */
+                after?: string;
+                /** @description cursor: the previous (newer) page */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of jobs */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description bad_request: invalid_json, invalid_param or invalid_header (details.param names it) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated: details.auth names the credential */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: retry after details.retry_after seconds (Retry-After, RateLimit and RateLimit-Policy headers) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description service_unavailable: retry after details.retry_after seconds (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsAdminV1Jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOwnPreferences: {
         parameters: {
             query?: {
@@ -16645,6 +19056,1073 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    getUnsubscribePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the confirm page */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postUnsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": ({
+                    "List-Unsubscribe"?: string;
+                    action?: string;
+                    /** @description the undo ticket (with action=undo) */
+                    undo?: string;
+                    /** @description the page locale (en, fr, de, es); another value falls back to LINKS.md §6's chain */
+                    lang?: string;
+                } & {
+                    [key: string]: string;
+                }) | {
+                    /** @description One-Click, ASCII case-insensitive */
+                    "List-Unsubscribe": string;
+                } | {
+                    /** @enum {unknown} */
+                    action: "unsubscribe" | "resubscribe";
+                } | {
+                    /** @constant */
+                    action: "undo";
+                    undo: string;
+                };
+                "multipart/form-data": {
+                    /** @description One-Click, ASCII case-insensitive */
+                    "List-Unsubscribe": string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description one-click: an empty body without Content-Type; a form: its result page */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 400 page: an unrecognized body, a bad field or undo ticket; nothing written */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 403 page: a form posted from another origin (one-click bodies are exempt); nothing written */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 409 page */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 413 page: the body is too large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 415 page: an unsupported content type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    optionsUnsubscribePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPreferenceCenter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the preference center */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    savePreferenceCenter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    etag: string;
+                    /** @constant */
+                    action: "save";
+                    lang?: string;
+                } & {
+                    [key: string]: string | ("0" | "1");
+                };
+            };
+        };
+        responses: {
+            /** @description the saved page from the stored state */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 400 page: an unrecognized body, a bad field or undo ticket; nothing written */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 403 page: a form posted from another origin (one-click bodies are exempt); nothing written */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 409 page */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the branded 410 page: a revoked key or user, an expired token or undo ticket, an erased user */
+            410: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 413 page: the body is too large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 415 page: an unsupported content type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 429 page: a link_token or link_project limit, or the address's link_failures budget (LINKS.md §6) */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the 500 page (no details) */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description the 503 page: the database is unavailable or gave up (Retry-After) */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    optionsPreferenceCenterPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the link's token: 132 base64url characters (LINKS.md §1); anything else is the 404 page. Query strings are ignored. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPageAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an asset's hashed file name, as a page links it */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the asset */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            /** @description the unbranded 404 page: an unknown path or an invalid token (LINKS.md §1 checks 1–5) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    optionsPageAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an asset's hashed file name, as a page links it */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the allowed methods */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request_header_fields_too_large (standalone server, §3 envelope) */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    event_preferences_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_user_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_notiflow_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotiflowDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_category_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_defaults_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_tenant_defaults_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantDefaultsUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_bulk_job_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobCompletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

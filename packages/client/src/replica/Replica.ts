@@ -66,12 +66,12 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
     const [notiflows, categories, defaults] = await Promise.all([
       client.notiflows.list({ limit: 1000 }).toArray(100_000),
       client.categories.list({ limit: 1000 }).toArray(100_000),
-      client.defaults.get()
+      client.defaults.explicit()
     ])
     const ids = only !== undefined ? [...only] : (await client.tenants.list({ limit: 1000 }).toArray(1_000_000)).map((t) => t.id)
     const tenants = new Map<string, TenantDefaults>()
     for (const id of ids) tenants.set(id, (await client.tenants.defaults.get(id)).data as unknown as TenantDefaults)
-    return modelOf({ notiflows, categories, effectiveDefaults: defaults.data.channel_types, tenants })
+    return modelOf({ notiflows, categories, defaults: defaults.data, tenants })
   }
 
   const snapshot = async () => {
@@ -92,6 +92,8 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
 
   const apply = (event: FeedEvent) => {
     const d = event.data
+    // An erased user's earlier events are redacted in place (EVENTS.md §1.3); its user.deleted follows.
+    if (d["redacted"] === true) return
     if (event.type === "preferences.updated") {
       const tenantId = d["tenant_id"] as string | null
       if (!keeps(tenantId)) return addUser(users, d["user_id"] as string)
@@ -158,10 +160,12 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
 
   return {
     ready,
-    evaluate: (userId, notiflowId, channels, opts = {}) => {
+    evaluate: (userId, notiflowId, channels, opts) => {
       if (model === undefined) throw new Error("the replica is not ready: await replica.ready")
-      if (opts.tenantId !== undefined && !keeps(opts.tenantId)) throw new RangeError(`tenant ${opts.tenantId} is not replicated`)
-      return evaluateIn(model, users, userId, notiflowId, channels, opts.tenantId)
+      // No default object for `opts`: this runs once per decision.
+      const tenantId = opts?.tenantId
+      if (tenantId !== undefined && !keeps(tenantId)) throw new RangeError(`tenant ${tenantId} is not replicated`)
+      return evaluateIn(model, users, userId, notiflowId, channels, tenantId)
     },
     lag: () => ({
       sinceLastEventMs: lastEventAt === null ? null : Date.now() - lastEventAt,

@@ -154,7 +154,7 @@ export const routeReply = async (req: Request, found: Found, requestId: string, 
       fields.project_id = principal.project.id
     }
     if (env.hooks.afterAuth !== undefined) extra = { ...(await env.hooks.afterAuth(ctx)) }
-    if (route.body) ctx.body = await readJsonBody(req)
+    if (route.body) ctx.body = await readJsonBody(req, route.bodyLimit)
     const next = (): Promise<Reply> => route.handle(ctx, env.deps).catch((e: unknown) => errorReply(env.logger, e, route.api, requestId))
     const reply = env.hooks.aroundHandler !== undefined ? await env.hooks.aroundHandler(ctx, next) : await next()
     return { reply, ctx, extra }

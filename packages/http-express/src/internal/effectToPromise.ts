@@ -13,6 +13,7 @@ import type {
   BrandingRepository,
   CategoryRepository,
   EventRepository,
+  JobRepository,
   LinkRepository,
   NotiflowCatalogRepository,
   PreferenceRepository,
@@ -39,6 +40,7 @@ export type RouterServices =
   | BrandingRepository
   | WebhookRepository
   | WebhookDeliveryRepository
+  | JobRepository
 
 /** The runtime a host passes to `makeRouter`. */
 export type RouterRuntime = ManagedRuntime.ManagedRuntime<RouterServices, never>

@@ -2,10 +2,12 @@
  * Catalog and project-defaults routes (API.md §5).
  */
 import * as Schema from "effect/Schema"
-import type { ProjectId } from "@notiflows/domain"
+import type { Attribution, ProjectId } from "@notiflows/domain"
 import {
   DefaultsJson,
   DefaultsPatchSchema,
+  ExplicitDefaultsJson,
+  defaultsToExplicitJson,
   defaultsToJson,
   deleteNotiflow,
   getDefaults,
@@ -29,9 +31,12 @@ export const NotiflowPage = Schema.Struct({ items: Schema.Array(NotiflowJsonV2),
 
 const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id
 
+/** Who writes the catalog over the admin API (EVENTS.md §2: catalog events' `source`). */
+export const adminAttribution = (ctx: RequestContext): Attribution => ({ actor: principalOf(ctx).actor, requestId: ctx.requestId, source: "admin_api" })
+
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  const { notiflow, created, categories } = await run(deps.runtime, upsertNotiflowV2(projectOf(ctx), id, ctx.body))
+  const { notiflow, created, categories } = await run(deps.runtime, upsertNotiflowV2(projectOf(ctx), id, ctx.body, adminAttribution(ctx)))
   return json(created ? 201 : 200, notiflowToJsonV2(notiflow, categories))
 }
 
@@ -43,7 +48,7 @@ const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 
 const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = notiflowIdParam(ctx)
-  await run(deps.runtime, deleteNotiflow(projectOf(ctx), id))
+  await run(deps.runtime, deleteNotiflow(projectOf(ctx), id, adminAttribution(ctx)))
   return { status: 204 }
 }
 
@@ -56,8 +61,11 @@ const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
   json(200, defaultsToJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
 
+const readExplicitDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
+  json(200, defaultsToExplicitJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
+
 const patchDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
-  json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body))))
+  json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body, adminAttribution(ctx)))))
 
 const catalog = ["Notiflows"]
 const defaults = ["Defaults"]
@@ -86,6 +94,11 @@ export const catalogRoutes: ReadonlyArray<RouteSpec> = [
     api: "admin", method: "GET", path: "/preferences/defaults", body: false, tags: defaults, operationId: "getDefaults",
     summary: "The project's effective channel-type defaults", responses: { 200: { description: "defaults", schema: DefaultsJson } },
     handle: readDefaults
+  },
+  {
+    api: "admin", method: "GET", path: "/preferences/defaults/explicit", body: false, tags: defaults, operationId: "getExplicitDefaults",
+    summary: "The project's stored channel-type defaults only (a type never set is absent; for copies such as the replica)",
+    responses: { 200: { description: "the stored defaults", schema: ExplicitDefaultsJson } }, handle: readExplicitDefaults
   },
   {
     api: "admin", method: "PUT", path: "/preferences/defaults", body: true, tags: defaults, operationId: "updateDefaults",

@@ -30,6 +30,7 @@ import { run } from "../internal/effectToPromise.js"
 import { categoryIdParam, idKey, PAGE_QUERY, pageQuery, tenantIdPathParam, userIdQuery } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
+import { adminAttribution } from "./Catalog.js"
 
 const ETAG_HEADERS = ["ETag"] as const
 
@@ -47,7 +48,7 @@ const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.i
 
 const upsert = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = categoryIdParam(ctx)
-  const { category, created } = await run(deps.runtime, upsertCategory(projectOf(ctx), id, ctx.body))
+  const { category, created } = await run(deps.runtime, upsertCategory(projectOf(ctx), id, ctx.body, adminAttribution(ctx)))
   return json(created ? 201 : 200, categoryToJson(category))
 }
 
@@ -58,7 +59,7 @@ const read = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 
 const remove = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const id = categoryIdParam(ctx)
-  await run(deps.runtime, deleteCategory(projectOf(ctx), id))
+  await run(deps.runtime, deleteCategory(projectOf(ctx), id, adminAttribution(ctx)))
   return { status: 204 }
 }
 
@@ -105,13 +106,13 @@ const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Rep
 
 const putDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const tenantId = tenantIdPathParam(ctx)
-  const body = await run(deps.runtime, updateTenantDefaults(projectOf(ctx), tenantId, ctx.body, defaultsPrecondition(ctx, tenantId)))
+  const body = await run(deps.runtime, updateTenantDefaults(projectOf(ctx), tenantId, ctx.body, defaultsPrecondition(ctx, tenantId), adminAttribution(ctx)))
   return defaultsReply(tenantId, body)
 }
 
 const removeDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const tenantId = tenantIdPathParam(ctx)
-  const body = await run(deps.runtime, deleteTenantDefaults(projectOf(ctx), tenantId, defaultsPrecondition(ctx, tenantId)))
+  const body = await run(deps.runtime, deleteTenantDefaults(projectOf(ctx), tenantId, defaultsPrecondition(ctx, tenantId), adminAttribution(ctx)))
   return defaultsReply(tenantId, body)
 }
 

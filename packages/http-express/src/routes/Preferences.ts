@@ -83,13 +83,16 @@ const viewReply = (s: ScopedSnapshot, audience: Audience): Reply => taggedReply(
 const precondition = (ctx: RequestContext, audience: Audience) => {
   const ifMatch = header(ctx.headers, "if-match")
   if (ifMatch === undefined) return {}
-  return {
-    precondition: (s: ScopedSnapshot): string | undefined => {
-      const current = tags(s, audience)
-      return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
-    }
-  }
+  return { precondition: ifMatchPrecondition(ifMatch, audience) }
 }
+
+/** `If-Match` on a snapshot: `undefined` when it holds, else the view's current tag (also each bulk item's `if_match`, BULK.md §1.1). */
+export const ifMatchPrecondition =
+  (ifMatch: string, audience: Audience = "admin") =>
+  (s: ScopedSnapshot): string | undefined => {
+    const current = tags(s, audience)
+    return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
+  }
 
 /**
  * A read of the view, or of the explicit view (`GET …/preferences/explicit`, and the
@@ -201,7 +204,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
     {
       api: audience, method: "PUT", path: base, body: true, tags, operationId: id("update"),
       summary: `Update ${who} preferences (merge patch) in the global set or a tenant's; send only what changed`,
-      request: PreferencePatchV2Schema, query: TENANT_QUERY, conditional: ["If-Match"], errors,
+      request: PreferencePatchV2Schema, query: TENANT_QUERY, conditional: ["If-Match"], errors, ...(admin ? { consentHeader: true as const } : {}),
       responses: { 200: { description: "the preferences view after the write", schema: PreferencesView, headers: tagged } },
       handle: update(audience, target)
     },
@@ -210,7 +213,7 @@ const preferenceRoutes = (audience: Audience): ReadonlyArray<RouteSpec> => {
           {
             api: audience, method: "DELETE", path: base, body: false, tags, operationId: "resetUserPreferences",
             summary: "Remove every explicit choice of the global set or of one tenant's set (back to defaults)", query: TENANT_QUERY,
-            conditional: ["If-Match"], errors,
+            conditional: ["If-Match"], errors, consentHeader: true,
             responses: { 200: { description: "the preferences view after the reset", schema: PreferencesView, headers: tagged } },
             handle: reset(audience, target)
           } satisfies RouteSpec

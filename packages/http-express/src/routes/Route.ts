@@ -27,7 +27,7 @@ export interface HandlerDeps {
 }
 
 /** Response headers an operation may send, beyond those every response of its API carries. */
-export type ResponseHeader = "ETag"
+export type ResponseHeader = "ETag" | "Location" | "Content-Disposition"
 
 /** A query parameter, documented in OpenAPI (validated by the handler). */
 export interface QueryParam {
@@ -42,6 +42,8 @@ export interface RouteSpec {
   readonly path: string
   /** The route takes a JSON body (415/413/400 checks apply). */
   readonly body: boolean
+  /** Its size limit in bytes (default `BODY_LIMIT`, 256 KiB). */
+  readonly bodyLimit?: number
   readonly operationId: string
   readonly summary: string
   readonly tags: ReadonlyArray<string>
@@ -68,6 +70,8 @@ export interface RouteSpec {
   readonly query?: ReadonlyArray<QueryParam>
   /** Conditional request headers it honours, for OpenAPI. */
   readonly conditional?: ReadonlyArray<"If-Match" | "If-None-Match">
+  /** It takes `x-notiflows-consent-context` (EVENTS.md, Decisions 1), for OpenAPI. */
+  readonly consentHeader?: true
   readonly handle: (ctx: RequestContext, deps: HandlerDeps) => Promise<Reply>
 }
 

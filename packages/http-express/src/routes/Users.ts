@@ -3,13 +3,15 @@
  */
 import * as Schema from "effect/Schema"
 import type { ProjectId } from "@notiflows/domain"
-import { deleteUser, getUser, listUsers, PageInfo, upsertUserV2, UserJson, userToJson, UserUpsertV2Schema } from "@notiflows/domain"
+import { deleteUser, getUser, listUsers, PageInfo, upsertUserV2, UserExportDocument, UserJson, userToJson, UserUpsertV2Schema } from "@notiflows/domain"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { InvalidParam } from "../HttpErrors.js"
 import { run } from "../internal/effectToPromise.js"
 import { idKey, PAGE_QUERY, pageQuery, userIdParam } from "./Params.js"
+import { adminAttribution } from "./Catalog.js"
 import { relayedConsent } from "./Preferences.js"
+import { exportUser } from "./UserExport.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
 
@@ -44,7 +46,7 @@ const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 
 const erase = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const externalId = userIdParam(ctx)
-  await run(deps.runtime, deleteUser(principalOf(ctx).project.id, externalId))
+  await run(deps.runtime, deleteUser(principalOf(ctx).project.id, externalId, adminAttribution(ctx)))
   return { status: 204 }
 }
 
@@ -54,7 +56,7 @@ export const userRoutes: ReadonlyArray<RouteSpec> = [
   {
     api: "admin", method: "PUT", path: "/users/{user_id}", body: true, tags, operationId: "upsertUser",
     summary: "Create or update a user (profile merge; optional preference patch in the same write)",
-    request: UserUpsertV2Schema,
+    request: UserUpsertV2Schema, consentHeader: true,
     responses: { 200: { description: "updated", schema: UserJson }, 201: { description: "created", schema: UserJson } },
     handle: upsert
   },
@@ -64,7 +66,14 @@ export const userRoutes: ReadonlyArray<RouteSpec> = [
   },
   {
     api: "admin", method: "DELETE", path: "/users/{user_id}", body: false, tags, operationId: "deleteUser",
-    summary: "Erase a user with its preferences and history", errors: [404], responses: { 204: { description: "erased" } }, handle: erase
+    summary: "Erase a user (EVENTS.md §1.3): profile, sets, ledger and idempotency records naming it; its earlier events are redacted and one user.deleted is written",
+    errors: [404], responses: { 204: { description: "erased" } }, handle: erase
+  },
+  {
+    api: "admin", method: "GET", path: "/users/{user_id}/export", body: false, tags, operationId: "exportUser",
+    summary: "Data-subject export: profile, every set (explicit and effective) and the whole ledger, streamed", errors: [404],
+    responses: { 200: { description: "the export document (chunked; an aborted connection means it is incomplete)", schema: UserExportDocument, headers: ["Content-Disposition"] } },
+    handle: exportUser
   },
   {
     api: "admin", method: "GET", path: "/users", body: false, tags, operationId: "listUsers",

@@ -5,6 +5,7 @@ import { brandingRoutes } from "./Branding.js"
 import { catalogRoutes } from "./Catalog.js"
 import { evaluateRoutes } from "./Evaluate.js"
 import { eventRoutes } from "./Events.js"
+import { jobRoutes } from "./Jobs.js"
 import { linkRoutes } from "./Links.js"
 import { modelRoutes } from "./Model.js"
 import { preferenceSetRoutes } from "./PreferenceSets.js"
@@ -27,6 +28,7 @@ export const ROUTES: ReadonlyArray<RouteSpec> = [
   ...brandingRoutes,
   ...webhookRoutes,
   ...webhookDeliveryRoutes,
+  ...jobRoutes,
   ...userPreferenceRoutes,
   ...serviceRoutes
 ]

@@ -5,8 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import { renderEvent, RepositoryError } from "@notiflows/domain"
-import type { Delivery, EventInput, ProjectId, StoredBranding, StoredEvent, UserId, Webhook } from "@notiflows/domain"
+import type { Delivery, EventInput, JobItem, ProjectId, StoredBranding, StoredEvent, StoredJob, UserId, Webhook } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
+import type { IdempotencyRecord } from "../InMemoryIdempotencyRepository.js"
 import type {
   ApiKey,
   CategoryChoice,
@@ -62,7 +63,7 @@ export interface ProjectRecord {
   /** Tenant id → stored defaults (absent = none). */
   tenantDefaults?: Map<string, StoredTenantDefaults>
   /** The feed: events in commit order, each with its position's `minor` (EVENTS.md §3). */
-  events?: Array<{ readonly minor: bigint; readonly event: StoredEvent }>
+  events?: Array<{ readonly minor: bigint; event: StoredEvent }>
   /** The last position retention removed (cursors before it are expired). */
   purgedThrough?: bigint
   /** Link keys in creation order, and scope records by id (LINKS.md §1, §2.3; created on first use). */
@@ -88,16 +89,31 @@ export interface DeliveryRecord {
   readonly rangeReplay: boolean
 }
 
+/** A bulk job with its items and claim (BULK.md §1.2). */
+export interface JobRecord {
+  job: StoredJob
+  readonly items: Array<{ item: JobItem; readonly preferences: unknown; readonly ifMatch: string | null }>
+  /** Submission order across the store. */
+  readonly seq: number
+  claimedBy: string | null
+  claimedUntil: number
+  progressAt: Date
+}
+
 export interface Store {
+  /** Bulk jobs by id (created on first use). */
+  jobs?: Map<string, JobRecord>
   /** In creation order (oldest first). */
   readonly projects: Map<string, ProjectRecord>
   /** Key hash → [project id, key id]. */
   readonly keysByHash: Map<string, readonly [string, string]>
   /** The last event position handed out (positions grow across projects, like a serial). */
   eventSeq: bigint
+  /** Idempotency records by `[project, scope, key]` (shared so erasure can delete those naming a user). */
+  readonly idempotency: Map<string, IdempotencyRecord>
 }
 
-export const makeStore = (): Store => ({ projects: new Map(), keysByHash: new Map(), eventSeq: 0n })
+export const makeStore = (): Store => ({ projects: new Map(), keysByHash: new Map(), eventSeq: 0n, idempotency: new Map() })
 
 /**
  * Appends an event to a project's feed, in the synchronous section that commits its change: a
@@ -108,6 +124,11 @@ export const appendEvent = (store: Store, projectId: ProjectId, input: EventInpu
   if (input === undefined || project === undefined) return
   store.eventSeq += 1n
   ;(project.events ??= []).push({ minor: store.eventSeq, event: renderEvent(uuidv7(), projectId, input, userId) })
+}
+
+/** Appends a change's events (about no user) in its committing section. */
+export const appendEvents = (store: Store, projectId: ProjectId, events: ReadonlyArray<EventInput> | undefined): void => {
+  for (const e of events ?? []) appendEvent(store, projectId, e, null)
 }
 
 const emptyRecords = new Map<string, never>()

@@ -1,0 +1,2 @@
+-- EVENTS.md §1.3: the external user ids a request names (path user_id, bulk items), so erasure deletes the idempotency records naming a user.
+ALTER TABLE "idempotency_records" ADD COLUMN "subjects" text[] DEFAULT '{}'::text[] NOT NULL;

@@ -1,0 +1,48 @@
+/**
+ * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
+ * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
+ * records naming the user, the user's earlier events redacted in place, its bulk-job items
+ * anonymised, the user with its sets and ledger, then the `user.deleted` notice.
+ */
+import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
+import type { Store } from "./store.js"
+import { appendEvent } from "./store.js"
+
+/** An event's redacted form: same id, type, time and position; `data` is `{"redacted": true}`. */
+export const redacted = (event: StoredEvent, projectId: string): StoredEvent => {
+  const { id, type, occurred_at } = JSON.parse(event.payload) as { id: string; type: string; occurred_at: string }
+  return {
+    ...event,
+    orderingKey: `redacted:${event.userId}`,
+    payload: JSON.stringify({ id, type, occurred_at, project_id: projectId, data: { redacted: true } })
+  }
+}
+
+/** Erases a user; false (nothing changed) when absent. */
+export const eraseUser = (store: Store, projectId: ProjectId, externalId: string, notice: EventInput | undefined): boolean => {
+  const project = store.projects.get(projectId)
+  const record = project?.users.get(externalId)
+  if (project === undefined || record === undefined) return false
+  const userId = record.user.id
+  for (const [key, r] of store.idempotency) {
+    if (r.projectId === projectId && (r.scope === `user:${externalId}` || r.subjects.includes(externalId))) store.idempotency.delete(key)
+  }
+  for (const slot of project.events ?? []) {
+    if (slot.event.userId === userId) slot.event = redacted(slot.event, projectId)
+  }
+  // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.
+  for (const job of store.jobs?.values() ?? []) {
+    if (job.job.projectId !== projectId) continue
+    for (const entry of job.items) {
+      if (entry.item.userId !== externalId) continue
+      entry.item =
+        entry.item.status === "pending"
+          ? { ...entry.item, userId: null, status: "failed", failure: { reason: "user_not_found" } }
+          : { ...entry.item, userId: null }
+    }
+  }
+  project.users.delete(externalId)
+  project.userIds.delete(userId)
+  appendEvent(store, projectId, notice, userId)
+  return true
+}

@@ -1,0 +1,4 @@
+import { jobsSuite } from "../src/JobsSuite.js"
+import { layer } from "../src/InMemory.js"
+
+jobsSuite("in-memory jobs", layer)

@@ -82,6 +82,37 @@ const bulkItems: ErasureStep = {
   }
 }
 
+/**
+ * Webhook deliveries of the user's events (EVENTS.md §1.3, §4): those not yet succeeded are
+ * cancelled `redacted` and their attempts (receivers' answers may echo the data) deleted; every
+ * delivery of those events loses the external id from its ordering key, as the events do.
+ */
+const webhookDeliveries: ErasureStep = {
+  name: "webhook_deliveries",
+  run: async (tx, s) => {
+    await tx.execute(sql`
+      with mine as (
+        select d.project_id, d.id, d.status from webhook_deliveries d
+        join events e on e.project_id = d.project_id and e.id = d.event_id
+        where e.project_id = ${s.projectId}::uuid and e.user_id = ${s.userId}::uuid
+      ),
+      redacted as (
+        update webhook_deliveries d
+        set ordering_key = 'redacted:' || ${s.userId}::text,
+            status = case when d.status in ('pending', 'failed') then 'cancelled' else d.status end,
+            cancelled_reason = case when d.status in ('pending', 'failed') then 'redacted' else d.cancelled_reason end,
+            completed_at = case when d.status = 'pending' then clock_timestamp() else d.completed_at end,
+            next_attempt_at = case when d.status = 'pending' then null else d.next_attempt_at end,
+            claimed_by = case when d.status = 'pending' then null else d.claimed_by end,
+            claimed_until = case when d.status = 'pending' then null else d.claimed_until end
+        from mine where d.project_id = mine.project_id and d.id = mine.id
+        returning d.project_id, d.id
+      )
+      delete from webhook_attempts a using mine
+      where a.project_id = mine.project_id and a.delivery_id = mine.id and mine.status in ('pending', 'failed')`)
+  }
+}
+
 /** The user's row; the foreign keys cascade to every set (global and user×tenant) and every ledger entry. */
 const userRows: ErasureStep = {
   name: "users",
@@ -94,7 +125,7 @@ const userRows: ErasureStep = {
  * What erasure does, in order. Other features append their step (before `users`, whose cascade
  * removes the sets and ledger).
  */
-export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, redactEvents, bulkItems, userRows]
+export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, webhookDeliveries, redactEvents, bulkItems, userRows]
 
 /**
  * Erases a user in the given transaction: locks its row, runs {@link ERASURE_STEPS}, then writes

@@ -8,7 +8,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { ExternalUserId, ProjectId } from "@notiflows/domain"
-import { deleteUser, IdempotencyRepository, ProjectRepository, runNextJob, scopeOf, submitBulk, updateScopedPreferences, upsertUserV2 } from "@notiflows/domain"
+import { createWebhook, deleteUser, IdempotencyRepository, WebhookDeliveryRepository, ProjectRepository, runNextJob, scopeOf, submitBulk, updateScopedPreferences, upsertUserV2 } from "@notiflows/domain"
 import { testExecutor } from "@notiflows/testing"
 import type { TenantId } from "@notiflows/domain"
 import type { Repositories } from "../src/index.js"
@@ -74,10 +74,30 @@ const cases = (it: Vitest.MethodsNonLive<Repositories | DrizzleDatabase, true>) 
       }
       yield* bulk({ items: [{ user_id: externalId, preferences: { channel_types: { chat: true } } }] })
 
+      // Webhook deliveries of the user's events (ordering keys name the user), one with an attempt
+      // whose response echoes the email; and a succeeded one (kept, without the external id).
+      const webhook = (yield* createWebhook(project, { url: "https://example.com/hooks" })).webhook
+      const { query } = yield* DrizzleDatabase
+      const userEvents = yield* Effect.promise(() => query(`select id::text as id from events where project_id = $1 and ordering_key = $2 order by xid, seq`, [project, `user:${externalId}`]))
+      yield* Effect.flatMap(WebhookDeliveryRepository, (r) => r.replayEvents(project, webhook.id, userEvents.map((e) => String(e["id"]))))
+      yield* Effect.promise(() =>
+        query(
+          `insert into webhook_attempts (project_id, delivery_id, number, started_at, response_status, response_body)
+           select project_id, id, 1, now(), 500, $2 from webhook_deliveries where project_id = $1 and ordering_key = $3 limit 2`,
+          [project, `no such user ${email}`, `user:${externalId}`]
+        )
+      )
+      yield* Effect.promise(() =>
+        query(`update webhook_deliveries set status = 'succeeded' where id = (select id from webhook_deliveries where project_id = $1 and ordering_key = $2 order by event_seq desc limit 1)`, [
+          project,
+          `user:${externalId}`
+        ])
+      )
+
       const before = yield* everyRow
       const tablesWithUser = new Set(before.filter((r) => r.row.includes(externalId) || r.row.includes(email)).map((r) => r.table))
       // The scan sees the data where it lives before erasure (it would find a leftover).
-      for (const t of ["users", "events", "idempotency_records", "job_items"]) assert.ok(tablesWithUser.has(t), t)
+      for (const t of ["users", "events", "idempotency_records", "job_items", "webhook_deliveries", "webhook_attempts"]) assert.ok(tablesWithUser.has(t), t)
       assert.ok(before.some((r) => r.row.includes(secret)))
 
       yield* deleteUser(project, externalId, admin)
@@ -87,6 +107,11 @@ const cases = (it: Vitest.MethodsNonLive<Repositories | DrizzleDatabase, true>) 
       assert.strictEqual(naming[0]!.table, "events")
       assert.include(naming[0]!.row, '"type":"user.deleted"')
       assert.notInclude(naming[0]!.row, email)
+      const deliveries = yield* Effect.promise(() => query(`select status, cancelled_reason from webhook_deliveries where project_id = $1 order by event_seq`, [project]))
+      assert.deepStrictEqual(
+        deliveries.map((d) => `${d["status"]}/${d["cancelled_reason"]}`),
+        [...Array(userEvents.length - 1).fill("cancelled/redacted"), "succeeded/null"]
+      )
     }))
 }
 

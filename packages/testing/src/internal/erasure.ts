@@ -27,8 +27,19 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
   for (const [key, r] of store.idempotency) {
     if (r.projectId === projectId && (r.scope === `user:${externalId}` || r.subjects.includes(externalId))) store.idempotency.delete(key)
   }
+  const mine = new Set<string>()
   for (const slot of project.events ?? []) {
-    if (slot.event.userId === userId) slot.event = redacted(slot.event, projectId)
+    if (slot.event.userId === userId) {
+      mine.add(slot.event.id)
+      slot.event = redacted(slot.event, projectId)
+    }
+  }
+  // Webhook deliveries of those events not yet succeeded: cancelled `redacted`, attempts deleted.
+  for (const endpoint of project.webhooks?.values() ?? []) {
+    for (const d of endpoint.deliveries) {
+      if (!mine.has(d.delivery.event_id) || (d.delivery.status !== "pending" && d.delivery.status !== "failed")) continue
+      d.delivery = { ...d.delivery, status: "cancelled", cancelled_reason: "redacted", next_attempt_at: null, completed_at: d.delivery.completed_at ?? new Date(), attempts: [] }
+    }
   }
   // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.
   for (const job of store.jobs?.values() ?? []) {

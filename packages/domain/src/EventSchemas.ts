@@ -16,17 +16,15 @@ import {
 } from "./CatalogEvents.js"
 import type { EventType } from "./Events.js"
 import { Timestamp } from "./Preferences.js"
-import { PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
+import { eventEnvelope, PreferencesUpdatedEvent, UserCreatedEvent, UserDeletedEvent, UserUpdatedEvent } from "./Events.js"
 import { JobJson } from "./Jobs.js"
+import { WebhookJson } from "./Webhooks.js"
 
-/** `bulk_job.completed` (BULK.md §1.2): the job after it ended, without items. */
-export const BulkJobCompletedEvent = S.Struct({
-  id: S.String,
-  type: S.Literal("bulk_job.completed"),
-  occurred_at: Timestamp,
-  project_id: S.String,
-  data: S.Struct({ job: JobJson })
-}).annotations({ identifier: "BulkJobCompletedEvent" })
+/** `bulk_job.completed` (BULK.md): a job reached `completed` or `failed`; the job without its items. */
+export const BulkJobCompletedEvent = eventEnvelope("bulk_job.completed", { job: JobJson }, "BulkJobCompletedEvent")
+
+/** `webhook.disabled` (EVENTS.md §4.3): the service disabled an endpoint (`gone` or `failing`). */
+export const WebhookDisabledEvent = eventEnvelope("webhook.disabled", { webhook: WebhookJson }, "WebhookDisabledEvent")
 
 /** The schema of each written event type, with what it is for (the `webhooks` entries' summaries). */
 export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly summary: string; readonly schema: Schema.Schema.Any }> = [
@@ -42,7 +40,8 @@ export const EVENT_SCHEMAS: ReadonlyArray<{ readonly type: EventType; readonly s
   { type: "category.deleted", summary: "A category was soft-deleted", schema: CategoryDeletedEvent },
   { type: "defaults.updated", summary: "The project defaults changed", schema: DefaultsUpdatedEvent },
   { type: "tenant_defaults.updated", summary: "A tenant's defaults or locks changed (DELETE included)", schema: TenantDefaultsUpdatedEvent },
-  { type: "bulk_job.completed", summary: "A bulk job reached completed or failed", schema: BulkJobCompletedEvent }
+  { type: "bulk_job.completed", summary: "A bulk job reached completed or failed", schema: BulkJobCompletedEvent },
+  { type: "webhook.disabled", summary: "The service disabled a webhook endpoint (410 gone, or failing for days)", schema: WebhookDisabledEvent }
 ]
 
 /**
@@ -72,5 +71,6 @@ export const FeedEvent = S.Union(
   CategoryDeletedEvent,
   DefaultsUpdatedEvent,
   TenantDefaultsUpdatedEvent,
-  BulkJobCompletedEvent
+  BulkJobCompletedEvent,
+  WebhookDisabledEvent
 ).annotations({ identifier: "Event" })

@@ -152,7 +152,8 @@ describe("GET /admin/events (EVENTS.md §3)", () => {
 describe("/openapi.json webhooks (EVENTS.md §2)", () => {
   it("describes every event type; every event the service writes validates against its type's schema", async () => {
     const { Ajv2020 } = await import("ajv/dist/2020.js")
-    const { EVENT_SCHEMAS } = await import("@notiflows/domain")
+    const { EVENT_SCHEMAS, EVENT_TYPES } = await import("@notiflows/domain")
+    expect(EVENT_SCHEMAS.map((e) => e.type).sort()).toEqual([...EVENT_TYPES].sort())
     const doc = (await request(h.app).get("/api/openapi.json").expect(200)).body as {
       webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: object }> }; parameters: ReadonlyArray<{ name: string }> } }>
       paths: Record<string, Record<string, { parameters: ReadonlyArray<{ name: string; in: string }> }>>
@@ -173,7 +174,7 @@ describe("/openapi.json webhooks (EVENTS.md §2)", () => {
     const { p, userId } = await seed()
     await request(h.app).put(`/api/admin/users/${userId}`).set(p.admin).send({ email: "x@example.com", preferences: { channel_types: { sms: false } } }).expect(200)
     await request(h.app).put("/api/admin/categories/marketing").set(p.admin).send({ name: "Marketing" }).expect(201)
-    await request(h.app).put("/api/admin/notiflows/news").set(p.admin).send({ name: "News", categories: ["marketing"] }).expect(201)
+    const createdNews = await request(h.app).put("/api/admin/notiflows/news").set(p.admin).send({ name: "News", categories: ["marketing"] }).expect(201)
     await request(h.app).put("/api/admin/notiflows/news").set(p.admin).send({ name: "News 2" }).expect(200)
     await request(h.app).delete("/api/admin/notiflows/news").set(p.admin).expect(204)
     await request(h.app).delete("/api/admin/categories/marketing").set(p.admin).expect(204)
@@ -211,6 +212,10 @@ describe("/openapi.json webhooks (EVENTS.md §2)", () => {
       expect(validate(item), `${item.type}: ${JSON.stringify(validate.errors)}`).toBe(true)
     }
     expect(items.filter((e) => e.data["redacted"] === true)).toHaveLength(2)
+    // Catalog events say who wrote them over the admin API.
+    const news = items.find((e) => e.type === "notiflow.created")!
+    expect(news.data["notiflow"]).toEqual(createdNews.body)
+    expect(news.data).toMatchObject({ revision: 1, actor: { type: "secret_key", id: p.secretKeyId }, source: "admin_api", request_id: createdNews.headers["x-request-id"] })
   })
 })
 

@@ -158,3 +158,48 @@ describe("backpressure", () => {
     expect(doc.ledger).toHaveLength(2 * USER_EXPORT_PAGE + 7)
   })
 })
+
+describe("an erasure during the stream", () => {
+  // The user is erased right before the ledger's second page is read (as a concurrent DELETE would).
+  let erase: (() => Effect.Effect<unknown>) | undefined
+  let pagesRead = 0
+  const erasing = Layer.effectContext(
+    Effect.map(InMemory.make, (context) => {
+      const repo = Context.get(context, ScopedPreferenceRepository)
+      const ledgerPage: ScopedPreferenceRepository["Type"]["ledgerPage"] = (...args) =>
+        Effect.suspend(() => (++pagesRead === 2 && erase !== undefined ? Effect.zipRight(erase(), repo.ledgerPage(...args)) : repo.ledgerPage(...args)))
+      return Context.add(context, ScopedPreferenceRepository, { ...repo, ledgerPage })
+    })
+  )
+  const e = makeHarness({}, erasing)
+  const server = http.createServer(e.app)
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it("aborts the connection (the document never looks complete)", async () => {
+    const p = await e.project()
+    const userId = freshId("u")
+    await request(e.app).put(`/api/admin/users/${userId}`).set(p.admin).send({ email: "gone@example.com" }).expect(201)
+    for (let i = 0; i < USER_EXPORT_PAGE + 1; i++) {
+      await request(e.app).put(`/api/admin/users/${userId}/preferences`).set(p.admin).send({ channel_types: { sms: i % 2 === 0 } }).expect(200)
+    }
+    const { deleteUser } = await import("@notiflows/domain")
+    erase = () => Effect.provide(deleteUser(p.project.id as ProjectId, userId as ExternalUserId), e.runtime) as Effect.Effect<unknown>
+    pagesRead = 0
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    const outcome = await new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port, path: `/api/admin/users/${userId}/export`, headers: p.admin }, (res) => {
+        let body = ""
+        res.setEncoding("utf8")
+        res.on("data", (c: string) => (body += c))
+        res.on("error", () => {})
+        res.on("close", () => resolve({ status: res.statusCode ?? 0, body, complete: res.complete }))
+      })
+      req.on("error", () => resolve({ status: 0, body: "", complete: false }))
+    })
+    expect(outcome.status).toBe(200)
+    expect(outcome.complete).toBe(false)
+    expect(() => JSON.parse(outcome.body)).toThrow()
+    await request(e.app).get(`/api/admin/users/${userId}`).set(p.admin).expect(404)
+  })
+})

@@ -288,3 +288,24 @@ const fromRaw = (r: Record<string, unknown>): Webhook =>
 /** A `text[]` in its text form (`{a,b}`), for drivers that answer it unparsed. */
 const parseArray = (s: string): Array<string> =>
   s === "{}" ? [] : s.slice(1, -1).split(",").map((x) => x.replace(/^"(.*)"$/, "$1").replace(/\\(.)/g, "$1"))
+
+/**
+ * The deliveries log is kept as long as events (EVENTS.md §4.5): completed deliveries whose event
+ * retention removed go, and test pings older than `before`. Pending ones stay (they finish or are
+ * given up first). Answers how many were removed; idempotent, so instances may run it at once.
+ */
+export const purgeLog = ({ db }: Database, before: Date): Effect.Effect<number, RepositoryError> =>
+  Effect.map(
+    run("webhooks.purge_log", () =>
+      db.execute(sql`
+        with gone as (
+          delete from webhook_deliveries d
+          where d.status <> 'pending'
+            and ((d.trigger = 'test' and d.created_at < ${before.toISOString()}::timestamptz)
+              or (d.trigger <> 'test' and not exists (select 1 from events e where e.project_id = d.project_id and e.id = d.event_id)))
+          returning 1
+        )
+        select count(*)::int as n from gone`)
+    ),
+    (result) => Number(rowsOf(result)[0]?.["n"] ?? 0)
+  )

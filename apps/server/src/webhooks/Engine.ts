@@ -13,12 +13,13 @@ import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type { Logger } from "pino"
 import type { ClaimedDelivery } from "@notiflows/adapters-drizzle"
 import { DrizzleDatabase, DrizzleWebhookDeliveries } from "@notiflows/adapters-drizzle"
 import type { AttemptOutcome, NextStep } from "@notiflows/domain"
-import { nextStep } from "@notiflows/domain"
+import { nextStep, outcomeCounter } from "@notiflows/domain"
 import { deliveryHeaders, loggableError, sendWebhook } from "@notiflows/http-express"
 import type { WebhookSettings } from "../Config.js"
 
@@ -52,7 +53,8 @@ export const isRedacted = (body: string): boolean => {
 export const attempt = (settings: WebhookSettings, me: string, d: ClaimedDelivery, logger: Logger) =>
   Effect.gen(function* () {
     const database = yield* DrizzleDatabase
-    const finish = (outcome: AttemptOutcome, next: NextStep) => DrizzleWebhookDeliveries.finish(database, me, d, outcome, next)
+    const finish = (outcome: AttemptOutcome, next: NextStep) =>
+      Effect.tap(DrizzleWebhookDeliveries.finish(database, me, d, outcome, next), () => Metric.increment(outcomeCounter(next)))
     const none: AttemptOutcome = { durationMs: 0, responseStatus: null, error: null, retryAfter: null, responseBody: null }
     if (d.body === undefined) return yield* finish(none, { _tag: "Failed" })
     if (isRedacted(d.body)) return yield* finish(none, { _tag: "Cancelled", reason: "redacted" })

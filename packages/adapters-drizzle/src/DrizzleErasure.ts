@@ -65,6 +65,28 @@ const redactEvents: ErasureStep = {
   }
 }
 
+/**
+ * Webhook deliveries of the user's events: pending ones cancelled (`cancelled_reason: redacted`,
+ * their claim dropped so an attempt in flight cannot complete them), and every attempt of any of
+ * them deleted (a receiver's response may echo the data). Run before the events are redacted or
+ * after: both find them by `events.user_id`.
+ */
+const webhookDeliveries: ErasureStep = {
+  name: "webhook_deliveries",
+  run: async (tx, s) => {
+    await tx.execute(sql`
+      with redacted as (select id from events where project_id = ${s.projectId}::uuid and user_id = ${s.userId}::uuid),
+      cancelled as (
+        update webhook_deliveries
+        set status = 'cancelled', cancelled_reason = 'redacted', completed_at = clock_timestamp(), next_attempt_at = null, claimed_by = null, claimed_until = null
+        where project_id = ${s.projectId}::uuid and status = 'pending' and event_id in (select id from redacted)
+        returning id
+      )
+      delete from webhook_attempts a using webhook_deliveries d
+      where a.project_id = ${s.projectId}::uuid and d.project_id = a.project_id and d.id = a.delivery_id and d.event_id in (select id from redacted)`)
+  }
+}
+
 /** The user's row; the foreign keys cascade to every set (global and user×tenant) and every ledger entry. */
 const userRows: ErasureStep = {
   name: "users",
@@ -77,7 +99,7 @@ const userRows: ErasureStep = {
  * What erasure does, in order. Other features append their step (before `users`, whose cascade
  * removes the sets and ledger).
  */
-export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, redactEvents, userRows]
+export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, webhookDeliveries, redactEvents, userRows]
 
 /**
  * Erases a user in the given transaction: locks its row, runs {@link ERASURE_STEPS}, then writes

@@ -1,8 +1,9 @@
 /**
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
- * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
- * records naming the user, the user's earlier events redacted in place, the user with its sets
- * and ledger, then the `user.deleted` notice.
+ * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps: the idempotency records
+ * naming the user, the user's earlier events redacted in place with their webhook deliveries
+ * (pending ones cancelled `redacted`, attempts deleted), the user with its sets and ledger, then
+ * the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"
@@ -27,8 +28,22 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
   for (const [key, r] of store.idempotency) {
     if (r.projectId === projectId && (r.scope === `user:${externalId}` || r.subjects.includes(externalId))) store.idempotency.delete(key)
   }
+  const redactedIds = new Set<string>()
   for (const slot of project.events ?? []) {
-    if (slot.event.userId === userId) slot.event = redacted(slot.event, projectId)
+    if (slot.event.userId !== userId) continue
+    redactedIds.add(slot.event.id)
+    slot.event = redacted(slot.event, projectId)
+  }
+  // Deliveries of those events: pending ones cancelled `redacted`; every attempt of them deleted.
+  for (const endpoint of project.webhooks?.values() ?? []) {
+    for (const record of endpoint.deliveries) {
+      const d = record.delivery
+      if (!redactedIds.has(d.event_id)) continue
+      record.delivery =
+        d.status === "pending"
+          ? { ...d, status: "cancelled", cancelled_reason: "redacted", completed_at: new Date(), next_attempt_at: null, attempts: [] }
+          : { ...d, attempts: [] }
+    }
   }
   project.users.delete(externalId)
   project.userIds.delete(userId)

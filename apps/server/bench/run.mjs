@@ -76,7 +76,8 @@ const config = {
   workers: list("BENCH_WORKERS", ["1", "2"]).map(Number),
   // The replica (issue 15): staleness samples and the replica's feed poll interval.
   replicaSamples: Math.floor(num("BENCH_REPLICA_SAMPLES", 200)),
-  replicaPollMs: num("BENCH_REPLICA_POLL_MS", 250)
+  replicaPollMs: num("BENCH_REPLICA_POLL_MS", 250),
+  replicaNodeArgs: list("BENCH_REPLICA_NODE_ARGS", [])
 }
 const full =
   config.duration >= 10 &&
@@ -413,7 +414,7 @@ const runReplica = async (results) => {
     }
     // Bound: the snapshot, 3 throughput runs and the samples (each at most 10 s + a pause), doubled.
     const bound = 2 * (120_000 + 3 * (config.duration + 1) * 1000 + config.replicaSamples * (10_000 + config.replicaPollMs + 50))
-    results.replica = await measureReplica(spec, bound)
+    results.replica = await measureReplica(spec, bound, config.replicaNodeArgs)
   } finally {
     await stopProc(service)
   }
@@ -421,7 +422,9 @@ const runReplica = async (results) => {
   if (r.failed !== undefined) return log(`  FAILED: ${r.failed}`)
   log(`  snapshot of ${config.users} users: ${fmt(r.snapshotMs)} ms; heap ${fmt(r.memory.bytesPerUser)} bytes/user`)
   for (const e of r.evaluate)
-    log(`  evaluate, ${e.channels} channel(s)${e.tenant ? ` in ${e.tenant}` : ""}: ${fmt(e.callsPerSecond)} calls/s (${fmt(e.nsPerCall)} ns/call, ${fmt(e.decisionsPerSecond)} decisions/s)`)
+    log(
+      `  evaluate, ${e.channels} channel(s)${e.tenant ? ` in ${e.tenant}` : ""}: ${fmt(e.callsPerSecond)} calls/s (${fmt(e.nsPerCall)} ns/call, ${fmt(e.decisionsPerSecond)} decisions/s; ${fmt(e.callsPerCpuSecond)} calls per CPU-second)`
+    )
   const s = r.staleness
   log(`  staleness after a PUT's 200 (${s.samples} samples, poll ${s.pollMs} ms): p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms, timeouts ${s.timeouts}`)
 }

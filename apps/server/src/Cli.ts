@@ -17,6 +17,7 @@ import { ImportError, importCatalog, readCatalogFile } from "./CatalogImport.js"
 import type { Config } from "./Config.js"
 import { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { databaseLayer, type Repositories } from "./Database.js"
+import { BRANDING_HELP, brandingProgram } from "./CliBranding.js"
 import { linkCommands, LINKS_HELP } from "./CliLinks.js"
 import { signingKeyFromPem } from "./Signing.js"
 import type { BulkCommand } from "./bulk/Commands.js"
@@ -44,6 +45,10 @@ Usage:
   notiflows-prefs export [--project <id>] [--out FILE] [--quiet]
   notiflows-prefs links keys|rotate|revoke-all [--project <id>]
   notiflows-prefs links revoke [--project <id>] <kid>
+  notiflows-prefs branding show [--project <id>]
+  notiflows-prefs branding set [--project <id>] [--file <patch.json>] [--name <name>] [--logo-url <url>]
+                               [--accent-color <#RRGGBB>] [--help-url <url>] [--privacy-url <url>]
+                               [--channel-types <a,b>] [--reset <field>]...
   notiflows-prefs <command> --help
 
 The database is DATABASE_URL (PostgreSQL) or, when unset, embedded PGlite in
@@ -58,6 +63,7 @@ const COMMAND_HELP: Record<string, string> = {
     "notiflows-prefs serve [--workers N]\n  Starts the service on HOST:PORT (default 127.0.0.1:3000). --workers N (or NOTIFLOWS_WORKERS, default 1) runs N worker\n" +
     "  processes on one port (node:cluster; needs DATABASE_URL). See the README for every variable.\n",
   links: LINKS_HELP,
+  branding: BRANDING_HELP,
   migrate: "notiflows-prefs migrate\n  Applies pending migrations (safe to run while other instances start).\n",
   project:
     "notiflows-prefs project create --name <name> [--security-mode on|off]\n  Creates a project and prints its new public and secret keys (shown once).\nnotiflows-prefs project list\nnotiflows-prefs project set [--project <id>] [--name <name>] [--security-mode on|off] [--allowed-origin <origin>]... [--clear-origins] [--signing-key <pem file> [--kid <kid>]] [--remove-kid <kid>]\n  Changes settings. --allowed-origin adds origins (scheme://host[:port]); a signing key without --kid gets its RFC 7638 thumbprint.\n",
@@ -325,6 +331,11 @@ export const runCommand = async (
       throw asUsage(e)
     }
     return runBulk(bulk, config, io, signal)
+  }
+  if (command === "branding") {
+    const errors = { usage: (m: string) => new UsageError(m), failed: (m: string) => new CommandFailed(m) }
+    await runOnDatabase(config, await brandingProgram(argv.slice(1), out, resolveProject, errors), signal)
+    return 0
   }
   const make = COMMANDS[command === "migrate" ? "migrate" : `${command} ${sub}`]
   if (make === undefined) throw new UsageError(`unknown command: ${argv.join(" ") || "(none)"}`)

@@ -23,7 +23,7 @@ describe("notiflows-prefs CLI", { timeout: 300_000 }, () => {
     const top = await runCli(["--help"], env)
     expect(top.code).toBe(0)
     expect(top.stdout).toContain("notiflows-prefs project create")
-    for (const command of ["serve", "migrate", "project", "keys", "notiflows", "categories", "links"]) {
+    for (const command of ["serve", "migrate", "project", "keys", "notiflows", "categories", "links", "branding"]) {
       const help = await runCli([command, "--help"], env)
       expect(help.code).toBe(0)
       expect(help.stdout).toContain(`notiflows-prefs ${command}`)

@@ -2,14 +2,17 @@
  * `notiflows-prefs import` as a real process (BULK.md §2.2): SIGINT mid-run finishes the lines in
  * flight, keeps the checkpoint and prints the summary (exit 130); `--resume` continues with the
  * same run id and counts and ends with the same database as an uninterrupted run (export bytes,
- * ledger entries, versions). A checkpoint without `--resume`, or of another file, is exit 2.
+ * ledger entries, versions, events), on PostgreSQL and on PGlite. A checkpoint without
+ * `--resume`, or of another file, is exit 2.
  */
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import postgres from "postgres"
+import * as Effect from "effect/Effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { DrizzleDatabase, layerPglite } from "@notiflows/adapters-drizzle"
 import { MAIN, postgresAvailable, runCli, throwawayDatabase } from "./support.js"
 
 const dir = mkdtempSync(join(tmpdir(), "notiflows-resume-"))
@@ -61,35 +64,73 @@ const interruptedImport = (args: ReadonlyArray<string>, env: Record<string, stri
     })
   })
 
-const available = await postgresAvailable()
-
-/** The stored state an import leaves, by an independent read path. */
-const databaseState = async (url: string) => {
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    const sets = await sql`select u.external_id, s.version from users u join preference_sets s using (project_id) where s.user_id = u.id order by u.external_id collate "C"`
-    const ledger = await sql`select count(*)::int as n, count(distinct request_id)::int as runs from preference_history`
-    const tenants = await sql`select count(*)::int as n, sum(version)::int as versions from tenant_preference_history`
-    return { sets: sets.map((r) => `${r["external_id"]}:${r["version"]}`), ledger: ledger[0]!["n"], runs: ledger[0]!["runs"], tenants: tenants[0] }
-  } finally {
-    await sql.end({ timeout: 1 })
+/** The stored state an import leaves, by an independent read path (raw SQL). */
+const stateOf = async (query: (text: string) => Promise<ReadonlyArray<Record<string, unknown>>>) => {
+  const sets = await query(`select u.external_id, s.version from users u join preference_sets s using (project_id) where s.user_id = u.id order by u.external_id collate "C"`)
+  const [ledger] = await query(`select count(*)::int as n, count(distinct request_id)::int as runs from preference_history`)
+  const [tenants] = await query(`select count(*)::int as n, sum(version)::int as versions from tenant_preference_history`)
+  // The outbox: one user.created per user, one preferences.updated per ledger entry (EVENTS.md Decision 5).
+  const events = await query(`select type, count(*)::int as n from events group by type order by type`)
+  return {
+    sets: sets.map((r) => `${r["external_id"]}:${r["version"]}`),
+    ledger: ledger!["n"],
+    runs: ledger!["runs"],
+    tenants: { n: tenants!["n"], versions: tenants!["versions"] },
+    events: events.map((r) => `${r["type"]}:${r["n"]}`)
   }
 }
 
-describe.skipIf(!available)("import interrupted and resumed (PostgreSQL, real processes)", () => {
-  it("ends with the same database as an uninterrupted run", { timeout: 600_000 }, async () => {
-    const straight = await throwawayDatabase()
-    const resumed = await throwawayDatabase()
-    cleanups.push(straight.drop, resumed.drop)
-    for (const db of [straight, resumed]) expect((await runCli(["project", "create", "--name", "Import"], { DATABASE_URL: db.url })).code).toBe(0)
+/** Where a run keeps its data: a throwaway PostgreSQL database, or a PGlite data directory. */
+interface Target {
+  readonly env: Record<string, string>
+  readonly state: () => Promise<Awaited<ReturnType<typeof stateOf>>>
+}
 
-    const reference = await runCli(["import", "--checkpoint", join(dir, "straight.checkpoint"), file], { DATABASE_URL: straight.url })
+const postgresTarget = async (): Promise<Target> => {
+  const db = await throwawayDatabase()
+  cleanups.push(db.drop)
+  return {
+    env: { DATABASE_URL: db.url },
+    state: async () => {
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} })
+      try {
+        return await stateOf((text) => sql.unsafe(text))
+      } finally {
+        await sql.end({ timeout: 1 })
+      }
+    }
+  }
+}
+
+const pgliteTarget = async (): Promise<Target> => {
+  const data = mkdtempSync(join(dir, "pglite-"))
+  return {
+    env: { NOTIFLOWS_DATA_DIR: data },
+    // Opened only after the CLI exited (a data directory belongs to one process).
+    state: () => Effect.runPromise(Effect.scoped(Effect.flatMap(DrizzleDatabase, (d) => Effect.promise(() => stateOf((text) => d.query(text)))).pipe(Effect.provide(layerPglite(data)))))
+  }
+}
+
+const available = await postgresAvailable()
+
+const cases = [
+  { name: "PostgreSQL", skip: !available, open: postgresTarget },
+  { name: "PGlite", skip: false, open: pgliteTarget }
+] as const
+
+describe.each(cases)("import interrupted and resumed ($name, real processes)", ({ skip, open }) => {
+  it.skipIf(skip)("ends with the same database as an uninterrupted run", { timeout: 600_000 }, async () => {
+    const straight = await open()
+    const resumed = await open()
+    for (const t of [straight, resumed]) expect((await runCli(["project", "create", "--name", "Import"], t.env)).code).toBe(0)
+
+    const reference = await runCli(["import", "--checkpoint", join(dir, `straight-${Math.random().toString(36).slice(2)}.checkpoint`), file], straight.env)
     expect(reference.code).toBe(3)
     const expected = summaryOf(reference.stdout)
     expect(expected).toMatchObject({ lines: LINES, created: LINES - BAD, skipped: BAD, interrupted: false })
 
-    const checkpoint = join(dir, "resumed.checkpoint")
-    const env = { DATABASE_URL: resumed.url }
+    const checkpoint = join(dir, `resumed-${Math.random().toString(36).slice(2)}.checkpoint`)
+    const env = resumed.env
     const first = await interruptedImport(["--checkpoint", checkpoint, file], env, checkpoint)
     expect(first.code, first.stderr).toBe(130)
     const partial = summaryOf(first.stdout)
@@ -115,12 +156,13 @@ describe.skipIf(!available)("import interrupted and resumed (PostgreSQL, real pr
     // Bad lines reported once over both runs.
     expect(`${first.stderr}${rest.stderr}`.match(/^line \d+: /gm)).toHaveLength(BAD)
 
-    const a = await runCli(["export"], { DATABASE_URL: straight.url })
+    const a = await runCli(["export"], straight.env)
     const b = await runCli(["export"], env)
     expect(a.stdout.split("\n")).toHaveLength(LINES - BAD + 1)
     expect(b.stdout).toBe(a.stdout)
-    const [sa, sb] = [await databaseState(straight.url), await databaseState(resumed.url)]
+    const [sa, sb] = [await straight.state(), await resumed.state()]
     expect(sb).toEqual({ ...sa, runs: 1 })
     expect(sa.runs).toBe(1)
+    expect(sa.events).toContain(`user.created:${LINES - BAD}`)
   })
 })

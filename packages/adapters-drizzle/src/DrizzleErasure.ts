@@ -87,6 +87,23 @@ const webhookDeliveries: ErasureStep = {
   }
 }
 
+/**
+ * The user's bulk-job items (BULK.md §1.2, EVENTS.md §1.3): `user_id` becomes NULL; results
+ * stay, and an item still pending fails as an unknown user (it can no longer apply), so its job
+ * still ends with every item final.
+ */
+const bulkItems: ErasureStep = {
+  name: "job_items",
+  run: async (tx, s) => {
+    await tx.execute(sql`
+      update job_items
+      set user_id = null,
+          error = case when status = 'pending' then '{"reason":"user_not_found"}'::jsonb else error end,
+          status = case when status = 'pending' then 'failed' else status end
+      where project_id = ${s.projectId}::uuid and user_id = ${s.externalId}::text`)
+  }
+}
+
 /** The user's row; the foreign keys cascade to every set (global and user×tenant) and every ledger entry. */
 const userRows: ErasureStep = {
   name: "users",
@@ -99,7 +116,7 @@ const userRows: ErasureStep = {
  * What erasure does, in order. Other features append their step (before `users`, whose cascade
  * removes the sets and ledger).
  */
-export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, webhookDeliveries, redactEvents, userRows]
+export const ERASURE_STEPS: ReadonlyArray<ErasureStep> = [idempotencyRecords, webhookDeliveries, redactEvents, bulkItems, userRows]
 
 /**
  * Erases a user in the given transaction: locks its row, runs {@link ERASURE_STEPS}, then writes

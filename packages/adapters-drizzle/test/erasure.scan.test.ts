@@ -8,7 +8,8 @@ import { assert, describe, layer } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { ExternalUserId, ProjectId } from "@notiflows/domain"
-import { deleteUser, IdempotencyRepository, ProjectRepository, scopeOf, updateScopedPreferences, upsertUserV2 } from "@notiflows/domain"
+import { deleteUser, IdempotencyRepository, ProjectRepository, runNextJob, scopeOf, submitBulk, updateScopedPreferences, upsertUserV2 } from "@notiflows/domain"
+import { testExecutor } from "@notiflows/testing"
 import type { TenantId } from "@notiflows/domain"
 import type { Repositories } from "../src/index.js"
 import { DrizzleDatabase, layerPglite } from "../src/index.js"
@@ -92,10 +93,19 @@ const cases = (it: Vitest.MethodsNonLive<Repositories | DrizzleDatabase, true>) 
         return { pending, done }
       })
 
+      // Bulk jobs naming the user: one run (its item updated), one still queued (its item pending).
+      const bulk = (body: unknown) => submitBulk({ projectId: project, body, context: { ...admin, source: "bulk" } })
+      yield* bulk({ user_ids: [externalId], preferences: { channel_types: { chat: false } } })
+      const executor = testExecutor()
+      while (yield* runNextJob(executor)) {
+        // until no job is runnable
+      }
+      yield* bulk({ items: [{ user_id: externalId, preferences: { channel_types: { chat: true } } }] })
+
       const before = yield* everyRow
       const tablesWithUser = new Set(before.filter((r) => r.row.includes(externalId) || r.row.includes(email)).map((r) => r.table))
       // The scan sees the data where it lives before erasure (it would find a leftover).
-      for (const t of ["users", "events", "idempotency_records", "webhook_attempts"]) assert.ok(tablesWithUser.has(t), t)
+      for (const t of ["users", "events", "idempotency_records", "webhook_attempts", "job_items"]) assert.ok(tablesWithUser.has(t), t)
       assert.ok(before.some((r) => r.row.includes(secret)))
 
       yield* deleteUser(project, externalId, admin)

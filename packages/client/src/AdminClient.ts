@@ -195,6 +195,8 @@ const tenants = (call: Call) => ({
 const defaults = (call: Call) => ({
   /** The project's channel-type defaults (effective values). */
   get: (options: CallOptions = {}) => call("get", "/admin/v1/preferences/defaults", options),
+  /** The stored defaults only: a channel type never set is absent (a stored `true` is present). */
+  explicit: (options: CallOptions = {}) => call("get", "/admin/v1/preferences/defaults/explicit", options),
   update: (patch: ProjectDefaultsPatch, options: CallOptions = {}) => call("put", "/admin/v1/preferences/defaults", { ...options, body: patch })
 })
 

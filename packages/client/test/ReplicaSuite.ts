@@ -37,10 +37,13 @@ const randomChoices = (rnd: () => number) => {
   }
 }
 
-/** The documented divergence (docs/replica.md): an explicit project default of `true` reads as "not set". */
-const sameDecision = (service: { source: string; deliver: boolean; reason: string }, replica: { source: string; deliver: boolean; reason: string }) =>
-  JSON.stringify(service) === JSON.stringify(replica) ||
-  (service.source === "project_default" && replica.source === "default" && service.deliver && JSON.stringify({ ...service, source: "default" }) === JSON.stringify(replica))
+/** Random project defaults: every channel type set `true`, `false` or removed (`null`), or left alone. */
+const randomDefaults = (rnd: () => number) => ({
+  channel_types: Object.fromEntries(CHANNELS.filter(() => rnd() < 0.6).map((c) => [c, [true, false, null][Math.floor(rnd() * 3)]!]))
+})
+
+/** Field for field, `source` included (a stored project default of `true` is `project_default`). */
+const sameDecision = (service: unknown, replica: unknown) => JSON.stringify(service) === JSON.stringify(replica)
 
 export const replicaSuite = (name: string, start: () => Promise<TestService>, seed: number): void => {
   let service: TestService
@@ -128,6 +131,17 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
         await admin.categories.upsert("cat_billing", { name: "Billing", default_enabled: true, default_channel_types: { email: false } })
         await admin.defaults.update({ channel_types: { in_app: false } })
         await admin.tenants.defaults.update("globex", { locks: { notiflows: { nf_digest: { channel_types: { email: false } } } } })
+        await replica.refresh()
+        expect(await converge(replica)).toEqual([])
+        // Stored project defaults, `true` among them: the replica reads them from
+        // GET /admin/preferences/defaults/explicit and answers the service's `source` too.
+        for (let round = 0; round < 3; round++) {
+          await admin.defaults.update(randomDefaults(rnd))
+          await replica.refresh()
+          expect(await converge(replica)).toEqual([])
+        }
+        await admin.defaults.update({ channel_types: { chat: true, sms: true, email: null } })
+        expect((await admin.defaults.explicit()).data.channel_types).toMatchObject({ chat: true, sms: true })
         await replica.refresh()
         expect(await converge(replica)).toEqual([])
         expect(replica.evaluate("anyone", "nf_nope", ["email"])).toBeUndefined()

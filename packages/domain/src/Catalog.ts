@@ -159,6 +159,19 @@ export const DefaultsPatchSchema = Schema.Struct({
 /** The API representation of the defaults: the effective value of every channel type. */
 export const defaultsToJson = (d: ProjectDefaults): DefaultsJson => ({ channel_types: effectiveDefaults(d) })
 
+/**
+ * `GET /admin/preferences/defaults/explicit`: the stored defaults only (a type absent = never set,
+ * so the built-in `true` applies with `source: "default"`; a stored `true` answers
+ * `source: "project_default"`). What a copy of the project's state needs (the replica, exports).
+ */
+export const ExplicitDefaultsJson = Schema.Struct({ channel_types: ChannelChoices }).annotations({ identifier: "ProjectDefaultsExplicit" })
+export type ExplicitDefaultsJson = typeof ExplicitDefaultsJson.Type
+
+/** The stored defaults as the explicit route answers them (channel types in the contract's order). */
+export const defaultsToExplicitJson = (d: ProjectDefaults): ExplicitDefaultsJson => ({
+  channel_types: Object.fromEntries(CHANNEL_TYPES.flatMap((c) => (d.channel_types[c] === undefined ? [] : [[c, d.channel_types[c]]]))) as ChannelChoices
+})
+
 const decodeDefaults = decoderFor(DefaultsPatchSchema)
 
 /** Validates a defaults patch and returns the new explicit defaults. */

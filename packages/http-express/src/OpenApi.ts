@@ -12,6 +12,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import { EVENT_SCHEMAS, FieldIssue } from "@notiflows/domain"
 import { API_KEY_HEADER, SECRET_KEY_HEADER, USER_ID_HEADER, USER_KEY_HEADER } from "./Auth.js"
+import { PAGES_TAG, pagePaths } from "./internal/OpenApiPages.js"
 import { HEADERS, operationResponses } from "./internal/OpenApiResponses.js"
 import type { RouteSpec } from "./routes/Route.js"
 import { BASES } from "./routes/Route.js"
@@ -56,7 +57,8 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   Webhooks: "Admin API: webhook endpoints, their deliveries, replay and test (EVENTS.md §4)",
   "User API": "Browsers and apps: the signed-in user's own preferences (public key + user token)",
   Service: "Health, readiness, this document and metrics (no authentication)",
-  "Admin API": "Admin API paths (OPTIONS)"
+  "Admin API": "Admin API paths (OPTIONS)",
+  [PAGES_TAG]: "The end user's pages under /l: one-click unsubscribe, confirm, result, undo, the preference center (HTML, no authentication: the signed token is the capability)"
 }
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" }
@@ -269,6 +271,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
   for (const [path, ops] of Object.entries(paths)) {
     ops["options"] = optionsOperation(path, apiOfPath[path] ?? "service", Object.keys(ops).map((m) => m.toUpperCase()))
   }
+  Object.assign(paths, pagePaths(ERROR_REF))
   schemaOf(ErrorEnvelopeSchema)
   const webhooks = webhooksOf(schemaOf)
   unrollArrayRecursion(definitions as Record<string, unknown>)
@@ -280,7 +283,7 @@ export const makeOpenApiDocument = (routes: ReadonlyArray<RouteSpec>, baseUrl = 
       description: "Users' notification preferences: store, merge, evaluate."
     },
     servers: [{ url: baseUrl === "" ? "/" : baseUrl, description: "where this router is mounted" }],
-    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service"])].map((name) => ({
+    tags: [...new Set([...routes.flatMap((r) => r.tags), "Admin API", "User API", "Service", PAGES_TAG])].map((name) => ({
       name,
       description: TAG_DESCRIPTIONS[name] ?? name
     })),

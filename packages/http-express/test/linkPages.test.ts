@@ -155,7 +155,7 @@ describe("confirm form, result, undo, resubscribe", () => {
 })
 
 describe("refusals in §8's order", () => {
-  it("404 unknown paths and tokens (unbranded), 405 with Allow, OPTIONS 204, 415, 413, 400, 403 cross-origin forms", async () => {
+  it("404 unknown paths, tokens and assets (unbranded), 405 with Allow, OPTIONS 204, 415, 413, 400, 403 cross-origin forms", async () => {
     const { p, userId, path } = await setup()
     const before = await state(p, userId)
     const bad = await request(h.app).get("/api/l/unsubscribe/not-a-token").expect(404)
@@ -170,6 +170,10 @@ describe("refusals in §8's order", () => {
     const options = await request(h.app).options(path).expect(204)
     expect(options.headers["allow"]).toBe("GET, HEAD, POST, OPTIONS")
     expect(options.headers["access-control-allow-origin"]).toBeUndefined()
+    // Assets: GET and HEAD only (OPTIONS answers without looking the name up, as for tokens).
+    expect((await request(h.app).options("/api/l/assets/any.css").expect(204)).headers["allow"]).toBe("GET, HEAD, OPTIONS")
+    expect((await request(h.app).post("/api/l/assets/any.css").expect(405)).headers["allow"]).toBe("GET, HEAD, OPTIONS")
+    await request(h.app).get("/api/l/assets/unknown.css").expect(404)
     await request(h.app).post(path).set("content-type", "text/plain").send("List-Unsubscribe=One-Click").expect(415)
     await form(path, `List-Unsubscribe=One-Click&pad=${"x".repeat(9000)}`).expect(413)
     await form(path, "").expect(400)

@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import pino from "pino"
 import { OpenApiContract } from "@notiflows/testing"
 import { makeOpenApiDocument, makeRouter, ROUTES } from "../src/index.js"
+import { PAGE_OPERATIONS } from "../src/internal/OpenApiPages.js"
 import { recorder } from "./contract.js"
 import { makeHarness } from "./harness.js"
 
@@ -49,10 +50,12 @@ describe("GET /openapi.json", () => {
       const bases = r.api === "admin" ? ["/admin", "/admin/v1"] : r.api === "user" ? ["/user", "/user/v1"] : [""]
       for (const b of bases) served.push(`${r.method.toLowerCase()} ${b}${r.path}`, `options ${b}${r.path}`)
     }
+    // LINKS.md §8: the pages under /l (GET also answers HEAD).
+    for (const [method, path] of PAGE_OPERATIONS) served.push(`${method} ${path}`)
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
     expect(documented.sort()).toEqual([...new Set(served)].sort())
-    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets + the event feed (EVENTS.md §3) + 2 of LINKS.md §2 (links, links/revoke) + 2 of LINKS.md §2.4 (branding GET, PUT) + 6 of EVENTS.md §4.1 (webhooks POST, GET list, GET, PATCH, DELETE, secret/rotate) + 3 of §4.5 (deliveries, replay, test) + 3 of BULK.md §1 (bulk submit, job, jobs) + the data-subject export (EVENTS.md §1.2)
-    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 44 + 2 * 4 + 4)
+    // admin: 17 v1 routes + 8 of MODEL.md §5 (categories x4, tenants, tenant defaults x3) + EVENTS.md §5's sets + the event feed (EVENTS.md §3) + 2 of LINKS.md §2 (links, links/revoke) + 2 of LINKS.md §2.4 (branding GET, PUT) + 6 of EVENTS.md §4.1 (webhooks POST, GET list, GET, PATCH, DELETE, secret/rotate) + 3 of §4.5 (deliveries, replay, test) + 3 of BULK.md §1 (bulk submit, job, jobs) + the data-subject export (EVENTS.md §1.2) + the stored project defaults (issue 15's replica)
+    expect(ROUTES.flatMap((r) => (r.api === "service" ? [r] : [r, r]))).toHaveLength(2 * 45 + 2 * 4 + 4)
     const seedOp = doc.paths["/admin/users/{user_id}/preferences"]!["put"]!
     expect(seedOp.security).toEqual([{ SecretKey: [] }, { SecretKey: [], PublicKey: [] }])
     expect(Object.keys(seedOp.responses).sort()).toEqual(["200", "400", "401", "404", "409", "412", "413", "415", "422", "429", "431", "500", "503"])
@@ -141,6 +144,56 @@ describe("GET /openapi.json", () => {
     expect(valid(deep)).toBe(true)
     expect(valid([[{ a: [1] }]])).toBe(false)
     expect(valid([deep])).toBe(false)
+  })
+
+  it("documents the /l pages (LINKS.md §8): tag pages, no security, HTML and the empty one-click answer, both form media types", async () => {
+    type Op = { tags: Array<string>; security: unknown; requestBody?: { content: Record<string, unknown> }; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: Record<string, unknown> }> }> }
+    const doc = (await request(h.app).get("/api/openapi.json")).body as { tags: Array<{ name: string }>; paths: Record<string, Record<string, Op>> }
+    expect(doc.tags.map((t) => t.name)).toContain("pages")
+    for (const [method, path] of PAGE_OPERATIONS) {
+      const op = doc.paths[path]![method]!
+      expect(op.tags, `${method} ${path}`).toEqual(["pages"])
+      expect(op.security, `${method} ${path}`).toEqual([])
+    }
+    const unsubscribe = doc.paths["/l/unsubscribe/{token}"]!
+    expect(Object.keys(unsubscribe["post"]!.requestBody!.content).sort()).toEqual(["application/x-www-form-urlencoded", "multipart/form-data"])
+    expect(Object.keys(unsubscribe["post"]!.responses).sort()).toEqual(["200", "400", "403", "404", "409", "410", "413", "415", "429", "431", "500", "503"])
+    expect(unsubscribe["post"]!.responses["200"]!.content!["text/html"]!.schema).toEqual({ type: "string" })
+    expect(Object.keys(unsubscribe["get"]!.responses).sort()).toEqual(["200", "404", "410", "429", "431", "500", "503"])
+    expect(unsubscribe["get"]!.responses["200"]!.content!["text/html"]!.schema).toEqual({ type: "string", minLength: 1 })
+    const center = doc.paths["/l/preferences/{token}"]!
+    expect(Object.keys(center["post"]!.requestBody!.content)).toEqual(["application/x-www-form-urlencoded"])
+    for (const [method, status] of [["get", "200"], ["post", "200"], ["post", "409"]] as const) {
+      expect(Object.keys(center[method]!.responses[status]!.headers ?? {})).toContain("ETag")
+    }
+    expect(Object.keys(center["post"]!.responses["429"]!.headers ?? {})).toEqual(expect.arrayContaining(["Retry-After", "RateLimit", "RateLimit-Policy"]))
+  })
+
+  it("the documented /l form bodies accept what the pages and mailbox providers send, and not other bodies", async () => {
+    const doc = makeOpenApiDocument(ROUTES, "/api") as { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: object }> } }>> }
+    const ajv = new Ajv2020({ strict: false })
+    const body = (path: string, type: string) => ajv.compile(doc.paths[path]!["post"]!.requestBody.content[type]!.schema)
+    const oneClick = body("/l/unsubscribe/{token}", "application/x-www-form-urlencoded")
+    const multipart = body("/l/unsubscribe/{token}", "multipart/form-data")
+    const center = body("/l/preferences/{token}", "application/x-www-form-urlencoded")
+    expect(oneClick({ "List-Unsubscribe": "One-Click" })).toBe(true)
+    expect(oneClick({ "List-Unsubscribe": "ONE-CLICK", other: "x" })).toBe(true)
+    expect(oneClick({ action: "undo", undo: "T", lang: "de" })).toBe(true)
+    expect(oneClick({ action: "spam" })).toBe(false)
+    expect(oneClick({})).toBe(false)
+    expect(oneClick({ "List-Unsubscribe": "One-Click", action: "spam" })).toBe(true) // one-click wins
+    expect(oneClick({ action: "undo" })).toBe(false) // no ticket
+    expect(multipart({ "List-Unsubscribe": "One-Click" })).toBe(true)
+    expect(multipart({ action: "unsubscribe" })).toBe(false)
+    const saved = { etag: '"abc"', action: "save", lang: "en", "shown.channel_types.email": "1", "pref.channel_types.email": "on", "shown.notiflows.n-1.channel_types.sms": "0" }
+    expect(center(saved)).toBe(true)
+    expect(center({ ...saved, "shown.channel_types.email": "2" })).toBe(false)
+    expect(center({ ...saved, action: "delete" })).toBe(false)
+    expect(center({ ...saved, etag: "" })).toBe(false)
+    expect(center({ ...saved, "shown.not.a.leaf": "x" })).toBe(false) // every shown. value is 1 or 0
+    expect(center({ ...saved, "pref.not.a.leaf": "on", other: "x" })).toBe(true) // unknown paths are ignored
+    const { etag: _etag, ...noEtag } = saved
+    expect(center(noEtag)).toBe(false)
   })
 
   it("documents exactly the paths the router answers (each documented path is served)", async () => {

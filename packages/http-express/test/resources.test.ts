@@ -74,6 +74,22 @@ describe("catalog and defaults", () => {
     expect(back.body.channel_types.sms).toBe(true)
     expect((await request(h.app).put("/api/admin/preferences/defaults").set(p.admin).send({ channel_types: null })).status).toBe(422)
   })
+  it("defaults/explicit: only what was stored, a stored true included; the effective view stays as it was", async () => {
+    const p = await h.project()
+    const explicit = () => request(h.app).get("/api/admin/v1/preferences/defaults/explicit").set(p.admin)
+    expect((await explicit()).body).toEqual({ channel_types: {} })
+    const before = await request(h.app).get("/api/admin/preferences/defaults").set(p.admin)
+    await request(h.app).put("/api/admin/preferences/defaults").set(p.admin).send({ channel_types: { sms: true, email: false } }).expect(200)
+    const after = await request(h.app).get("/api/admin/preferences/defaults").set(p.admin)
+    // A stored `true` is invisible in the effective view (byte for byte as before, but for email).
+    expect(after.text).toBe(before.text.replace('"email":true', '"email":false'))
+    const e = await explicit()
+    expect(e.status).toBe(200)
+    expect(e.text).toBe('{"channel_types":{"email":false,"sms":true}}')
+    await request(h.app).put("/api/admin/preferences/defaults").set(p.admin).send({ channel_types: { sms: null } }).expect(200)
+    expect((await explicit()).body).toEqual({ channel_types: { email: false } })
+    expect((await request(h.app).get("/api/admin/preferences/defaults/explicit")).status).toBe(401)
+  })
 })
 
 describe("evaluation", () => {

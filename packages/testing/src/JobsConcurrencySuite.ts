@@ -1,12 +1,13 @@
 /**
  * Jobs under concurrency (BULK.md §1.2): two runners of one job at once (a paused instance whose
- * claim passed, and the instance that took the job over) apply every item exactly once.
+ * claim passed, and the instance that took the job over) apply every item exactly once; an
+ * erasure between submit and run (EVENTS.md §1.3) anonymises the user's items.
  */
 import { assert, describe } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { getScopedHistory, JobRepository, runItem, scopeOf } from "@notiflows/domain"
+import { deleteUser, getScopedHistory, JobRepository, runItem, scopeOf } from "@notiflows/domain"
 import type { EventRepository } from "@notiflows/domain"
 import type { AdapterServices, ModelServices } from "./InMemory.js"
 import { createUser, freshProject, freshUserId } from "./internal/fixtures.js"
@@ -45,6 +46,27 @@ export const jobsConcurrencyCases = (it: It): void => {
         yield* repo.release(projectId, job.id, "zombie")
         yield* drain()
         assert.strictEqual((yield* allItems(projectId, job.id)).job.status, "completed")
+      }))
+
+    it.effect("erasure: the user's items lose their user id; a pending one fails as an unknown user; settled ones keep their result", () =>
+      Effect.gen(function* () {
+        yield* drain()
+        const projectId = pid((yield* freshProject).id)
+        const [a, b] = [freshUserId("erased"), freshUserId("erased")]
+        for (const u of [a, b]) yield* createUser(projectId, u)
+        const done = yield* submit(projectId, { user_ids: [a], preferences: { channel_types: { sms: false } } })
+        yield* drain()
+        const queued = yield* submit(projectId, { user_ids: [a, b], preferences: { channel_types: { email: false } } })
+        yield* deleteUser(projectId, a)
+        yield* drain()
+        const first = yield* allItems(projectId, done.id)
+        assert.deepStrictEqual(first.items.map((i) => [i.userId, i.status, i.version]), [[null, "updated", 1]])
+        const second = yield* allItems(projectId, queued.id)
+        assert.strictEqual(second.job.status, "completed")
+        assert.deepStrictEqual(second.items.map((i) => [i.userId, i.status, i.failure?.reason ?? null]), [
+          [null, "failed", "user_not_found"],
+          [b, "updated", null]
+        ])
       }))
   })
 }

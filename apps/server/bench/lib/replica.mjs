@@ -11,11 +11,12 @@ const childJs = path.join(path.dirname(fileURLToPath(import.meta.url)), "replica
 
 /**
  * `spec`: `{url, secretKey, users, notiflows, seconds, samples, pollMs}`; `timeoutMs` bounds the
- * whole measurement (snapshot, three throughput runs, the staleness samples).
+ * whole measurement (snapshot, three throughput runs, the staleness samples); `nodeArgs`, e.g.
+ * `--cpu-prof`, go to the replica's process.
  */
-export const measureReplica = (spec, timeoutMs) =>
+export const measureReplica = (spec, timeoutMs, nodeArgs = []) =>
   new Promise((resolve) => {
-    const child = fork(childJs, [], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] })
+    const child = fork(childJs, [], { execArgv: ["--expose-gc", ...nodeArgs], stdio: ["ignore", "inherit", "inherit", "ipc"] })
     let settled = false
     const settle = (value) => {
       if (settled) return

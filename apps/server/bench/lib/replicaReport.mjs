@@ -29,7 +29,10 @@ export const replicaSection = (replica, config) => {
       [`snapshot of ${f(config.users)} users (createPreferenceReplica until ready)`, `${f(replica.snapshotMs)} ms`],
       ["heap per user (heapUsed after GC, ready − before, / users)", `${f(memory.bytesPerUser)} bytes`],
       ["RSS growth over the snapshot", `${f(memory.rssDelta / 2 ** 20)} MiB`],
-      ...evaluate.map((e) => [`evaluate, ${scopeOf(e)}: calls/s (ns/call; decisions/s)`, `${f(e.callsPerSecond)} (${f(e.nsPerCall)} ns; ${f(e.decisionsPerSecond)})`]),
+      ...evaluate.map((e) => [
+        `evaluate, ${scopeOf(e)}: calls/s (ns/call; decisions/s; calls per CPU-second)`,
+        `${f(e.callsPerSecond)} (${f(e.nsPerCall)} ns; ${f(e.decisionsPerSecond)}; ${f(e.callsPerCpuSecond)})`
+      ]),
       [`staleness after a PUT's 200, ${s.samples} samples, feed poll ${s.pollMs} ms: p50 / p90 / p99 / max`, `${f(s.p50)} / ${f(s.p90)} / ${f(s.p99)} / ${f(s.max)} ms`],
       ["staleness samples not converged within 10 s", f(s.timeouts)],
       ["errors reported to onError", f(replica.errorCount)]

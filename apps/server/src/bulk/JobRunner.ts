@@ -6,14 +6,13 @@
  * claims alone; a dead instance's job is taken over once its claim (`NOTIFLOWS_JOB_CLAIM_SECONDS`)
  * has passed, so within twice the claim time.
  */
-import { hostname } from "node:os"
-import { randomBytes } from "node:crypto"
 import * as Effect from "effect/Effect"
 import type { Logger } from "pino"
 import type { ExecutorOptions } from "@notiflows/domain"
 import { DEFAULT_EXECUTOR, runNextJob } from "@notiflows/domain"
 import { ifMatchPrecondition, loggableError } from "@notiflows/http-express"
 import type { AppConfig } from "../Config.js"
+import { instanceName } from "../webhooks/Engine.js"
 
 /** How often an idle instance looks for a job. */
 export const POLL_MS = 500
@@ -22,7 +21,8 @@ export const FAILURE_PAUSE_MS = 2_000
 
 /** The executor's options for this process. */
 export const executorOptions = (config: Pick<AppConfig, "jobClaimSeconds">): ExecutorOptions => ({
-  owner: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+  // The same instance name as the webhook engine's claims (`host:pid:random`).
+  owner: instanceName(),
   claimMs: config.jobClaimSeconds * 1000,
   stallMs: DEFAULT_EXECUTOR.stallMs,
   concurrency: DEFAULT_EXECUTOR.concurrency,

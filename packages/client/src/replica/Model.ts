@@ -22,35 +22,63 @@ export interface ReplicaSet {
   readonly preferences: PreferenceChoicesV2
 }
 
-/** One user's sets: the global set and its user×tenant sets. */
+/**
+ * One user's sets: the global set's version and choices, and its user×tenant sets (`undefined`
+ * until it has one). Choices that hold nothing are `emptyChoicesV2` itself, and a user with no
+ * set written yet is the shared {@link UNWRITTEN}: most users cost one map entry, and `evaluate`
+ * answers them without reading anything of theirs.
+ */
 export interface ReplicaUser {
-  global: ReplicaSet
-  readonly tenants: Map<string, ReplicaSet>
+  readonly version: number
+  readonly global: PreferenceChoicesV2
+  readonly tenants: ReadonlyMap<string, ReplicaSet> | undefined
+}
+
+/** Every user with no set written (global version 0, no user×tenant set). */
+export const UNWRITTEN: ReplicaUser = Object.freeze({ version: 0, global: emptyChoicesV2, tenants: undefined })
+
+/**
+ * A live notiflow with what its decisions need besides the users' sets, prepared lazily per
+ * scope and requested channels (the domain's `prepareEvaluation`; what the service's batch
+ * evaluation reads once per batch, read once per copy of the catalog here).
+ */
+interface NotiflowSlot {
+  readonly entry: NotiflowCatalogEntry
+  readonly global: Map<string, Prepared>
+  readonly tenants: Map<string, Map<string, Prepared>>
+}
+
+/** A prepared evaluation and the decisions of a user without choices (shared, frozen). */
+interface Prepared {
+  readonly prepared: PreparedEvaluation
+  readonly onDefaults: DecisionsV2
 }
 
 /** The catalog, the project defaults and the tenants' defaults (refreshed on an interval). */
 export interface ReplicaModel {
   readonly catalog: ModelCatalog
-  readonly notiflows: ReadonlyMap<string, NotiflowCatalogEntry>
+  readonly notiflows: ReadonlyMap<string, NotiflowSlot>
   readonly defaults: ProjectDefaults
   readonly tenants: ReadonlyMap<string, TenantDefaults>
+  /** Prepared entries held by the slots (bounded: cleared past {@link MAX_PREPARED}). */
+  prepared: number
 }
 
-/** The answer of `replica.evaluate`: as an item of the batch evaluation's `results`. */
+/** The answer of `replica.evaluate`: as an item of the batch evaluation's `results` (read-only). */
 export interface ReplicaEvaluation {
   readonly user_id: string
   readonly user_found: boolean
   readonly channel_types: DecisionsV2
 }
 
-const emptySet: ReplicaSet = { version: 0, preferences: emptyChoicesV2 }
 const channelSet: ReadonlySet<string> = new Set(CHANNEL_TYPES)
 
 /** JSON of the admin API → the domain's catalog (live entries only: deleted ones are not listed). */
 export const modelOf = (input: {
   readonly notiflows: ReadonlyArray<{ readonly categories: ReadonlyArray<string> } & Omit<NotiflowCatalogEntry, "deleted" | "id"> & { readonly id: string }>
   readonly categories: ReadonlyArray<Omit<CategoryCatalogEntry, "deleted" | "id"> & { readonly id: string }>
-  readonly effectiveDefaults: Readonly<Record<string, boolean>>
+  /** The stored project defaults (`GET /admin/preferences/defaults/explicit`). */
+  readonly defaults: ProjectDefaults
   readonly tenants: ReadonlyMap<string, TenantDefaults>
 }): ReplicaModel => {
   const byId = (a: { readonly id: string }, b: { readonly id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -76,60 +104,103 @@ export const modelOf = (input: {
     }))
     .sort(byId)
   const memberships = new Map(input.notiflows.map((n) => [n.id, n.categories as ModelCatalog["memberships"] extends ReadonlyMap<string, infer V> ? V : never]))
-  // The admin API shows the effective defaults only: `false` can only be an explicit default,
-  // `true` is taken as "not set" (built-in `true`, source `default`); see docs/replica.md.
+  // Stored values only: a stored `true` decides with `source: "project_default"`, an absent type
+  // with the built-in `true` (`source: "default"`), as the service decides.
   const channel_types: Record<string, boolean> = {}
-  for (const [c, v] of Object.entries(input.effectiveDefaults)) if (channelSet.has(c) && v === false) channel_types[c] = false
+  for (const [c, v] of Object.entries(input.defaults.channel_types)) if (channelSet.has(c) && typeof v === "boolean") channel_types[c] = v
   return {
     catalog: { notiflows, categories, memberships },
-    notiflows: new Map(notiflows.map((n) => [n.id as string, n])),
+    notiflows: new Map(notiflows.map((n) => [n.id as string, { entry: n, global: new Map(), tenants: new Map() }])),
     defaults: { channel_types },
-    tenants: input.tenants
+    tenants: input.tenants,
+    prepared: 0
   }
 }
 
-/** Keeps the higher version: applying a set twice, or one older than the copy, changes nothing. */
+// Choices that hold nothing share one object: it costs no memory per user, and `evaluate`
+// recognises it and answers the prepared decisions on defaults without reading the sets.
+const isEmpty = (c: PreferenceChoicesV2): boolean => {
+  for (const _ in c.channel_types) return false
+  for (const _ in c.categories) return false
+  for (const _ in c.notiflows) return false
+  return true
+}
+const choicesOf = (set: ReplicaSet): PreferenceChoicesV2 => (isEmpty(set.preferences) ? emptyChoicesV2 : set.preferences)
+
+/**
+ * Keeps the higher version: applying a set twice, or one older than the copy, changes nothing.
+ * Users are replaced, never changed in place ({@link UNWRITTEN} is shared).
+ */
 export const applySet = (users: Map<string, ReplicaUser>, userId: string, tenantId: string | null, set: ReplicaSet): void => {
-  let user = users.get(userId)
-  if (user === undefined) {
-    user = { global: emptySet, tenants: new Map() }
-    users.set(userId, user)
-  }
+  const user = users.get(userId) ?? UNWRITTEN
   if (tenantId === null) {
-    if (set.version >= user.global.version) user.global = set
+    if (set.version < user.version) return
+    const global = choicesOf(set)
+    users.set(userId, set.version === 0 && global === emptyChoicesV2 && user.tenants === undefined ? UNWRITTEN : { version: set.version, global, tenants: user.tenants })
   } else {
-    const current = user.tenants.get(tenantId)
-    if (current === undefined || set.version >= current.version) user.tenants.set(tenantId, set)
+    const current = user.tenants?.get(tenantId)
+    if (current !== undefined && set.version < current.version) return
+    const tenants = new Map(user.tenants)
+    tenants.set(tenantId, { version: set.version, preferences: choicesOf(set) })
+    users.set(userId, { version: user.version, global: user.global, tenants })
   }
 }
 
 /** A user the service knows (created, or listed with version 0) with no set written yet. */
 export const addUser = (users: Map<string, ReplicaUser>, userId: string): void => {
-  if (!users.has(userId)) users.set(userId, { global: emptySet, tenants: new Map() })
+  if (!users.has(userId)) users.set(userId, UNWRITTEN)
 }
 
-// The catalog's and the tenant's part of a decision, per model (immutable) and (notiflow, tenant,
-// channels): what the service's batch evaluation reads once per batch, read once per model here.
-const preparedByModel = new WeakMap<ReplicaModel, Map<string, PreparedEvaluation>>()
 const MAX_PREPARED = 10_000
+// The key of a channel list: the type itself for one channel (no allocation), else the list joined
+// (remembered per array, so a caller passing the same array builds it once).
+const keys = new WeakMap<ReadonlyArray<ChannelType>, string>()
+const keyOf = (channels: ReadonlyArray<ChannelType>): string => {
+  if (channels.length === 1) return channels[0]!
+  let key = keys.get(channels)
+  if (key === undefined) keys.set(channels, (key = channels.join(",")))
+  return key
+}
 
-const preparedFor = (model: ReplicaModel, notiflow: NotiflowCatalogEntry, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined) => {
-  let cache = preparedByModel.get(model)
-  if (cache === undefined) preparedByModel.set(model, (cache = new Map()))
-  const key = `${notiflow.id}\u0000${tenantId ?? ""}\u0000${tenantId === undefined ? "g" : "t"}\u0000${channels.join(",")}`
-  let prepared = cache.get(key)
-  if (prepared === undefined) {
-    const tenant = tenantId === undefined ? undefined : (model.tenants.get(tenantId) ?? emptyTenantDefaults)
-    prepared = prepareEvaluation(tenant, notiflow, liveCategoriesOf(model.catalog, notiflow.id), model.defaults, channels)
-    if (cache.size >= MAX_PREPARED) cache.clear()
-    cache.set(key, prepared)
+const prepare = (model: ReplicaModel, slot: NotiflowSlot, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined): Prepared => {
+  for (const c of channels) if (!channelSet.has(c)) throw new TypeError(`unknown channel type: ${String(c)}`)
+  const tenant = tenantId === undefined ? undefined : (model.tenants.get(tenantId) ?? emptyTenantDefaults)
+  const prepared = prepareEvaluation(tenant, slot.entry, liveCategoriesOf(model.catalog, slot.entry.id), model.defaults, channels)
+  const onDefaults = Object.freeze(evaluatePrepared(prepared, emptyChoicesV2, tenantId === undefined ? undefined : emptyChoicesV2))
+  if (model.prepared >= MAX_PREPARED) {
+    for (const s of model.notiflows.values()) {
+      s.global.clear()
+      s.tenants.clear()
+    }
+    model.prepared = 0
   }
-  return prepared
+  model.prepared++
+  return { prepared: prepared, onDefaults }
+}
+
+const preparedFor = (model: ReplicaModel, slot: NotiflowSlot, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined): Prepared => {
+  let scope = slot.global
+  if (tenantId !== undefined) {
+    const known = slot.tenants.get(tenantId)
+    if (known === undefined) slot.tenants.set(tenantId, (scope = new Map()))
+    else scope = known
+  }
+  const key = keyOf(channels)
+  let p = scope.get(key)
+  if (p === undefined) {
+    // Cleared when the bound is reached: the scope map is then re-created on the next call.
+    p = prepare(model, slot, channels, tenantId)
+    if (tenantId !== undefined && !slot.tenants.has(tenantId)) slot.tenants.set(tenantId, scope)
+    scope.set(key, p)
+  }
+  return p
 }
 
 /**
  * M§3 for the requested channel types (the domain's `prepareEvaluation` + `evaluatePrepared`, as
  * the service's evaluation); `undefined` when the notiflow is unknown or deleted (404 on the API).
+ * A user whose sets hold no choice gets the prepared decisions on defaults (the same function's
+ * answer for empty sets, computed once).
  */
 export const evaluateIn = (
   model: ReplicaModel,
@@ -139,12 +210,16 @@ export const evaluateIn = (
   channels: ReadonlyArray<ChannelType>,
   tenantId: string | undefined
 ): ReplicaEvaluation | undefined => {
-  for (const c of channels) if (!channelSet.has(c)) throw new TypeError(`unknown channel type: ${String(c)}`)
-  const notiflow = model.notiflows.get(notiflowId)
-  if (notiflow === undefined) return undefined
+  const slot = model.notiflows.get(notiflowId)
+  if (slot === undefined) return undefined
+  const p = preparedFor(model, slot, channels, tenantId)
   const user = users.get(userId)
-  const global = user?.global.preferences ?? emptyChoicesV2
-  const tenantSet = tenantId === undefined ? undefined : (user?.tenants.get(tenantId)?.preferences ?? emptyChoicesV2)
-  const channel_types: DecisionsV2 = evaluatePrepared(preparedFor(model, notiflow, channels, tenantId), global, tenantSet)
-  return { user_id: userId, user_found: user !== undefined, channel_types }
+  if (user === undefined) return { user_id: userId, user_found: false, channel_types: p.onDefaults }
+  const global = user.global
+  if (tenantId === undefined) {
+    return { user_id: userId, user_found: true, channel_types: global === emptyChoicesV2 ? p.onDefaults : evaluatePrepared(p.prepared, global, undefined) }
+  }
+  const tenantSet = user.tenants?.get(tenantId)?.preferences ?? emptyChoicesV2
+  const onDefaults = global === emptyChoicesV2 && tenantSet === emptyChoicesV2
+  return { user_id: userId, user_found: true, channel_types: onDefaults ? p.onDefaults : evaluatePrepared(p.prepared, global, tenantSet) }
 }

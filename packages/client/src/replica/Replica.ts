@@ -66,12 +66,12 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
     const [notiflows, categories, defaults] = await Promise.all([
       client.notiflows.list({ limit: 1000 }).toArray(100_000),
       client.categories.list({ limit: 1000 }).toArray(100_000),
-      client.defaults.get()
+      client.defaults.explicit()
     ])
     const ids = only !== undefined ? [...only] : (await client.tenants.list({ limit: 1000 }).toArray(1_000_000)).map((t) => t.id)
     const tenants = new Map<string, TenantDefaults>()
     for (const id of ids) tenants.set(id, (await client.tenants.defaults.get(id)).data as unknown as TenantDefaults)
-    return modelOf({ notiflows, categories, effectiveDefaults: defaults.data.channel_types, tenants })
+    return modelOf({ notiflows, categories, defaults: defaults.data, tenants })
   }
 
   const snapshot = async () => {

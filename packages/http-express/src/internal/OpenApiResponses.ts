@@ -38,8 +38,8 @@ const text = (description: string, extra: Readonly<Record<string, unknown>> = {}
 export const HEADERS: Readonly<Record<string, unknown>> = {
   RequestId: text("the request id (echoed or generated)"),
   ETag: text("a strong tag of this representation; send it back in If-None-Match or If-Match"),
-  ContentDisposition: text("attachment; filename=\"…\": save the body as a file"),
   Location: text("the URL of the created resource (a job: under the request's own base path)"),
+  ContentDisposition: text("attachment; filename=\"…\": save the body as a file"),
   RetryAfter: text("seconds to wait before retrying", { pattern: "^[0-9]+$" }),
   RateLimit: text("remaining quota per policy: \"name\";r=<remaining>;t=<seconds to reset> (IETF ratelimit-headers)"),
   RateLimitPolicy: text("the limits that apply: \"name\";q=<quota>;w=<window seconds>"),
@@ -59,8 +59,8 @@ const ref = (name: string) => ({ $ref: `#/components/headers/${name}` })
 const H = {
   requestId: ["x-request-id", "RequestId"],
   etag: ["ETag", "ETag"],
-  contentDisposition: ["Content-Disposition", "ContentDisposition"],
   location: ["Location", "Location"],
+  contentDisposition: ["Content-Disposition", "ContentDisposition"],
   retryAfter: ["Retry-After", "RetryAfter"],
   rateLimit: ["RateLimit", "RateLimit"],
   rateLimitPolicy: ["RateLimit-Policy", "RateLimitPolicy"],
@@ -99,8 +99,8 @@ const routeHeaders = (route: RouteSpec, status: number, declared: ReadonlyArray<
   if (route.api !== "service" && ![401, 403, 431].includes(status)) keys.push("rateLimit", "rateLimitPolicy")
   if (status === 429 || status === 503) keys.push("retryAfter")
   if (status === 412 || declared.includes("ETag")) keys.push("etag")
-  if (declared.includes("Content-Disposition")) keys.push("contentDisposition")
   if (declared.includes("Location")) keys.push("location")
+  if (declared.includes("Content-Disposition")) keys.push("contentDisposition")
   const replayable = (status >= 200 && status < 300) || [400, 404, 412, 422].includes(status)
   if (route.api !== "service" && route.method !== "GET" && replayable) keys.push("replayed")
   if (route.api === "user" && status !== 431) keys.push("vary", "acao", "aceh")

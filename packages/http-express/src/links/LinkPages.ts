@@ -39,6 +39,7 @@ export interface LinkPagesEnv {
 }
 
 const ALLOW = "GET, HEAD, POST, OPTIONS"
+const ASSET_ALLOW = "GET, HEAD, OPTIONS"
 const UNSUBSCRIBE_BODY_LIMIT = 8 * 1024
 const FORM = "application/x-www-form-urlencoded"
 const MULTIPART = "multipart/form-data"
@@ -219,7 +220,14 @@ export const handleLinkPage = async (req: Request, res: Response, env: LinkPages
   let branding: Branding | null = null
   let locale: Locale = chain
   try {
-    if (kind === "assets" && value !== undefined && rest.length === 0 && (req.method === "GET" || req.method === "HEAD")) {
+    if (kind === "assets" && value !== undefined && rest.length === 0 && req.method !== "GET" && req.method !== "HEAD") {
+      if (req.method === "OPTIONS") {
+        res.status(204).setHeader("Allow", ASSET_ALLOW)
+        res.end()
+      } else send(req, res, env, requestId, { model: { kind: "error", status: 405 }, branding: null, locale, headers: { Allow: ASSET_ALLOW } })
+      return
+    }
+    if (kind === "assets" && value !== undefined && rest.length === 0) {
       const asset = assets.get(value)
       if (asset !== undefined) {
         res.status(200)

@@ -6,6 +6,8 @@ import type { Attribution, ProjectId } from "@notiflows/domain"
 import {
   DefaultsJson,
   DefaultsPatchSchema,
+  ExplicitDefaultsJson,
+  defaultsToExplicitJson,
   defaultsToJson,
   deleteNotiflow,
   getDefaults,
@@ -59,6 +61,9 @@ const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 const readDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
   json(200, defaultsToJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
 
+const readExplicitDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
+  json(200, defaultsToExplicitJson(await run(deps.runtime, getDefaults(projectOf(ctx)))))
+
 const patchDefaults = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> =>
   json(200, defaultsToJson(await run(deps.runtime, updateDefaults(projectOf(ctx), ctx.body, adminAttribution(ctx)))))
 
@@ -89,6 +94,11 @@ export const catalogRoutes: ReadonlyArray<RouteSpec> = [
     api: "admin", method: "GET", path: "/preferences/defaults", body: false, tags: defaults, operationId: "getDefaults",
     summary: "The project's effective channel-type defaults", responses: { 200: { description: "defaults", schema: DefaultsJson } },
     handle: readDefaults
+  },
+  {
+    api: "admin", method: "GET", path: "/preferences/defaults/explicit", body: false, tags: defaults, operationId: "getExplicitDefaults",
+    summary: "The project's stored channel-type defaults only (a type never set is absent; for copies such as the replica)",
+    responses: { 200: { description: "the stored defaults", schema: ExplicitDefaultsJson } }, handle: readExplicitDefaults
   },
   {
     api: "admin", method: "PUT", path: "/preferences/defaults", body: true, tags: defaults, operationId: "updateDefaults",

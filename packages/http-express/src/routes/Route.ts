@@ -27,7 +27,7 @@ export interface HandlerDeps {
 }
 
 /** Response headers an operation may send, beyond those every response of its API carries. */
-export type ResponseHeader = "ETag" | "Content-Disposition" | "Location"
+export type ResponseHeader = "ETag" | "Location" | "Content-Disposition"
 
 /** A query parameter, documented in OpenAPI (validated by the handler). */
 export interface QueryParam {

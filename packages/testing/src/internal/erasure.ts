@@ -1,9 +1,9 @@
 /**
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
- * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps: the idempotency records
- * naming the user, the user's earlier events redacted in place with their webhook deliveries
- * (pending ones cancelled `redacted`, attempts deleted), the user with its sets and ledger, then
- * the `user.deleted` notice.
+ * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
+ * records naming the user, the user's earlier events redacted in place with their webhook
+ * deliveries (pending ones cancelled `redacted`, attempts deleted), its bulk-job items anonymised,
+ * the user with its sets and ledger, then the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"
@@ -43,6 +43,17 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
         d.status === "pending"
           ? { ...d, status: "cancelled", cancelled_reason: "redacted", completed_at: new Date(), next_attempt_at: null, attempts: [] }
           : { ...d, attempts: [] }
+    }
+  }
+  // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.
+  for (const job of store.jobs?.values() ?? []) {
+    if (job.job.projectId !== projectId) continue
+    for (const entry of job.items) {
+      if (entry.item.userId !== externalId) continue
+      entry.item =
+        entry.item.status === "pending"
+          ? { ...entry.item, userId: null, status: "failed", failure: { reason: "user_not_found" } }
+          : { ...entry.item, userId: null }
     }
   }
   project.users.delete(externalId)

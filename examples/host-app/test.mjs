@@ -49,9 +49,11 @@ try {
   assert.ok(isNotiflowsError(unknown, "not_found"))
   assert.equal(unknown.status, 404)
   assert.equal(unknown.details.resource, "user")
-  // Signed links under the prefix (LINKS.md): minted through the packed client, answered by the mounted router.
+  // Signed links under the prefix (LINKS.md): minted through the packed client, answered by the
+  // mounted router (their own user, so the replica's checks below see the seed's choices).
+  assert.equal((await notiflows.users.upsert("user_links", {})).status, 201)
   const minted = await notiflows.request("post", "/admin/v1/users/{user_id}/links", {
-    path: { user_id: "user_12345" },
+    path: { user_id: "user_links" },
     body: { purpose: "unsubscribe", scope: { notiflow_id: "01HQXYZ123456789ABCDEFGHIJ" } }
   })
   assert.equal(minted.status, 200)
@@ -74,10 +76,10 @@ try {
   })
   assert.equal(oneClick.status, 200)
   assert.equal(await oneClick.text(), "")
-  const explicit = await notiflows.preferences.explicit("user_12345")
-  assert.equal(explicit.data.notiflows["01HQXYZ123456789ABCDEFGHIJ"].enabled, false)
-  assert.deepEqual(explicit.data.channel_types, { sms: false })
-  const center = await notiflows.request("post", "/admin/v1/users/{user_id}/links", { path: { user_id: "user_12345" }, body: { purpose: "preference_center" } })
+  const explicit = await notiflows.preferences.explicit("user_links")
+  assert.deepEqual(explicit.data.notiflows, { "01HQXYZ123456789ABCDEFGHIJ": { enabled: false } })
+  assert.deepEqual(explicit.data.channel_types, {})
+  const center = await notiflows.request("post", "/admin/v1/users/{user_id}/links", { path: { user_id: "user_links" }, body: { purpose: "preference_center" } })
   assert.equal(center.status, 200)
   assert.ok(center.data.url.startsWith(`${publicUrl}/l/preferences/`))
   const centerPage = await fetch(center.data.url)
@@ -104,7 +106,8 @@ try {
     const [mine, theirs] = await evaluateBoth()
     assert.deepEqual(mine, theirs)
     assert.equal(mine.channel_types.sms.deliver, false)
-    await notiflows.preferences.update("user_12345", { channel_types: { sms: true } })
+    // sms back on (the notiflow stays enabled: the links section above used its own user).
+    await notiflows.preferences.update("user_12345", { channel_types: { sms: true }, notiflows: { "01HQXYZ123456789ABCDEFGHIJ": { enabled: true } } })
     await replica.catchUp()
     const [after, theirsAfter] = await evaluateBoth()
     assert.deepEqual(after, theirsAfter)

@@ -10,6 +10,7 @@
  *   BENCH_BULK_ITEMS  items per job (default 1000, at most 1000)
  *   BENCH_BULK_RUNS   jobs (default 3)
  *   DATABASE_URL      the server to create a throwaway database on (default postgres://postgres@127.0.0.1:5432/test)
+ *   BENCH_SERVICE_NODE_ARGS  node flags of the service, comma-separated (e.g. --cpu-prof,--cpu-prof-dir=/tmp/prof; then bench/profile.mjs)
  *
  * Targets (issue 14): ≤ 5 s and ≤ 10x the raw UPDATE on an idle PostgreSQL. The load average is
  * printed with the figures: under load they say nothing.
@@ -39,7 +40,8 @@ const dbUrl = new URL(baseUrl)
 dbUrl.pathname = `/${dbName}`
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "notiflows-bench-bulk-")), "service.log")
 const port = await freePort()
-const service = startNode("service", [mainJs, "serve"], {
+const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(",").filter(Boolean)
+const service = startNode("service", [...nodeArgs, mainJs, "serve"], {
   env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: dbUrl.toString(), NOTIFLOWS_SECRET_KEY: sk, NOTIFLOWS_PUBLIC_KEY: pk, LOG_LEVEL: "warn", NOTIFLOWS_RATE_LIMIT_ADMIN: "1000000/1s" },
   logFile
 })

@@ -27,7 +27,7 @@ import { randomBytes } from "node:crypto"
 import { execFileSync } from "node:child_process"
 import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
-import { measureReplica } from "./lib/replica.mjs"
+import { runReplicaPart } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
 import { ensureTokens } from "./lib/links.mjs"
 import { seed } from "./lib/seed.mjs"
@@ -383,51 +383,9 @@ const runPostgres = async (results) => {
   }
 }
 
-// ---- the replica (issue 15) -----------------------------------------------------------------------
-const runReplica = async (results) => {
-  const name = `notiflows_bench_${Date.now()}_${process.pid}_replica`
-  const admin = postgres(config.pgAdminUrl, { max: 1, onnotice: () => {} })
-  cleanups.push(async () => {
-    if (config.keep) return log(`kept database ${name}`)
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end({ timeout: 5 })
-  })
-  await admin.unsafe(`CREATE DATABASE ${name}`)
-  const url = withDatabase(config.pgAdminUrl, name)
-  log(`\nReplica (@notiflows/client/replica) against the service on PostgreSQL: database ${name}`)
-  const first = await startService("replica-migrate", { DATABASE_URL: url })
-  await stopProc(first)
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  await seed((text, params) => sql.unsafe(text, params), config)
-  await sql.unsafe("VACUUM ANALYZE")
-  await sql.end({ timeout: 5 })
-  const service = await startService("replica", { DATABASE_URL: url })
-  try {
-    const spec = {
-      url: service.url,
-      secretKey: keys.secretKey,
-      users: config.users,
-      notiflows: config.notiflows,
-      seconds: config.duration,
-      samples: config.replicaSamples,
-      pollMs: config.replicaPollMs
-    }
-    // Bound: the snapshot, 3 throughput runs and the samples (each at most 10 s + a pause), doubled.
-    const bound = 2 * (120_000 + 3 * (config.duration + 1) * 1000 + config.replicaSamples * (10_000 + config.replicaPollMs + 50))
-    results.replica = await measureReplica(spec, bound, config.replicaNodeArgs)
-  } finally {
-    await stopProc(service)
-  }
-  const r = results.replica
-  if (r.failed !== undefined) return log(`  FAILED: ${r.failed}`)
-  log(`  snapshot of ${config.users} users: ${fmt(r.snapshotMs)} ms; heap ${fmt(r.memory.bytesPerUser)} bytes/user`)
-  for (const e of r.evaluate)
-    log(
-      `  evaluate, ${e.channels} channel(s)${e.tenant ? ` in ${e.tenant}` : ""}: ${fmt(e.callsPerSecond)} calls/s (${fmt(e.nsPerCall)} ns/call, ${fmt(e.decisionsPerSecond)} decisions/s; ${fmt(e.callsPerCpuSecond)} calls per CPU-second)`
-    )
-  const s = r.staleness
-  log(`  staleness after a PUT's 200 (${s.samples} samples, poll ${s.pollMs} ms): p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms, timeouts ${s.timeouts}`)
-}
+// ---- the replica (issue 15): lib/replica.mjs ------------------------------------------------------
+const runReplica = (results) =>
+  runReplicaPart(results, { config, keys, log, fmt, cleanups, startService, stopProc, withDatabase, seed })
 
 // ---- PGlite --------------------------------------------------------------------------------------
 const runPglite = async (results) => {

@@ -1,12 +1,14 @@
 /**
  * Issue 12's axe proof on the real service: axe-core with LINKS.md §6's WCAG 2.2 AA tags reports
  * zero violations on every page state the router serves that a browser reaches from minted links
- * (confirm for each scope kind, already unsubscribed, required; result with undo; undo done;
- * center with categories, required, locked and tenant; saved; stale; 400; 404; 410), in en and
- * de (the browser's Accept-Language), at 1280 and 320 px (where nothing scrolls sideways). Every
- * other state is rendered by `packages/pages`' own axe suite. On embedded PGlite: the pages do not
- * depend on the database (the keyboard suite runs on both). Without Chromium: skipped outside
- * CI, failed in CI.
+ * (confirm for each scope kind, already unsubscribed, required, deleted, locked; result with undo;
+ * undo done; undo after a change (409); center with categories, required, locked and tenant;
+ * saved; stale; 400, 405, 413, 415 (the browser's request rewritten); 404; 410), in en and
+ * de (the browser's Accept-Language), at 1280 and 320 px (where nothing scrolls sideways). The
+ * others (undo ticket expired, 403 (Chromium keeps its own Origin), 429, 500, 503) are rendered by
+ * `packages/pages`' own axe suite.
+ * On embedded PGlite: the pages do not depend on the database (the keyboard suite runs on both).
+ * Without Chromium: skipped outside CI, failed in CI.
  */
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -63,12 +65,30 @@ describe.skipIf(!runBrowserTests)("axe-core on the service's link pages", () => 
           await tabTo(tab, button)
           await check(name, status, await submitWithEnter(tab))
         }
+        /** The page a request other than a navigation's GET gets: the browser's request to `url` rewritten. */
+        const rewritten = async (name: string, status: number, url: string, change: { method?: string; postData?: string; headers?: Record<string, string> }) => {
+          await tab.route(url, (route) =>
+            route.continue({
+              method: change.method ?? "POST",
+              postData: change.postData ?? "",
+              headers: { ...route.request().headers(), "content-type": "application/x-www-form-urlencoded", ...change.headers }
+            })
+          )
+          await goto(name, status, url)
+          await tab.unrouteAll()
+        }
         try {
           const user = await svc.user()
           const newsletter = await svc.mint(user, { purpose: "unsubscribe", scope: { notiflow_id: "newsletter", channel_type: "email" } })
           await goto("confirm, notiflow by channel", 200, newsletter)
           await submit("result with undo", 200)
           await submit("undo done", 200)
+          // Undo after the leaf changed elsewhere: 409.
+          expect((await tab.goto(newsletter))?.status()).toBe(200)
+          await tabTo(tab, "button#")
+          expect(await submitWithEnter(tab)).toBe(200)
+          expect((await svc.api.put(`/admin/users/${user}/preferences`, { notiflows: { newsletter: { channel_types: { email: true } } } })).status).toBe(200)
+          await submit("undo after a change elsewhere", 409)
           await goto("confirm, notiflow", 200, await svc.mint(user, { purpose: "unsubscribe", scope: { notiflow_id: "orders" } }))
           await goto("confirm, category", 200, await svc.mint(user, { purpose: "unsubscribe", scope: { category_id: "marketing" } }))
           await goto("confirm, category by channel", 200, await svc.mint(user, { purpose: "unsubscribe", scope: { category_id: "product", channel_type: "sms" } }))
@@ -79,6 +99,12 @@ describe.skipIf(!runBrowserTests)("axe-core on the service's link pages", () => 
           expect((await svc.api.put("/admin/notiflows/legal", { name: "Legal notices", required: true })).status).toBe(200)
           await goto("confirm, required", 200, legal)
           expect((await svc.api.put("/admin/notiflows/legal", { name: "Legal notices", required: false })).status).toBe(200)
+          const category = `gone-${lang}-${width}`
+          expect((await svc.api.put(`/admin/categories/${category}`, { name: "Old news" })).status).toBe(201)
+          const gone = await svc.mint(user, { purpose: "unsubscribe", scope: { category_id: category } })
+          expect((await svc.api.del(`/admin/categories/${category}`)).status).toBeLessThan(300)
+          await goto("confirm, deleted", 200, gone)
+          await goto("confirm, locked for the tenant", 200, await svc.mint(user, { purpose: "unsubscribe", scope: { channel_type: "chat" }, tenant_id: "acme" }))
 
           const center = await svc.mint(user, { purpose: "preference_center", tenant_id: "acme" })
           await goto("center (tenant, categories, required, locked)", 200, center)
@@ -89,11 +115,10 @@ describe.skipIf(!runBrowserTests)("axe-core on the service's link pages", () => 
           await tab.keyboard.press("Space")
           await submit("stale", 409)
 
-          await tab.route(newsletter, (route) =>
-            route.continue({ method: "POST", postData: "action=bogus", headers: { ...route.request().headers(), "content-type": "application/x-www-form-urlencoded" } })
-          )
-          await goto("400", 400, newsletter)
-          await tab.unrouteAll()
+          await rewritten("400", 400, newsletter, { postData: "action=bogus" })
+          await rewritten("405", 405, newsletter, { method: "PUT" })
+          await rewritten("413", 413, newsletter, { postData: `List-Unsubscribe=One-Click&pad=${"x".repeat(9000)}` })
+          await rewritten("415", 415, newsletter, { postData: "action=unsubscribe", headers: { "content-type": "text/plain" } })
           await goto("404", 404, `${svc.service.url}/l/unsubscribe/${"A".repeat(132)}`)
           const revoked = await svc.mint(user, { purpose: "preference_center" })
           expect((await svc.api.post(`/admin/users/${user}/links/revoke`, undefined)).status).toBe(200)
@@ -102,7 +127,7 @@ describe.skipIf(!runBrowserTests)("axe-core on the service's link pages", () => 
           await context.close()
         }
         expect(failures).toEqual({})
-        expect(seen).toHaveLength(15)
+        expect(seen).toHaveLength(21)
       })
     }
   }

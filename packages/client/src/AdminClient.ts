@@ -16,7 +16,11 @@ import type {
   PreferencesPatch,
   ProjectDefaultsPatch,
   TenantDefaultsPatch,
-  UserUpsert
+  UserUpsert,
+  WebhookCreate,
+  WebhookPatch,
+  WebhookReplay,
+  WebhookSecretRotate
 } from "./Operations.js"
 import { paginate } from "./Pagination.js"
 
@@ -200,6 +204,36 @@ const defaults = (call: Call) => ({
   update: (patch: ProjectDefaultsPatch, options: CallOptions = {}) => call("put", "/admin/v1/preferences/defaults", { ...options, body: patch })
 })
 
+/** Webhook endpoints, their deliveries, replay and test (EVENTS.md §4). */
+const webhooks = (call: Call) => ({
+  /** The answer carries the endpoint's `secret`, shown only now. */
+  create: (endpoint: WebhookCreate, options: CallOptions = {}) => call("post", "/admin/v1/webhooks", { ...options, body: endpoint }),
+  get: (webhookId: string, options: CallOptions = {}) => call("get", "/admin/v1/webhooks/{webhook_id}", { ...options, path: { webhook_id: webhookId } }),
+  /** A merge patch of `url`, `event_types`, `description`, `status`; `ifMatch` makes it conditional. */
+  update: (webhookId: string, patch: WebhookPatch, options: CallOptions = {}) =>
+    call("patch", "/admin/v1/webhooks/{webhook_id}", { ...options, path: { webhook_id: webhookId }, body: patch }),
+  delete: (webhookId: string, options: CallOptions = {}) => call("delete", "/admin/v1/webhooks/{webhook_id}", { ...options, path: { webhook_id: webhookId } }),
+  list: (options: ListOptions = {}) => paginate((after) => call("get", "/admin/v1/webhooks", { ...options, query: page(options, after) }), options.after),
+  /** A new secret (shown once); the previous one keeps signing for `overlap_seconds` (default 1 day). */
+  rotateSecret: (webhookId: string, body: WebhookSecretRotate = {}, options: CallOptions = {}) =>
+    call("post", "/admin/v1/webhooks/{webhook_id}/secret/rotate", { ...options, path: { webhook_id: webhookId }, body }),
+  deliveries: (webhookId: string, options: ListOptions & { readonly status?: "pending" | "succeeded" | "failed" | "cancelled"; readonly eventId?: string } = {}) =>
+    paginate(
+      (after) =>
+        call("get", "/admin/v1/webhooks/{webhook_id}/deliveries", {
+          ...options,
+          path: { webhook_id: webhookId },
+          query: { ...page(options, after), ...(options.status === undefined ? {} : { status: options.status }), ...(options.eventId === undefined ? {} : { event_id: options.eventId }) }
+        }),
+      options.after
+    ),
+  /** Exactly one of `{after}` (a feed cursor) and `{event_ids}`. */
+  replay: (webhookId: string, body: WebhookReplay, options: CallOptions = {}) =>
+    call("post", "/admin/v1/webhooks/{webhook_id}/replay", { ...options, path: { webhook_id: webhookId }, body }),
+  /** One signed `webhook.test` request now; answers the delivery whatever the receiver said. */
+  test: (webhookId: string, options: CallOptions = {}) => call("post", "/admin/v1/webhooks/{webhook_id}/test", { ...options, path: { webhook_id: webhookId } })
+})
+
 const service = (call: Call) => ({
   /** `GET /healthz`: the process is up. */
   health: (options: CallOptions = {}) => call("get", "/healthz", options),
@@ -225,6 +259,7 @@ export const createAdminClient = (options: AdminClientOptions) => {
     tenants: tenants(call),
     defaults: defaults(call),
     jobs: jobs(call),
+    webhooks: webhooks(call),
     service: service(call),
     /** Any documented operation, typed from the OpenAPI document (routes without a method yet). */
     request: call

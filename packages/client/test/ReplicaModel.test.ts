@@ -51,6 +51,11 @@ describe("replica model", () => {
     applySet(users, "b", "acme", { version: 1, preferences: { channel_types: {}, categories: {}, notiflows: {} } })
     expect(users.get("b")!.tenants?.get("acme")?.preferences).toBe(emptyChoicesV2)
     expect(UNWRITTEN.tenants).toBeUndefined()
+    // Only channel choices: the two empty maps are the shared ones.
+    applySet(users, "c", null, { version: 1, preferences: choices(false) })
+    expect(users.get("c")!.global).toEqual(choices(false))
+    expect(users.get("c")!.global.categories).toBe(emptyChoicesV2.categories)
+    expect(users.get("c")!.global.notiflows).toBe(emptyChoicesV2.notiflows)
     const onDefaults = { email: { deliver: false, reason: "channel_opt_out", source: "project_default" }, sms: { deliver: true, reason: "allowed", source: "default" } }
     for (const [user, found] of [["a", true], ["b", true], ["nobody", false]] as const) {
       expect(evaluateIn(model, users, user, "nf", ["email", "sms"], undefined)).toEqual({ user_id: user, user_found: found, channel_types: onDefaults })
@@ -74,6 +79,23 @@ describe("replica model", () => {
     })
     applySet(users, "x", null, { version: 1, preferences: choices(false) })
     expect(evaluateIn(model, users, "x", "nf", ["sms"], undefined)?.channel_types.sms).toEqual({ deliver: false, reason: "channel_opt_out", source: "user" })
+  })
+
+  it("follows a caller's channel array that changes between calls", () => {
+    const users = new Map<string, ReplicaUser>()
+    const channels: Array<"email" | "sms" | "chat"> = ["email", "sms"]
+    expect(Object.keys(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types)).toEqual(["email", "sms"])
+    channels[1] = "chat"
+    expect(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types).toEqual({
+      email: { deliver: false, reason: "channel_opt_out", source: "project_default" },
+      chat: { deliver: true, reason: "allowed", source: "project_default" }
+    })
+    channels.push("sms")
+    expect(Object.keys(evaluateIn(model, users, "x", "nf", channels, undefined)!.channel_types)).toEqual(["email", "chat", "sms"])
+    channels[2] = "fax" as "sms"
+    expect(() => evaluateIn(model, users, "x", "nf", channels, undefined)).toThrow(TypeError)
+    // A single string that reads like a cached list is not a channel type.
+    expect(() => evaluateIn(model, users, "x", "nf", ["email,chat" as "email"], undefined)).toThrow(TypeError)
   })
 
   it("answers undefined for an unknown notiflow and throws on an unknown channel type", () => {

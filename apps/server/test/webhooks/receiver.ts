@@ -13,7 +13,10 @@ export interface Received {
   readonly signature: string
   readonly body: string
   readonly headers: http.IncomingHttpHeaders
+  readonly path: string
+  /** When the request arrived and when its response was sent. */
   readonly at: number
+  end: number
   readonly status: number
 }
 
@@ -34,16 +37,21 @@ export const startReceiver = async (
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8")
       const answer = respond(body, received.length)
-      received.push({
+      const at = Date.now()
+      const entry: Received = {
         id: String(req.headers["webhook-id"]),
         timestamp: String(req.headers["webhook-timestamp"]),
         signature: String(req.headers["webhook-signature"]),
         body,
         headers: req.headers,
-        at: Date.now(),
+        path: req.url ?? "",
+        at,
+        end: at,
         status: answer.status
-      })
+      }
+      received.push(entry)
       const reply = () => {
+        entry.end = Date.now()
         res.writeHead(answer.status, answer.headers ?? {})
         res.end("ok")
       }

@@ -119,13 +119,24 @@ export const modelOf = (input: {
 
 // Choices that hold nothing share one object: it costs no memory per user, and `evaluate`
 // recognises it and answers the prepared decisions on defaults without reading the sets.
-const isEmpty = (c: PreferenceChoicesV2): boolean => {
-  for (const _ in c.channel_types) return false
-  for (const _ in c.categories) return false
-  for (const _ in c.notiflows) return false
-  return true
+// Each of the three maps, when empty, is the shared empty map too (most sets hold one or two kinds
+// of choice): less memory per user, and a read of a shared map is a read of hot memory.
+const hasKeys = (o: object): boolean => {
+  for (const _ in o) return true
+  return false
 }
-const choicesOf = (set: ReplicaSet): PreferenceChoicesV2 => (isEmpty(set.preferences) ? emptyChoicesV2 : set.preferences)
+const choicesOf = (set: ReplicaSet): PreferenceChoicesV2 => {
+  const c = set.preferences
+  const channels = hasKeys(c.channel_types)
+  const categories = hasKeys(c.categories)
+  const notiflows = hasKeys(c.notiflows)
+  if (!channels && !categories && !notiflows) return emptyChoicesV2
+  return {
+    channel_types: channels ? c.channel_types : emptyChoicesV2.channel_types,
+    categories: categories ? c.categories : emptyChoicesV2.categories,
+    notiflows: notiflows ? c.notiflows : emptyChoicesV2.notiflows
+  }
+}
 
 /**
  * Keeps the higher version: applying a set twice, or one older than the copy, changes nothing.
@@ -152,14 +163,22 @@ export const addUser = (users: Map<string, ReplicaUser>, userId: string): void =
 }
 
 const MAX_PREPARED = 10_000
-// The key of a channel list: the type itself for one channel (no allocation), else the list joined
-// (remembered per array, so a caller passing the same array builds it once).
-const keys = new WeakMap<ReadonlyArray<ChannelType>, string>()
+// The key of a channel list: the type itself for one channel (no allocation), else the list joined,
+// remembered per array with a copy of its items (checked on every use: a caller may reuse and
+// change its array), so a caller passing the same array builds the key once.
+const keys = new WeakMap<ReadonlyArray<ChannelType>, { readonly key: string; readonly items: ReadonlyArray<ChannelType> }>()
 const keyOf = (channels: ReadonlyArray<ChannelType>): string => {
   if (channels.length === 1) return channels[0]!
-  let key = keys.get(channels)
-  if (key === undefined) keys.set(channels, (key = channels.join(",")))
+  const known = keys.get(channels)
+  if (known !== undefined && sameItems(known.items, channels)) return known.key
+  const key = channels.join(",")
+  keys.set(channels, { key, items: [...channels] })
   return key
+}
+const sameItems = (a: ReadonlyArray<ChannelType>, b: ReadonlyArray<ChannelType>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 const prepare = (model: ReplicaModel, slot: NotiflowSlot, channels: ReadonlyArray<ChannelType>, tenantId: string | undefined): Prepared => {
@@ -187,7 +206,8 @@ const preparedFor = (model: ReplicaModel, slot: NotiflowSlot, channels: Readonly
   }
   const key = keyOf(channels)
   let p = scope.get(key)
-  if (p === undefined) {
+  // The count tells `["email,sms"]` (not a channel type: validated, refused) from `["email", "sms"]`.
+  if (p === undefined || p.prepared.channels.length !== channels.length) {
     // Cleared when the bound is reached: the scope map is then re-created on the next call.
     p = prepare(model, slot, channels, tenantId)
     if (tenantId !== undefined && !slot.tenants.has(tenantId)) slot.tenants.set(tenantId, scope)

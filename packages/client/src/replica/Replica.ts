@@ -160,10 +160,12 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
 
   return {
     ready,
-    evaluate: (userId, notiflowId, channels, opts = {}) => {
+    evaluate: (userId, notiflowId, channels, opts) => {
       if (model === undefined) throw new Error("the replica is not ready: await replica.ready")
-      if (opts.tenantId !== undefined && !keeps(opts.tenantId)) throw new RangeError(`tenant ${opts.tenantId} is not replicated`)
-      return evaluateIn(model, users, userId, notiflowId, channels, opts.tenantId)
+      // No default object for `opts`: this runs once per decision.
+      const tenantId = opts?.tenantId
+      if (tenantId !== undefined && !keeps(tenantId)) throw new RangeError(`tenant ${tenantId} is not replicated`)
+      return evaluateIn(model, users, userId, notiflowId, channels, tenantId)
     },
     lag: () => ({
       sinceLastEventMs: lastEventAt === null ? null : Date.now() - lastEventAt,

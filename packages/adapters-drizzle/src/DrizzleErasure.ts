@@ -84,8 +84,10 @@ const bulkItems: ErasureStep = {
 
 /**
  * Webhook deliveries of the user's events (EVENTS.md §1.3, §4): those not yet succeeded are
- * cancelled `redacted` and their attempts (receivers' answers may echo the data) deleted; every
- * delivery of those events loses the external id from its ordering key, as the events do.
+ * cancelled `redacted` (their claim dropped, so an attempt in flight cannot complete them); the
+ * attempts of every delivery of those events are deleted, succeeded ones' too (a receiver's answer
+ * may echo the data: nothing personal survives); every such delivery loses the external id from its
+ * ordering key, as the events do.
  */
 const webhookDeliveries: ErasureStep = {
   name: "webhook_deliveries",
@@ -109,7 +111,7 @@ const webhookDeliveries: ErasureStep = {
         returning d.project_id, d.id
       )
       delete from webhook_attempts a using mine
-      where a.project_id = mine.project_id and a.delivery_id = mine.id and mine.status in ('pending', 'failed')`)
+      where a.project_id = mine.project_id and a.delivery_id = mine.id`)
   }
 }
 

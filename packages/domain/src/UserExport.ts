@@ -49,6 +49,7 @@ export const UserExportDocument = Schema.Struct({
 
 /** A started export: whom it is about, the versions it reads the ledger up to, and the document's head. */
 export interface UserExport {
+  readonly externalId: ExternalUserId
   readonly userId: UserId
   readonly bounds: ReadonlyArray<LedgerBound>
   /** The JSON text up to and including `"ledger":[`. */
@@ -92,6 +93,7 @@ export const beginUserExport = (projectId: ProjectId, externalId: ExternalUserId
       preference_sets: preferenceSets
     })
     const plan: UserExport = {
+      externalId,
       userId: user.id as UserId,
       bounds: sets.map((s) => ({ tenantId: s.tenantId, version: s.set.version })),
       head: `${document.slice(0, -1)},"ledger":[`
@@ -112,7 +114,7 @@ export const userExportLedger = (
   Effect.gen(function* () {
     const repo = yield* ScopedPreferenceRepository
     const page = yield* repo.ledgerPage(projectId, plan.userId, plan.bounds, after, limit)
-    if (!page.userExists) return yield* Effect.fail(new UserNotFound({ externalId: "" as ExternalUserId }))
+    if (!page.userExists) return yield* Effect.fail(new UserNotFound({ externalId: plan.externalId }))
     const last = page.entries[page.entries.length - 1]
     const next: LedgerKey | null =
       page.entries.length < limit || last === undefined ? null : { changedAt: last.changed_at, tenantId: last.tenant_id, version: last.version }

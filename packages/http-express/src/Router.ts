@@ -20,7 +20,7 @@ import type { RouterRuntime } from "./internal/effectToPromise.js"
 import { run } from "./internal/effectToPromise.js"
 import type { PipelineEnv, RouterHooks } from "./internal/Pipeline.js"
 import { corsHeaders, errorReply, preflightReply, routeReply } from "./internal/Pipeline.js"
-import { sendReply } from "./internal/Send.js"
+import { ConnectionClosed, sendReply } from "./internal/Send.js"
 import { makeBrandingCache } from "./links/BrandingCache.js"
 import type { LinkPagesEnv } from "./links/LinkPages.js"
 import { handleLinkPage } from "./links/LinkPages.js"
@@ -132,9 +132,12 @@ const handleRequest = async (env: PipelineEnv, found: MatchResult, req: Request,
   }
   if (api === "user") extra = { ...extra, ...(await corsHeaders(req, ctx, env.cache)) }
   // A streamed reply (the data-subject export) resolves once written or aborted.
-  await sendReply(req, res, reply, extra, (error) =>
-    env.logger.error({ error: loggableError(error, false), request_id: requestId, route: metricsRoute(found) }, "streamed response aborted")
-  )
+  await sendReply(req, res, reply, extra, (error) => {
+    const fields = { error: loggableError(error, false), request_id: requestId, route: metricsRoute(found) }
+    // A client that went away is not our failure; anything else is.
+    if (error instanceof ConnectionClosed) env.logger.warn(fields, "streamed response aborted")
+    else env.logger.error(fields, "streamed response aborted")
+  })
   env.hooks.onResponse?.({ method: req.method, route: metricsRoute(found), status: reply.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 })
 }
 

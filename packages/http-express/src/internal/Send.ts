@@ -6,13 +6,18 @@
 import type { Request, Response } from "express"
 import type { Reply } from "../Http.js"
 
+/** The client went away while a streamed body was being written (not a failure of ours). */
+export class ConnectionClosed extends Error {
+  override readonly name = "ConnectionClosed"
+}
+
 /** A writer with backpressure: resolves when the chunk is taken, rejects once the connection is closed. */
 const writerOf =
   (res: Response) =>
   (chunk: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       if (res.destroyed || res.writableEnded) {
-        reject(new Error("the connection is closed"))
+        reject(new ConnectionClosed("the connection is closed"))
         return
       }
       if (res.write(chunk)) {
@@ -25,7 +30,7 @@ const writerOf =
       }
       const closed = () => {
         res.off("drain", drained)
-        reject(new Error("the connection is closed"))
+        reject(new ConnectionClosed("the connection is closed"))
       }
       res.once("drain", drained)
       res.once("close", closed)

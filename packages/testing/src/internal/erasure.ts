@@ -1,8 +1,9 @@
 /**
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
  * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
- * records naming the user, the user's earlier events redacted in place, its bulk-job items
- * anonymised, the user with its sets and ledger, then the `user.deleted` notice.
+ * records naming the user, the user's earlier events redacted in place with their webhook
+ * deliveries (pending ones cancelled `redacted`, attempts deleted), its bulk-job items anonymised,
+ * the user with its sets and ledger, then the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"
@@ -34,11 +35,15 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
       slot.event = redacted(slot.event, projectId)
     }
   }
-  // Webhook deliveries of those events not yet succeeded: cancelled `redacted`, attempts deleted.
+  // Webhook deliveries of those events: not yet succeeded ones cancelled `redacted`; the attempts of
+  // every one deleted (a receiver's answer may echo the data).
   for (const endpoint of project.webhooks?.values() ?? []) {
     for (const d of endpoint.deliveries) {
-      if (!mine.has(d.delivery.event_id) || (d.delivery.status !== "pending" && d.delivery.status !== "failed")) continue
-      d.delivery = { ...d.delivery, status: "cancelled", cancelled_reason: "redacted", next_attempt_at: null, completed_at: d.delivery.completed_at ?? new Date(), attempts: [] }
+      if (!mine.has(d.delivery.event_id)) continue
+      d.delivery =
+        d.delivery.status === "pending" || d.delivery.status === "failed"
+          ? { ...d.delivery, status: "cancelled", cancelled_reason: "redacted", next_attempt_at: null, completed_at: d.delivery.completed_at ?? new Date(), attempts: [] }
+          : { ...d.delivery, attempts: [] }
     }
   }
   // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.

@@ -1843,6 +1843,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "webhook.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The service disabled a webhook endpoint (410 gone, or failing for days)
+         * @description Sent to the webhook endpoints subscribed to `webhook.disabled` (and listed in GET /admin/events). Consumers ignore unknown types and fields.
+         */
+        post: operations["event_webhook_disabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2554,7 +2574,7 @@ export interface components {
             items: components["schemas"]["Event"][];
             page: components["schemas"]["EventPageInfo"];
         };
-        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"] | components["schemas"]["BulkJobCompletedEvent"];
+        Event: components["schemas"]["RedactedEvent"] | components["schemas"]["PreferencesUpdatedEvent"] | components["schemas"]["UserCreatedEvent"] | components["schemas"]["UserUpdatedEvent"] | components["schemas"]["UserDeletedEvent"] | components["schemas"]["NotiflowCreatedEvent"] | components["schemas"]["NotiflowUpdatedEvent"] | components["schemas"]["NotiflowDeletedEvent"] | components["schemas"]["CategoryCreatedEvent"] | components["schemas"]["CategoryUpdatedEvent"] | components["schemas"]["CategoryDeletedEvent"] | components["schemas"]["DefaultsUpdatedEvent"] | components["schemas"]["TenantDefaultsUpdatedEvent"] | components["schemas"]["BulkJobCompletedEvent"] | components["schemas"]["WebhookDisabledEvent"];
         RedactedEvent: {
             id: string;
             /** @enum {string} */
@@ -2908,6 +2928,33 @@ export interface components {
             started_at: string | null;
             completed_at: string | null;
         };
+        WebhookDisabledEvent: {
+            id: string;
+            /** @enum {string} */
+            type: "webhook.disabled";
+            /** Format: date-time */
+            occurred_at: string;
+            project_id: string;
+            data: {
+                webhook: components["schemas"]["Webhook"];
+            };
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            disabled_reason: ("manual" | "gone" | "failing") | null;
+            disabled_at: string | null;
+            failing_since: string | null;
+            previous_secret_expires_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         EventPageInfo: {
             after: string;
             has_more_after: boolean;
@@ -2958,22 +3005,6 @@ export interface components {
         WebhookPage: {
             items: components["schemas"]["Webhook"][];
             page: components["schemas"]["PageInfo"];
-        };
-        Webhook: {
-            id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            /** @enum {string} */
-            status: "enabled" | "disabled";
-            disabled_reason: ("manual" | "gone" | "failing") | null;
-            disabled_at: string | null;
-            failing_since: string | null;
-            previous_secret_expires_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
         WebhookPatch: {
             /** Format: uri */
@@ -20114,6 +20145,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BulkJobCompletedEvent"];
+            };
+        };
+        responses: {
+            /** @description accepted (any 2xx); 410 disables the endpoint; anything else is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_webhook_disabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the event id (the same in the feed and every attempt and replay): dedupe on it */
+                "webhook-id": string;
+                /** @description unix seconds at this attempt's start */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">, space-separated, the newest secret first */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDisabledEvent"];
             };
         };
         responses: {

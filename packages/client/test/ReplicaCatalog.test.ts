@@ -98,7 +98,7 @@ describe("replica catalog", () => {
     applyCatalogEvent(c, "tenant_defaults.updated", { tenant_id: "acme", defaults: emptyTenant, revision: 2 }, all)
     forgetTenant(model, "acme")
     expect(evaluateIn(model, users, "u", "nf", ["email"], "acme")?.channel_types.email?.deliver).toBe(true)
-    expect(applyCatalogEvent(c, "tenant_defaults.updated", { tenant_id: "globex", defaults: closed, revision: 1 }, (t) => t === "acme")).toBeUndefined()
+    expect(applyCatalogEvent(c, "tenant_defaults.updated", { tenant_id: "globex", defaults: closed, revision: 1 }, (t: string) => t === "acme")).toBeUndefined()
     expect(c.tenants.has("globex")).toBe(false)
   })
 

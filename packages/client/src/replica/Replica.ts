@@ -106,8 +106,8 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
     if (d["redacted"] === true) return undefined
     if (event.type === "preferences.updated") {
       const tenantId = d["tenant_id"] as string | null
-      if (!keeps(tenantId)) return addUser(users, d["user_id"] as string)
-      applySet(users, d["user_id"] as string, tenantId, { version: d["version"] as number, preferences: d["preferences"] as PreferenceChoicesV2 })
+      if (!keeps(tenantId)) addUser(users, d["user_id"] as string)
+      else applySet(users, d["user_id"] as string, tenantId, { version: d["version"] as number, preferences: d["preferences"] as PreferenceChoicesV2 })
     } else if (event.type === "user.created" || event.type === "user.updated") {
       addUser(users, (d["user"] as { readonly external_id: string }).external_id)
     } else if (event.type === "user.deleted") {

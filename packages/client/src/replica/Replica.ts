@@ -159,7 +159,13 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
   let running: Promise<void> = Promise.resolve()
   const serial = (f: () => Promise<void>) => (running = running.then(f, f))
 
-  const ready = serial(snapshot)
+  // Ready once the copy has also read the feed past its snapshot: an entity changed while the
+  // snapshot was read is then never answered at the older value its replayed event carries.
+  // A failure of that first read is reported, not fatal: the poll retries it.
+  const ready = serial(async () => {
+    await snapshot()
+    await readFeed().catch(report)
+  })
   const poll = () => {
     if (closed) return
     serial(readFeed)

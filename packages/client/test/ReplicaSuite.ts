@@ -2,7 +2,10 @@
  * `@notiflows/client/replica` against the real router: after random writes through the admin API
  * (global and tenant sets, tenant defaults with locks, catalog with categories), the replica
  * converges and answers what `POST /admin/preferences/evaluate` answers, for every user, notiflow,
- * scope and channel; a `410 cursor_expired` after retention resyncs by itself.
+ * scope and channel; catalog and defaults changes (notiflows created, changed, deleted and restored,
+ * categories changed, deleted and restored, project defaults, tenant defaults and locks, a tenant's
+ * DELETE) between writes reach it through the feed's events, with its timed reload turned off;
+ * a `410 cursor_expired` after retention resyncs by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AdminClient } from "../src/index.js"
@@ -14,8 +17,6 @@ import type { TestService } from "./support.js"
 const CHANNELS = ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] as const
 const TENANTS = ["acme", "globex"] as const
 const CATEGORIES = ["cat_marketing", "cat_billing"] as const
-const NOTIFLOWS = ["nf_digest", "nf_invoice", "nf_plain", "nf_required"] as const
-const CONFIGURABLE = ["nf_digest", "nf_invoice", "nf_plain"] as const
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed from its seed. */
 const prng = (seed: number) => () => {
@@ -25,15 +26,16 @@ const prng = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-const randomChoices = (rnd: () => number) => {
+/** Random choices over the live configurable notiflows (`configurable`). */
+const randomChoices = (rnd: () => number, configurable: ReadonlyArray<string>, categories: ReadonlyArray<string>) => {
   const pick = <T>(xs: ReadonlyArray<T>): T => xs[Math.floor(rnd() * xs.length)]!
   const bool = () => pick([true, false, null] as const)
   const channels = () => Object.fromEntries(CHANNELS.filter(() => rnd() < 0.3).map((c) => [c, bool()]))
   const entry = () => (rnd() < 0.5 ? { enabled: bool() } : { channel_types: channels() })
   return {
     channel_types: channels(),
-    categories: Object.fromEntries(CATEGORIES.filter(() => rnd() < 0.4).map((k) => [k, entry()])),
-    notiflows: Object.fromEntries(CONFIGURABLE.filter(() => rnd() < 0.4).map((n) => [n, entry()]))
+    categories: Object.fromEntries(categories.filter(() => rnd() < 0.4).map((k) => [k, entry()])),
+    notiflows: Object.fromEntries(configurable.filter(() => rnd() < 0.4).map((n) => [n, entry()]))
   }
 }
 
@@ -49,6 +51,10 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
   let service: TestService
   let admin: AdminClient
   const users: Array<string> = []
+  /** The live notiflows (the service evaluates these; the replica answers `undefined` for others). */
+  const notiflows = new Set<string>(["nf_digest", "nf_invoice", "nf_plain", "nf_required"])
+  const deleted = new Set<string>()
+  const categories = new Set<string>(CATEGORIES)
   const rnd = prng(seed)
 
   const writeSets = async (count: number) => {
@@ -61,8 +67,14 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
       }
       const tenantId = rnd() < 0.5 ? undefined : TENANTS[Math.floor(rnd() * TENANTS.length)]
       if (known && rnd() < 0.1) await admin.preferences.reset(user, { tenantId })
-      else await admin.preferences.update(user, randomChoices(rnd), { tenantId })
+      else await admin.preferences.update(user, randomChoices(rnd, [...notiflows].filter((n) => n !== "nf_required"), [...categories]), { tenantId }).catch(lockRefused)
     }
+  }
+
+  /** A tenant-scoped write that opens a locked leaf is refused (422, `locked`): nothing changed. */
+  const lockRefused = (e: unknown) => {
+    const locked = isNotiflowsError(e) && e.code === "validation_error" && JSON.stringify(e.details).includes('"locked"')
+    if (!locked) throw isNotiflowsError(e) ? new Error(`${e.code}: ${JSON.stringify(e.details)}`) : e
   }
 
   /** Every (user, notiflow, scope) of the service's batch evaluation against the replica's. */
@@ -70,7 +82,10 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
     const out: Array<unknown> = []
     const ids = [...users, `unknown_${seed}`]
     for (const tenantId of [undefined, ...TENANTS]) {
-      for (const notiflow_id of NOTIFLOWS) {
+      for (const notiflow_id of deleted) {
+        if (replica.evaluate(ids[0]!, notiflow_id, CHANNELS, { tenantId }) !== undefined) out.push({ tenantId, notiflow_id, deleted: true })
+      }
+      for (const notiflow_id of notiflows) {
         const answer = await admin.preferences.evaluateMany({ notiflow_id, user_ids: ids, channel_types: [...CHANNELS] }, { tenantId })
         for (const result of answer.data.results) {
           const mine = replica.evaluate(result.user_id, notiflow_id, CHANNELS, { tenantId })
@@ -96,6 +111,52 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
     }
   }
 
+  /** Catalog and defaults changes between set writes: every kind of catalog event, in turn. */
+  const changeCatalog = async () => {
+    await admin.notiflows.upsert("nf_new", { name: "New", categories: ["cat_billing"], default_channel_types: { sms: true, email: false } })
+    notiflows.add("nf_new")
+    await writeSets(4)
+    await admin.categories.upsert("cat_billing", { name: "Billing", default_enabled: true, default_channel_types: { email: false } })
+    await admin.notiflows.upsert("nf_plain", { name: "Plain", categories: ["cat_billing"], default_channel_types: { chat: false } })
+    await writeSets(4)
+    // Locks hold `false` at their leaf (MODEL.md: a lock can only restrict).
+    await admin.tenants.defaults.update("acme", { notiflows: { nf_new: { enabled: false } }, locks: { notiflows: { nf_new: { enabled: true } } } })
+    await admin.tenants.defaults.update("globex", {
+      notiflows: { nf_digest: { channel_types: { email: false } } },
+      locks: { notiflows: { nf_digest: { channel_types: { email: true } } } }
+    })
+    await admin.defaults.update({ channel_types: { in_app: false } })
+    await writeSets(4)
+  }
+
+  /** A category and a notiflow deleted, then restored; a tenant's defaults deleted. */
+  const deleteAndRestore = async (replica: PreferenceReplica) => {
+    await admin.categories.delete("cat_marketing")
+    categories.delete("cat_marketing")
+    await admin.notiflows.delete("nf_plain")
+    notiflows.delete("nf_plain")
+    deleted.add("nf_plain")
+    await admin.tenants.defaults.reset("globex")
+    await writeSets(4)
+    expect(await converge(replica)).toEqual([])
+    // nf_invoice changed while cat_marketing is deleted: its GET object no longer names it.
+    await admin.notiflows.upsert("nf_invoice", { name: "Invoice (renamed)" })
+    await writeSets(2)
+    expect(await converge(replica)).toEqual([])
+    // Restored: the notiflows that kept the membership name it again (no notiflow event says so).
+    await admin.categories.upsert("cat_marketing", { name: "Marketing", default_enabled: false })
+    categories.add("cat_marketing")
+    await admin.notiflows.upsert("nf_plain", { name: "Plain again" })
+    deleted.delete("nf_plain")
+    notiflows.add("nf_plain")
+    await admin.tenants.defaults.update("globex", {
+      channel_types: { sms: false },
+      categories: { cat_marketing: { enabled: false } },
+      locks: { categories: { cat_marketing: { enabled: true } } }
+    })
+    await writeSets(4)
+  }
+
   describe(`replica (${name})`, () => {
     beforeAll(async () => {
       service = await start()
@@ -117,7 +178,8 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
 
     it("snapshots, follows the feed and answers exactly what the service's evaluation answers", async () => {
       const errors: Array<unknown> = []
-      const replica = createPreferenceReplica({ client: admin, onError: (e) => errors.push(e) })
+      // No timed reload: every catalog and defaults change below reaches it by the feed alone.
+      const replica = createPreferenceReplica({ client: admin, refreshMs: 0, onError: (e) => errors.push(e) })
       try {
         await replica.ready
         expect(await mismatches(replica)).toEqual([])
@@ -126,24 +188,24 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
         users.push(`fresh_${seed}`)
         expect(await converge(replica)).toEqual([])
         expect(replica.lag().cursor).not.toBeNull()
-        // Catalog and defaults have no events: they arrive with the refresh.
-        await admin.notiflows.upsert("nf_plain", { name: "Plain", categories: ["cat_billing"], default_channel_types: { chat: false } })
-        await admin.categories.upsert("cat_billing", { name: "Billing", default_enabled: true, default_channel_types: { email: false } })
-        await admin.defaults.update({ channel_types: { in_app: false } })
-        await admin.tenants.defaults.update("globex", { locks: { notiflows: { nf_digest: { channel_types: { email: false } } } } })
-        await replica.refresh()
+        // Catalog and defaults changes arrive as events, in feed order with the sets around them.
+        await changeCatalog()
         expect(await converge(replica)).toEqual([])
-        // Stored project defaults, `true` among them: the replica reads them from
-        // GET /admin/preferences/defaults/explicit and answers the service's `source` too.
+        await deleteAndRestore(replica)
+        expect(await converge(replica)).toEqual([])
+        // Stored project defaults, `true` among them (`defaults.updated` carries the stored
+        // defaults): the replica answers the service's `source` too.
         for (let round = 0; round < 3; round++) {
           await admin.defaults.update(randomDefaults(rnd))
-          await replica.refresh()
+          await writeSets(2)
           expect(await converge(replica)).toEqual([])
         }
         await admin.defaults.update({ channel_types: { chat: true, sms: true, email: null } })
         expect((await admin.defaults.explicit()).data.channel_types).toMatchObject({ chat: true, sms: true })
-        await replica.refresh()
         expect(await converge(replica)).toEqual([])
+        // A reload (the safety net) agrees with what the events built.
+        await replica.refresh()
+        expect(await mismatches(replica)).toEqual([])
         expect(replica.evaluate("anyone", "nf_nope", ["email"])).toBeUndefined()
         expect(errors).toEqual([])
       } finally {
@@ -158,6 +220,8 @@ export const replicaSuite = (name: string, start: () => Promise<TestService>, se
         await replica.ready
         await replica.catchUp()
         await writeSets(20)
+        // A catalog change whose event retention removes: the resync's snapshot brings it.
+        await admin.notiflows.upsert("nf_digest", { name: "Digest", default_enabled: false })
         expect(await service.purgeEvents()).toBeGreaterThan(0)
         await writeSets(10)
         expect(await converge(replica)).toEqual([])

@@ -74,8 +74,8 @@ export const runReplicaPart = async (results, ctx) => {
       samples: config.replicaSamples,
       pollMs: config.replicaPollMs
     }
-    // Bound: the snapshot, 3 throughput runs and the samples (each at most 10 s + a pause), doubled.
-    const bound = 2 * (120_000 + 3 * (config.duration + 1) * 1000 + config.replicaSamples * (10_000 + config.replicaPollMs + 50))
+    // Bound: the snapshot, 3 throughput runs and the samples, set and catalog (each at most 10 s + a pause), doubled.
+    const bound = 2 * (120_000 + 3 * (config.duration + 1) * 1000 + 2 * config.replicaSamples * (10_000 + config.replicaPollMs + 50))
     results.replica = await measureReplica(spec, bound, config.replicaNodeArgs)
   } finally {
     await ctx.stopProc(service)
@@ -90,4 +90,6 @@ export const runReplicaPart = async (results, ctx) => {
     )
   const st = r.staleness
   log(`  staleness after a PUT's 200 (${st.samples} samples, poll ${st.pollMs} ms): p50 ${fmt(st.p50)} ms, p99 ${fmt(st.p99)} ms, max ${fmt(st.max)} ms, timeouts ${st.timeouts}`)
+  const ct = r.catalogStaleness
+  if (ct !== undefined) log(`  catalog staleness after a notiflow PUT's 200 (${ct.samples} samples): p50 ${fmt(ct.p50)} ms, p99 ${fmt(ct.p99)} ms, max ${fmt(ct.max)} ms, timeouts ${ct.timeouts}`)
 }

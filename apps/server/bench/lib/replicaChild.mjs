@@ -6,7 +6,8 @@
  *   2. memory: heapUsed after a full GC, before the replica and once it is ready, per user;
  *   3. `replica.evaluate` calls per second in-process: one channel (the issue's target), one channel
  *      in a tenant, all six channels; each call a random user of the seed and a random notiflow;
- *   4. staleness: the time from a PUT's 200 to the replica answering the decision it implies.
+ *   4. staleness: the time from a PUT's 200 to the replica answering the decision it implies, for a
+ *      set (`preferences.updated`) and for the catalog (`notiflow.updated`, its own notiflow).
  *
  * It receives one message with the settings and answers `{type: "result", result}` or
  * `{type: "error", message}`.
@@ -101,9 +102,51 @@ const staleness = async (admin, replica, { users, samples, timeoutMs, pollMs }) 
       await sleep(1)
     }
   }
+  return summary(out, timeouts, pollMs)
+}
+
+const summary = (out, timeouts, pollMs) => {
   const sorted = [...out].sort((a, b) => a - b)
   const q = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]
   return { samples: out.length, timeouts, pollMs, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.at(-1), mean: out.reduce((s, v) => s + v, 0) / out.length }
+}
+
+/** Polls the copy every millisecond until `done()`; the elapsed ms and whether it timed out. */
+const until = async (done, timeoutMs) => {
+  const t0 = performance.now()
+  for (;;) {
+    if (done()) return { ms: performance.now() - t0, timedOut: false }
+    if (performance.now() - t0 > timeoutMs) return { ms: performance.now() - t0, timedOut: true }
+    await sleep(1)
+  }
+}
+
+/**
+ * Catalog staleness: a notiflow of its own (created here, deleted after, no category) has its
+ * `default_enabled` flipped; a user without choices is then decided by it alone on `email` (the
+ * notiflow's own channel default), so the copy's answer tells when `notiflow.updated` arrived.
+ */
+const CATALOG_NOTIFLOW = "bench_replica_catalog"
+const catalogStaleness = async (admin, replica, { samples, timeoutMs, pollMs }) => {
+  const nobody = "bench_replica_nobody"
+  const deliver = () => replica.evaluate(nobody, CATALOG_NOTIFLOW, ["email"])?.channel_types.email.deliver
+  await admin.notiflows.upsert(CATALOG_NOTIFLOW, { name: "Replica catalog staleness", default_enabled: true, default_channel_types: { email: true } })
+  const out = []
+  let timeouts = 0
+  try {
+    await until(() => deliver() === true, timeoutMs)
+    for (let i = 0; i < samples; i++) {
+      await sleep(randomInt(pollMs + 50))
+      const next = deliver() !== true
+      await admin.notiflows.upsert(CATALOG_NOTIFLOW, { default_enabled: next })
+      const r = await until(() => deliver() === next, timeoutMs)
+      out.push(r.ms)
+      if (r.timedOut) timeouts++
+    }
+  } finally {
+    await admin.notiflows.delete(CATALOG_NOTIFLOW)
+  }
+  return summary(out, timeouts, pollMs)
 }
 
 const measure = async (spec) => {
@@ -125,7 +168,8 @@ const measure = async (spec) => {
       throughput(replica, { ...base, channels: ["chat", "email", "in_app", "mobile_push", "sms", "web_push"] })
     ]
     const stale = await staleness(admin, replica, { users: spec.users, samples: spec.samples, timeoutMs: 10_000, pollMs: spec.pollMs })
-    return { snapshotMs, memory, evaluate, staleness: stale, errors: errors.slice(0, 20), errorCount: errors.length }
+    const catalog = await catalogStaleness(admin, replica, { samples: spec.samples, timeoutMs: 10_000, pollMs: spec.pollMs })
+    return { snapshotMs, memory, evaluate, staleness: stale, catalogStaleness: catalog, errors: errors.slice(0, 20), errorCount: errors.length }
   } finally {
     replica.close()
   }

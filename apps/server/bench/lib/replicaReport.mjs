@@ -22,7 +22,7 @@ export const replicaSection = (replica, config) => {
     targets.push({ name, value, status, target })
     return [name, shown, target, status]
   }
-  const { evaluate, staleness: s, memory } = replica
+  const { evaluate, staleness: s, catalogStaleness: c, memory } = replica
   const measured = table(
     ["measurement", "value"],
     [
@@ -35,6 +35,12 @@ export const replicaSection = (replica, config) => {
       ]),
       [`staleness after a PUT's 200, ${s.samples} samples, feed poll ${s.pollMs} ms: p50 / p90 / p99 / max`, `${f(s.p50)} / ${f(s.p90)} / ${f(s.p99)} / ${f(s.max)} ms`],
       ["staleness samples not converged within 10 s", f(s.timeouts)],
+      ...(c === undefined
+        ? []
+        : [
+            [`catalog staleness after a notiflow PUT's 200 (notiflow.updated), ${c.samples} samples: p50 / p90 / p99 / max`, `${f(c.p50)} / ${f(c.p90)} / ${f(c.p99)} / ${f(c.max)} ms`],
+            ["catalog staleness samples not converged within 10 s", f(c.timeouts)]
+          ]),
       ["errors reported to onError", f(replica.errorCount)]
     ],
     ["l", "r"]
@@ -46,7 +52,9 @@ export const replicaSection = (replica, config) => {
     [
       check("replica evaluate, one channel, calls/s", one?.callsPerSecond, f(one?.callsPerSecond), `>= ${f(REPLICA_TARGETS.evaluatePerSecond)}`, (v) => v >= REPLICA_TARGETS.evaluatePerSecond),
       check(`replica snapshot of ${f(config.users)} users`, replica.snapshotMs, `${f(replica.snapshotMs)} ms`, `< ${f(REPLICA_TARGETS.snapshotMs)} ms`, (v) => v < REPLICA_TARGETS.snapshotMs),
-      check("replica staleness p99 after a PUT's 200", s.p99, `${f(s.p99)} ms`, `< ${f(REPLICA_TARGETS.stalenessP99Ms)} ms`, (v) => v < REPLICA_TARGETS.stalenessP99Ms)
+      check("replica staleness p99 after a PUT's 200", s.p99, `${f(s.p99)} ms`, `< ${f(REPLICA_TARGETS.stalenessP99Ms)} ms`, (v) => v < REPLICA_TARGETS.stalenessP99Ms),
+      // Not an issue-15 target of its own: the catalog is held to the feed's staleness (issue 15, replica2).
+      check("replica catalog staleness p99 after a notiflow PUT's 200", c?.p99, `${f(c?.p99)} ms`, `< ${f(REPLICA_TARGETS.stalenessP99Ms)} ms`, (v) => v < REPLICA_TARGETS.stalenessP99Ms)
     ],
     ["l", "r", "r", "l"]
   )

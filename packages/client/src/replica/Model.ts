@@ -54,7 +54,7 @@ interface Prepared {
   readonly onDefaults: DecisionsV2
 }
 
-/** The catalog, the project defaults and the tenants' defaults (refreshed on an interval). */
+/** The catalog, the project defaults and the tenants' defaults (rebuilt when the feed changes them). */
 export interface ReplicaModel {
   readonly catalog: ModelCatalog
   readonly notiflows: ReadonlyMap<string, NotiflowSlot>
@@ -160,6 +160,14 @@ export const applySet = (users: Map<string, ReplicaUser>, userId: string, tenant
 /** A user the service knows (created, or listed with version 0) with no set written yet. */
 export const addUser = (users: Map<string, ReplicaUser>, userId: string): void => {
   if (!users.has(userId)) users.set(userId, UNWRITTEN)
+}
+
+/**
+ * A tenant's defaults changed in `model.tenants` (the replica's own map): what was prepared for
+ * its scope is forgotten, so the next decision prepares it from the new defaults.
+ */
+export const forgetTenant = (model: ReplicaModel, tenantId: string): void => {
+  for (const slot of model.notiflows.values()) slot.tenants.delete(tenantId)
 }
 
 const MAX_PREPARED = 10_000

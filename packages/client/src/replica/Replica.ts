@@ -2,14 +2,18 @@
  * `createPreferenceReplica`: a live in-process copy of a project's preference state (issue 15).
  * Snapshot: a feed cursor first (`GET /admin/events?after=now`), then the catalog, categories,
  * project and tenant defaults and every set (`GET /admin/preferences/sets`); then the feed from
- * that cursor, applying `preferences.updated` by version. A `410 cursor_expired` takes a fresh
- * snapshot. The catalog and defaults have no events yet: they are reloaded every `refreshMs`.
+ * that cursor, applying `preferences.updated` by version and the catalog and defaults events
+ * (`notiflow.*`, `category.*`, `defaults.updated`, `tenant_defaults.updated`) by revision, in feed
+ * order. A `410 cursor_expired` takes a fresh snapshot. A full reload of the catalog and defaults
+ * every `refreshMs` (default 5 min) is only a safety net (see docs/replica.md).
  */
 import type { ChannelType, PreferenceChoicesV2, TenantDefaults } from "@notiflows/domain"
 import type { AdminClient } from "../AdminClient.js"
 import { isNotiflowsError } from "../Errors.js"
+import type { CatalogChange, NotiflowItem, ReplicaCatalog } from "./Catalog.js"
+import { applyCatalogEvent, applyMemberships, catalogOf, toModel } from "./Catalog.js"
 import type { ReplicaEvaluation, ReplicaModel, ReplicaUser } from "./Model.js"
-import { addUser, applySet, evaluateIn, modelOf } from "./Model.js"
+import { addUser, applySet, evaluateIn, forgetTenant } from "./Model.js"
 
 export interface PreferenceReplicaOptions {
   readonly client: AdminClient
@@ -17,7 +21,10 @@ export interface PreferenceReplicaOptions {
   readonly tenants?: ReadonlyArray<string> | undefined
   /** Feed poll interval when caught up (default 250 ms). */
   readonly pollMs?: number | undefined
-  /** Catalog, categories and defaults reload interval (default 30 s). */
+  /**
+   * Safety-net reload of the catalog, categories and defaults (default 300,000 ms; `0` or
+   * `Infinity`: never). Their changes arrive by the feed's events within `pollMs`.
+   */
   readonly refreshMs?: number | undefined
   /** Called with every failure the replica recovers from by itself (it keeps serving its copy). */
   readonly onError?: ((error: unknown) => void) | undefined
@@ -40,7 +47,7 @@ export interface PreferenceReplica {
   lag(): ReplicaLag
   /** Reads the feed to its current end now. */
   catchUp(): Promise<void>
-  /** Reloads the catalog, categories and defaults now. */
+  /** Reloads the catalog, categories and defaults now (in turn with the feed reader). */
   refresh(): Promise<void>
   /** Stops polling and refreshing. */
   close(): void
@@ -54,6 +61,7 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
   const only = options.tenants === undefined ? undefined : new Set(options.tenants)
   const keeps = (tenantId: string | null) => tenantId === null || only === undefined || only.has(tenantId)
   let model: ReplicaModel | undefined
+  let catalog: ReplicaCatalog | undefined
   let users = new Map<string, ReplicaUser>()
   let cursor: string | null = null
   let lastEventAt: number | null = null
@@ -62,21 +70,22 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
   const timers: Array<ReturnType<typeof setTimeout>> = []
   const report = (e: unknown) => options.onError?.(e)
 
-  const loadModel = async (): Promise<ReplicaModel> => {
+  const listNotiflows = () => client.notiflows.list({ limit: 1000 }).toArray(100_000) as Promise<ReadonlyArray<NotiflowItem>>
+  const loadCatalog = async (): Promise<ReplicaCatalog> => {
     const [notiflows, categories, defaults] = await Promise.all([
-      client.notiflows.list({ limit: 1000 }).toArray(100_000),
+      listNotiflows(),
       client.categories.list({ limit: 1000 }).toArray(100_000),
       client.defaults.explicit()
     ])
     const ids = only !== undefined ? [...only] : (await client.tenants.list({ limit: 1000 }).toArray(1_000_000)).map((t) => t.id)
     const tenants = new Map<string, TenantDefaults>()
     for (const id of ids) tenants.set(id, (await client.tenants.defaults.get(id)).data as unknown as TenantDefaults)
-    return modelOf({ notiflows, categories, defaults: defaults.data, tenants })
+    return catalogOf({ notiflows, categories, defaults: defaults.data, tenants })
   }
 
   const snapshot = async () => {
     const start = await client.request("get", "/admin/v1/events", { query: { after: "now", limit: 1 } })
-    const nextModel = await loadModel()
+    const nextCatalog = await loadCatalog()
     const next = new Map<string, ReplicaUser>()
     for await (const set of client.preferences.sets({ limit: 1000 }) as AsyncIterable<SetsItem>) {
       if (!keeps(set.tenant_id)) {
@@ -85,23 +94,40 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
       }
       applySet(next, set.user_id, set.tenant_id, { version: set.version, preferences: set.preferences })
     }
-    model = nextModel
+    catalog = nextCatalog
+    model = toModel(nextCatalog)
     users = next
     cursor = start.data.page.after ?? null
   }
 
-  const apply = (event: FeedEvent) => {
+  const apply = (event: FeedEvent): CatalogChange => {
     const d = event.data
     // An erased user's earlier events are redacted in place (EVENTS.md §1.3); its user.deleted follows.
-    if (d["redacted"] === true) return
+    if (d["redacted"] === true) return undefined
     if (event.type === "preferences.updated") {
       const tenantId = d["tenant_id"] as string | null
-      if (!keeps(tenantId)) return addUser(users, d["user_id"] as string)
-      applySet(users, d["user_id"] as string, tenantId, { version: d["version"] as number, preferences: d["preferences"] as PreferenceChoicesV2 })
+      if (!keeps(tenantId)) addUser(users, d["user_id"] as string)
+      else applySet(users, d["user_id"] as string, tenantId, { version: d["version"] as number, preferences: d["preferences"] as PreferenceChoicesV2 })
     } else if (event.type === "user.created" || event.type === "user.updated") {
       addUser(users, (d["user"] as { readonly external_id: string }).external_id)
     } else if (event.type === "user.deleted") {
       users.delete(d["user_id"] as string)
+    } else if (catalog !== undefined) {
+      return applyCatalogEvent(catalog, event.type, d, keeps)
+    }
+    return undefined
+  }
+
+  /** One page's catalog changes, applied to the model once the page's events are in. */
+  const settle = async (changes: ReadonlyArray<Exclude<CatalogChange, undefined>>) => {
+    if (changes.length === 0 || catalog === undefined || model === undefined) return
+    const rebuild = changes.some((c) => c.kind !== "tenant")
+    if (rebuild) model = toModel(catalog)
+    else for (const c of changes) if (c.kind === "tenant") forgetTenant(model, c.tenantId)
+    if (changes.some((c) => c.kind === "category")) {
+      const listed = await listNotiflows()
+      applyMemberships(catalog, listed)
+      model = toModel(catalog)
     }
   }
 
@@ -109,10 +135,13 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
     for (;;) {
       try {
         const page = await client.request("get", "/admin/v1/events", { query: { ...(cursor === null ? {} : { after: cursor }), limit: 1000 } })
+        const changes: Array<Exclude<CatalogChange, undefined>> = []
         for (const event of page.data.items as unknown as ReadonlyArray<FeedEvent>) {
-          apply(event)
+          const change = apply(event)
+          if (change !== undefined) changes.push(change)
           lastEventAt = Date.now()
         }
+        await settle(changes)
         cursor = page.data.page.after ?? cursor
         if (!page.data.page.has_more_after) {
           caughtUpAt = Date.now()
@@ -130,7 +159,13 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
   let running: Promise<void> = Promise.resolve()
   const serial = (f: () => Promise<void>) => (running = running.then(f, f))
 
-  const ready = serial(snapshot)
+  // Ready once the copy has also read the feed past its snapshot: an entity changed while the
+  // snapshot was read is then never answered at the older value its replayed event carries.
+  // A failure of that first read is reported, not fatal: the poll retries it.
+  const ready = serial(async () => {
+    await snapshot()
+    await readFeed().catch(report)
+  })
   const poll = () => {
     if (closed) return
     serial(readFeed)
@@ -139,21 +174,27 @@ export const createPreferenceReplica = (options: PreferenceReplicaOptions): Pref
         if (!closed) timers.push(setTimeout(poll, options.pollMs ?? 250))
       })
   }
-  const refresh = async () => {
-    model = await loadModel()
-  }
+  // The reload keeps the revisions known from events: an event older than one applied stays ignored.
+  const refresh = () =>
+    serial(async () => {
+      const loaded = await loadCatalog()
+      if (catalog !== undefined) for (const [k, v] of catalog.revisions) loaded.revisions.set(k, v)
+      catalog = loaded
+      model = toModel(loaded)
+    })
+  const refreshMs = options.refreshMs ?? 300_000
   const refreshLoop = () => {
     if (closed) return
     refresh()
       .catch(report)
       .finally(() => {
-        if (!closed) timers.push(setTimeout(refreshLoop, options.refreshMs ?? 30_000))
+        if (!closed) timers.push(setTimeout(refreshLoop, refreshMs))
       })
   }
   ready.then(
     () => {
       poll()
-      timers.push(setTimeout(refreshLoop, options.refreshMs ?? 30_000))
+      if (refreshMs > 0 && Number.isFinite(refreshMs)) timers.push(setTimeout(refreshLoop, refreshMs))
     },
     () => undefined
   )

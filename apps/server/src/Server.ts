@@ -171,7 +171,7 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     yield* Effect.forkScoped(purgeIdempotency(logger))
     yield* Effect.forkScoped(retentionLoop(config, logger))
     // EVENTS.md §4.3: every instance delivers webhooks (claims keep one attempt per delivery at a time).
-    yield* Effect.forkScoped(webhookEngine(config.webhooks, logger))
+    yield* Effect.forkScoped(webhookEngine(config.webhooks, logger, undefined, config.eventRetentionDays))
     yield* Effect.forkScoped(jobLoop(config, logger))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)

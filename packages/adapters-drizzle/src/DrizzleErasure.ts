@@ -66,28 +66,6 @@ const redactEvents: ErasureStep = {
 }
 
 /**
- * Webhook deliveries of the user's events: pending ones cancelled (`cancelled_reason: redacted`,
- * their claim dropped so an attempt in flight cannot complete them), and every attempt of any of
- * them deleted (a receiver's response may echo the data). Run before the events are redacted or
- * after: both find them by `events.user_id`.
- */
-const webhookDeliveries: ErasureStep = {
-  name: "webhook_deliveries",
-  run: async (tx, s) => {
-    await tx.execute(sql`
-      with redacted as (select id from events where project_id = ${s.projectId}::uuid and user_id = ${s.userId}::uuid),
-      cancelled as (
-        update webhook_deliveries
-        set status = 'cancelled', cancelled_reason = 'redacted', completed_at = clock_timestamp(), next_attempt_at = null, claimed_by = null, claimed_until = null
-        where project_id = ${s.projectId}::uuid and status = 'pending' and event_id in (select id from redacted)
-        returning id
-      )
-      delete from webhook_attempts a using webhook_deliveries d
-      where a.project_id = ${s.projectId}::uuid and d.project_id = a.project_id and d.id = a.delivery_id and d.event_id in (select id from redacted)`)
-  }
-}
-
-/**
  * The user's bulk-job items (BULK.md §1.2, EVENTS.md §1.3): `user_id` becomes NULL; results
  * stay, and an item still pending fails as an unknown user (it can no longer apply), so its job
  * still ends with every item final.
@@ -101,6 +79,37 @@ const bulkItems: ErasureStep = {
           error = case when status = 'pending' then '{"reason":"user_not_found"}'::jsonb else error end,
           status = case when status = 'pending' then 'failed' else status end
       where project_id = ${s.projectId}::uuid and user_id = ${s.externalId}::text`)
+  }
+}
+
+/**
+ * Webhook deliveries of the user's events (EVENTS.md §1.3, §4): those not yet succeeded are
+ * cancelled `redacted` and their attempts (receivers' answers may echo the data) deleted; every
+ * delivery of those events loses the external id from its ordering key, as the events do.
+ */
+const webhookDeliveries: ErasureStep = {
+  name: "webhook_deliveries",
+  run: async (tx, s) => {
+    await tx.execute(sql`
+      with mine as (
+        select d.project_id, d.id, d.status from webhook_deliveries d
+        join events e on e.project_id = d.project_id and e.id = d.event_id
+        where e.project_id = ${s.projectId}::uuid and e.user_id = ${s.userId}::uuid
+      ),
+      redacted as (
+        update webhook_deliveries d
+        set ordering_key = 'redacted:' || ${s.userId}::text,
+            status = case when d.status in ('pending', 'failed') then 'cancelled' else d.status end,
+            cancelled_reason = case when d.status in ('pending', 'failed') then 'redacted' else d.cancelled_reason end,
+            completed_at = case when d.status = 'pending' then clock_timestamp() else d.completed_at end,
+            next_attempt_at = case when d.status = 'pending' then null else d.next_attempt_at end,
+            claimed_by = case when d.status = 'pending' then null else d.claimed_by end,
+            claimed_until = case when d.status = 'pending' then null else d.claimed_until end
+        from mine where d.project_id = mine.project_id and d.id = mine.id
+        returning d.project_id, d.id
+      )
+      delete from webhook_attempts a using mine
+      where a.project_id = mine.project_id and a.delivery_id = mine.id and mine.status in ('pending', 'failed')`)
   }
 }
 

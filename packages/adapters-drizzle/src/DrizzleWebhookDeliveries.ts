@@ -7,8 +7,8 @@
  *   behind it later) become `pending` deliveries when the filter matches; the cursor moves past
  *   every event looked at. A unique index makes a repeated dispatch harmless.
  * - **claim**: per endpoint (row-locked again, so the in-flight count is exact across instances),
- *   due deliveries whose ordering key has no earlier pending delivery of the same trigger, up to
- *   16 in flight; the claim is held for the attempt timeout + 5 s and the attempt row is written
+ *   the due heads of the lanes (endpoint, ordering key, trigger: the earliest pending delivery in
+ *   feed order), up to 16 in flight; the claim is held for the attempt timeout + 5 s and the attempt row is written
  *   `interrupted` at once (what it stays if this instance dies).
  * - **finish**: the attempt's outcome, only while this instance still holds the claim.
  *
@@ -107,17 +107,23 @@ export const claim = ({ db }: Database, me: string, limit: number, holdMs: numbe
           where d.status = 'pending' and d.claimed_until >= clock_timestamp()
           group by d.project_id, d.webhook_id
         ),
-        due as (
-          select d.project_id, d.id, coalesce(i.n, 0) as n,
-                 row_number() over (partition by d.project_id, d.webhook_id order by d.next_attempt_at, d.event_xid, d.event_seq) as rn
+        -- The head of each lane (endpoint, ordering key, trigger): its earliest pending delivery in
+        -- feed order, read in the order of the partial index on pending deliveries. Only a head may
+        -- be attempted: a key's next delivery waits until the previous succeeded or was given up.
+        heads as (
+          select distinct on (d.project_id, d.webhook_id, d.ordering_key, d.trigger)
+                 d.project_id, d.webhook_id, d.id, d.next_attempt_at, d.claimed_until, d.event_xid, d.event_seq
           from webhook_deliveries d
           join ep on d.project_id = ep.project_id and d.webhook_id = ep.id
-          left join inflight i on i.project_id = d.project_id and i.webhook_id = d.webhook_id
-          where d.status = 'pending' and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp())
-            and (d.trigger = 'test' or not exists (
-              select 1 from webhook_deliveries p
-              where p.project_id = d.project_id and p.webhook_id = d.webhook_id and p.ordering_key = d.ordering_key
-                and p.trigger = d.trigger and p.status = 'pending' and (p.event_xid, p.event_seq) < (d.event_xid, d.event_seq)))
+          where d.status = 'pending'
+          order by d.project_id, d.webhook_id, d.ordering_key, d.trigger, d.event_xid, d.event_seq
+        ),
+        due as (
+          select h.project_id, h.id, coalesce(i.n, 0) as n,
+                 row_number() over (partition by h.project_id, h.webhook_id order by h.next_attempt_at, h.event_xid, h.event_seq) as rn
+          from heads h
+          left join inflight i on i.project_id = h.project_id and i.webhook_id = h.webhook_id
+          where h.next_attempt_at <= clock_timestamp() and (h.claimed_until is null or h.claimed_until < clock_timestamp())
         ),
         picked as (select project_id, id from due where rn + n <= ${MAX_IN_FLIGHT_PER_ENDPOINT} order by rn limit ${limit}),
         claimed as (
@@ -163,45 +169,62 @@ export const claim = ({ db }: Database, me: string, limit: number, holdMs: numbe
  * claim was lost).
  */
 export const finish = (
-  { db }: Database,
+  database: Database,
   me: string,
   d: Pick<ClaimedDelivery, "projectId" | "id" | "webhookId" | "attempt" | "startedAt">,
   outcome: AttemptOutcome,
   next: NextStep
-): Effect.Effect<Date | null, RepositoryError> =>
-  runTransaction<Date | null, never>("webhooks.finish", () =>
-    db.transaction(async (tx) => {
-      const status = next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
-      const updated = rowsOf(
-        await tx.execute(sql`
-          update webhook_deliveries set status = ${status},
-            cancelled_reason = ${next._tag === "Cancelled" ? next.reason : null},
-            next_attempt_at = ${next._tag === "Retry" ? sql`clock_timestamp() + ${Math.round(next.delayMs)} * interval '1 millisecond'` : sql`null`},
-            completed_at = ${next._tag === "Retry" ? sql`null` : sql`clock_timestamp()`},
-            claimed_by = null, claimed_until = null
-          where project_id = ${d.projectId}::uuid and id = ${d.id}::uuid and claimed_by = ${me} and attempts = ${d.attempt} and status = 'pending'
-          returning id`)
-      )
-      if (updated.length === 0) return null
-      if (next._tag === "Cancelled" && next.reason === "redacted") {
-        // EVENTS.md §1.3: a redacted event's delivery keeps no attempts.
-        await tx.execute(sql`delete from webhook_attempts where project_id = ${d.projectId}::uuid and delivery_id = ${d.id}::uuid`)
-        return null
-      }
-      await tx.execute(sql`
-        update webhook_attempts set duration_ms = ${outcome.durationMs}, response_status = ${outcome.responseStatus}, error = ${outcome.error},
-          retry_after = ${outcome.retryAfter}, response_body = ${outcome.responseBody}
-        where project_id = ${d.projectId}::uuid and delivery_id = ${d.id}::uuid and number = ${d.attempt}`)
-      const ok = next._tag === "Succeeded"
-      const endpoint = rowsOf(
-        await tx.execute(sql`
-          update webhook_endpoints set failing_since = ${ok ? sql`null` : sql`coalesce(failing_since, ${d.startedAt.toISOString()}::timestamptz)`}
-          where project_id = ${d.projectId}::uuid and id = ${d.webhookId}::uuid
-          returning failing_since`)
-      )
-      return dateOf(endpoint[0]?.["failing_since"])
-    })
+): Effect.Effect<Date | null, RepositoryError> => {
+  const { db } = database
+  const status = next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
+  const delivery = sql`
+    update webhook_deliveries set status = ${status},
+      cancelled_reason = ${next._tag === "Cancelled" ? next.reason : null},
+      next_attempt_at = ${next._tag === "Retry" ? sql`clock_timestamp() + ${Math.round(next.delayMs)} * interval '1 millisecond'` : sql`null`},
+      completed_at = ${next._tag === "Retry" ? sql`null` : sql`clock_timestamp()`},
+      claimed_by = null, claimed_until = null
+    where project_id = ${d.projectId}::uuid and id = ${d.id}::uuid and claimed_by = ${me} and attempts = ${d.attempt} and status = 'pending'
+    returning project_id, id`
+  if (next._tag === "Cancelled" && next.reason === "redacted") {
+    // EVENTS.md §1.3: a redacted event's delivery keeps no attempts.
+    return Effect.as(
+      run("webhooks.finish", () =>
+        db.execute(sql`with d as (${delivery})
+          delete from webhook_attempts a using d where a.project_id = d.project_id and a.delivery_id = d.id`)
+      ),
+      null
+    )
+  }
+  const ok = next._tag === "Succeeded"
+  // One statement (one round trip). The endpoint row is written only when failing_since changes:
+  // the claim locks endpoint rows with SKIP LOCKED, so a write per delivery would hide the endpoint
+  // from claims while it is held.
+  return Effect.map(
+    run("webhooks.finish", () =>
+      db.execute(sql`
+        with d as (${delivery}),
+        a as (
+          update webhook_attempts t set duration_ms = ${outcome.durationMs}, response_status = ${outcome.responseStatus}, error = ${outcome.error},
+            retry_after = ${outcome.retryAfter}, response_body = ${outcome.responseBody}
+          from d where t.project_id = d.project_id and t.delivery_id = d.id and t.number = ${d.attempt}
+          returning 1
+        ),
+        w as (
+          update webhook_endpoints e set failing_since = ${ok ? sql`null` : sql`${d.startedAt.toISOString()}::timestamptz`}
+          from d where e.project_id = d.project_id and e.id = ${d.webhookId}::uuid
+            and ${ok ? sql`e.failing_since is not null` : sql`e.failing_since is null`}
+          returning e.failing_since
+        )
+        select (select count(*) from d)::int as n, (select count(*) from a)::int as a,
+          coalesce((select failing_since from w),
+                   (select failing_since from webhook_endpoints where project_id = ${d.projectId}::uuid and id = ${d.webhookId}::uuid)) as failing_since`)
+    ),
+    (result) => {
+      const row = rowsOf(result)[0]
+      return ok || row === undefined || Number(row["n"]) === 0 ? null : dateOf(row["failing_since"])
+    }
   )
+}
 
 /**
  * Disables an endpoint the service gave up on (`gone` after a 410, `failing` after the disabling
@@ -265,3 +288,24 @@ const fromRaw = (r: Record<string, unknown>): Webhook =>
 /** A `text[]` in its text form (`{a,b}`), for drivers that answer it unparsed. */
 const parseArray = (s: string): Array<string> =>
   s === "{}" ? [] : s.slice(1, -1).split(",").map((x) => x.replace(/^"(.*)"$/, "$1").replace(/\\(.)/g, "$1"))
+
+/**
+ * The deliveries log is kept as long as events (EVENTS.md §4.5): completed deliveries whose event
+ * retention removed go, and test pings older than `before`. Pending ones stay (they finish or are
+ * given up first). Answers how many were removed; idempotent, so instances may run it at once.
+ */
+export const purgeLog = ({ db }: Database, before: Date): Effect.Effect<number, RepositoryError> =>
+  Effect.map(
+    run("webhooks.purge_log", () =>
+      db.execute(sql`
+        with gone as (
+          delete from webhook_deliveries d
+          where d.status <> 'pending'
+            and ((d.trigger = 'test' and d.created_at < ${before.toISOString()}::timestamptz)
+              or (d.trigger <> 'test' and not exists (select 1 from events e where e.project_id = d.project_id and e.id = d.event_id)))
+          returning 1
+        )
+        select count(*)::int as n from gone`)
+    ),
+    (result) => Number(rowsOf(result)[0]?.["n"] ?? 0)
+  )

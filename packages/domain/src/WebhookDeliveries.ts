@@ -4,6 +4,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
 import type { CursorExpired, RepositoryError, WebhookConflict, WebhookNotFound } from "./Errors.js"
 import type { FeedPosition } from "./Feed.js"
@@ -121,3 +122,15 @@ export class WebhookDeliveryRepository extends Context.Tag("@notiflows/domain/We
     ) => Effect.Effect<Delivery, WebhookNotFound | RepositoryError>
   }
 >() {}
+
+/** Deliveries' outcomes after an attempt (exported to /metrics by the transport): `retry` is a failed attempt to be tried again. */
+export const webhookOutcomes = {
+  succeeded: Metric.counter("notiflows_webhook_deliveries_succeeded", { incremental: true }),
+  retry: Metric.counter("notiflows_webhook_deliveries_retry", { incremental: true }),
+  failed: Metric.counter("notiflows_webhook_deliveries_failed", { incremental: true }),
+  cancelled: Metric.counter("notiflows_webhook_deliveries_cancelled", { incremental: true })
+} as const
+
+/** The counter of a next step's outcome. */
+export const outcomeCounter = (next: NextStep) =>
+  next._tag === "Succeeded" ? webhookOutcomes.succeeded : next._tag === "Retry" ? webhookOutcomes.retry : next._tag === "Failed" ? webhookOutcomes.failed : webhookOutcomes.cancelled

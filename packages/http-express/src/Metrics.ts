@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
-import { versionConflictRetries, writeContentionFailures } from "@notiflows/domain"
+import { versionConflictRetries, webhookOutcomes, writeContentionFailures } from "@notiflows/domain"
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag); default true. */
@@ -71,6 +71,17 @@ export const makeMetrics = (options: MetricsOptions = {}) => {
     })
   effectCounter("notiflows_version_conflict_retries_total", "Optimistic writes retried after a concurrent writer committed first", versionConflictRetries)
   effectCounter("notiflows_write_contention_total", "Writes that gave up against concurrent writers (503)", writeContentionFailures)
+  // EVENTS.md §4.3: what webhook attempts came to in this process (the delivery engine's).
+  new Counter({
+    name: "notiflows_webhook_attempts_total",
+    help: "Webhook delivery attempts by outcome: succeeded, retry (failed, tried again), failed (given up), cancelled",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [outcome, metric] of Object.entries(webhookOutcomes)) this.inc({ outcome }, Effect.runSync(Metric.value(metric)).count)
+    }
+  })
   const pool = options.pool
   if (pool !== undefined) {
     new Gauge({ name: "notiflows_db_pool_max_connections", help: "Database pool size", registers: [registry], collect() { this.set(pool().max) } })

@@ -13,12 +13,13 @@ import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import type { Logger } from "pino"
 import type { ClaimedDelivery } from "@notiflows/adapters-drizzle"
 import { DrizzleDatabase, DrizzleWebhookDeliveries } from "@notiflows/adapters-drizzle"
 import type { AttemptOutcome, NextStep } from "@notiflows/domain"
-import { nextStep } from "@notiflows/domain"
+import { nextStep, outcomeCounter } from "@notiflows/domain"
 import { deliveryHeaders, loggableError, sendWebhook } from "@notiflows/http-express"
 import type { WebhookSettings } from "../Config.js"
 
@@ -26,6 +27,9 @@ import type { WebhookSettings } from "../Config.js"
 export const POLL_MS = 200
 /** The pause after a failed database step (an outage), before trying again. */
 export const FAILURE_BACKOFF_MS = 2_000
+/** How often the deliveries log is trimmed (as the event retention job) and the first time after start. */
+export const LOG_PURGE_EVERY_MS = 600_000
+export const LOG_PURGE_FIRST_MS = 60_000
 /** Attempts in flight per instance (the per-endpoint bound is 16). */
 export const MAX_IN_FLIGHT = 128
 /** A claim outlives the attempt timeout by this much (EVENTS.md §4.3). */
@@ -49,7 +53,8 @@ export const isRedacted = (body: string): boolean => {
 export const attempt = (settings: WebhookSettings, me: string, d: ClaimedDelivery, logger: Logger) =>
   Effect.gen(function* () {
     const database = yield* DrizzleDatabase
-    const finish = (outcome: AttemptOutcome, next: NextStep) => DrizzleWebhookDeliveries.finish(database, me, d, outcome, next)
+    const finish = (outcome: AttemptOutcome, next: NextStep) =>
+      Effect.tap(DrizzleWebhookDeliveries.finish(database, me, d, outcome, next), () => Metric.increment(outcomeCounter(next)))
     const none: AttemptOutcome = { durationMs: 0, responseStatus: null, error: null, retryAfter: null, responseBody: null }
     if (d.body === undefined) return yield* finish(none, { _tag: "Failed" })
     if (isRedacted(d.body)) return yield* finish(none, { _tag: "Cancelled", reason: "redacted" })
@@ -75,7 +80,7 @@ export const attempt = (settings: WebhookSettings, me: string, d: ClaimedDeliver
   })
 
 /** The engine's loop; runs until interrupted (the service's scope closes). */
-export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: string = instanceName()) =>
+export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: string = instanceName(), logRetentionDays = 30) =>
   Effect.gen(function* () {
     const database = yield* DrizzleDatabase
     const wake = yield* Queue.sliding<void>(1)
@@ -121,7 +126,17 @@ export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: str
       }
       return claimed.length === capacity ? capacity : 0
     })
+    // The deliveries log lives as long as events (EVENTS.md §4.5): checked every LOG_PURGE_EVERY_MS.
+    let nextPurge = Date.now() + LOG_PURGE_FIRST_MS
+    const purge = Effect.suspend(() => {
+      nextPurge = Date.now() + LOG_PURGE_EVERY_MS
+      return DrizzleWebhookDeliveries.purgeLog(database, new Date(Date.now() - logRetentionDays * DAY_MS)).pipe(
+        Effect.tap((n) => Effect.sync(() => (n > 0 ? logger.info({ deliveriesRemoved: n }, "retention") : undefined))),
+        Effect.catchAll(failed("purge_log"))
+      )
+    })
     while (true) {
+      if (Date.now() >= nextPurge) yield* purge
       const full = yield* round
       if (!failing) warned = false
       if (full === 0) yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(POLL_MS))

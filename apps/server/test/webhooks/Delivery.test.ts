@@ -45,7 +45,7 @@ type Event = { id: string; type: string; data: { user_id?: string; version?: num
 
 describe("webhook delivery (PGlite)", () => {
   it("signs with both secrets during an overlap, sends exactly the §4.2 headers, keeps each user's versions in order through random failures", async () => {
-    const { api } = await start()
+    const { api, service } = await start()
     let failures = 0
     // Fails ~30% of first receipts at random (never twice in a row for one id, to keep the run short).
     const seen = new Set<string>()
@@ -97,7 +97,11 @@ describe("webhook delivery (PGlite)", () => {
       }
       expect(firsts).toEqual(feed.filter((e) => (e.data.user_id ?? (e.data as { user?: { external_id: string } }).user?.external_id) === u).map((e) => e.id))
     }
-    expect(failures).toBeGreaterThanOrEqual(0)
+    // /metrics counts the attempts by outcome.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    const count = (outcome: string) => Number(new RegExp(`notiflows_webhook_attempts_total\\{outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? "-1")
+    expect(count("succeeded")).toBeGreaterThanOrEqual(feed.length)
+    expect(count("retry")).toBe(failures)
   })
 
   it("a 410 disables the endpoint (gone), cancels what is pending and puts webhook.disabled in the feed; Retry-After delays a retry", async () => {

@@ -1,9 +1,8 @@
 /**
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
  * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
- * records naming the user, the user's earlier events redacted in place with their webhook
- * deliveries (pending ones cancelled `redacted`, attempts deleted), its bulk-job items anonymised,
- * the user with its sets and ledger, then the `user.deleted` notice.
+ * records naming the user, the user's earlier events redacted in place, its bulk-job items
+ * anonymised, the user with its sets and ledger, then the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"
@@ -28,21 +27,18 @@ export const eraseUser = (store: Store, projectId: ProjectId, externalId: string
   for (const [key, r] of store.idempotency) {
     if (r.projectId === projectId && (r.scope === `user:${externalId}` || r.subjects.includes(externalId))) store.idempotency.delete(key)
   }
-  const redactedIds = new Set<string>()
+  const mine = new Set<string>()
   for (const slot of project.events ?? []) {
-    if (slot.event.userId !== userId) continue
-    redactedIds.add(slot.event.id)
-    slot.event = redacted(slot.event, projectId)
+    if (slot.event.userId === userId) {
+      mine.add(slot.event.id)
+      slot.event = redacted(slot.event, projectId)
+    }
   }
-  // Deliveries of those events: pending ones cancelled `redacted`; every attempt of them deleted.
+  // Webhook deliveries of those events not yet succeeded: cancelled `redacted`, attempts deleted.
   for (const endpoint of project.webhooks?.values() ?? []) {
-    for (const record of endpoint.deliveries) {
-      const d = record.delivery
-      if (!redactedIds.has(d.event_id)) continue
-      record.delivery =
-        d.status === "pending"
-          ? { ...d, status: "cancelled", cancelled_reason: "redacted", completed_at: new Date(), next_attempt_at: null, attempts: [] }
-          : { ...d, attempts: [] }
+    for (const d of endpoint.deliveries) {
+      if (!mine.has(d.delivery.event_id) || (d.delivery.status !== "pending" && d.delivery.status !== "failed")) continue
+      d.delivery = { ...d.delivery, status: "cancelled", cancelled_reason: "redacted", next_attempt_at: null, completed_at: d.delivery.completed_at ?? new Date(), attempts: [] }
     }
   }
   // Bulk-job items: the user's id goes, results stay; a pending item fails as an unknown user.

@@ -2,8 +2,8 @@
  * Erasure in the in-memory store (EVENTS.md §1.3), one synchronous section like a transaction:
  * the reference for the SQL adapter's `DrizzleErasure.ts`. The steps, in order: the idempotency
  * records naming the user, the user's earlier events redacted in place with their webhook
- * deliveries (pending ones cancelled `redacted`, attempts deleted), its bulk-job items anonymised,
- * the user with its sets and ledger, then the `user.deleted` notice.
+ * deliveries (those not yet succeeded cancelled `redacted`, every attempt deleted), its bulk-job
+ * items anonymised, the user with its sets and ledger, then the `user.deleted` notice.
  */
 import type { EventInput, ProjectId, StoredEvent } from "@notiflows/domain"
 import type { Store } from "./store.js"

@@ -169,8 +169,8 @@ export const UserUpsertSchema = Schema.Struct({
   first_name: optional(profileText(255)),
   last_name: optional(profileText(255)),
   avatar: optional(profileText(2048, validUrl, "an http or https URL", { format: "uri", pattern: "^[Hh][Tt][Tt][Pp][Ss]?:" }), "http or https URL"),
-  locale: optional(profileText(64, validLocale, "a BCP 47 language tag"), "BCP 47 tag"),
-  timezone: optional(profileText(64, validTimezone, "an IANA time zone such as Europe/Paris"), "IANA time zone"),
+  locale: optional(profileText(64, validLocale, "a BCP 47 language tag", { minLength: 1 }), "BCP 47 tag"),
+  timezone: optional(profileText(64, validTimezone, "an IANA time zone such as Europe/Paris", { minLength: 1 }), "IANA time zone"),
   custom_fields: optional(
     Schema.NullOr(CustomFieldsPatch).annotations(says("must be an object or null")),
     "deep-merged; null removes a key; arrays are replaced; null for the whole map removes every key"

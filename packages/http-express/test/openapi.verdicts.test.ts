@@ -78,6 +78,9 @@ const serverAccepts = (route: RouteSpec, status: number, body: unknown): boolean
     (route.operationId === "upsertCategory" && i.field === "id" && i.reason === "invalid_format") ||
     (route.operationId === "upsertCategory" && i.field === "name" && i.reason === "required") ||
     (route.operationId === "upsertUser" && i.field === "external_id" && i.reason === "invalid_format") ||
+    // Membership in the IANA time zone database and BCP 47 well-formedness are checked by Intl; the
+    // document states only what JSON Schema can (a non-empty string of at most 64 characters).
+    (route.operationId === "upsertUser" && (i.field === "timezone" || i.field === "locale") && i.reason === "invalid_format") ||
     (route.operationId === "upsertNotiflow" && i.field === "id" && i.reason === "invalid_format") ||
     // EVENTS.md §4: the project's endpoint count, the private-address rules, retained event ids, cursors and "exactly one of".
     (route.operationId === "createWebhook" && i.field === "" && i.reason === "too_many") ||

@@ -85,15 +85,29 @@ export const scopedView = (s: ScopedSnapshot, audience: Audience) => viewV2(reso
 export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => explicitViewV2(s.scoped, s.catalog, audience)
 
 const writeScoped = (
-  input: { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope; readonly context: WriteContext },
+  input: {
+    readonly projectId: ProjectId
+    readonly externalId: ExternalUserId
+    readonly scope: Scope
+    readonly context: WriteContext
+    readonly current?: ScopedSnapshot | undefined
+  },
   next: (s: ScopedSnapshot) => Effect.Effect<PreferenceChoicesV2, ValidationFailed>,
   precondition: ScopedPrecondition | undefined,
   operation: Operation
 ) =>
   Effect.gen(function* () {
     const repo = yield* ScopedPreferenceRepository
+    // The caller's snapshot serves the first attempt only: if it is stale, the commit's
+    // compare-and-set fails and the retry reads afresh.
+    let given = input.current
+    const load = Effect.suspend(() => {
+      const s = given
+      given = undefined
+      return s !== undefined ? Effect.succeed(s) : getScopedPreferences(input.projectId, input.externalId, input.scope)
+    })
     const attempt = Effect.gen(function* () {
-      const snapshot = yield* getScopedPreferences(input.projectId, input.externalId, input.scope)
+      const snapshot = yield* load
       const next_ = yield* next(snapshot)
       const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
       const current = precondition?.(snapshot)
@@ -139,6 +153,11 @@ export const updateScopedPreferences = (input: {
   readonly body: unknown
   readonly context: WriteContext
   readonly precondition?: ScopedPrecondition
+  /**
+   * The snapshot the caller just read of this user and scope, to decide on (e.g. a link's leaf):
+   * the first attempt commits against it instead of reading again.
+   */
+  readonly current?: ScopedSnapshot
 }) =>
   writeScoped(
     input,

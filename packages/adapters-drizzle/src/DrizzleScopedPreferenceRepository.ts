@@ -33,6 +33,8 @@ import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPrefe
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
+import type { ChoiceTexts } from "./internal/choicesCache.js"
+import { makeChoicesCache } from "./internal/choicesCache.js"
 import { fromJson, hot, json } from "./internal/statements.js"
 
 const P = sql.placeholder
@@ -50,6 +52,12 @@ const globalChoices = (choices: unknown, categories: unknown): PreferenceChoices
 
 /** A user×tenant set's choices (empty for a set never written). */
 const tenantChoices = (choices: unknown): PreferenceChoicesV2 => toChoicesV2(choices ?? null)
+
+/** A batch row's sets from their documents' text. */
+const batchChoices = (r: ChoiceTexts): ScopedChoices => {
+  const global = globalChoices(r.choices, r.categories)
+  return r.tenantChoices === undefined ? { global, scoped: global } : { global, scoped: tenantChoices(r.tenantChoices) }
+}
 
 /**
  * The tenant commit: update at the expected version, or insert the first version (only when 0 is
@@ -103,8 +111,12 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
 
   const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
   const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
-  const loadManyGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
-  const loadManyTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
+  // The batch reads the documents as text: equal documents are decoded once (internal/choicesCache.ts).
+  const asText = (column: typeof preferenceSets.choices | typeof preferenceSets.categories | typeof tps.choices) => sql<string | null>`${column}::text`
+  const batchGlobalFields = { externalId: users.externalId, choices: asText(preferenceSets.choices), categories: asText(preferenceSets.categories) }
+  const batchTenantFields = { ...batchGlobalFields, tenantChoices: asText(tps.choices) }
+  const loadManyGlobal = db.select(batchGlobalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
+  const loadManyTenant = db.select(batchTenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
 
   const currentTenantVersion = db
     .select({ version: tps.version })
@@ -156,6 +168,7 @@ const toEntry = (r: HistoryRow, tenantId: TenantId | null): ScopedHistoryEntry =
 export const make = (database: Database): ScopedPreferenceRepository["Type"] => {
   const { db } = database
   const st = makeScopedStatements(database)
+  const decoded = makeChoicesCache(batchChoices)
 
   const commit = (c: ScopedCommit): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError> =>
     Effect.gen(function* () {
@@ -235,22 +248,14 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     loadMany: (projectId, externalIds, scope) => {
       if (externalIds.length === 0) return Effect.succeed(new Map())
       const ids = json(externalIds)
+      const toMap = (rows: ReadonlyArray<ChoiceTexts & { readonly externalId: string }>) => {
+        const out = new Map<ExternalUserId, ScopedChoices>()
+        for (const r of rows) out.set(r.externalId as ExternalUserId, decoded(r))
+        return out
+      }
       return scope._tag === "Global"
-        ? Effect.map(run("preferences.loadMany", () => st.loadManyGlobal.execute({ projectId, externalIds: ids })), (rows) => {
-            const out = new Map<ExternalUserId, ScopedChoices>()
-            for (const r of rows) {
-              const global = globalChoices(r.choices, r.categories)
-              out.set(r.externalId as ExternalUserId, { global, scoped: global })
-            }
-            return out
-          })
-        : Effect.map(
-            run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })),
-            (rows) =>
-              new Map<ExternalUserId, ScopedChoices>(
-                rows.map((r) => [r.externalId as ExternalUserId, { global: globalChoices(r.choices, r.categories), scoped: tenantChoices(r.tenantChoices) }])
-              )
-          )
+        ? Effect.map(run("preferences.loadMany", () => st.loadManyGlobal.execute({ projectId, externalIds: ids })), toMap)
+        : Effect.map(run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })), toMap)
     },
     commit,
     history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),

@@ -59,12 +59,16 @@ export const batchResponseText = (response: BatchResponse, linksOf?: (userId: Ex
   if (response.tenant_id !== undefined) out += `,"tenant_id":${JSON.stringify(response.tenant_id)}`
   out += `,"results":[`
   const results = response.results
+  // Users with equal sets share one decisions object (the domain decides them once): written once.
+  const written = new Map<BatchEvaluationV2["channel_types"], string>()
   for (let i = 0; i < results.length; i++) {
     const r = results[i]!
     out += i === 0 ? `{"user_id":` : `,{"user_id":`
     out += JSON.stringify(r.user_id)
     out += r.user_found ? `,"user_found":true,"channel_types":` : `,"user_found":false,"channel_types":`
-    out += decisionsText(r.channel_types)
+    let decisions = written.get(r.channel_types)
+    if (decisions === undefined) written.set(r.channel_types, (decisions = decisionsText(r.channel_types)))
+    out += decisions
     if (linksOf !== undefined) out += `,"links":${linksOf(r.user_id as ExternalUserId)}`
     out += "}"
   }

@@ -35,7 +35,7 @@ import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
 import type { ChoiceTexts } from "./internal/choicesCache.js"
 import { makeChoicesCache } from "./internal/choicesCache.js"
-import { fromJson, hot, json } from "./internal/statements.js"
+import { fromJson, hot, hotRaw, json } from "./internal/statements.js"
 
 const P = sql.placeholder
 const tps = tenantPreferenceSets
@@ -112,9 +112,15 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
   const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
   // The batch reads the documents as text: equal documents are decoded once (internal/choicesCache.ts).
-  const asText = (column: typeof preferenceSets.choices | typeof preferenceSets.categories | typeof tps.choices) => sql<string | null>`${column}::text`
-  const batchGlobalFields = { externalId: users.externalId, choices: asText(preferenceSets.choices), categories: asText(preferenceSets.categories) }
-  const batchTenantFields = { ...batchGlobalFields, tenantChoices: asText(tps.choices) }
+  // Every field is aliased as its key, so the prepared read takes the driver's rows unmapped (hotRaw).
+  const asText = (column: typeof preferenceSets.choices | typeof preferenceSets.categories | typeof tps.choices, alias: string) =>
+    sql<string | null>`${column}::text`.as(alias)
+  const batchGlobalFields = {
+    externalId: sql<string>`${users.externalId}`.as("externalId"),
+    choices: asText(preferenceSets.choices, "choices"),
+    categories: asText(preferenceSets.categories, "categories")
+  }
+  const batchTenantFields = { ...batchGlobalFields, tenantChoices: asText(tps.choices, "tenantChoices") }
   const loadManyGlobal = db.select(batchGlobalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
   const loadManyTenant = db.select(batchTenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
 
@@ -131,8 +137,8 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   return {
     loadGlobal: hot(loadGlobal, "nf_scoped_load_global", prepare),
     loadTenant: hot(loadTenant, "nf_scoped_load_tenant", prepare),
-    loadManyGlobal: hot(loadManyGlobal, "nf_scoped_load_many_global", prepare),
-    loadManyTenant: hot(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
+    loadManyGlobal: hotRaw(loadManyGlobal, "nf_scoped_load_many_global", prepare),
+    loadManyTenant: hotRaw(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
     commitGlobal: hot(commitQuery(db, true), "nf_scoped_commit_global", prepare),
     commitTenant: hot(tenantCommitQuery(db), "nf_scoped_commit_tenant", prepare),
     currentTenantVersion: hot(currentTenantVersion, "nf_scoped_current_tenant_version", prepare),

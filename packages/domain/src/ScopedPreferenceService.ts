@@ -25,7 +25,7 @@ import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import { TenantRepository } from "./TenantRepository.js"
 import type { Scope } from "./Tenants.js"
 import type { ModelCatalog } from "./ViewV2.js"
-import { categoryLookup, explicitViewV2, viewV2 } from "./ViewV2.js"
+import { categoryLookup, explicitViewV2, notiflowLookup, viewV2 } from "./ViewV2.js"
 import { retryOnConflict } from "./internal/retry.js"
 
 /** Everything a scope's representation is computed from. */
@@ -44,15 +44,30 @@ export interface ScopedSnapshot {
 /** A precondition on the current snapshot (`If-Match`), re-checked on every retry. */
 export type ScopedPrecondition = (snapshot: ScopedSnapshot) => string | undefined
 
+const NO_MEMBERSHIPS: ModelCatalog["memberships"] = new Map()
+
+/**
+ * One catalog object per set of parts: while the caches answer the same notiflows, categories and
+ * memberships, every request gets the same object, so what is memoized per catalog (the lookups
+ * of `ViewV2`) is built once instead of per request.
+ */
+const catalogs = new WeakMap<ModelCatalog["notiflows"], ModelCatalog>()
+const catalogOf = (notiflows: ModelCatalog["notiflows"], categories: ModelCatalog["categories"], memberships: ModelCatalog["memberships"]): ModelCatalog => {
+  const known = catalogs.get(notiflows)
+  if (known !== undefined && known.categories === categories && known.memberships === memberships) return known
+  const catalog: ModelCatalog = { notiflows, categories, memberships }
+  catalogs.set(notiflows, catalog)
+  return catalog
+}
+
 /** The catalog of v2 (notiflows, categories, memberships) and the project defaults. */
 export const loadModelCatalog = (projectId: ProjectId) =>
   Effect.gen(function* () {
     const [notiflows, defaults] = yield* loadProjectView(projectId)
     const repo = yield* CategoryRepository
     const categories = yield* repo.list(projectId)
-    const memberships = categories.length === 0 ? new Map() : yield* repo.memberships(projectId)
-    const catalog: ModelCatalog = { notiflows, categories, memberships }
-    return [catalog, defaults] as const
+    const memberships = categories.length === 0 ? NO_MEMBERSHIPS : yield* repo.memberships(projectId)
+    return [catalogOf(notiflows, categories, memberships), defaults] as const
   })
 
 const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
@@ -162,10 +177,9 @@ export const updateScopedPreferences = (input: {
   writeScoped(
     input,
     (s) => {
-      const notiflows = new Map(s.catalog.notiflows.map((e) => [e.id as string, e]))
       const decoded = decodePatchV2(input.body, {
         audience: input.audience,
-        notiflow: (id) => notiflows.get(id),
+        notiflow: notiflowLookup(s.catalog),
         category: categoryLookup(s.catalog),
         locks: s.tenant?.locks
       })

@@ -33,7 +33,9 @@ import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPrefe
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
-import { fromJson, hot, json } from "./internal/statements.js"
+import type { ChoiceTexts } from "./internal/choicesCache.js"
+import { makeChoicesCache } from "./internal/choicesCache.js"
+import { fromJson, hot, hotRaw, json } from "./internal/statements.js"
 
 const P = sql.placeholder
 const tps = tenantPreferenceSets
@@ -50,6 +52,12 @@ const globalChoices = (choices: unknown, categories: unknown): PreferenceChoices
 
 /** A user×tenant set's choices (empty for a set never written). */
 const tenantChoices = (choices: unknown): PreferenceChoicesV2 => toChoicesV2(choices ?? null)
+
+/** A batch row's sets from their documents' text. */
+const batchChoices = (r: ChoiceTexts): ScopedChoices => {
+  const global = globalChoices(r.choices, r.categories)
+  return r.tenantChoices === undefined ? { global, scoped: global } : { global, scoped: tenantChoices(r.tenantChoices) }
+}
 
 /**
  * The tenant commit: update at the expected version, or insert the first version (only when 0 is
@@ -103,8 +111,18 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
 
   const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
   const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
-  const loadManyGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
-  const loadManyTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
+  // The batch reads the documents as text: equal documents are decoded once (internal/choicesCache.ts).
+  // Every field is aliased as its key, so the prepared read takes the driver's rows unmapped (hotRaw).
+  const asText = (column: typeof preferenceSets.choices | typeof preferenceSets.categories | typeof tps.choices, alias: string) =>
+    sql<string | null>`${column}::text`.as(alias)
+  const batchGlobalFields = {
+    externalId: sql<string>`${users.externalId}`.as("externalId"),
+    choices: asText(preferenceSets.choices, "choices"),
+    categories: asText(preferenceSets.categories, "categories")
+  }
+  const batchTenantFields = { ...batchGlobalFields, tenantChoices: asText(tps.choices, "tenantChoices") }
+  const loadManyGlobal = db.select(batchGlobalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
+  const loadManyTenant = db.select(batchTenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
 
   const currentTenantVersion = db
     .select({ version: tps.version })
@@ -119,8 +137,8 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   return {
     loadGlobal: hot(loadGlobal, "nf_scoped_load_global", prepare),
     loadTenant: hot(loadTenant, "nf_scoped_load_tenant", prepare),
-    loadManyGlobal: hot(loadManyGlobal, "nf_scoped_load_many_global", prepare),
-    loadManyTenant: hot(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
+    loadManyGlobal: hotRaw(loadManyGlobal, "nf_scoped_load_many_global", prepare),
+    loadManyTenant: hotRaw(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
     commitGlobal: hot(commitQuery(db, true), "nf_scoped_commit_global", prepare),
     commitTenant: hot(tenantCommitQuery(db), "nf_scoped_commit_tenant", prepare),
     currentTenantVersion: hot(currentTenantVersion, "nf_scoped_current_tenant_version", prepare),
@@ -156,6 +174,7 @@ const toEntry = (r: HistoryRow, tenantId: TenantId | null): ScopedHistoryEntry =
 export const make = (database: Database): ScopedPreferenceRepository["Type"] => {
   const { db } = database
   const st = makeScopedStatements(database)
+  const decoded = makeChoicesCache(batchChoices)
 
   const commit = (c: ScopedCommit): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError> =>
     Effect.gen(function* () {
@@ -235,22 +254,14 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     loadMany: (projectId, externalIds, scope) => {
       if (externalIds.length === 0) return Effect.succeed(new Map())
       const ids = json(externalIds)
+      const toMap = (rows: ReadonlyArray<ChoiceTexts & { readonly externalId: string }>) => {
+        const out = new Map<ExternalUserId, ScopedChoices>()
+        for (const r of rows) out.set(r.externalId as ExternalUserId, decoded(r))
+        return out
+      }
       return scope._tag === "Global"
-        ? Effect.map(run("preferences.loadMany", () => st.loadManyGlobal.execute({ projectId, externalIds: ids })), (rows) => {
-            const out = new Map<ExternalUserId, ScopedChoices>()
-            for (const r of rows) {
-              const global = globalChoices(r.choices, r.categories)
-              out.set(r.externalId as ExternalUserId, { global, scoped: global })
-            }
-            return out
-          })
-        : Effect.map(
-            run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })),
-            (rows) =>
-              new Map<ExternalUserId, ScopedChoices>(
-                rows.map((r) => [r.externalId as ExternalUserId, { global: globalChoices(r.choices, r.categories), scoped: tenantChoices(r.tenantChoices) }])
-              )
-          )
+        ? Effect.map(run("preferences.loadMany", () => st.loadManyGlobal.execute({ projectId, externalIds: ids })), toMap)
+        : Effect.map(run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })), toMap)
     },
     commit,
     history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),

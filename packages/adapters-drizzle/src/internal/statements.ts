@@ -23,3 +23,17 @@ export const hot = <R>(query: Executable<R> & { prepare(name: string): Executabl
 /** Rows of a `db.execute` result: postgres.js answers an array, PGlite `{ rows }`. */
 export const rowsOf = (result: unknown): ReadonlyArray<Record<string, unknown>> =>
   Array.isArray(result) ? (result as ReadonlyArray<Record<string, unknown>>) : ((result as { rows?: ReadonlyArray<Record<string, unknown>> }).rows ?? [])
+
+/**
+ * A hot read whose fields are all aliased `sql` expressions named as their keys, so the driver's
+ * own rows already have the shape drizzle would map them to. Prepared: the prepared query's `all`
+ * (both drivers' prepared queries have it: the driver's rows as they come, without drizzle's
+ * per-row, per-field mapping; a batch read maps 1,000 rows); otherwise the builder, whose mapped
+ * rows have the same keys.
+ */
+export const hotRaw = <R>(query: Executable<R> & { prepare(name: string): Executable<R> }, name: string, prepare: boolean): Executable<R> => {
+  if (!prepare) return query
+  const prepared = query.prepare(name) as Executable<R> & { all?: (placeholderValues?: Record<string, unknown>) => Promise<unknown> }
+  const all = prepared.all
+  return all === undefined ? prepared : { execute: (placeholderValues) => all.call(prepared, placeholderValues) as Promise<R> }
+}

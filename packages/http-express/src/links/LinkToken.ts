@@ -115,14 +115,20 @@ const POOL = 12 * 256
 let pool = Buffer.alloc(0)
 let used = POOL
 
-/** A new `jti`: 12 random bytes as 16 base64url characters. */
-export const newJti = (): string => {
+/** 12 fresh random bytes: their offset in `pool`. */
+const drawJti = (): number => {
   if (used + 12 > pool.length) {
     pool = randomBytes(POOL)
     used = 0
   }
   used += 12
-  return pool.toString("base64url", used - 12, used)
+  return used - 12
+}
+
+/** A new `jti`: 12 random bytes as 16 base64url characters. */
+export const newJti = (): string => {
+  const at = drawJti()
+  return pool.toString("base64url", at, at + 12)
 }
 
 /** The token for `input`; a fresh `jti` unless one is given (tickets repeat their link's). */
@@ -142,6 +148,52 @@ export const seal = (input: SealInput): { readonly token: string; readonly jti: 
   b[66] = input.prev
   mac(input.secret, b.subarray(0, SIGNED)).copy(b, SIGNED)
   return { token: b.toString("base64url"), jti }
+}
+
+/** What changes between the tokens of one {@link batchSealer}. */
+export interface BatchSealInput {
+  readonly userId: string
+  readonly purpose: number
+  readonly scope: string
+  readonly iat: number
+  readonly exp: number
+}
+
+/**
+ * Seals many tokens under one link key and project (a batch evaluation's links, LINKS.md §2.2):
+ * the same bytes as {@link seal} with a fresh `jti` and `prev` 0, but the version, project and
+ * key id are written once into one buffer, the `jti` is copied from the random pool without a
+ * base64url round trip, and a user id is encrypted once for consecutive tokens of that user (a
+ * batch asks for up to two per user). Synchronous: each call's token is complete when it returns.
+ */
+export const batchSealer = (project: string, kid: string, secret: Uint8Array) => {
+  const b = Buffer.alloc(TOKEN_BYTES)
+  const projectBytes = uuidBytes(project)
+  const cipher = userCipher(secret, projectBytes)
+  b[0] = VERSION
+  projectBytes.copy(b, 1)
+  Buffer.from(kid, "hex").copy(b, 17)
+  let lastUser: string | undefined
+  let lastScope: string | undefined
+  return (input: BatchSealInput): { readonly token: string; readonly jti: string } => {
+    if (input.userId !== lastUser) {
+      cipher.encrypt(uuidBytes(input.userId)).copy(b, 21)
+      lastUser = input.userId
+    }
+    b[37] = input.purpose
+    if (input.scope !== lastScope) {
+      b.fill(0, 38, 46)
+      Buffer.from(input.scope, "hex").copy(b, 38)
+      lastScope = input.scope
+    }
+    b.writeUInt32BE(input.iat, 46)
+    b.writeUInt32BE(input.exp, 50)
+    const at = drawJti()
+    pool.copy(b, 54, at, at + 12)
+    b[66] = 0
+    mac(secret, b.subarray(0, SIGNED)).copy(b, SIGNED)
+    return { token: b.toString("base64url"), jti: pool.toString("base64url", at, at + 12) }
+  }
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{132}$/

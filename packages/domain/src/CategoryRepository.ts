@@ -9,6 +9,7 @@ import type * as Option from "effect/Option"
 import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
 import type { CategoryLimitReached, RepositoryError, VersionConflict } from "./Errors.js"
 import type { EventInput } from "./Events.js"
+import type { MembershipChange } from "./NotiflowCatalogRepository.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { NotiflowId, ProjectId } from "./Preferences.js"
 
@@ -44,16 +45,15 @@ export class CategoryRepository extends Context.Tag("@notiflows/domain/CategoryR
     /** One notiflow's stored membership list, in stored order (`[]` when none). */
     readonly membershipsOf: (projectId: ProjectId, notiflowId: NotiflowId) => Effect.Effect<ReadonlyArray<CategoryId>, RepositoryError>
     /**
-     * Replaces one notiflow's membership list with `categoryIds`, in that order (`[]` removes all),
-     * only while the notiflow's stored revision is `revision` (the one the caller saved or read):
-     * otherwise nothing changes and it fails with `VersionConflict`, so a writer that lost a race
-     * never overwrites the winner's list (the winner's event names the winner's categories).
+     * Replaces an existing notiflow's membership list without saving the notiflow (only the
+     * order of deleted categories changed: nothing the GET object or an event shows), as a
+     * compare-and-set ordered with the notiflow's saves; `VersionConflict` when the stored list
+     * is no longer `change.expected` or the notiflow does not exist.
      */
     readonly setMemberships: (
       projectId: ProjectId,
       notiflowId: NotiflowId,
-      categoryIds: ReadonlyArray<CategoryId>,
-      revision: number
+      change: MembershipChange
     ) => Effect.Effect<void, VersionConflict | RepositoryError>
   }
 >() {}

@@ -133,7 +133,8 @@ export const decodeNotiflowUpsertV2 = (
  * live memberships (deleted categories' memberships stay after them); a created or restored
  * notiflow starts from `[]`. Answers the notiflow with its live categories. A change of the
  * notiflow object (its live categories included) bumps its revision and writes `notiflow.created`
- * or `.updated` with the entry's save; the membership list is written after it.
+ * or `.updated` with the entry's save; the membership list is written in the same transaction,
+ * as a compare-and-set on the list the upsert read.
  */
 export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unknown, by: Attribution = SYSTEM_ATTRIBUTION) =>
   Effect.gen(function* () {
@@ -147,13 +148,19 @@ export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unk
         const byId = new Map(all.map((c) => [c.id as string, c]))
         const decoded = decodeNotiflowUpsertV2(body, id, live, (c) => byId.get(c)?.deleted === false)
         if (!decoded.ok) return yield* Effect.fail(new ValidationFailed({ issues: decoded.issues }))
-        const current = live === undefined ? [] : yield* categories.membershipsOf(projectId, id)
+        // The stored list (a deleted notiflow keeps its own); what the GET object shows starts from it.
+        const storedList = stored === undefined ? [] : yield* categories.membershipsOf(projectId, id)
+        const current = live === undefined ? [] : storedList
         const given = decoded.value.categories
         const memberships =
           live === undefined ? (given ?? []) : given === undefined ? current : nextMemberships(given, current, (c) => byId.get(c)?.deleted !== false)
         const isLive = (c: string) => byId.get(c)?.deleted === false
         const liveIds: ReadonlyArray<string> = memberships.filter(isLive)
         const liveBefore: ReadonlyArray<string> = current.filter(isLive)
+        // Written as a compare-and-set on the list read above, with the save when there is one:
+        // a writer whose read is stale (notiflow or list) conflicts and retries from a fresh read.
+        const change = { expected: storedList, next: memberships }
+        const listChanged = memberships.join("\n") !== storedList.join("\n")
         let notiflow: StoredNotiflow | undefined = live
         if (live === undefined || !sameEntry(live, decoded.value.entry) || liveIds.join("\n") !== liveBefore.join("\n")) {
           const at = new Date(yield* Clock.currentTimeMillis)
@@ -169,10 +176,9 @@ export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unk
                   at,
                   by
                 })
-          notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at, [event])
-        }
-        if (live === undefined || memberships.join("\n") !== current.join("\n")) {
-          yield* categories.setMemberships(projectId, id, memberships, notiflow!.revision)
+          notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at, [event], listChanged ? change : undefined)
+        } else if (listChanged) {
+          yield* categories.setMemberships(projectId, id, change)
         }
         return { notiflow: notiflow!, created: live === undefined, categories: liveIds as ReadonlyArray<string> }
       })

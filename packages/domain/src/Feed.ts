@@ -93,7 +93,8 @@ export interface FeedSlice {
 /**
  * An untyped page as the API sends it: the items' stored JSON texts joined with `,` (what goes
  * between the brackets of `items`), how many, where the next page starts, and whether more are
- * visible now. SQL adapters assemble it in the database: one text instead of 1,000 rows.
+ * visible now. The SQL adapter reads it in one statement with only the columns the API sends
+ * (assembling the text in the database was measured slower: docs/performance.md).
  */
 export interface FeedText {
   readonly json: string

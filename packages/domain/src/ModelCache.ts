@@ -9,26 +9,29 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { CategoryId, StoredCategory } from "./Categories.js"
 import { CategoryRepository } from "./CategoryRepository.js"
+import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { NotiflowId } from "./Preferences.js"
 import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
 import { makeCache, MAX_CACHE_TTL_MILLIS } from "./ProjectViewCache.js"
 import type { StoredTenantDefaults } from "./TenantRepository.js"
 import { TenantRepository } from "./TenantRepository.js"
 
+type Wrapped = CategoryRepository | TenantRepository | NotiflowCatalogRepository
+
 /**
- * Wraps the category and tenant repositories of the context. Provide it on top of an adapter
- * layer: `Layer.provideMerge(layerModelCache(), adapterLayer)`.
+ * Wraps the category and tenant repositories of the context, and the notiflow catalog's save
+ * (it writes memberships too). Provide it on top of an adapter layer:
+ * `Layer.provideMerge(layerModelCache(), adapterLayer)`.
  */
-export const layerModelCache = (
-  options: ProjectViewCacheOptions = {}
-): Layer.Layer<CategoryRepository | TenantRepository, never, CategoryRepository | TenantRepository> => {
+export const layerModelCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<Wrapped, never, Wrapped> => {
   const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
   const max = options.maxProjects ?? 10_000
   return Layer.effectContext(
     Effect.gen(function* () {
       const categories = yield* CategoryRepository
       const tenants = yield* TenantRepository
-      if (ttl <= 0) return Context.make(CategoryRepository, categories).pipe(Context.add(TenantRepository, tenants))
+      const catalog = yield* NotiflowCatalogRepository
+      if (ttl <= 0) return Context.make(CategoryRepository, categories).pipe(Context.add(TenantRepository, tenants), Context.add(NotiflowCatalogRepository, catalog))
       const lists = makeCache<ReadonlyArray<StoredCategory>>(ttl, max)
       const memberships = makeCache<ReadonlyMap<NotiflowId, ReadonlyArray<CategoryId>>>(ttl, max)
       const defaults = makeCache<StoredTenantDefaults>(ttl, max * 10)
@@ -40,8 +43,12 @@ export const layerModelCache = (
         memberships: (projectId) => memberships.get(projectId, categories.memberships(projectId)),
         save: (projectId, entry, expectedRevision, at, liveLimit, events) =>
           Effect.ensuring(categories.save(projectId, entry, expectedRevision, at, liveLimit, events), forget(projectId)),
-        setMemberships: (projectId, notiflowId, ids, revision) =>
-          Effect.ensuring(categories.setMemberships(projectId, notiflowId, ids, revision), forget(projectId))
+        setMemberships: (projectId, notiflowId, change) => Effect.ensuring(categories.setMemberships(projectId, notiflowId, change), forget(projectId))
+      }
+      const cachedCatalog: NotiflowCatalogRepository["Type"] = {
+        ...catalog,
+        save: (projectId, entry, expectedRevision, at, events, memberships) =>
+          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at, events, memberships), forget(projectId))
       }
       const cachedTenants: TenantRepository["Type"] = {
         ...tenants,
@@ -51,7 +58,10 @@ export const layerModelCache = (
         deleteDefaults: (projectId, tenantId, expectedRevision) =>
           Effect.ensuring(tenants.deleteDefaults(projectId, tenantId, expectedRevision), defaults.invalidate(tenantKey(projectId, tenantId)))
       }
-      return Context.make(CategoryRepository, cachedCategories).pipe(Context.add(TenantRepository, cachedTenants))
+      return Context.make(CategoryRepository, cachedCategories).pipe(
+        Context.add(TenantRepository, cachedTenants),
+        Context.add(NotiflowCatalogRepository, cachedCatalog)
+      )
     })
   )
 }

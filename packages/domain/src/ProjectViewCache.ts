@@ -77,8 +77,8 @@ export const layerProjectViewCache = (
         list: (projectId) => catalogs.get(projectId, catalog.list(projectId)),
         get: (projectId, id) =>
           Effect.map(catalogs.get(projectId, catalog.list(projectId)), (all) => Option.fromNullable(all.find((e) => e.id === id))),
-        save: (projectId, entry, expectedRevision, at, events) =>
-          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at, events), catalogs.invalidate(projectId))
+        save: (projectId, entry, expectedRevision, at, events, memberships) =>
+          Effect.ensuring(catalog.save(projectId, entry, expectedRevision, at, events, memberships), catalogs.invalidate(projectId))
       }
       const cachedProjects: ProjectRepository["Type"] = {
         ...projects,

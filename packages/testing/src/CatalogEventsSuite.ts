@@ -83,6 +83,34 @@ export const catalogEventsCases = (it: It): void => {
         }
       }))
 
+    it.effect("concurrent upserts of one notiflow, renames and category changes mixed: the stored list is the last event's", () =>
+      Effect.gen(function* () {
+        const project = pid((yield* freshProject).id)
+        const id = nfId(freshId("nf"))
+        const cats = [catId(), catId(), catId()]
+        for (const c of cats) yield* upsertCategory(project, c, { name: c })
+        yield* upsertNotiflowV2(project, id, { name: "Contended", categories: [cats[0]!] })
+        // Writers that only rename keep the list they read; a stale read must not bring an old list back.
+        const writes = [
+          { categories: [cats[1]!] },
+          { name: "Renamed 1" },
+          { categories: [cats[2]!, cats[0]!] },
+          { name: "Renamed 2" },
+          { categories: [] },
+          { name: "Renamed 3" }
+        ]
+        yield* Effect.all(
+          writes.map((body) => upsertNotiflowV2(project, id, body, by())),
+          { concurrency: "unbounded" }
+        )
+        yield* settle
+        const { events } = yield* drain(project, 1000)
+        const last = events.filter((e) => (dataOf(e)["notiflow"] as { id?: string } | undefined)?.id === id).pop()
+        const got = yield* getNotiflowV2(project, id)
+        assert.deepStrictEqual((dataOf(last!)["notiflow"] as { categories: ReadonlyArray<string> }).categories, got.categories)
+        assert.strictEqual(dataOf(last!)["revision"], got.notiflow.revision)
+      }))
+
     it.effect("categories: created, updated, no-op none, deleted", () =>
       Effect.gen(function* () {
         const project = pid((yield* freshProject).id)

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type { CategoryId, CategoryRepository, NotiflowId, StoredCategory } from "@notiflows/domain"
 import { CategoryLimitReached, VersionConflict } from "@notiflows/domain"
 import type { ProjectRecord, Store } from "./internal/store.js"
-import { appendEvents, byId, requireProject, sliceAscending, snapshot } from "./internal/store.js"
+import { appendEvents, byId, membershipsAre, replaceMemberships, requireProject, sliceAscending, snapshot } from "./internal/store.js"
 
 const categoriesOf = (project: ProjectRecord | undefined): ReadonlyArray<StoredCategory> =>
   [...(project?.categories?.values() ?? [])].sort(byId)
@@ -50,15 +50,13 @@ export const makeCategoryRepository = (store: Store): CategoryRepository["Type"]
       return out
     }),
   membershipsOf: (projectId, notiflowId) => Effect.sync(() => store.projects.get(projectId)?.memberships?.get(notiflowId) ?? []),
-  setMemberships: (projectId, notiflowId, categoryIds, revision) =>
+  setMemberships: (projectId, notiflowId, change) =>
     Effect.flatMap(
       Effect.suspend(() => requireProject(store, projectId, "categories.setMemberships")),
       (project) => {
         const actual = project.notiflows.get(notiflowId)?.revision ?? null
-        if (actual !== revision) return Effect.fail(new VersionConflict({ expected: revision, actual }))
-        const memberships = (project.memberships ??= new Map())
-        if (categoryIds.length === 0) memberships.delete(notiflowId)
-        else memberships.set(notiflowId, snapshot([...categoryIds]))
+        if (actual === null || !membershipsAre(project, notiflowId, change.expected)) return Effect.fail(new VersionConflict({ expected: actual, actual }))
+        replaceMemberships(project, notiflowId, change.next)
         return Effect.void
       }
     )

@@ -205,3 +205,14 @@ export const sliceAscending = <A, K extends string | number>(
 
 /** Code-unit order, as the SQL adapters' `COLLATE "C"`. */
 export const byId = <A extends { readonly id: string }>(a: A, b: A): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** Whether a notiflow's stored membership list is `expected` (absent = `[]`). */
+export const membershipsAre = (project: ProjectRecord, notiflowId: string, expected: ReadonlyArray<CategoryId>): boolean =>
+  (project.memberships?.get(notiflowId) ?? []).join("\n") === expected.join("\n")
+
+/** Replaces a notiflow's stored membership list (`[]` removes it). */
+export const replaceMemberships = (project: ProjectRecord, notiflowId: string, next: ReadonlyArray<CategoryId>): void => {
+  const memberships = (project.memberships ??= new Map())
+  if (next.length === 0) memberships.delete(notiflowId)
+  else memberships.set(notiflowId, snapshot([...next]))
+}

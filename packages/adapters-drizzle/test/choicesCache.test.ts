@@ -2,15 +2,17 @@
  * The batch read's decoding cache (internal/choicesCache.ts): equal document texts share one
  * deeply frozen decoding, different texts and scopes do not, and the cache stays bounded.
  */
-import type { ScopedChoices } from "@notiflows/domain"
+import type { PreferenceChoicesV2, ScopedChoices } from "@notiflows/domain"
 import { describe, expect, it } from "vitest"
 import type { ChoiceTexts } from "../src/internal/choicesCache.js"
 import { makeChoicesCache } from "../src/internal/choicesCache.js"
 
 const decode = (r: ChoiceTexts): ScopedChoices => {
-  const parsed = JSON.parse(r.choices ?? "{}") as { channel_types?: Record<string, boolean>; notiflows?: Record<string, unknown> }
-  const global = { channel_types: parsed.channel_types ?? {}, categories: JSON.parse(r.categories ?? "{}"), notiflows: parsed.notiflows ?? {} }
-  return { global, scoped: r.tenantChoices === undefined ? global : { channel_types: JSON.parse(r.tenantChoices ?? "{}"), categories: {}, notiflows: {} } }
+  const parsed = JSON.parse(r.choices ?? "{}") as Partial<PreferenceChoicesV2>
+  const categories = JSON.parse(r.categories ?? "{}") as PreferenceChoicesV2["categories"]
+  const global: PreferenceChoicesV2 = { channel_types: parsed.channel_types ?? {}, categories, notiflows: parsed.notiflows ?? {} }
+  const tenant = JSON.parse(r.tenantChoices ?? "{}") as PreferenceChoicesV2["channel_types"]
+  return { global, scoped: r.tenantChoices === undefined ? global : { channel_types: tenant, categories: {}, notiflows: {} } }
 }
 
 describe("batch choices cache", () => {

@@ -29,6 +29,7 @@ import postgres from "postgres"
 import { runDomainBenchmarks, SEED_PATCH } from "./lib/domain.mjs"
 import { runReplicaPart } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
+import { randomFeedPath, seedEvents } from "./lib/feed.mjs"
 import { ensureTokens } from "./lib/links.mjs"
 import { seed } from "./lib/seed.mjs"
 import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
@@ -61,7 +62,7 @@ const config = {
   notiflows: Math.floor(num("BENCH_NOTIFLOWS", 50)),
   batch: Math.floor(num("BENCH_BATCH", 1000)),
   parts: list("BENCH_PARTS", ["domain", "postgres", "pglite", "replica"]),
-  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"]),
+  kinds: list("BENCH_KINDS", ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe", "feed"]),
   pgAdminUrl: env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   poolSize: Math.floor(num("BENCH_POOL_SIZE", 10)),
   logLevel: env.BENCH_LOG_LEVEL ?? "info",
@@ -88,20 +89,21 @@ const full =
   ["domain", "postgres", "pglite", "replica"].every((p) => config.parts.includes(p)) &&
   config.replicaSamples >= 200 &&
   config.replicaPollMs === 250 &&
-  ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe"].every((k) => config.kinds.includes(k)) &&
+  ["put", "get", "evaluate", "evaluate-tenant", "evaluate-links", "unsubscribe", "feed"].every((k) => config.kinds.includes(k)) &&
   [1, 2].every((n) => config.workers.includes(n)) &&
   env.BENCH_SMOKE !== "1"
 config.smoke = !full
 
 // The tenant batch has no baseline of its own: its yardstick is the service's global batch.
 // So have the links cases (issue 16): the batch with links against the same batch without, one-click against (b).
-const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [] }
+const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [], feed: ["f"] }
 const BASELINE_NAMES = {
   a: "(a) Express + JSON decode",
   b: "(b) raw UPDATE … || … RETURNING",
   c: "(c) naive drizzle transaction",
   d: "(d) raw single-row SELECT",
-  e: "(e) raw SELECT … = ANY($1)"
+  e: "(e) raw SELECT … = ANY($1)",
+  f: "(f) raw SELECT of the feed page"
 }
 
 // ---- process bookkeeping -----------------------------------------------------------------------
@@ -197,7 +199,8 @@ const probeBodies = {
     method: "POST",
     path: `/l/unsubscribe/${fs.readFileSync(target.tokensFile, "utf8").split("\n")[target.tokenCursor++]}`,
     form: "List-Unsubscribe=One-Click"
-  })
+  }),
+  feed: (target) => ({ method: "GET", path: randomFeedPath(target.feed) })
 }
 
 /** One request of the case's kind; a non-2xx answer means the load would measure errors. */
@@ -273,7 +276,8 @@ const runLoad = (target, kind, connections) =>
       batch: config.batch,
       headers: target.headers,
       tokensFile: target.tokensFile,
-      tokenCursor: target.tokenCursor
+      tokenCursor: target.tokenCursor,
+      feed: target.feed
     })
   })
 
@@ -347,18 +351,19 @@ const runPostgres = async (results) => {
   t = Date.now()
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   const projectId = await seed((text, params) => sql.unsafe(text, params), config)
+  const feed = await seedEvents((text, params) => sql.unsafe(text, params), projectId)
   await sql.unsafe("VACUUM ANALYZE")
   await sql.unsafe("CHECKPOINT").catch(() => {})
   await sql.end({ timeout: 5 })
   await admin.unsafe(`CREATE DATABASE ${baselineName} TEMPLATE ${name}`)
   log(`  seeded ${config.users} users and ${config.notiflows} notiflows, copied for the baselines (${Date.now() - t} ms)`)
 
-  const service = await startService("postgres", { DATABASE_URL: url })
+  const service = { ...(await startService("postgres", { DATABASE_URL: url })), feed }
   try {
     for (const kind of config.kinds) {
       for (const letter of KIND_BASELINES[kind]) {
         const db = letter === "a" ? { BASELINE_DB: "none" } : { BASELINE_DB: "postgres", DATABASE_URL: baselineUrl, PROJECT_ID: projectId }
-        const baseline = await startBaseline(letter, db, "postgres")
+        const baseline = { ...(await startBaseline(letter, db, "postgres")), feed }
         try {
           await runCases({ database: "postgres", system: `baseline-${letter}`, label: BASELINE_NAMES[letter], target: baseline, kind })
         } finally {
@@ -398,28 +403,31 @@ const runPglite = async (results) => {
   log(`\nPGlite ${results.machine.pglite}: ${serviceDir}`)
   let t = Date.now()
   const first = await startService("pglite-migrate", { NOTIFLOWS_DATA_DIR: serviceDir })
+  // Issue 16: the RSS right after start on a fresh data directory (the existing one: serviceIdle below).
+  const freshRss = rss(first.proc.pid)
   await stopProc(first)
-  log(`  service created and migrated the data directory (${Date.now() - t} ms)`)
+  log(`  service created and migrated the data directory (${Date.now() - t} ms); RSS right after start on it: ${fmt(freshRss / 2 ** 20)} MiB`)
 
   t = Date.now()
   const pg = new PGlite(serviceDir)
   await pg.waitReady
   const projectId = await seed((text, params) => pg.query(text, params).then((r) => r.rows), config)
+  const feed = await seedEvents((text, params) => pg.query(text, params).then((r) => r.rows), projectId)
   await pg.exec("VACUUM ANALYZE")
   await pg.exec("CHECKPOINT")
   await pg.close()
   fs.cpSync(serviceDir, bareDir, { recursive: true, filter: (src) => path.basename(src) !== ".notiflows.lock" })
   log(`  seeded ${config.users} users and ${config.notiflows} notiflows, copied for the bare process (${Date.now() - t} ms)`)
 
-  const bare = await startBaseline("b,d,e", { BASELINE_DB: "pglite", PGLITE_DIR: bareDir, PROJECT_ID: projectId }, "pglite")
-  const service = await startService("pglite", { NOTIFLOWS_DATA_DIR: serviceDir })
+  const bare = { ...(await startBaseline("b,d,e,f", { BASELINE_DB: "pglite", PGLITE_DIR: bareDir, PROJECT_ID: projectId }, "pglite")), feed }
+  const service = { ...(await startService("pglite", { NOTIFLOWS_DATA_DIR: serviceDir })), feed }
   try {
     await new Promise((r) => setTimeout(r, 1000))
-    results.memory.pglite = { serviceIdle: rss(service.proc.pid), bareIdle: rss(bare.proc.pid) }
+    results.memory.pglite = { serviceFresh: freshRss, serviceIdle: rss(service.proc.pid), bareIdle: rss(bare.proc.pid) }
     log(
       `  idle RSS: service ${fmt(results.memory.pglite.serviceIdle / 2 ** 20)} MiB, bare PGlite process ${fmt(results.memory.pglite.bareIdle / 2 ** 20)} MiB`
     )
-    const bareLetter = { put: "b", get: "d", evaluate: "e" }
+    const bareLetter = { put: "b", get: "d", evaluate: "e", feed: "f" }
     for (const kind of config.kinds) {
       const letter = bareLetter[kind]
       if (letter !== undefined)

@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import type { DrizzleDatabase, DuplicateApiKeysError, PgliteLockedError, PgliteOpenError, Repositories } from "@notiflows/adapters-drizzle"
 import { layerPglite, layerPostgres } from "@notiflows/adapters-drizzle"
 import type { RepositoryError } from "@notiflows/domain"
-import { layerModelCache, layerProjectViewCache } from "@notiflows/domain"
+import { layerLinkCache, layerModelCache, layerProjectViewCache } from "@notiflows/domain"
 import { isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
 import { Configuration } from "./Config.js"
@@ -18,7 +18,8 @@ export type DatabaseError = RepositoryError | PgliteLockedError | PgliteOpenErro
 /**
  * The repository layer for a configuration (migrations run when it is built), with the
  * per-project caches in front (at most 5 s stale across instances, API.md §6, MODEL.md §6): the
- * catalog and settings, and the v2 model (categories, memberships, tenant defaults).
+ * catalog and settings, the v2 model (categories, memberships, tenant defaults), and the link keys
+ * and scope records a token's verification reads (LINKS.md §2.3: key changes apply within 5 s).
  */
 export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | DrizzleDatabase, DatabaseError> => {
   const t = config.databaseTimeouts
@@ -38,7 +39,7 @@ export const databaseLayer = (config: AppConfig): Layer.Layer<Repositories | Dri
           migrate: !isClusterWorker()
         })
       : layerPglite(config.dataDir, config.pgliteSharedBuffersMb > 0 ? { sharedBuffersMb: config.pgliteSharedBuffersMb } : {})
-  return Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), storage))
+  return Layer.provideMerge(layerLinkCache(), Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), storage)))
 }
 
 /** {@link databaseLayer} for the {@link Configuration} of the context. */

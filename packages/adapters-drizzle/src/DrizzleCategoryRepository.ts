@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { CategoryCatalogEntry, CategoryId, ChannelChoices, EventInput, NotiflowId, ProjectId, RepositoryError, Slice, StoredCategory } from "@notiflows/domain"
 import { CategoryLimitReached, CategoryRepository, VersionConflict } from "@notiflows/domain"
-import { categories, notiflowCategories, projects } from "./schema.js"
+import { categories, notiflowCategories, notiflows, projects } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
@@ -169,9 +169,16 @@ export const make = ({ db }: Database): CategoryRepository["Type"] => {
         ),
         (rows) => rows.map((r) => r.categoryId as CategoryId)
       ),
-    setMemberships: (projectId, notiflowId, categoryIds) =>
-      runTransaction<void, never>("categories.setMemberships", () =>
+    setMemberships: (projectId, notiflowId, categoryIds, revision) =>
+      runTransaction<void, VersionConflict>("categories.setMemberships", () =>
         db.transaction(async (tx) => {
+          // The notiflow's row lock orders this after (or before) any concurrent save of it.
+          const [row] = await tx
+            .select({ revision: notiflows.revision })
+            .from(notiflows)
+            .where(and(eq(notiflows.projectId, projectId), eq(notiflows.id, notiflowId)))
+            .for("update")
+          if (row?.revision !== revision) throw new Abort(new VersionConflict({ expected: revision, actual: row?.revision ?? null }))
           await tx
             .delete(notiflowCategories)
             .where(and(eq(notiflowCategories.projectId, projectId), eq(notiflowCategories.notiflowId, notiflowId)))

@@ -14,7 +14,7 @@ import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { EventType, FeedPosition, FeedSlice, ProjectId, StoredEvent, UserId } from "@notiflows/domain"
-import { CursorExpired, EventRepository, FEED_SCAN } from "@notiflows/domain"
+import { comparePositions, CursorExpired, EventRepository, FEED_SCAN } from "@notiflows/domain"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { run } from "./internal/promiseToEffect.js"
@@ -98,8 +98,52 @@ export const make = ({ db }: Database): EventRepository["Type"] => {
       return slice
     })
 
+  /**
+   * The untyped page in one statement: the retention mark and the start (the cursor, or after
+   * what retention removed) on every row, beside up to `limit + 1` positions and stored texts
+   * (none: one row of nulls). Only the columns the API sends are read and joined here; the
+   * database's own `string_agg` was measured slower end to end (docs/performance.md).
+   */
+  const readText: EventRepository["Type"]["readText"] = (projectId, query) => {
+    const start =
+      query.after === null
+        ? sql`coalesce((select purged_xid from st), -1) as x, coalesce((select purged_seq from st), -1) as s`
+        : sql`${query.after.major.toString()}::bigint as x, ${query.after.minor.toString()}::bigint as s`
+    return Effect.flatMap(
+      run("events.read", () =>
+        db.execute(sql`
+          with st as (select purged_xid, purged_seq from event_feed_state where project_id = ${projectId}::uuid),
+          fr as (select ${start})
+          select (select purged_xid::text from st) as purged_xid_text, (select purged_seq::text from st) as purged_seq_text,
+                 fr.x::text as from_xid_text, fr.s::text as from_seq_text, p.xid::text as xid_text, p.seq::text as seq_text, p.payload
+          from fr left join lateral (
+            select e.xid, e.seq, e.payload from events e
+            where e.project_id = ${projectId}::uuid
+              and (e.project_id, e.xid, e.seq) > (${projectId}::uuid, fr.x, fr.s)
+              and e.xid < ${HORIZON}
+            order by e.project_id, e.xid, e.seq
+            limit ${query.limit + 1}) p on true`)
+      ),
+      (result) => {
+        const rows = rowsOf(result)
+        const head = rows[0] ?? {}
+        if (query.after !== null && head["purged_xid_text"] !== null && head["purged_xid_text"] !== undefined) {
+          const purged = { major: BigInt(String(head["purged_xid_text"])), minor: BigInt(String(head["purged_seq_text"])) }
+          if (comparePositions(query.after, purged) < 0) return Effect.fail(new CursorExpired())
+        }
+        const found = head["payload"] === null || head["payload"] === undefined ? 0 : rows.length
+        const count = Math.min(found, query.limit)
+        const payloads = new Array<string>(count)
+        for (let i = 0; i < count; i++) payloads[i] = rows[i]!["payload"] as string
+        const last = count === 0 ? { major: BigInt(String(head["from_xid_text"])), minor: BigInt(String(head["from_seq_text"])) } : position(rows[count - 1]!)
+        return Effect.succeed({ json: payloads.join(","), count, after: last, hasMore: found > query.limit })
+      }
+    )
+  }
+
   return {
     read,
+    readText,
     end: () =>
       Effect.map(
         run("events.end", () => db.execute(sql`select ${HORIZON}::text as xmin`)),

@@ -32,6 +32,8 @@ const toScope = (r: ScopeRow): LinkScopeRecord => ({ id: r.id, scope: r.scope ==
 const userSelection = { userId: users.id, externalId: users.externalId, locale: users.locale, linksValidAfter: users.linksValidAfter }
 const toUser = (r: { userId: LinkUser["userId"]; externalId: ExternalUserId; locale: string | null; linksValidAfter: Date | null }): LinkUser => r
 
+const P = sql.placeholder
+
 /** The port over a database. */
 export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
   // A batch evaluation's links read up to 1,000 users: one prepared statement with the ids as one
@@ -46,6 +48,10 @@ export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
   )
   const active = (projectId: ProjectId) =>
     db.select().from(linkKeys).where(and(eq(linkKeys.projectId, projectId), eq(linkKeys.active, true)))
+  // What verifying a token reads (LINKS.md §1), on every link request: built once, prepared when enabled.
+  const keyByKid = hot(db.select().from(linkKeys).where(and(eq(linkKeys.projectId, P("projectId")), eq(linkKeys.kid, P("kid")))), "nf_link_find_key", prepare)
+  const scopeById = hot(db.select().from(linkScopes).where(and(eq(linkScopes.projectId, P("projectId")), eq(linkScopes.id, P("id")))), "nf_link_find_scope", prepare)
+  const userById = hot(db.select(userSelection).from(users).where(and(eq(users.projectId, P("projectId")), eq(users.id, P("userId")))), "nf_link_find_user", prepare)
 
   return {
     activeKey: (projectId) =>
@@ -63,7 +69,7 @@ export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
       ),
     findKey: (projectId, kid) =>
       Effect.map(
-        run("links.findKey", () => db.select().from(linkKeys).where(and(eq(linkKeys.projectId, projectId), eq(linkKeys.kid, kid)))),
+        run("links.findKey", () => keyByKid.execute({ projectId, kid })),
         (rows) => Option.map(Option.fromNullable(rows[0]), toKey)
       ),
     listKeys: (projectId) =>
@@ -126,12 +132,12 @@ export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
       }),
     findScope: (projectId, id) =>
       Effect.map(
-        run("links.findScope", () => db.select().from(linkScopes).where(and(eq(linkScopes.projectId, projectId), eq(linkScopes.id, id)))),
+        run("links.findScope", () => scopeById.execute({ projectId, id })),
         (rows) => Option.map(Option.fromNullable(rows[0]), toScope)
       ),
     findUser: (projectId, userId) =>
       Effect.map(
-        run("links.findUser", () => db.select(userSelection).from(users).where(and(eq(users.projectId, projectId), eq(users.id, userId)))),
+        run("links.findUser", () => userById.execute({ projectId, userId })),
         (rows) => Option.map(Option.fromNullable(rows[0]), toUser)
       ),
     findUsers: (projectId, externalIds) =>

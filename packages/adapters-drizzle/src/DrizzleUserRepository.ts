@@ -20,6 +20,7 @@ import { DrizzleDatabase } from "./internal/database.js"
 import { isUniqueViolation, toRepositoryError } from "./internal/errors.js"
 import { newUserId } from "./internal/ids.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { driverCall } from "./internal/timeouts.js"
 import { fromJson, json } from "./internal/statements.js"
 
 type UserRow = typeof users.$inferSelect
@@ -90,7 +91,7 @@ export const make = (database: Database): UserRepository["Type"] => {
         returning version
       )${rows.length === 0 ? sql`` : sql`, e as (${eventRowsInsert(write.projectId, rows)} returning seq)`}
       select id from u`
-    return Effect.tryPromise({ try: () => db.execute(statement), catch: (e) => e }).pipe(
+    return driverCall(() => db.execute(statement), (e) => e).pipe(
       Effect.as<User>({
         ...p,
         id,

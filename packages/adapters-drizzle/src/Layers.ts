@@ -28,7 +28,7 @@ import { DrizzleDatabase } from "./internal/database.js"
 import { toRepositoryError } from "./internal/errors.js"
 import { openPglite } from "./internal/pgliteOpen.js"
 import type { Repositories } from "./internal/timeouts.js"
-import { bounded, boundRepositories } from "./internal/timeouts.js"
+import { bounded, boundRepositories, driverCall } from "./internal/timeouts.js"
 import type { MigrateOptions } from "./Migrate.js"
 import { DuplicateApiKeysError, migratePglite, migratePostgres } from "./Migrate.js"
 import { PgliteLockedError, acquirePgliteLock } from "./PgliteLock.js"
@@ -241,5 +241,5 @@ export const layerPglite = (
  */
 export const ping = (timeoutMs: number): Effect.Effect<void, RepositoryError, DrizzleDatabase> =>
   Effect.flatMap(DrizzleDatabase, (database) =>
-    bounded("ping", timeoutMs, Effect.asVoid(Effect.tryPromise({ try: () => database.query("select 1"), catch: toRepositoryError("ping") })))
+    bounded("ping", timeoutMs, Effect.asVoid(driverCall(() => database.query("select 1"), toRepositoryError("ping"))))
   )

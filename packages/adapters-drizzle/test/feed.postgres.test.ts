@@ -3,7 +3,7 @@
  * preference writes with the adapter's own commit statements (global and tenant sets) for
  * FEED_TEST_SECONDS (default 10); a fault hook holds a random third of the transactions open
  * 0–300 ms after their event is written. Meanwhile 3 consumers page the feed through the
- * adapter's EventRepository with random limits (1–50) without pause, and 3 more page a stand-in
+ * adapter's EventRepository (two with `read`, one with `readText`, the API's untyped path) with random limits (1–50) without pause, and 3 more page a stand-in
  * that numbers at insert (`seq` alone, no visibility horizon). Afterwards each of ours saw exactly
  * the event table, each event once, never one at or behind its cursor, every set's versions
  * consecutively, and every pair of transactions where one was acknowledged before the other
@@ -191,14 +191,22 @@ describe.skipIf(!available)("the feed under concurrent writers (EVENTS.md §3)",
 
           // Ours: the adapter's read; each event's position is looked up by id to check the order.
           const positionOf = new Map<string, FeedPosition>()
+          const lookUp = async (ids: ReadonlyArray<string>) => {
+            if (ids.length === 0) return
+            const rows = await sql`select id::text as id, xid::text as xid, seq::text as seq from events where project_id = ${projectId} and id = any(${ids}::uuid[])`
+            for (const r of rows) positionOf.set(String(r.id), { major: BigInt(String(r.xid)), minor: BigInt(String(r.seq)) })
+          }
           const ours: Reader = async (after, limit) => {
             const slice = await runtime.runPromise(Effect.flatMap(EventRepository, (r) => r.read(projectId, { after, limit, types: null })))
-            const ids = slice.items.map((e) => e.id)
-            if (ids.length > 0) {
-              const rows = await sql`select id::text as id, xid::text as xid, seq::text as seq from events where project_id = ${projectId} and id = any(${ids}::uuid[])`
-              for (const r of rows) positionOf.set(String(r.id), { major: BigInt(String(r.xid)), minor: BigInt(String(r.seq)) })
-            }
+            await lookUp(slice.items.map((e) => e.id))
             return { items: slice.items.map((e) => ({ payload: e.payload, position: positionOf.get(e.id)! })), after: slice.after, hasMore: slice.hasMore }
+          }
+          // The API's path (`GET /admin/events` without types): the page as one text.
+          const oursText: Reader = async (after, limit) => {
+            const page = await runtime.runPromise(Effect.flatMap(EventRepository, (r) => r.readText(projectId, { after, limit })))
+            const events = JSON.parse(`[${page.json}]`) as Array<{ id: string }>
+            await lookUp(events.map((e) => e.id))
+            return { items: events.map((e) => ({ payload: JSON.stringify(e), position: positionOf.get(e.id)! })), after: page.after, hasMore: page.hasMore }
           }
           // The stand-in: a position taken at insert (the serial), read without a horizon.
           const standIn: Reader = async (after, limit) => {
@@ -209,7 +217,7 @@ describe.skipIf(!available)("the feed under concurrent writers (EVENTS.md §3)",
           }
 
           let goal: number | undefined
-          const consumers = [...[1, 2, 3].map(() => consume(ours, () => goal)), ...[1, 2, 3].map(() => consume(standIn, () => goal))]
+          const consumers = [...[ours, ours, oursText].map((reader) => consume(reader, () => goal)), ...[1, 2, 3].map(() => consume(standIn, () => goal))]
           const children = yield* Effect.promise(() =>
             Promise.all(Array.from({ length: PROCESSES }, (_, proc) => runNode(script, [url, JSON.stringify({ ...spec, proc })])))
           )

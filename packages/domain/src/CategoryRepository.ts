@@ -43,11 +43,17 @@ export class CategoryRepository extends Context.Tag("@notiflows/domain/CategoryR
     readonly memberships: (projectId: ProjectId) => Effect.Effect<ReadonlyMap<NotiflowId, ReadonlyArray<CategoryId>>, RepositoryError>
     /** One notiflow's stored membership list, in stored order (`[]` when none). */
     readonly membershipsOf: (projectId: ProjectId, notiflowId: NotiflowId) => Effect.Effect<ReadonlyArray<CategoryId>, RepositoryError>
-    /** Replaces one notiflow's membership list with `categoryIds`, in that order (`[]` removes all). */
+    /**
+     * Replaces one notiflow's membership list with `categoryIds`, in that order (`[]` removes all),
+     * only while the notiflow's stored revision is `revision` (the one the caller saved or read):
+     * otherwise nothing changes and it fails with `VersionConflict`, so a writer that lost a race
+     * never overwrites the winner's list (the winner's event names the winner's categories).
+     */
     readonly setMemberships: (
       projectId: ProjectId,
       notiflowId: NotiflowId,
-      categoryIds: ReadonlyArray<CategoryId>
-    ) => Effect.Effect<void, RepositoryError>
+      categoryIds: ReadonlyArray<CategoryId>,
+      revision: number
+    ) => Effect.Effect<void, VersionConflict | RepositoryError>
   }
 >() {}

@@ -171,7 +171,9 @@ export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unk
                 })
           notiflow = yield* catalog.save(projectId, decoded.value.entry, stored?.revision ?? null, at, [event])
         }
-        if (live === undefined || memberships.join("\n") !== current.join("\n")) yield* categories.setMemberships(projectId, id, memberships)
+        if (live === undefined || memberships.join("\n") !== current.join("\n")) {
+          yield* categories.setMemberships(projectId, id, memberships, notiflow!.revision)
+        }
         return { notiflow: notiflow!, created: live === undefined, categories: liveIds as ReadonlyArray<string> }
       })
     )

@@ -56,7 +56,11 @@ export const linkLeafOf = (s: ScopedSnapshot, scope: LinkScope): LinkLeaf => {
 
 /** The leaf of a link for its user and tenant. */
 export const readLinkLeaf = (projectId: ProjectId, externalId: ExternalUserId, tenantId: TenantId | null, scope: LinkScope) =>
-  Effect.map(getScopedPreferences(projectId, externalId, scopeOf(tenantId)), (s) => linkLeafOf(s, scope))
+  Effect.map(readLinkState(projectId, externalId, tenantId, scope), (found) => found.leaf)
+
+/** The leaf with the snapshot it was read from (pass it to {@link writeLinkLeaf} as `found`). */
+export const readLinkState = (projectId: ProjectId, externalId: ExternalUserId, tenantId: TenantId | null, scope: LinkScope) =>
+  Effect.map(getScopedPreferences(projectId, externalId, scopeOf(tenantId)), (snapshot) => ({ leaf: linkLeafOf(snapshot, scope), snapshot }))
 
 /** A merge patch setting the one leaf (`null` removes the explicit choice). */
 export const leafPatch = (scope: LinkScope, value: boolean | null): Record<string, unknown> => {
@@ -82,6 +86,8 @@ export const writeLinkLeaf = (input: {
   readonly value: boolean | null
   readonly expect: (leaf: LinkLeaf) => boolean
   readonly context: WriteContext
+  /** The snapshot the caller decided on ({@link readLinkState}); `expect` is still checked on it. */
+  readonly found?: ScopedSnapshot
 }) =>
   updateScopedPreferences({
     projectId: input.projectId,
@@ -91,5 +97,6 @@ export const writeLinkLeaf = (input: {
     audience: "admin",
     body: leafPatch(input.scope, input.value),
     context: input.context,
-    precondition: (s) => (input.expect(linkLeafOf(s, input.scope)) ? undefined : LEAF_CHANGED)
+    precondition: (s) => (input.expect(linkLeafOf(s, input.scope)) ? undefined : LEAF_CHANGED),
+    ...(input.found !== undefined ? { current: input.found } : {})
   })

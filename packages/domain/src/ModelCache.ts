@@ -40,7 +40,8 @@ export const layerModelCache = (
         memberships: (projectId) => memberships.get(projectId, categories.memberships(projectId)),
         save: (projectId, entry, expectedRevision, at, liveLimit, events) =>
           Effect.ensuring(categories.save(projectId, entry, expectedRevision, at, liveLimit, events), forget(projectId)),
-        setMemberships: (projectId, notiflowId, ids) => Effect.ensuring(categories.setMemberships(projectId, notiflowId, ids), forget(projectId))
+        setMemberships: (projectId, notiflowId, ids, revision) =>
+          Effect.ensuring(categories.setMemberships(projectId, notiflowId, ids, revision), forget(projectId))
       }
       const cachedTenants: TenantRepository["Type"] = {
         ...tenants,

@@ -41,7 +41,8 @@ export const makeCache = <A>(ttl: number, maxEntries: number) => {
       })
     })
   const invalidate = (key: string) => Effect.sync(() => void entries.delete(key))
-  return { get, invalidate }
+  const clear = Effect.sync(() => entries.clear())
+  return { get, invalidate, clear }
 }
 
 export interface ProjectViewCacheOptions {

@@ -25,7 +25,7 @@ import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import { TenantRepository } from "./TenantRepository.js"
 import type { Scope } from "./Tenants.js"
 import type { ModelCatalog } from "./ViewV2.js"
-import { categoryLookup, explicitViewV2, viewV2 } from "./ViewV2.js"
+import { categoryLookup, explicitViewV2, notiflowLookup, viewV2 } from "./ViewV2.js"
 import { retryOnConflict } from "./internal/retry.js"
 
 /** Everything a scope's representation is computed from. */
@@ -44,15 +44,30 @@ export interface ScopedSnapshot {
 /** A precondition on the current snapshot (`If-Match`), re-checked on every retry. */
 export type ScopedPrecondition = (snapshot: ScopedSnapshot) => string | undefined
 
+const NO_MEMBERSHIPS: ModelCatalog["memberships"] = new Map()
+
+/**
+ * One catalog object per set of parts: while the caches answer the same notiflows, categories and
+ * memberships, every request gets the same object, so what is memoized per catalog (the lookups
+ * of `ViewV2`) is built once instead of per request.
+ */
+const catalogs = new WeakMap<ModelCatalog["notiflows"], ModelCatalog>()
+const catalogOf = (notiflows: ModelCatalog["notiflows"], categories: ModelCatalog["categories"], memberships: ModelCatalog["memberships"]): ModelCatalog => {
+  const known = catalogs.get(notiflows)
+  if (known !== undefined && known.categories === categories && known.memberships === memberships) return known
+  const catalog: ModelCatalog = { notiflows, categories, memberships }
+  catalogs.set(notiflows, catalog)
+  return catalog
+}
+
 /** The catalog of v2 (notiflows, categories, memberships) and the project defaults. */
 export const loadModelCatalog = (projectId: ProjectId) =>
   Effect.gen(function* () {
     const [notiflows, defaults] = yield* loadProjectView(projectId)
     const repo = yield* CategoryRepository
     const categories = yield* repo.list(projectId)
-    const memberships = categories.length === 0 ? new Map() : yield* repo.memberships(projectId)
-    const catalog: ModelCatalog = { notiflows, categories, memberships }
-    return [catalog, defaults] as const
+    const memberships = categories.length === 0 ? NO_MEMBERSHIPS : yield* repo.memberships(projectId)
+    return [catalogOf(notiflows, categories, memberships), defaults] as const
   })
 
 const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
@@ -85,15 +100,29 @@ export const scopedView = (s: ScopedSnapshot, audience: Audience) => viewV2(reso
 export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => explicitViewV2(s.scoped, s.catalog, audience)
 
 const writeScoped = (
-  input: { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope; readonly context: WriteContext },
+  input: {
+    readonly projectId: ProjectId
+    readonly externalId: ExternalUserId
+    readonly scope: Scope
+    readonly context: WriteContext
+    readonly current?: ScopedSnapshot | undefined
+  },
   next: (s: ScopedSnapshot) => Effect.Effect<PreferenceChoicesV2, ValidationFailed>,
   precondition: ScopedPrecondition | undefined,
   operation: Operation
 ) =>
   Effect.gen(function* () {
     const repo = yield* ScopedPreferenceRepository
+    // The caller's snapshot serves the first attempt only: if it is stale, the commit's
+    // compare-and-set fails and the retry reads afresh.
+    let given = input.current
+    const load = Effect.suspend(() => {
+      const s = given
+      given = undefined
+      return s !== undefined ? Effect.succeed(s) : getScopedPreferences(input.projectId, input.externalId, input.scope)
+    })
     const attempt = Effect.gen(function* () {
-      const snapshot = yield* getScopedPreferences(input.projectId, input.externalId, input.scope)
+      const snapshot = yield* load
       const next_ = yield* next(snapshot)
       const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
       const current = precondition?.(snapshot)
@@ -139,14 +168,18 @@ export const updateScopedPreferences = (input: {
   readonly body: unknown
   readonly context: WriteContext
   readonly precondition?: ScopedPrecondition
+  /**
+   * The snapshot the caller just read of this user and scope, to decide on (e.g. a link's leaf):
+   * the first attempt commits against it instead of reading again.
+   */
+  readonly current?: ScopedSnapshot
 }) =>
   writeScoped(
     input,
     (s) => {
-      const notiflows = new Map(s.catalog.notiflows.map((e) => [e.id as string, e]))
       const decoded = decodePatchV2(input.body, {
         audience: input.audience,
-        notiflow: (id) => notiflows.get(id),
+        notiflow: notiflowLookup(s.catalog),
         category: categoryLookup(s.catalog),
         locks: s.tenant?.locks
       })

@@ -106,6 +106,18 @@ export const categoryLookup = (catalog: ModelCatalog): ((id: string) => Category
   return f
 }
 
+const notiflowLookups = new WeakMap<ModelCatalog, (id: string) => NotiflowCatalogEntry | undefined>()
+/** The notiflow of an id (deleted ones included), memoized per catalog. */
+export const notiflowLookup = (catalog: ModelCatalog): ((id: string) => NotiflowCatalogEntry | undefined) => {
+  let f = notiflowLookups.get(catalog)
+  if (f === undefined) {
+    const byId = new Map(catalog.notiflows.map((e) => [e.id as string, e]))
+    f = (id) => byId.get(id)
+    notiflowLookups.set(catalog, f)
+  }
+  return f
+}
+
 /** Whether a category is visible to an audience (live, and `include_in_preferences` for users). */
 export const isCategoryVisible = (c: CategoryCatalogEntry, audience: Audience): boolean =>
   !c.deleted && (audience === "admin" || c.include_in_preferences)

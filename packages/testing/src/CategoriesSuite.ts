@@ -147,6 +147,45 @@ export const categoriesCases = (it: ModelIt): void => {
         )
         assert.deepStrictEqual(yield* db.membershipRows(project, n), [])
       }))
+
+    it.effect("a membership write at a stale revision changes nothing (a writer that lost the race never overwrites the winner's list)", () =>
+      Effect.gen(function* () {
+        const db = yield* ModelInspector
+        const repo = yield* CategoryRepository
+        const project = pid((yield* freshProject).id)
+        const [x, y] = [catId("x"), catId("y")]
+        for (const c of [x, y]) yield* upsertCategory(project, c, { name: c })
+        const n = nfId("race")
+        const first = yield* upsertNotiflowV2(project, n, { name: "Race", categories: [x] })
+        const second = yield* upsertNotiflowV2(project, n, { categories: [y] })
+        assert.strictEqual(second.notiflow.revision, first.notiflow.revision + 1)
+        // The first writer, late, at the revision it saved: refused, the winner's list stays.
+        const late = yield* flipFailure(repo.setMemberships(project, n, [x], first.notiflow.revision))
+        assert.instanceOf(late, VersionConflict)
+        assert.deepStrictEqual(yield* db.membershipRows(project, n), [y])
+        const missing = yield* flipFailure(repo.setMemberships(project, nfId("absent"), [x], 1))
+        assert.instanceOf(missing, VersionConflict)
+        assert.deepStrictEqual(yield* db.membershipRows(project, nfId("absent")), [])
+        yield* repo.setMemberships(project, n, [x, y], second.notiflow.revision)
+        assert.deepStrictEqual(yield* db.membershipRows(project, n), [x, y])
+      }))
+
+    it.effect("concurrent upserts of one notiflow end with the last event's categories stored", () =>
+      Effect.gen(function* () {
+        const db = yield* ModelInspector
+        const project = pid((yield* freshProject).id)
+        const ids = ["a", "b", "c", "d"].map(catId)
+        for (const c of ids) yield* upsertCategory(project, c, { name: c })
+        const n = nfId("contended")
+        yield* upsertNotiflowV2(project, n, { name: "Contended" })
+        const results = yield* Effect.all(
+          ids.map((c) => upsertNotiflowV2(project, n, { categories: [c] })),
+          { concurrency: "unbounded" }
+        )
+        const winner = results.reduce((a, b) => (b.notiflow.revision > a.notiflow.revision ? b : a))
+        assert.deepStrictEqual(yield* db.membershipRows(project, n), winner.categories)
+        assert.deepStrictEqual((yield* getNotiflowV2(project, n)).categories, winner.categories)
+      }))
   })
 }
 

@@ -50,13 +50,16 @@ export const makeCategoryRepository = (store: Store): CategoryRepository["Type"]
       return out
     }),
   membershipsOf: (projectId, notiflowId) => Effect.sync(() => store.projects.get(projectId)?.memberships?.get(notiflowId) ?? []),
-  setMemberships: (projectId, notiflowId, categoryIds) =>
-    Effect.map(
+  setMemberships: (projectId, notiflowId, categoryIds, revision) =>
+    Effect.flatMap(
       Effect.suspend(() => requireProject(store, projectId, "categories.setMemberships")),
       (project) => {
+        const actual = project.notiflows.get(notiflowId)?.revision ?? null
+        if (actual !== revision) return Effect.fail(new VersionConflict({ expected: revision, actual }))
         const memberships = (project.memberships ??= new Map())
         if (categoryIds.length === 0) memberships.delete(notiflowId)
         else memberships.set(notiflowId, snapshot([...categoryIds]))
+        return Effect.void
       }
     )
 })

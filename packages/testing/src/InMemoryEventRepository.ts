@@ -5,13 +5,14 @@
  */
 import * as Effect from "effect/Effect"
 import type { EventRepository, FeedPosition, FeedSlice, StoredEvent } from "@notiflows/domain"
-import { CursorExpired, FEED_SCAN } from "@notiflows/domain"
+import { CursorExpired, FEED_SCAN, feedTextOf } from "@notiflows/domain"
 import type { Store } from "./internal/store.js"
 
 const at = (minor: bigint): FeedPosition => ({ major: 0n, minor })
 
 /** The port over a shared store. */
-export const makeEventRepository = (store: Store): EventRepository["Type"] => ({
+export const makeEventRepository = (store: Store): EventRepository["Type"] => {
+  const repo: EventRepository["Type"] = {
   read: (projectId, query) =>
     Effect.suspend((): Effect.Effect<FeedSlice, CursorExpired> => {
       const project = store.projects.get(projectId)
@@ -61,5 +62,8 @@ export const makeEventRepository = (store: Store): EventRepository["Type"] => ({
         removed += n
       }
       return removed
-    })
-})
+    }),
+  readText: (projectId, query) => Effect.map(repo.read(projectId, { ...query, types: null }), feedTextOf)
+  }
+  return repo
+}

@@ -8,6 +8,8 @@
  *   (c) PUT    the naive drizzle transaction: SELECT ... FOR UPDATE, merge in JS, UPDATE
  *   (d) GET    one raw single-row SELECT
  *   (e) POST   /preferences/evaluate: one raw `SELECT ... WHERE external_id = ANY($2)` of the batch
+ *   (f) GET    /events?after=&limit=: the feed's page query as one raw statement, the rows' stored
+ *              JSON texts answered in the feed's envelope (lib/feed.mjs)
  *
  * Environment: BASELINE (comma list of a-e), BASELINE_DB (postgres | pglite | none), DATABASE_URL
  * or PGLITE_DIR, PROJECT_ID, PORT, POOL_SIZE.
@@ -17,6 +19,7 @@ import express from "express"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { PreferencePatchSchema } from "@notiflows/domain"
+import { decodeCursor, FEED_BASELINE_SQL, feedCursor } from "./feed.mjs"
 import { and, eq } from "drizzle-orm"
 import { integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core"
 
@@ -153,6 +156,19 @@ if (which.has("e")) {
     if (!Array.isArray(ids) || ids.length === 0) return res.status(422).json({ error: { code: "validation_error" } })
     const rows = await query(text, [projectId, ids])
     res.json({ notiflow_id: req.body.notiflow_id, rows: rows.length })
+  })
+}
+
+if (which.has("f")) {
+  app.get("/admin/events", async (req, res) => {
+    const from = decodeCursor(projectId, String(req.query.after ?? ""))
+    const limit = Number(req.query.limit ?? 100)
+    if (from === undefined || !(limit >= 1 && limit <= 1000)) return res.status(400).json({ error: { code: "invalid_param" } })
+    const rows = await query(FEED_BASELINE_SQL, [projectId, from.major, from.minor, limit + 1])
+    const kept = rows.slice(0, limit)
+    const last = kept[kept.length - 1]
+    const after = last === undefined ? String(req.query.after) : feedCursor(projectId, last.xid_text, last.seq_text)
+    res.type("application/json").send(`{"items":[${kept.map((r) => r.payload).join(",")}],"page":${JSON.stringify({ after, has_more_after: rows.length > limit, limit })}}`)
   })
 }
 

@@ -7,6 +7,7 @@
  */
 import autocannon from "autocannon"
 import { BENCH_TENANT, notiflowId, userId } from "./ids.mjs"
+import { randomFeedPath } from "./feed.mjs"
 import { oneClickRequest } from "./links.mjs"
 
 const randomInt = (n) => Math.floor(Math.random() * n)
@@ -67,6 +68,17 @@ const makeRequest = (spec) => {
     }
     case "unsubscribe":
       return oneClickRequest(spec, () => sent++)
+    case "feed":
+      // EVENTS.md §3: a page of 1,000 from a random seeded position (lib/feed.mjs).
+      return {
+        method: "GET",
+        path: "/",
+        headers,
+        setupRequest: (req) => {
+          req.path = randomFeedPath(spec.feed, base)
+          return req
+        }
+      }
     default:
       throw new Error(`unknown load kind ${spec.kind}`)
   }

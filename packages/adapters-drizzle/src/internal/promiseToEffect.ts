@@ -6,10 +6,10 @@
 import * as Effect from "effect/Effect"
 import type { RepositoryError } from "@notiflows/domain"
 import { toRepositoryError } from "./errors.js"
+import { driverCall } from "./timeouts.js"
 
 /** Runs a driver call; any rejection becomes a `RepositoryError` for `operation`. */
-export const run = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, RepositoryError> =>
-  Effect.tryPromise({ try: f, catch: toRepositoryError(operation) })
+export const run = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, RepositoryError> => driverCall(f, toRepositoryError(operation))
 
 /** Thrown inside a transaction to roll it back with a domain error instead of a failure. */
 export class Abort<E> {
@@ -22,16 +22,13 @@ export class Abort<E> {
  */
 export const runTransaction = <A, E>(operation: string, f: () => Promise<A>): Effect.Effect<A, E | RepositoryError> =>
   Effect.flatMap(
-    Effect.tryPromise({
-      try: async () => {
-        try {
-          return { ok: true as const, value: await f() }
-        } catch (e) {
-          if (e instanceof Abort) return { ok: false as const, error: e.error as E }
-          throw e
-        }
-      },
-      catch: toRepositoryError(operation)
-    }),
+    driverCall(async () => {
+      try {
+        return { ok: true as const, value: await f() }
+      } catch (e) {
+        if (e instanceof Abort) return { ok: false as const, error: e.error as E }
+        throw e
+      }
+    }, toRepositoryError(operation)),
     (r): Effect.Effect<A, E> => (r.ok ? Effect.succeed(r.value) : Effect.fail(r.error))
   )

@@ -14,9 +14,8 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
-import * as Runtime from "effect/Runtime"
 import {
   CategoryRepository,
   EventRepository,
@@ -45,39 +44,69 @@ export class OperationTimeout extends Error {
   }
 }
 
+/** The bound of the repository call in progress: its name (for the error) and its time. */
+interface Bound {
+  readonly operation: string
+  readonly timeoutMs: number
+}
+
+/** Set by {@link bounded} for the duration of a repository call; read by every driver call in it. */
+const currentBound = FiberRef.unsafeMake<Bound | undefined>(undefined)
+
+const timedOut = (bound: Bound): RepositoryError =>
+  new RepositoryError({
+    operation: bound.operation,
+    unavailable: true,
+    cause: sanitizeCause(bound.operation, new OperationTimeout(bound.operation, bound.timeoutMs), true)
+  })
+
 /**
- * Bounds one effect: past `timeoutMs` it fails with an unavailable `RepositoryError` (and the
- * abandoned operation's fiber is interrupted). One plain timer and one child fiber per call:
- * `Effect.timeoutFail` (a race against a sleeping fiber) cost ~35 µs per call here, this ~15 µs,
- * on a path every request takes (docs/performance.md).
+ * One driver call (a promise) as an Effect failing with `onError(cause)`. Inside a
+ * {@link bounded} repository call it races a plain timer: past the bound it fails with an
+ * unavailable `RepositoryError` named after the repository call, and the promise is left to
+ * settle unobserved (a statement already sent cannot be taken back, see above).
  */
-export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
-  Effect.flatMap(Effect.runtime<R>(), (runtime) =>
+export const driverCall = <A, E>(f: () => Promise<A>, onError: (cause: unknown) => E): Effect.Effect<A, E | RepositoryError> =>
+  Effect.flatMap(FiberRef.get(currentBound), (bound) =>
     Effect.async<A, E | RepositoryError>((resume) => {
       let settled = false
-      const fiber = Runtime.runFork(runtime)(effect)
-      const timer = setTimeout(() => {
+      const timer =
+        bound === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (settled) return
+              settled = true
+              resume(Effect.fail(timedOut(bound)))
+            }, bound.timeoutMs)
+      const settle = (effect: Effect.Effect<A, E>) => {
         if (settled) return
         settled = true
-        fiber.unsafeInterruptAsFork(FiberId.none)
-        resume(Effect.fail(new RepositoryError({ operation, unavailable: true, cause: sanitizeCause(operation, new OperationTimeout(operation, timeoutMs), true) })))
-      }, timeoutMs)
-      fiber.addObserver((exit) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resume(exit)
-      })
-      // The caller was interrupted: stop waiting and abandon the operation.
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        if (!settled) {
-          settled = true
-          fiber.unsafeInterruptAsFork(FiberId.none)
-        }
-      })
+        if (timer !== undefined) clearTimeout(timer)
+        resume(effect)
+      }
+      try {
+        f().then(
+          (a) => settle(Effect.succeed(a)),
+          (e: unknown) => settle(Effect.fail(onError(e)))
+        )
+      } catch (e) {
+        settle(Effect.fail(onError(e)))
+      }
+      // No canceler: registering one wraps the wait in an interrupt handler (~9 µs a call). An
+      // interrupted caller's fiber ignores a later `resume`; the timer then lapses on its own.
     })
   )
+
+/**
+ * Bounds one repository call: every driver call it makes ({@link driverCall}, which `run` and
+ * `runTransaction` use) fails past `timeoutMs` with an unavailable `RepositoryError` named
+ * `operation`. The bound travels in a FiberRef instead of a forked fiber racing a timer: a fiber
+ * per call cost ~20 µs of CPU here (`Effect.timeoutFail`, a race with a sleeping fiber, ~35 µs),
+ * on a path every request takes two to six times (docs/performance.md). A repository call that
+ * makes several driver calls bounds each of them.
+ */
+export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+  Effect.locally(effect, currentBound, { operation, timeoutMs })
 
 /** The same service with every method that returns an Effect bounded by `timeoutMs`. */
 export const boundService = <S extends object>(port: string, service: S, timeoutMs: number): S => {

@@ -101,6 +101,9 @@ const readBody = (req: Request, limit: number): Promise<Buffer> =>
 
 /** Form fields of an urlencoded or multipart body (undici's parser; text fields only). */
 const formFields = async (body: Buffer, contentType: string): Promise<Array<[string, string]>> => {
+  // The bare urlencoded type (what RFC 8058 senders post): the WHATWG urlencoded parser that
+  // undici's `formData()` runs for it, without building a Response and a FormData per request.
+  if (contentType.trim().toLowerCase() === FORM) return [...new URLSearchParams(body.toString("utf8"))]
   try {
     const data = await new globalThis.Response(body, { headers: { "content-type": contentType } }).formData()
     return [...data.entries()].flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : []))

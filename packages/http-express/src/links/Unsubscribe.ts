@@ -4,8 +4,8 @@
  * every write is a merge patch of the link's one leaf with `actor {type: link, id: jti}`.
  */
 import * as Effect from "effect/Effect"
-import type { ConsentContext, LinkLeaf, LinkScope, Source, WriteContext } from "@notiflows/domain"
-import { PreconditionFailed, readLinkLeaf, UNDO_TICKET_SECONDS, writeLinkLeaf } from "@notiflows/domain"
+import type { ConsentContext, LinkLeaf, LinkScope, ScopedSnapshot, Source, WriteContext } from "@notiflows/domain"
+import { PreconditionFailed, readLinkLeaf, readLinkState, UNDO_TICKET_SECONDS, writeLinkLeaf } from "@notiflows/domain"
 import type { PageModel, ScopeView } from "@notiflows/pages"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
 import { run } from "../internal/effectToPromise.js"
@@ -30,6 +30,10 @@ const viewOf = (scope: LinkScope, leaf: LinkLeaf): ScopeView =>
 const readLeaf = (env: ActionEnv, link: VerifiedLink): Promise<LinkLeaf> =>
   run(env.runtime, readLinkLeaf(link.projectId, link.user.externalId, link.record.tenantId, scopeOf(link)))
 
+/** The leaf and the snapshot it was read from: a write decided on it commits against it (no second read). */
+const readState = (env: ActionEnv, link: VerifiedLink): Promise<{ readonly leaf: LinkLeaf; readonly snapshot: ScopedSnapshot }> =>
+  run(env.runtime, readLinkState(link.projectId, link.user.externalId, link.record.tenantId, scopeOf(link)))
+
 const context = (env: ActionEnv, link: VerifiedLink, source: Source): WriteContext => ({
   actor: { type: "link", id: link.token.jti },
   requestId: env.requestId,
@@ -38,8 +42,16 @@ const context = (env: ActionEnv, link: VerifiedLink, source: Source): WriteConte
 })
 
 /** Writes `value` when `expect` holds as found; `false` when the leaf changed first (nothing written). */
-const write = async (env: ActionEnv, link: VerifiedLink, value: boolean | null, expect: (l: LinkLeaf) => boolean, source: Source): Promise<boolean> => {
+const write = async (
+  env: ActionEnv,
+  link: VerifiedLink,
+  value: boolean | null,
+  expect: (l: LinkLeaf) => boolean,
+  source: Source,
+  found: ScopedSnapshot
+): Promise<boolean> => {
   const effect = writeLinkLeaf({
+    found,
     projectId: link.projectId,
     externalId: link.user.externalId,
     tenantId: link.record.tenantId,
@@ -59,18 +71,19 @@ export const confirmPage = async (env: ActionEnv, link: VerifiedLink): Promise<P
 
 const untouchable = (leaf: LinkLeaf) => leaf.state === "required" || leaf.state === "deleted" || leaf.state === "locked"
 
-/** One-click and the confirm form: explicit `false` unless it is already, or untouchable. Returns the model and whether it wrote. */
+/** One-click and the confirm form: explicit `false` unless it is already, or untouchable. Returns the page model (one-click sends none). */
 export const unsubscribe = async (env: ActionEnv, link: VerifiedLink, source: "one_click" | "unsubscribe_page"): Promise<PageModel> => {
-  const leaf = await readLeaf(env, link)
+  const { leaf, snapshot } = await readState(env, link)
   const view = viewOf(scopeOf(link), leaf)
   if (untouchable(leaf)) return { kind: "confirm", scope: view, state: leaf.state }
   if (leaf.state === "unsubscribed") return { kind: "result", scope: view, undoTicket: null }
-  const wrote = await write(env, link, false, (l) => l.state === "subscribed" && l.explicit === leaf.explicit, source)
+  const wrote = await write(env, link, false, (l) => l.state === "subscribed" && l.explicit === leaf.explicit, source, snapshot)
   if (!wrote) {
     const now = await readLeaf(env, link)
     return untouchable(now) ? { kind: "confirm", scope: view, state: now.state } : { kind: "result", scope: view, undoTicket: null }
   }
-  return { kind: "result", scope: view, undoTicket: ticketFor(env, link, leaf.explicit === true) }
+  // One-click answers an empty 200 (RFC 8058): no page, so no undo ticket to seal.
+  return { kind: "result", scope: view, undoTicket: source === "one_click" ? null : ticketFor(env, link, leaf.explicit === true) }
 }
 
 /** §4's undo ticket: the link's project, kid, user, scope and jti; `prev` the explicit value before; 24 h. */
@@ -95,14 +108,14 @@ export const undo = async (env: ActionEnv, link: VerifiedLink, rawTicket: string
   const ticket = checkTicket(link, rawTicket, env.now())
   if (ticket.kind === "bad") return { kind: "error", status: 400 }
   if (ticket.kind === "expired") return { kind: "undo_expired" }
-  const leaf = await readLeaf(env, link)
+  const { leaf, snapshot } = await readState(env, link)
   const view = viewOf(scopeOf(link), leaf)
   if (untouchable(leaf)) return { kind: "confirm", scope: view, state: leaf.state }
   const prev = ticket.prev
   const restored = (l: LinkLeaf) => (prev === null ? l.explicit === undefined : l.explicit === true)
   if (restored(leaf)) return { kind: "resubscribed", scope: view }
   if (leaf.explicit !== false) return { kind: "undo_conflict" }
-  const wrote = await write(env, link, prev, (l) => l.explicit === false && !untouchable(l), "unsubscribe_page")
+  const wrote = await write(env, link, prev, (l) => l.explicit === false && !untouchable(l), "unsubscribe_page", snapshot)
   if (wrote) return { kind: "resubscribed", scope: view }
   const now = await readLeaf(env, link)
   return restored(now) ? { kind: "resubscribed", scope: view } : { kind: "undo_conflict" }
@@ -110,9 +123,9 @@ export const undo = async (env: ActionEnv, link: VerifiedLink, rawTicket: string
 
 /** §3 `action=resubscribe`: removes the explicit `false` so the default applies again. */
 export const resubscribe = async (env: ActionEnv, link: VerifiedLink): Promise<PageModel> => {
-  const leaf = await readLeaf(env, link)
+  const { leaf, snapshot } = await readState(env, link)
   const view = viewOf(scopeOf(link), leaf)
   if (untouchable(leaf)) return { kind: "confirm", scope: view, state: leaf.state }
-  if (leaf.explicit === false) await write(env, link, null, (l) => l.explicit === false && !untouchable(l), "unsubscribe_page")
+  if (leaf.explicit === false) await write(env, link, null, (l) => l.explicit === false && !untouchable(l), "unsubscribe_page", snapshot)
   return { kind: "resubscribed", scope: view }
 }

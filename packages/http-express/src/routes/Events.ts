@@ -55,7 +55,7 @@ const list = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const types = typesOf(ctx)
   const page = await run(deps.runtime, readFeed(projectId, { after, limit, types }))
   // The stored texts as they are; the envelope around them by hand (its members are ours).
-  const text = `{"items":[${page.items.join(",")}],"page":${JSON.stringify({ after: page.after, has_more_after: page.hasMore, limit: page.limit })}}`
+  const text = `{"items":[${page.json}],"page":${JSON.stringify({ after: page.after, has_more_after: page.hasMore, limit: page.limit })}}`
   return { status: 200, text, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } }
 }
 

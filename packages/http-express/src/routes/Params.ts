@@ -35,8 +35,16 @@ const PercentEncoded = Schema.transformOrFail(Schema.String, Schema.String, {
   encode: (s) => ParseResult.succeed(encodeURIComponent(s))
 })
 
-const segment = (ctx: RequestContext, name: string): string =>
-  param(PercentEncoded, name, `${name} is not valid percent-encoded UTF-8`)(ctx.rawParams[name] ?? "")
+// One decoder per parameter name, built on first use (not per request).
+const segmentDecoders = new Map<string, (raw: string) => string>()
+const segment = (ctx: RequestContext, name: string): string => {
+  let decode = segmentDecoders.get(name)
+  if (decode === undefined) {
+    decode = param(PercentEncoded, name, `${name} is not valid percent-encoded UTF-8`)
+    segmentDecoders.set(name, decode)
+  }
+  return decode(ctx.rawParams[name] ?? "")
+}
 
 const decodeUserId = param(ExternalUserId, "user_id", "user_id must be 1-255 characters with no control characters")
 const decodeNotiflowId = param(NotiflowId, "notiflow_id", "notiflow_id must be 1-64 characters of A-Za-z0-9_:- and not a reserved word")

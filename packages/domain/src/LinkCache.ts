@@ -1,0 +1,43 @@
+/**
+ * A read-through cache of what verifying a link token reads besides its user (LINKS.md §1): the
+ * link key named by the token's `kid`, and the scope record it references. LINKS.md lets key
+ * changes apply within 5 s (they are made with the CLI, another process); scope records never
+ * change. This instance's own key changes (rotate, revoke, revoke-all) clear the key entries at
+ * once. Users (`links_valid_after`, erasure) are not cached: their revocation applies at once.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type { LinkKey, LinkScopeRecord } from "./LinkRepository.js"
+import { LinkRepository } from "./LinkRepository.js"
+import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
+import { makeCache, MAX_CACHE_TTL_MILLIS } from "./ProjectViewCache.js"
+
+/**
+ * Wraps the link repository of the context. Provide it on top of an adapter layer:
+ * `Layer.provideMerge(layerLinkCache(), adapterLayer)`.
+ */
+export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<LinkRepository, never, LinkRepository> => {
+  const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
+  const max = options.maxProjects ?? 10_000
+  return Layer.effect(
+    LinkRepository,
+    Effect.gen(function* () {
+      const links = yield* LinkRepository
+      if (ttl <= 0) return links
+      const keys = makeCache<Option.Option<LinkKey>>(ttl, max)
+      const scopes = makeCache<Option.Option<LinkScopeRecord>>(ttl, max * 10)
+      const at = (projectId: string, id: string) => `${projectId}\n${id}`
+      const cached: LinkRepository["Type"] = {
+        ...links,
+        findKey: (projectId, kid) => keys.get(at(projectId, kid), links.findKey(projectId, kid)),
+        findScope: (projectId, id) => scopes.get(at(projectId, id), links.findScope(projectId, id)),
+        rotate: (projectId, when) => Effect.ensuring(links.rotate(projectId, when), keys.clear),
+        revoke: (projectId, kid, when) => Effect.ensuring(links.revoke(projectId, kid, when), keys.clear),
+        revokeAll: (projectId, when) => Effect.ensuring(links.revokeAll(projectId, when), keys.clear)
+      }
+      return cached
+    })
+  )
+}

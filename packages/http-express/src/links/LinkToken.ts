@@ -19,6 +19,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 export const TOKEN_BYTES = 99
 export const TOKEN_CHARS = 132
 const SIGNED = 67
+/** Where the `jti` (bytes 54–65) starts in the token's characters: 54 / 3 × 4. */
+const JTI_CHARS = 72
 const VERSION = 1
 const HKDF_INFO = Buffer.from("notiflows link user id v1")
 
@@ -168,6 +170,7 @@ export interface BatchSealInput {
  */
 export const batchSealer = (project: string, kid: string, secret: Uint8Array) => {
   const b = Buffer.alloc(TOKEN_BYTES)
+  const signed = b.subarray(0, SIGNED)
   const projectBytes = uuidBytes(project)
   const cipher = userCipher(secret, projectBytes)
   b[0] = VERSION
@@ -191,8 +194,10 @@ export const batchSealer = (project: string, kid: string, secret: Uint8Array) =>
     const at = drawJti()
     pool.copy(b, 54, at, at + 12)
     b[66] = 0
-    mac(secret, b.subarray(0, SIGNED)).copy(b, SIGNED)
-    return { token: b.toString("base64url"), jti: pool.toString("base64url", at, at + 12) }
+    mac(secret, signed).copy(b, SIGNED)
+    const token = b.toString("base64url")
+    // Bytes 54–65 start on a 3-byte boundary: their base64url is the token's characters 72–87.
+    return { token, jti: token.slice(JTI_CHARS, JTI_CHARS + 16) }
   }
 }
 

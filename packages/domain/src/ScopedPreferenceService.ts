@@ -55,7 +55,8 @@ export const loadModelCatalog = (projectId: ProjectId) =>
     return [catalog, defaults] as const
   })
 
-const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
+/** The tenant's defaults of a scope (none for the global set). */
+export const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
   scope._tag === "Global"
     ? Effect.succeed(undefined)
     : Effect.map(

@@ -214,8 +214,8 @@ export const make = (database: Database): JobRepository["Type"] => {
             ifMatch: (r["if_match"] ?? null) as string | null
           }))
       ),
-    pendingSnapshots: (projectId, jobId, scope, limit) =>
-      Effect.map(run("jobs.pending", () => db.execute(pendingSnapshotsQuery(projectId, jobId, scope, limit))), (res) =>
+    pendingSnapshots: (projectId, jobId, scope, after, limit) =>
+      Effect.map(run("jobs.pending", () => db.execute(pendingSnapshotsQuery(projectId, jobId, scope, after, limit))), (res) =>
         rowsOf(res).map(toPendingSnapshot(scope))
       ),
     commitChunk: (chunk) =>

@@ -9,9 +9,11 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import { patchChecker } from "./BulkService.js"
+import type { RepositoryError } from "./Errors.js"
 import { preferencesUpdatedEvent } from "./Events.js"
 import type { HistoryInput } from "./History.js"
 import { ledgerFields } from "./History.js"
@@ -91,10 +93,82 @@ export const planItem = (
 const backoff = (attempt: number) =>
   attempt < 3 ? Effect.yieldNow() : Effect.flatMap(Random.nextIntBetween(0, Math.min(50, 2 ** (attempt - 2)) + 1), (ms) => Effect.sleep(ms))
 
+/** A chunk read and planned: its items, their writes and their results without a write. */
+interface PlannedChunk {
+  readonly items: ReadonlyArray<PendingSnapshot>
+  readonly writes: ReadonlyArray<ChunkWrite>
+  readonly settlements: ReadonlyArray<{ readonly index: number; readonly settlement: ItemSettlement }>
+  readonly gaveUp: number
+}
+
+/** Reads the pending items after `cursor` with their sets and plans each; `undefined` when none is pending there. */
+const planChunk = (job: StoredJob, scope: Scope, precondition: ChunkContext["precondition"], attempts: ReadonlyMap<number, number>, cursor: number, size: number) =>
+  Effect.gen(function* () {
+    const repo = yield* JobRepository
+    const items = yield* repo.pendingSnapshots(job.projectId, job.id, scope, cursor, size)
+    if (items.length === 0) return undefined
+    const [catalog, defaults] = yield* loadModelCatalog(job.projectId)
+    const tenant = yield* tenantDefaultsOf(job.projectId, scope)
+    const ctx: ChunkContext = { scope, catalog, defaults, tenant, at: new Date(yield* Clock.currentTimeMillis), precondition }
+    const check = memoized(patchChecker(catalog, tenant?.locks))
+    const writes: Array<ChunkWrite> = []
+    const settlements: Array<{ index: number; settlement: ItemSettlement }> = []
+    let gaveUp = 0
+    for (const item of items) {
+      const exhausted = (attempts.get(item.index) ?? 0) >= MAX_ATTEMPTS
+      if (exhausted) gaveUp++
+      const plan = exhausted ? settle({ status: "failed", failure: { reason: "contention" } }) : planItem(job, item, ctx, check)
+      if (plan._tag === "write") writes.push(plan.write)
+      else settlements.push({ index: item.index, settlement: plan.settlement })
+    }
+    return { items, writes, settlements, gaveUp } satisfies PlannedChunk
+  })
+
+/**
+ * The patch check of a chunk, once per distinct patch (a `user_ids` job has one patch for all):
+ * the check is pure, so equal patches (same JSON) get the same answer.
+ */
+const memoized = (check: ReturnType<typeof patchChecker>): ReturnType<typeof patchChecker> => {
+  const seen = new Map<string, ReturnType<ReturnType<typeof patchChecker>>>()
+  return (patch) => {
+    const key = JSON.stringify(patch) ?? "undefined"
+    const known = seen.get(key)
+    if (known !== undefined) return known
+    const answer = check(patch)
+    seen.set(key, answer)
+    return answer
+  }
+}
+
+/**
+ * Commits a planned chunk; the answer is the highest attempt count among its items to read
+ * again (0: none): the writes that did not apply, and any item the commit did not settle (if
+ * another runner settled it, the next read no longer returns it).
+ */
+const commitChunk = (job: StoredJob, scope: Scope, chunk: PlannedChunk, attempts: Map<number, number>, onSettled: (n: number) => Effect.Effect<void>) =>
+  Effect.gen(function* () {
+    const repo = yield* JobRepository
+    if (chunk.gaveUp > 0) yield* Metric.incrementBy(writeContentionFailures, chunk.gaveUp)
+    const outcome = yield* repo.commitChunk({ projectId: job.projectId, jobId: job.id, scope, writes: chunk.writes, settlements: chunk.settlements })
+    yield* onSettled(outcome.written.size + outcome.settled)
+    const accounted = outcome.retry.length + outcome.written.size + outcome.settled === chunk.items.length
+    const retry = accounted ? outcome.retry : chunk.items.map((i) => i.index).filter((i) => !outcome.written.has(i))
+    let worst = 0
+    for (const index of retry) {
+      const n = (attempts.get(index) ?? 0) + 1
+      attempts.set(index, n)
+      worst = Math.max(worst, n)
+    }
+    if (retry.length > 0) yield* Metric.incrementBy(versionConflictRetries, retry.length)
+    return worst
+  })
+
 /**
  * Runs the job's pending items chunk by chunk until none is left; `onSettled` hears how many
- * items each commit settled (the heartbeat's progress). A storage failure fails the run with
- * the chunk's items still pending (nothing of a failed commit applies).
+ * items each commit settled (the heartbeat's progress). Sweeps the items in input order: the next
+ * chunk (later items, other users) is read and planned while the previous one commits, one commit
+ * at a time; items to read again wait for the next sweep. A storage failure fails the run with the
+ * chunk's items still pending (nothing of a failed commit applies).
  */
 export const runChunks = (
   job: StoredJob,
@@ -103,42 +177,29 @@ export const runChunks = (
   size: number = CHUNK_SIZE
 ) =>
   Effect.gen(function* () {
-    const repo = yield* JobRepository
     const scope = scopeOf(job.tenantId)
     const attempts = new Map<number, number>()
+    let cursor = -1
+    let retried = false
+    let inFlight: Fiber.RuntimeFiber<number, RepositoryError> | undefined
     for (;;) {
-      const items = yield* repo.pendingSnapshots(job.projectId, job.id, scope, size)
-      if (items.length === 0) return
-      const [catalog, defaults] = yield* loadModelCatalog(job.projectId)
-      const tenant = yield* tenantDefaultsOf(job.projectId, scope)
-      const ctx: ChunkContext = { scope, catalog, defaults, tenant, at: new Date(yield* Clock.currentTimeMillis), precondition }
-      const check = patchChecker(catalog, tenant?.locks)
-      const writes: Array<ChunkWrite> = []
-      const settlements: Array<{ index: number; settlement: ItemSettlement }> = []
-      let gaveUp = 0
-      for (const item of items) {
-        const exhausted = (attempts.get(item.index) ?? 0) >= MAX_ATTEMPTS
-        if (exhausted) gaveUp++
-        const plan = exhausted ? settle({ status: "failed", failure: { reason: "contention" } }) : planItem(job, item, ctx, check)
-        if (plan._tag === "write") writes.push(plan.write)
-        else settlements.push({ index: item.index, settlement: plan.settlement })
-      }
-      if (gaveUp > 0) yield* Metric.incrementBy(writeContentionFailures, gaveUp)
-      const outcome = yield* repo.commitChunk({ projectId: job.projectId, jobId: job.id, scope, writes, settlements })
-      yield* onSettled(outcome.written.size + outcome.settled)
-      // Read again: the writes that did not apply, and any item the commit did not settle (if another
-      // runner settled it, the next read no longer returns it; otherwise it counts as an attempt).
-      const done = new Set(outcome.written.keys())
-      const retry = outcome.retry.length + outcome.written.size + outcome.settled === items.length ? outcome.retry : items.map((i) => i.index).filter((i) => !done.has(i))
-      if (retry.length > 0) {
-        let worst = 0
-        for (const index of retry) {
-          const n = (attempts.get(index) ?? 0) + 1
-          attempts.set(index, n)
-          worst = Math.max(worst, n)
+      const chunk = yield* planChunk(job, scope, precondition, attempts, cursor, size)
+      if (inFlight !== undefined) {
+        const worst = yield* Fiber.join(inFlight)
+        inFlight = undefined
+        if (worst > 0) {
+          retried = true
+          yield* backoff(worst)
         }
-        yield* Metric.incrementBy(versionConflictRetries, retry.length)
-        yield* backoff(worst)
       }
+      if (chunk === undefined) {
+        // A sweep without items to read again has settled every item; otherwise sweep again.
+        if (!retried) return
+        cursor = -1
+        retried = false
+        continue
+      }
+      cursor = chunk.items[chunk.items.length - 1]!.index
+      inFlight = yield* Effect.fork(commitChunk(job, scope, chunk, attempts, onSettled))
     }
   })

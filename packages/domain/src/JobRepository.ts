@@ -100,11 +100,12 @@ export class JobRepository extends Context.Tag("@notiflows/domain/JobRepository"
       commit: ScopedCommit,
       item: JobItemRef
     ) => Effect.Effect<Option.Option<PreferenceSetV2>, VersionConflict | UserNotFound | RepositoryError>
-    /** Pending items in input order, each with its user's sets in `scope` (one read for the chunk). */
+    /** Pending items after an index (-1: from the start) in input order, each with its user's sets in `scope` (one read for the chunk). */
     readonly pendingSnapshots: (
       projectId: ProjectId,
       jobId: string,
       scope: Scope,
+      after: number,
       limit: number
     ) => Effect.Effect<ReadonlyArray<PendingSnapshot>, RepositoryError>
     /**

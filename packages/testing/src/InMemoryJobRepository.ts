@@ -117,11 +117,11 @@ export const makeJobRepository = (store: Store): JobRepository["Type"] => {
             ifMatch: e.ifMatch
           }))
       ),
-    pendingSnapshots: (projectId, jobId, scope, limit) =>
+    pendingSnapshots: (projectId, jobId, scope, after, limit) =>
       Effect.sync(() => {
         const users = usersOf(store, projectId)
         return (jobs().get(jobId)?.items ?? [])
-          .filter((e) => e.item.status === "pending" && e.item.userId !== null)
+          .filter((e) => e.item.status === "pending" && e.item.userId !== null && e.item.index > after)
           .slice(0, limit)
           .map((e) => {
             const record = users.get(e.item.userId!)

@@ -57,7 +57,7 @@ export const jobsChunkCases = (it: It): void => {
         const repo = yield* JobRepository
         const claimed = Option.getOrThrow(yield* repo.claim({ owner: "runner", claimMs: 60_000, at: new Date() })).job
         // The chunk's read and plan, as the executor makes them.
-        const items = yield* repo.pendingSnapshots(projectId, job.id, scope, 10)
+        const items = yield* repo.pendingSnapshots(projectId, job.id, scope, -1, 10)
         const [catalog, defaults] = yield* loadModelCatalog(projectId)
         const ctx = { scope, catalog, defaults, tenant: yield* tenantDefaultsOf(projectId, scope), at: new Date(), precondition: testExecutor().precondition }
         const check = patchChecker(catalog, ctx.tenant?.locks)

@@ -18,8 +18,8 @@ import { fromJson, json, rowsOf } from "./statements.js"
 
 type Row = Record<string, unknown>
 
-/** The pending items in input order, each with its user (if any) and the user's global and scope's sets. */
-export const pendingSnapshotsQuery = (projectId: ProjectId, jobId: string, scope: Scope, limit: number): SQL => {
+/** The pending items after an index in input order, each with its user (if any) and the user's global and scope's sets. */
+export const pendingSnapshotsQuery = (projectId: ProjectId, jobId: string, scope: Scope, after: number, limit: number): SQL => {
   const tenant =
     scope._tag === "Global"
       ? sql`null::int as tenant_version, null::jsonb as tenant_choices`
@@ -33,6 +33,7 @@ export const pendingSnapshotsQuery = (projectId: ProjectId, jobId: string, scope
       left join users u on u.project_id = i.project_id and u.external_id = i.user_id
       left join preference_sets s on s.project_id = u.project_id and s.user_id = u.id
     where i.project_id = ${projectId}::uuid and i.job_id = ${jobId}::uuid and i.status = 'pending' and i.user_id is not null
+      and i.idx > ${after}::int
     order by i.idx limit ${limit}`
 }
 

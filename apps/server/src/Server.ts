@@ -17,7 +17,7 @@ import type { Logger } from "pino"
 import { Redis } from "ioredis"
 import type { DrizzleDatabase } from "@notiflows/adapters-drizzle"
 import { ping } from "@notiflows/adapters-drizzle"
-import { IdempotencyRepository, WebhookPolicy } from "@notiflows/domain"
+import { IdempotencyRepository, JobWakeup, makeJobWakeup, WebhookPolicy } from "@notiflows/domain"
 import { loggableError, makeIdempotencyHook, makeMetrics, makeRateLimits, makeRouter } from "@notiflows/http-express"
 import { clusterMetrics, isClusterWorker } from "./ClusterWorker.js"
 import type { AppConfig } from "./Config.js"
@@ -165,14 +165,17 @@ export const layerHttpServer: Layer.Layer<HttpService, Error, Configuration | Ap
     // The router runs its use cases on the repositories this layer graph built (owned by it).
     const context = yield* Effect.context<Repositories | DrizzleDatabase>()
     // EVENTS.md §4.4: NOTIFLOWS_WEBHOOK_ALLOW_PRIVATE decides which endpoint URLs are accepted.
-    const runtime = ManagedRuntime.make(Layer.succeedContext(Context.add(context, WebhookPolicy, { allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutSeconds * 1000 })))
+    // A bulk submit wakes this process's job loop (BULK.md §1.2), so the job starts without waiting for a poll.
+    const wakeup = yield* makeJobWakeup
+    const policy = { allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutSeconds * 1000 }
+    const runtime = ManagedRuntime.make(Layer.succeedContext(Context.add(Context.add(context, WebhookPolicy, policy), JobWakeup, wakeup)))
     yield* Effect.addFinalizer(() => runtime.disposeEffect)
     const redis = yield* acquireRedis(config, logger)
     yield* Effect.forkScoped(purgeIdempotency(logger))
     yield* Effect.forkScoped(retentionLoop(config, logger))
     // EVENTS.md §4.3: every instance delivers webhooks (claims keep one attempt per delivery at a time).
     yield* Effect.forkScoped(webhookEngine(config.webhooks, logger, undefined, config.eventRetentionDays))
-    yield* Effect.forkScoped(jobLoop(config, logger))
+    yield* Effect.forkScoped(jobLoop(config, logger, wakeup))
     const envelope = makeEnvelope(logger)
     const server = yield* Effect.acquireRelease(listen(makeApp(config, logger, runtime, redis, envelope), config, envelope), closeGracefully)
     return { url: urlOf(server), server }

@@ -1,7 +1,8 @@
 /**
  * {@link JobRepository} over drizzle (BULK.md §1.2). Claims use `FOR UPDATE SKIP LOCKED` on the
- * head of each project's queue and the database clock. An item's write is one statement
- * (`internal/jobCommit.ts`): the item row locked and still pending, the scope's compare-and-set,
+ * head of each project's queue and the database clock. The executor reads and commits a chunk of
+ * items at a time (`internal/jobChunk.ts`: one read, one statement); a single item's write is one
+ * statement too (`internal/jobCommit.ts`): the item row locked and still pending, the scope's compare-and-set,
  * its ledger entry, its event and the item's result; a second runner of the same item waits on
  * the lock and then finds it settled. Counts are aggregated from the items.
  */
@@ -24,6 +25,7 @@ import type {
 import { countsOf, JobRepository, renderEvent, UserNotFound, VersionConflict } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { eventRowsInsert } from "./DrizzlePreferenceRepository.js"
+import { jobChunkCommit, pendingSnapshotsQuery, toChunkOutcome, toPendingSnapshot } from "./internal/jobChunk.js"
 import { jobItemCommit } from "./internal/jobCommit.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
@@ -212,6 +214,14 @@ export const make = (database: Database): JobRepository["Type"] => {
             ifMatch: (r["if_match"] ?? null) as string | null
           }))
       ),
+    pendingSnapshots: (projectId, jobId, scope, after, limit) =>
+      Effect.map(run("jobs.pending", () => db.execute(pendingSnapshotsQuery(projectId, jobId, scope, after, limit))), (res) =>
+        rowsOf(res).map(toPendingSnapshot(scope))
+      ),
+    commitChunk: (chunk) =>
+      chunk.writes.length === 0 && chunk.settlements.length === 0
+        ? Effect.succeed({ written: new Map(), settled: 0, retry: [] })
+        : Effect.map(run("jobs.commitChunk", () => db.execute(jobChunkCommit(chunk))), (res) => toChunkOutcome(rowsOf(res)[0])),
     commitItem,
     settleItem: (ref, s) =>
       Effect.map(

@@ -41,7 +41,7 @@ const P = sql.placeholder
 const tps = tenantPreferenceSets
 
 /** The global set of a `preference_sets` row: v1 choices plus the `categories` column. */
-const globalChoices = (choices: unknown, categories: unknown): PreferenceChoicesV2 => {
+export const globalChoices = (choices: unknown, categories: unknown): PreferenceChoicesV2 => {
   const v1 = fromJson<{ channel_types?: PreferenceChoicesV2["channel_types"]; notiflows?: PreferenceChoicesV2["notiflows"] } | null>(choices)
   return {
     channel_types: v1?.channel_types ?? {},
@@ -51,7 +51,7 @@ const globalChoices = (choices: unknown, categories: unknown): PreferenceChoices
 }
 
 /** A user×tenant set's choices (empty for a set never written). */
-const tenantChoices = (choices: unknown): PreferenceChoicesV2 => toChoicesV2(choices ?? null)
+export const tenantChoices = (choices: unknown): PreferenceChoicesV2 => toChoicesV2(choices ?? null)
 
 /** A batch row's sets from their documents' text. */
 const batchChoices = (r: ChoiceTexts): ScopedChoices => {

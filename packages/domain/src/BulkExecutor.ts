@@ -1,9 +1,9 @@
 /**
  * Runs bulk jobs (BULK.md §1.2) on any instance: claim the next runnable job (a project's jobs
- * one at a time, in submission order), run its pending items a few at a time while a heartbeat
- * keeps the claim, and end it with one `bulk_job.completed`. Each item is one preference write
- * whose set, ledger entry (`source: bulk`), event and result commit together, only while the item
- * is pending: an instance that dies, or a slow one whose claim was taken over, can never apply
+ * one at a time, in submission order), run its pending items a chunk at a time (`BulkChunk.ts`:
+ * one read and one commit per chunk) while a heartbeat keeps the claim, and end it with one
+ * `bulk_job.completed`. Each item is one preference write whose set, ledger entry (`source:
+ * bulk`), event and result commit together, only while the item is pending: an instance that dies, or a slow one whose claim was taken over, can never apply
  * an item twice. A job without progress for `stallMs` (the database kept failing) ends `failed`.
  */
 import * as Clock from "effect/Clock"
@@ -19,6 +19,7 @@ import type { ItemSettlement } from "./JobRepository.js"
 import type { JobError, PendingItem, StoredJob } from "./Jobs.js"
 import { bulkJobCompletedEvent } from "./Jobs.js"
 import { applyPatchV2, diffV2 } from "./PatchV2.js"
+import { runChunks } from "./BulkChunk.js"
 import { patchChecker } from "./BulkService.js"
 import type { WriteContext } from "./PreferenceService.js"
 import type { PreferenceChoicesV2 } from "./PreferencesV2.js"
@@ -35,15 +36,15 @@ export interface ExecutorOptions {
   readonly claimMs: number
   /** A job without progress this long ends `failed` (BULK.md: an hour). */
   readonly stallMs: number
-  /** Items in flight at once. */
+  /** Items in flight at once in {@link runItem} (a chunk is one commit, `BulkChunk.ts`). */
   readonly concurrency: number
+  /** Items read and committed together (default `CHUNK_SIZE`). */
+  readonly chunkSize?: number
   /** The `If-Match` precondition of an item on its set's admin view (the transport knows ETags). */
   readonly precondition: (ifMatch: string) => ScopedPrecondition
 }
 
 export const DEFAULT_EXECUTOR = { claimMs: 15_000, stallMs: 60 * 60 * 1000, concurrency: 8 } as const
-
-const CHUNK = 200
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -117,18 +118,10 @@ export const finishJob = (job: StoredJob, status: "completed" | "failed", error:
     return yield* repo.finish({ projectId: job.projectId, jobId: job.id, status, error, at, event: (j) => bulkJobCompletedEvent(j, at) })
   })
 
-/** Pending items chunk by chunk until none is left, then `completed`. */
+/** Pending items chunk by chunk (`BulkChunk.ts`: one read and one commit per chunk) until none is left, then `completed`. */
 const runItems = (job: StoredJob, options: ExecutorOptions, settled: Ref.Ref<number>) =>
   Effect.gen(function* () {
-    const repo = yield* JobRepository
-    for (;;) {
-      const pending = yield* repo.pending(job.projectId, job.id, CHUNK)
-      if (pending.length === 0) break
-      yield* Effect.forEach(pending, (item) => Effect.zipRight(runItem(job, item, options), Ref.update(settled, (n) => n + 1)), {
-        concurrency: options.concurrency,
-        discard: true
-      })
-    }
+    yield* runChunks(job, options.precondition, (n) => Ref.update(settled, (m) => m + n), options.chunkSize)
     yield* finishJob(job, "completed", null)
   })
 

@@ -11,6 +11,7 @@ import type { FieldIssue } from "./Issues.js"
 import { decoderFor, issue, isJsonObject, joinPath } from "./Issues.js"
 import type { ItemsQuery } from "./JobRepository.js"
 import { JobRepository } from "./JobRepository.js"
+import { signalJobStored } from "./JobWakeup.js"
 import type { BulkMode, JobItem, NewJob, StoredJob } from "./Jobs.js"
 import { BulkEnvelopes } from "./Jobs.js"
 import type { Page, SliceQuery } from "./Pagination.js"
@@ -130,7 +131,7 @@ export const submitBulk = (input: { readonly projectId: ProjectId; readonly body
     if (!decision.ok) return yield* Effect.fail(new ValidationFailed({ issues: decision.issues }))
     const repo = yield* JobRepository
     const createdAt = new Date(yield* Clock.currentTimeMillis)
-    return yield* repo.create({
+    const job = yield* repo.create({
       ...decision.job,
       projectId: input.projectId,
       requestId: input.context.requestId,
@@ -138,6 +139,8 @@ export const submitBulk = (input: { readonly projectId: ProjectId; readonly body
       consent: input.context.consent ?? null,
       createdAt
     })
+    yield* signalJobStored
+    return job
   })
 
 /** A job with a page of its items (input order). */

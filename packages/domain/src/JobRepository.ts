@@ -7,11 +7,13 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
 import type { EventInput } from "./Events.js"
+import type { HistoryInput } from "./History.js"
 import type { ItemFailure, JobError, JobItem, JobItemRef, JobItemStatus, NewJob, PendingItem, StoredJob } from "./Jobs.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
-import type { ProjectId } from "./Preferences.js"
-import type { PreferenceSetV2 } from "./PreferencesV2.js"
-import type { ScopedCommit } from "./ScopedPreferenceRepository.js"
+import type { ProjectId, UserId } from "./Preferences.js"
+import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
+import type { ScopedCommit, StoredScopedPreferences } from "./ScopedPreferenceRepository.js"
+import type { Scope } from "./Tenants.js"
 
 /** Items of a job in input order: after an index, optionally of one status. */
 export interface ItemsQuery {
@@ -28,6 +30,38 @@ export interface ClaimedJob {
 
 /** What settles an item without a write. */
 export type ItemSettlement = { readonly status: "unchanged" } | { readonly status: "failed"; readonly failure: ItemFailure }
+
+/** A pending item with its user's stored sets in the job's scope, read together (`null`: no such user). */
+export interface PendingSnapshot extends PendingItem {
+  readonly stored: StoredScopedPreferences | null
+}
+
+/** One item's compare-and-set in a chunk: the scope's set at `expectedVersion` becomes `choices` at the next version. */
+export interface ChunkWrite {
+  readonly index: number
+  readonly userId: UserId
+  readonly expectedVersion: number
+  readonly choices: PreferenceChoicesV2
+  readonly history: HistoryInput
+  readonly event: EventInput
+}
+
+/** The results of many pending items of one job, in the job's scope. */
+export interface ChunkCommit {
+  readonly projectId: ProjectId
+  readonly jobId: string
+  readonly scope: Scope
+  readonly writes: ReadonlyArray<ChunkWrite>
+  readonly settlements: ReadonlyArray<{ readonly index: number; readonly settlement: ItemSettlement }>
+}
+
+/** What a chunk did: the items written (index → version), those settled without a write, those to read again. */
+export interface ChunkOutcome {
+  readonly written: ReadonlyMap<number, number>
+  readonly settled: number
+  /** Pending writes that did not apply: the set moved (a concurrent writer) or the user is gone. */
+  readonly retry: ReadonlyArray<number>
+}
 
 export class JobRepository extends Context.Tag("@notiflows/domain/JobRepository")<
   JobRepository,
@@ -66,6 +100,21 @@ export class JobRepository extends Context.Tag("@notiflows/domain/JobRepository"
       commit: ScopedCommit,
       item: JobItemRef
     ) => Effect.Effect<Option.Option<PreferenceSetV2>, VersionConflict | UserNotFound | RepositoryError>
+    /** Pending items after an index (-1: from the start) in input order, each with its user's sets in `scope` (one read for the chunk). */
+    readonly pendingSnapshots: (
+      projectId: ProjectId,
+      jobId: string,
+      scope: Scope,
+      after: number,
+      limit: number
+    ) => Effect.Effect<ReadonlyArray<PendingSnapshot>, RepositoryError>
+    /**
+     * Many items at once, each exactly as `commitItem` / `settleItem` would (its set, ledger entry,
+     * event and result together, only while it is pending), in one transaction: a write whose set
+     * moved or whose user is gone writes nothing and is listed in `retry`, and never undoes
+     * another item; items already settled are left alone.
+     */
+    readonly commitChunk: (chunk: ChunkCommit) => Effect.Effect<ChunkOutcome, RepositoryError>
     /** Settles a pending item without a write; `false` when it was already settled. */
     readonly settleItem: (item: JobItemRef, settlement: ItemSettlement) => Effect.Effect<boolean, RepositoryError>
     /**

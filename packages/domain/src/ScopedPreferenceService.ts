@@ -70,7 +70,8 @@ export const loadModelCatalog = (projectId: ProjectId) =>
     return [catalogOf(notiflows, categories, memberships), defaults] as const
   })
 
-const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
+/** The tenant's defaults of a scope (none for the global set). */
+export const tenantDefaultsOf = (projectId: ProjectId, scope: Scope) =>
   scope._tag === "Global"
     ? Effect.succeed(undefined)
     : Effect.map(

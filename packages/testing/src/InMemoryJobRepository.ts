@@ -4,12 +4,12 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { JobItem, JobRepository, PreferenceSetV2, StoredJob } from "@notiflows/domain"
+import type { JobItem, JobRepository, PreferenceSetV2, StoredJob, UserId } from "@notiflows/domain"
 import { countsOf, UserNotFound, VersionConflict } from "@notiflows/domain"
-import { commitSync } from "./InMemoryScopedPreferenceRepository.js"
+import { commitSync, globalSetOf, scopedSetOf } from "./InMemoryScopedPreferenceRepository.js"
 import { uuidv7 } from "./internal/ids.js"
 import type { JobRecord, Store } from "./internal/store.js"
-import { appendEvent, requireProject, sliceNewestFirst, snapshot } from "./internal/store.js"
+import { appendEvent, requireProject, sliceNewestFirst, snapshot, usersOf } from "./internal/store.js"
 
 const UNFINISHED: ReadonlySet<string> = new Set(["queued", "running"])
 
@@ -117,6 +117,51 @@ export const makeJobRepository = (store: Store): JobRepository["Type"] => {
             ifMatch: e.ifMatch
           }))
       ),
+    pendingSnapshots: (projectId, jobId, scope, after, limit) =>
+      Effect.sync(() => {
+        const users = usersOf(store, projectId)
+        return (jobs().get(jobId)?.items ?? [])
+          .filter((e) => e.item.status === "pending" && e.item.userId !== null && e.item.index > after)
+          .slice(0, limit)
+          .map((e) => {
+            const record = users.get(e.item.userId!)
+            return {
+              index: e.item.index,
+              userId: e.item.userId!,
+              preferences: e.preferences ?? jobs().get(jobId)?.job.preferences,
+              ifMatch: e.ifMatch,
+              stored:
+                record === undefined
+                  ? null
+                  : { userId: record.user.id as UserId, externalId: e.item.userId!, global: globalSetOf(record), scoped: scopedSetOf(record, scope) }
+            }
+          })
+      }),
+    // One synchronous section: as one transaction; each item only while pending.
+    commitChunk: ({ jobId, projectId, scope, settlements, writes }) =>
+      Effect.sync(() => {
+        const written = new Map<number, number>()
+        const retry: Array<number> = []
+        let settled = 0
+        for (const w of writes) {
+          const entry = pendingItem(jobId, w.index)
+          if (entry === undefined) continue
+          const out = commitSync(store, { projectId, userId: w.userId, scope, expectedVersion: w.expectedVersion, choices: w.choices, history: w.history, event: w.event })
+          if (out instanceof VersionConflict || out instanceof UserNotFound) {
+            retry.push(w.index)
+            continue
+          }
+          entry.item = { ...entry.item, status: "updated", version: out.version }
+          written.set(w.index, out.version)
+        }
+        for (const { index, settlement: s } of settlements) {
+          const entry = pendingItem(jobId, index)
+          if (entry === undefined) continue
+          entry.item = { ...entry.item, status: s.status, failure: s.status === "failed" ? snapshot(s.failure) : null }
+          settled++
+        }
+        return { written, settled, retry }
+      }),
     commitItem: (commit, ref) =>
       Effect.suspend((): Effect.Effect<Option.Option<PreferenceSetV2>, VersionConflict | UserNotFound> => {
         const entry = pendingItem(ref.jobId, ref.index)

@@ -24,6 +24,7 @@ import {
 } from "@notiflows/domain"
 import type { EventRepository as EventRepositoryTag, ExternalUserId } from "@notiflows/domain"
 import type { AdapterServices, ModelServices } from "./InMemory.js"
+import { jobsChunkCases } from "./JobsChunkSuite.js"
 import { jobsConcurrencyCases } from "./JobsConcurrencySuite.js"
 import { flipFailure, freshId, freshProject, freshUserId } from "./internal/fixtures.js"
 import { allItems, bulk, drain, eventsOf, fields, setup, submit, testExecutor, versionTag } from "./internal/jobsFixtures.js"
@@ -297,4 +298,4 @@ export const jobsCases = (it: It): void => {
 
 /** Registers the jobs suite against a layer (built once). */
 export const jobsSuite = (name: string, layer_: JobsLayer): void =>
-  layer(layer_, { excludeTestServices: true, timeout: "120 seconds" })(name, (it) => [jobsCases, jobsConcurrencyCases].forEach((cases) => cases(it)))
+  layer(layer_, { excludeTestServices: true, timeout: "120 seconds" })(name, (it) => [jobsCases, jobsConcurrencyCases, jobsChunkCases].forEach((cases) => cases(it)))

@@ -8,7 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { Logger } from "pino"
-import type { ExecutorOptions } from "@notiflows/domain"
+import type { ExecutorOptions, JobWakeup } from "@notiflows/domain"
 import { DEFAULT_EXECUTOR, runNextJob } from "@notiflows/domain"
 import { ifMatchPrecondition, loggableError } from "@notiflows/http-express"
 import type { AppConfig } from "../Config.js"
@@ -29,8 +29,8 @@ export const executorOptions = (config: Pick<AppConfig, "jobClaimSeconds">): Exe
   precondition: (ifMatch) => ifMatchPrecondition(ifMatch, "admin")
 })
 
-/** The loop (forked in the service's scope; interrupted at shutdown). */
-export const jobLoop = (config: Pick<AppConfig, "jobClaimSeconds">, logger: Logger) => {
+/** The loop (forked in the service's scope; interrupted at shutdown); an idle wait ends early on `wakeup` (a job submitted here). */
+export const jobLoop = (config: Pick<AppConfig, "jobClaimSeconds">, logger: Logger, wakeup?: JobWakeup["Type"]) => {
   const options = executorOptions(config)
   const once = runNextJob(options).pipe(
     Effect.map((ran) => (ran ? 0 : POLL_MS)),
@@ -48,5 +48,6 @@ export const jobLoop = (config: Pick<AppConfig, "jobClaimSeconds">, logger: Logg
       })
     )
   )
-  return Effect.forever(Effect.flatMap(once, (pause) => (pause > 0 ? Effect.sleep(pause) : Effect.void)))
+  const idle = wakeup === undefined ? Effect.sleep(POLL_MS) : Effect.raceFirst(Effect.sleep(POLL_MS), wakeup.wait)
+  return Effect.forever(Effect.flatMap(once, (pause) => (pause === POLL_MS ? idle : pause > 0 ? Effect.sleep(pause) : Effect.void)))
 }

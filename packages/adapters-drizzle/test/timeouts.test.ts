@@ -1,6 +1,6 @@
 /**
  * Per-operation time bounds (`internal/timeouts.ts`): a repository call's driver calls fail past
- * the bound with an unavailable `RepositoryError` named after the repository call; without a
+ * the call's deadline with an unavailable `RepositoryError` named after the repository call; without a
  * bound nothing is timed; an interrupted caller stops waiting. No database: driver calls are
  * plain promises here.
  */
@@ -43,16 +43,22 @@ describe("time bounds", () => {
     })
   )
 
-  it.effect("every driver call of a repository call is bounded, and the bound ends with the call", () =>
+  it.effect("one deadline for the whole repository call, whatever its statements; the bound ends with the call", () =>
     Effect.gen(function* () {
-      // Two calls of 30 ms each under a 50 ms bound: each is within it.
+      // Two sequential calls of 30 ms under a 50 ms bound: the second passes the call's deadline.
       const both = bounded("x.two", 50, Effect.zipWith(run("a", () => after(30, 1)), run("b", () => after(30, 2)), (a, b) => a + b))
-      assert.strictEqual(yield* both, 3)
+      const late = yield* Effect.flip(both)
+      assert.strictEqual(late.operation, "x.two")
+      assert.isTrue(late.unavailable)
+      // Within the deadline, both complete.
+      assert.strictEqual(yield* bounded("x.two", 1_000, Effect.zipWith(run("a", () => after(5, 1)), run("b", () => after(5, 2)), (a, b) => a + b)), 3)
       // Outside a bounded call nothing is timed (a slow call completes).
       assert.strictEqual(yield* run("slow", () => after(60, 7)), 7)
-      // Nested: the innermost repository call's bound applies.
+      // Nested: the earlier deadline applies, under its own name.
       const inner = yield* Effect.flip(bounded("outer", 5_000, bounded("inner", 20, run("q", never))))
       assert.strictEqual(inner.operation, "inner")
+      const outer = yield* Effect.flip(bounded("outer", 20, bounded("inner", 5_000, run("q", never))))
+      assert.strictEqual(outer.operation, "outer")
     })
   )
 

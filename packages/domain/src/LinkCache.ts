@@ -8,7 +8,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type { LinkKey, LinkScopeRecord } from "./LinkRepository.js"
 import { LinkRepository } from "./LinkRepository.js"
 import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
@@ -26,8 +26,10 @@ export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Lay
     Effect.gen(function* () {
       const links = yield* LinkRepository
       if (ttl <= 0) return links
-      const keys = makeCache<Option.Option<LinkKey>>(ttl, max)
-      const scopes = makeCache<Option.Option<LinkScopeRecord>>(ttl, max * 10)
+      // Only what exists is kept: ids from forged tokens (checked before their MAC) never push the
+      // real keys and scopes out.
+      const keys = makeCache<Option.Option<LinkKey>>(ttl, max, Option.isSome)
+      const scopes = makeCache<Option.Option<LinkScopeRecord>>(ttl, max * 10, Option.isSome)
       const at = (projectId: string, id: string) => `${projectId}\n${id}`
       const cached: LinkRepository["Type"] = {
         ...links,

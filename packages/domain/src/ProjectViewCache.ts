@@ -30,19 +30,29 @@ interface Entry<A> {
  * not kept. A hit on a finished load is `Effect.succeed` of its value (~0.5 µs, against ~4 µs
  * for re-running the memoized effect: every request makes four or five of these).
  */
-export const makeCache = <A>(ttl: number, maxEntries: number) => {
+export const makeCache = <A>(ttl: number, maxEntries: number, keep: (a: A) => boolean = () => true) => {
   const entries = new Map<string, Entry<A>>()
   const get = (key: string, load: Effect.Effect<A, RepositoryError>): Effect.Effect<A, RepositoryError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const hit = entries.get(key)
       if (hit !== undefined && now - hit.at < ttl) return hit.done !== undefined ? Effect.succeed(hit.done.value) : hit.value
       return Effect.flatMap(Effect.cached(load), (value) => {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string)
         const entry: Entry<A> = { at: now, value }
+        entries.delete(key)
         entries.set(key, entry)
         return Effect.tapBoth(value, {
           onFailure: () => Effect.sync(() => entries.get(key) === entry && entries.delete(key)),
-          onSuccess: (a) => Effect.sync(() => void (entry.done = { value: a }))
+          onSuccess: (a) =>
+            Effect.sync(() => {
+              if (!keep(a)) {
+                // Not kept (e.g. "not found" for an id a client made up): it must not take a place.
+                if (entries.get(key) === entry) entries.delete(key)
+                return
+              }
+              entry.done = { value: a }
+              // Oldest first out, once a kept value is in (in-flight loads never evict).
+              while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string)
+            })
         })
       })
     })

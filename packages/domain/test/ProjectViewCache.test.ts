@@ -129,4 +129,26 @@ describe("layerProjectViewCache", () => {
       assert.deepStrictEqual(ok, [4])
     })
   )
+
+  it.effect("makeCache: values `keep` refuses are not kept and never evict kept ones; kept ones evict the oldest past the bound", () =>
+    Effect.gen(function* () {
+      const cache = makeCache<number>(5_000, 2, (n) => n >= 0)
+      let loads = 0
+      const load = (n: number) => Effect.sync(() => (loads++, n))
+      yield* cache.get("a", load(1))
+      yield* cache.get("b", load(2))
+      // A burst of refused values (a forged id each): loaded every time, kept never.
+      for (let i = 0; i < 5; i++) assert.strictEqual(yield* cache.get(`x${i}`, load(-1)), -1)
+      assert.strictEqual(yield* cache.get("x0", load(-1)), -1)
+      assert.strictEqual(loads, 8)
+      // "a" and "b" are still hits.
+      assert.strictEqual(yield* cache.get("a", load(99)), 1)
+      assert.strictEqual(yield* cache.get("b", load(99)), 2)
+      assert.strictEqual(loads, 8)
+      // A third kept value evicts the oldest ("a").
+      yield* cache.get("c", load(3))
+      assert.strictEqual(yield* cache.get("a", load(10)), 10)
+      assert.strictEqual(loads, 10)
+    })
+  )
 })

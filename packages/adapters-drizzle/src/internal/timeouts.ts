@@ -44,10 +44,12 @@ export class OperationTimeout extends Error {
   }
 }
 
-/** The bound of the repository call in progress: its name (for the error) and its time. */
+/** The bound of the repository call in progress: its name (for the error), its time and when it ends. */
 interface Bound {
   readonly operation: string
   readonly timeoutMs: number
+  /** `Date.now()` past which the call has failed, whatever statements it still makes. */
+  readonly deadline: number
 }
 
 /** Set by {@link bounded} for the duration of a repository call; read by every driver call in it. */
@@ -70,6 +72,8 @@ export const driverCall = <A, E>(f: () => Promise<A>, onError: (cause: unknown) 
   Effect.flatMap(FiberRef.get(currentBound), (bound) =>
     Effect.async<A, E | RepositoryError>((resume) => {
       let settled = false
+      // The repository call's remaining time (one deadline for all of its statements); unref'd so
+      // a timer left by an interrupted caller never holds the process open.
       const timer =
         bound === undefined
           ? undefined
@@ -77,7 +81,8 @@ export const driverCall = <A, E>(f: () => Promise<A>, onError: (cause: unknown) 
               if (settled) return
               settled = true
               resume(Effect.fail(timedOut(bound)))
-            }, bound.timeoutMs)
+            }, Math.max(0, bound.deadline - Date.now()))
+      timer?.unref()
       const settle = (effect: Effect.Effect<A, E>) => {
         if (settled) return
         settled = true
@@ -102,11 +107,19 @@ export const driverCall = <A, E>(f: () => Promise<A>, onError: (cause: unknown) 
  * `runTransaction` use) fails past `timeoutMs` with an unavailable `RepositoryError` named
  * `operation`. The bound travels in a FiberRef instead of a forked fiber racing a timer: a fiber
  * per call cost ~20 µs of CPU here (`Effect.timeoutFail`, a race with a sleeping fiber, ~35 µs),
- * on a path every request takes two to six times (docs/performance.md). A repository call that
- * makes several driver calls bounds each of them.
+ * on a path every request takes two to six times (docs/performance.md). The bound is one deadline
+ * for the whole repository call: however many statements it makes, it fails `timeoutMs` after it
+ * began (a call nested in another keeps the earlier of the two deadlines).
  */
 export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
-  Effect.locally(effect, currentBound, { operation, timeoutMs })
+  Effect.flatMap(FiberRef.get(currentBound), (outer) => {
+    const deadline = Date.now() + timeoutMs
+    return Effect.locally(
+      effect,
+      currentBound,
+      outer !== undefined && outer.deadline < deadline ? outer : { operation, timeoutMs, deadline }
+    )
+  })
 
 /** The same service with every method that returns an Effect bounded by `timeoutMs`. */
 export const boundService = <S extends object>(port: string, service: S, timeoutMs: number): S => {

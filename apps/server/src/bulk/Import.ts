@@ -1,8 +1,10 @@
 /**
  * `notiflows-prefs import` (BULK.md §2.2): streams an NDJSON file in constant memory, validates
  * each line before the database, applies valid lines in batches (one transaction of a few
- * multi-row statements each; one batch in the database while the next is read), reports bad lines
- * by number, keeps a checkpoint, and ends with a one-line JSON summary and the contract's exit code.
+ * multi-row statements each; up to `concurrency` batches in the database at once, each on its own
+ * connection, while the next is read; batches sharing a user run one after the other, in file
+ * order), reports bad lines by number, keeps a checkpoint, and ends with a one-line JSON summary
+ * and the contract's exit code.
  */
 import { randomBytes } from "node:crypto"
 import { appendFile } from "node:fs/promises"
@@ -29,6 +31,8 @@ export interface ImportOptions {
   readonly quiet: boolean
   /** Lines per transaction (default 500). */
   readonly batchSize?: number
+  /** Batches in the database at once (default 2; PGlite runs them one after the other anyway). */
+  readonly concurrency?: number
   /** How long database failures are retried before the run stops (default 60 s). */
   readonly retryForMs?: number
   /** Checkpoint every this many lines or this often (defaults 1,000 and 5 s). */
@@ -96,9 +100,8 @@ export const runImport = async (database: Database, o: ImportOptions, io: BulkIo
   const checkpointNow = () =>
     writeCheckpoint(checkpointPath, { ...start, line: watermark.line, offset: watermark.offset, counts, seconds: start.seconds + (Date.now() - started) / 1000 })
 
-  /** Applies a batch, then counts it, reports its bad lines and moves the watermark. */
-  const flush = async (b: Batch): Promise<void> => {
-    const outcomes = b.lines.length === 0 ? [] : await applyWithRetries(() => DrizzleUserImport.applyImportBatch(database, { projectId: o.projectId, mode: o.mode, runId: start.run_id, at: new Date() }, b.lines), o.retryForMs ?? 60_000, signal)
+  /** Counts an applied batch, reports its bad lines and moves the watermark (batches in file order). */
+  const finish = async (b: Batch, outcomes: ReadonlyArray<keyof ImportCounts>): Promise<void> => {
     for (const outcome of outcomes) counts[outcome]++
     for (const bad of b.bad) {
       io.stderr.write(`${describeBadLine(bad.number, bad.error)}\n`)
@@ -116,15 +119,44 @@ export const runImport = async (database: Database, o: ImportOptions, io: BulkIo
     }
   }
 
-  let inFlight: Promise<void> = Promise.resolve()
+  const concurrency = Math.max(1, o.concurrency ?? 2)
+  /** Batches not finished yet, in file order; each leaves the list once applied and finished. */
+  const unfinished: Array<{ readonly ids: ReadonlySet<string>; readonly settled: Promise<void> }> = []
+  /** The finish steps, chained in file order; rejects with the first failure. */
+  let finished: Promise<void> = Promise.resolve()
+  let failure: { readonly error: unknown } | undefined
+  const shares = (a: ReadonlySet<string>, b: ReadonlySet<string>) => {
+    const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+    for (const id of small) if (large.has(id)) return true
+    return false
+  }
   let batch = emptyBatch()
   const send = async () => {
     const full = batch
     batch = emptyBatch()
-    await inFlight
-    inFlight = flush(full)
-    // An unhandled rejection must not escape while the next batch is read; it is awaited below.
-    inFlight.catch(() => {})
+    // A bounded number in flight; a batch sharing a user with an earlier one waits for it (file order).
+    for (;;) {
+      const blocking = unfinished.length >= concurrency ? unfinished[0] : unfinished.find((u) => shares(u.ids, full.ids))
+      if (blocking === undefined) break
+      await blocking.settled
+    }
+    if (failure !== undefined) throw failure.error
+    const applied: Promise<ReadonlyArray<keyof ImportCounts>> =
+      full.lines.length === 0
+        ? Promise.resolve([])
+        : applyWithRetries(() => DrizzleUserImport.applyImportBatch(database, { projectId: o.projectId, mode: o.mode, runId: start.run_id, at: new Date() }, full.lines), o.retryForMs ?? 60_000, signal)
+    const link = finished.then(async () => finish(full, await applied))
+    finished = link
+    // A failure is kept and rethrown by the next send or the end of the run, not left unhandled.
+    link.catch((error: unknown) => void (failure ??= { error }))
+    const entry = { ids: full.ids, settled: Promise.allSettled([applied, link]).then(() => {}) }
+    unfinished.push(entry)
+    void entry.settled.then(() => unfinished.splice(unfinished.indexOf(entry), 1))
+  }
+  /** Waits until no batch is in the database and every finish step has run; rejects with a failure. */
+  const settleAll = async () => {
+    while (unfinished.length > 0) await unfinished[0]!.settled
+    await finished
   }
 
   let code: number
@@ -150,11 +182,11 @@ export const runImport = async (database: Database, o: ImportOptions, io: BulkIo
     }
     // Lines in flight finish: the open batch too (it has been read).
     await send()
-    await inFlight
+    await settleAll()
     code = interrupted || signal?.aborted === true ? 130 : counts.skipped > 0 ? 3 : 0
     interrupted = code === 130
   } catch (e) {
-    await inFlight.catch(() => {})
+    await settleAll().catch(() => {})
     if (!(e instanceof DatabaseStopped)) {
       progress.stop()
       throw e

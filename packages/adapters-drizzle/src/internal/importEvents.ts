@@ -4,13 +4,12 @@
  * the batch's order, written by one multi-row `INSERT` in the batch's transaction.
  */
 import { sql } from "drizzle-orm"
-import type { EventInput, ExternalUserId, TenantId, User, UserId } from "@notiflows/domain"
+import type { EventInput, ExternalUserId, StoredEvent, TenantId, User, UserId } from "@notiflows/domain"
 import { preferencesUpdatedEvent, renderEvent, userEvent } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import type { ImportContext, Loaded, Planned } from "./importTypes.js"
 import { IMPORT_ACTOR } from "./importTypes.js"
 import type { NotiflowsDatabase } from "./database.js"
-import { json } from "./statements.js"
 
 /** JSON text with object keys sorted (profile fields compare by value, not key order). */
 const stable = (v: unknown): string =>
@@ -46,16 +45,25 @@ const profileEvent = (c: ImportContext, { externalId, plan }: Planned, current: 
 }
 
 /**
+ * One event as an element of the statement's JSON array, built as text: the payload is already
+ * JSON (the stored text), so it goes in as a value instead of a string escaped a second time.
+ */
+const eventRow = (e: StoredEvent): string =>
+  `{"id":"${e.id}","type":${JSON.stringify(e.type)},"ordering_key":${JSON.stringify(e.orderingKey)},"user_id":${e.userId === null ? "null" : `"${e.userId}"`},"payload":${e.payload}}`
+
+/**
  * The batch's events: a line's profile event, then one `preferences.updated` per set write (a
  * user's global set, then its tenant sets); `version` is the set's after the write (the stored
  * one, locked, plus one).
  */
 export const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, planned: ReadonlyArray<Planned>, loaded: ReadonlyMap<string, Loaded>) => {
-  const rows = planned.flatMap((p) => {
+  const rows: Array<string> = []
+  const add = (e: StoredEvent) => rows.push(eventRow(e))
+  for (const p of planned) {
     const { userId, externalId, plan } = p
     const profile = profileEvent(c, p, loaded.get(externalId))
-    const first = profile === undefined ? [] : [renderEvent(uuidv7(), c.projectId, profile, userId as UserId)]
-    return [...first, ...plan.sets.map((w) => {
+    if (profile !== undefined) add(renderEvent(uuidv7(), c.projectId, profile, userId as UserId))
+    for (const w of plan.sets) {
       const version = (loaded.get(externalId)?.versions.get(w.tenantId) ?? 0) + 1
       const input = preferencesUpdatedEvent({
         externalId: externalId as ExternalUserId,
@@ -64,16 +72,16 @@ export const writeEvents = async (tx: NotiflowsDatabase, c: ImportContext, plann
         preferences: w.choices,
         history: { actor: IMPORT_ACTOR, request_id: c.runId, changed_at: c.at, changes: w.changes, operation: w.operation, source: "import", context: null }
       })
-      return renderEvent(uuidv7(), c.projectId, input, userId as UserId)
-    })].map((e) => ({ id: e.id, type: e.type, ordering_key: e.orderingKey, user_id: e.userId, payload: e.payload }))
-  })
+      add(renderEvent(uuidv7(), c.projectId, input, userId as UserId))
+    }
+  }
   if (rows.length === 0) return
+  // `json`, not `jsonb`: a `json` value keeps its text as sent, so `payload::text` is the rendered text.
   await tx.execute(sql`
     insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
     select ${c.projectId}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
-           x.id, x.type, ${c.at.toISOString()}::timestamptz, x.ordering_key, x.user_id, x.payload
-    from rows from (jsonb_to_recordset(${json(rows)}::jsonb) as (id uuid, type text, ordering_key text, user_id uuid, payload text)) with ordinality
+           x.id, x.type, ${c.at.toISOString()}::timestamptz, x.ordering_key, x.user_id, x.payload::text
+    from rows from (json_to_recordset(${`[${rows.join(",")}]`}::json) as (id uuid, type text, ordering_key text, user_id uuid, payload json)) with ordinality
       as x(id, type, ordering_key, user_id, payload, n)
     order by x.n`)
 }
-

@@ -10,7 +10,8 @@
  *   the due heads of the lanes (endpoint, ordering key, trigger: the earliest pending delivery in
  *   feed order), up to 16 in flight; the claim is held for the attempt timeout + 5 s and the attempt row is written
  *   `interrupted` at once (what it stays if this instance dies).
- * - **finish**: the attempt's outcome, only while this instance still holds the claim.
+ * - **finish**: the attempts' outcomes, a batch per statement, each only while this instance still
+ *   holds the claim.
  *
  * All times are the database's (`clock_timestamp()`), so instances agree on claims and due times.
  */
@@ -22,6 +23,8 @@ import type { Database } from "./internal/database.js"
 import { newId } from "./internal/ids.js"
 import { run, runTransaction } from "./internal/promiseToEffect.js"
 import { rowsOf } from "./internal/statements.js"
+import type { FinishRow } from "./internal/webhookFinish.js"
+import { finishStatement } from "./internal/webhookFinish.js"
 import { toWebhook } from "./DrizzleWebhookRepository.js"
 
 const HORIZON = sql.raw(`(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`)
@@ -162,68 +165,45 @@ export const claim = ({ db }: Database, me: string, limit: number, holdMs: numbe
       )
   )
 
+/** One attempt's outcome and the delivery's next step, for {@link finish}. */
+export interface Finished {
+  readonly delivery: Pick<ClaimedDelivery, "projectId" | "id" | "webhookId" | "attempt" | "startedAt">
+  readonly outcome: AttemptOutcome
+  readonly next: NextStep
+}
+
+const statusOf = (next: NextStep): FinishRow["status"] =>
+  next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
+
 /**
- * Records an attempt and the delivery's next step, only while `me` still holds its claim for
- * that attempt; moves the endpoint's `failing_since` (set at the first failure since a success,
- * cleared by a success). Answers the endpoint's `failing_since` after it (`null` if none or the
- * claim was lost).
+ * Records a batch of attempts (in completion order) and their deliveries' next steps in one
+ * statement (`internal/webhookFinish.ts`), each only while `me` still holds its claim for that
+ * attempt; moves the endpoints' `failing_since` (set at the first failure since a success, cleared
+ * by a success). Answers, per item, the endpoint's `failing_since` after it for a failure, `null`
+ * for a success, none, or a lost claim.
  */
-export const finish = (
-  database: Database,
-  me: string,
-  d: Pick<ClaimedDelivery, "projectId" | "id" | "webhookId" | "attempt" | "startedAt">,
-  outcome: AttemptOutcome,
-  next: NextStep
-): Effect.Effect<Date | null, RepositoryError> => {
-  const { db } = database
-  const status = next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
-  const delivery = sql`
-    update webhook_deliveries set status = ${status},
-      cancelled_reason = ${next._tag === "Cancelled" ? next.reason : null},
-      next_attempt_at = ${next._tag === "Retry" ? sql`clock_timestamp() + ${Math.round(next.delayMs)} * interval '1 millisecond'` : sql`null`},
-      completed_at = ${next._tag === "Retry" ? sql`null` : sql`clock_timestamp()`},
-      claimed_by = null, claimed_until = null
-    where project_id = ${d.projectId}::uuid and id = ${d.id}::uuid and claimed_by = ${me} and attempts = ${d.attempt} and status = 'pending'
-    returning project_id, id`
-  if (next._tag === "Cancelled" && next.reason === "redacted") {
-    // EVENTS.md §1.3: a redacted event's delivery keeps no attempts.
-    return Effect.as(
-      run("webhooks.finish", () =>
-        db.execute(sql`with d as (${delivery})
-          delete from webhook_attempts a using d where a.project_id = d.project_id and a.delivery_id = d.id`)
-      ),
-      null
-    )
-  }
-  const ok = next._tag === "Succeeded"
-  // One statement (one round trip). The endpoint row is written only when failing_since changes:
-  // the claim locks endpoint rows with SKIP LOCKED, so a write per delivery would hide the endpoint
-  // from claims while it is held.
-  return Effect.map(
-    run("webhooks.finish", () =>
-      db.execute(sql`
-        with d as (${delivery}),
-        a as (
-          update webhook_attempts t set duration_ms = ${outcome.durationMs}, response_status = ${outcome.responseStatus}, error = ${outcome.error},
-            retry_after = ${outcome.retryAfter}, response_body = ${outcome.responseBody}
-          from d where t.project_id = d.project_id and t.delivery_id = d.id and t.number = ${d.attempt}
-          returning 1
-        ),
-        w as (
-          update webhook_endpoints e set failing_since = ${ok ? sql`null` : sql`${d.startedAt.toISOString()}::timestamptz`}
-          from d where e.project_id = d.project_id and e.id = ${d.webhookId}::uuid
-            and ${ok ? sql`e.failing_since is not null` : sql`e.failing_since is null`}
-          returning e.failing_since
-        )
-        select (select count(*) from d)::int as n, (select count(*) from a)::int as a,
-          coalesce((select failing_since from w),
-                   (select failing_since from webhook_endpoints where project_id = ${d.projectId}::uuid and id = ${d.webhookId}::uuid)) as failing_since`)
-    ),
-    (result) => {
-      const row = rowsOf(result)[0]
-      return ok || row === undefined || Number(row["n"]) === 0 ? null : dateOf(row["failing_since"])
-    }
-  )
+export const finish = ({ db }: Database, me: string, items: ReadonlyArray<Finished>): Effect.Effect<ReadonlyArray<Date | null>, RepositoryError> => {
+  const rows = items.map(({ delivery: d, outcome, next }, ord): FinishRow => ({
+    ord,
+    project_id: d.projectId,
+    id: d.id,
+    webhook_id: d.webhookId,
+    attempt: d.attempt,
+    started_at: d.startedAt.toISOString(),
+    status: statusOf(next),
+    cancelled_reason: next._tag === "Cancelled" ? next.reason : null,
+    delay_ms: next._tag === "Retry" ? Math.round(next.delayMs) : null,
+    duration_ms: outcome.durationMs,
+    response_status: outcome.responseStatus,
+    error: outcome.error,
+    retry_after: outcome.retryAfter,
+    response_body: outcome.responseBody
+  }))
+  return Effect.map(run("webhooks.finish", () => db.execute(finishStatement(me, rows))), (result) => {
+    const failingSince = new Map<number, Date | null>()
+    for (const r of rowsOf(result)) failingSince.set(Number(r["ord"]), dateOf(r["failing_since"]))
+    return rows.map((r) => (r.status === "succeeded" ? null : (failingSince.get(r.ord) ?? null)))
+  })
 }
 
 /**

@@ -8,8 +8,10 @@
  *   every event looked at. A unique index makes a repeated dispatch harmless.
  * - **claim**: per endpoint (row-locked again, so the in-flight count is exact across instances),
  *   the due heads of the lanes (endpoint, ordering key, trigger: the earliest pending delivery in
- *   feed order), up to 16 in flight; the claim is held for the attempt timeout + 5 s and the attempt row is written
- *   `interrupted` at once (what it stays if this instance dies).
+ *   feed order), up to 16 in flight, found by walking the endpoint's due deliveries in due order
+ *   (cost grows with what is claimed, not with the backlog); the claim is held for the attempt
+ *   timeout + 5 s and the attempt row is written `interrupted` at once (what it stays if this
+ *   instance dies).
  * - **finish**: the attempts' outcomes, a batch per statement, each only while this instance still
  *   holds the claim.
  *
@@ -104,31 +106,38 @@ export const claim = ({ db }: Database, me: string, limit: number, holdMs: numbe
               and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp()))
           for update skip locked
         ),
-        inflight as (
-          select d.project_id, d.webhook_id, count(*)::int as n from webhook_deliveries d
-          join ep on d.project_id = ep.project_id and d.webhook_id = ep.id
-          where d.status = 'pending' and d.claimed_until >= clock_timestamp()
-          group by d.project_id, d.webhook_id
+        -- Free slots per endpoint: 16 minus its live claims (an index holds only claimed pending rows).
+        slots as (
+          select ep.project_id, ep.id as webhook_id, ${MAX_IN_FLIGHT_PER_ENDPOINT} - (
+            select count(*) from webhook_deliveries d
+            where d.project_id = ep.project_id and d.webhook_id = ep.id and d.status = 'pending'
+              and d.claimed_until is not null and d.claimed_until >= clock_timestamp())::int as free
+          from ep
         ),
-        -- The head of each lane (endpoint, ordering key, trigger): its earliest pending delivery in
-        -- feed order, read in the order of the partial index on pending deliveries. Only a head may
-        -- be attempted: a key's next delivery waits until the previous succeeded or was given up.
-        heads as (
-          select distinct on (d.project_id, d.webhook_id, d.ordering_key, d.trigger)
-                 d.project_id, d.webhook_id, d.id, d.next_attempt_at, d.claimed_until, d.event_xid, d.event_seq
-          from webhook_deliveries d
-          join ep on d.project_id = ep.project_id and d.webhook_id = ep.id
-          where d.status = 'pending'
-          order by d.project_id, d.webhook_id, d.ordering_key, d.trigger, d.event_xid, d.event_seq
-        ),
+        -- Per endpoint, its due unclaimed deliveries in due order (an index walk, stopped at the free
+        -- slots) that head their lane (endpoint, ordering key, trigger): no earlier pending delivery
+        -- in feed order. Only a head may be attempted: a key's next delivery waits until the previous
+        -- succeeded or was given up. Deliveries without a key (test pings) form one lane per trigger.
         due as (
-          select h.project_id, h.id, coalesce(i.n, 0) as n,
-                 row_number() over (partition by h.project_id, h.webhook_id order by h.next_attempt_at, h.event_xid, h.event_seq) as rn
-          from heads h
-          left join inflight i on i.project_id = h.project_id and i.webhook_id = h.webhook_id
-          where h.next_attempt_at <= clock_timestamp() and (h.claimed_until is null or h.claimed_until < clock_timestamp())
+          select s.project_id, h.id,
+                 row_number() over (partition by s.project_id, s.webhook_id order by h.next_attempt_at, h.event_xid, h.event_seq) as rn
+          from slots s cross join lateral (
+            select d.id, d.next_attempt_at, d.event_xid, d.event_seq from webhook_deliveries d
+            where d.project_id = s.project_id and d.webhook_id = s.webhook_id and d.status = 'pending'
+              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp())
+              and not exists (
+                select 1 from webhook_deliveries p
+                where p.project_id = d.project_id and p.webhook_id = d.webhook_id and p.ordering_key = d.ordering_key and p.trigger = d.trigger
+                  and p.status = 'pending' and (p.event_xid, p.event_seq) < (d.event_xid, d.event_seq))
+              and (d.ordering_key is not null or not exists (
+                select 1 from webhook_deliveries p
+                where p.project_id = d.project_id and p.webhook_id = d.webhook_id and p.ordering_key is null and p.trigger = d.trigger
+                  and p.status = 'pending' and (p.event_xid, p.event_seq) < (d.event_xid, d.event_seq)))
+            order by d.next_attempt_at, d.event_xid, d.event_seq
+            limit greatest(s.free, 0)
+          ) h
         ),
-        picked as (select project_id, id from due where rn + n <= ${MAX_IN_FLIGHT_PER_ENDPOINT} order by rn limit ${limit}),
+        picked as (select project_id, id from due order by rn limit ${limit}),
         claimed as (
           update webhook_deliveries d
           set claimed_by = ${me}, claimed_until = clock_timestamp() + ${holdMs} * interval '1 millisecond', attempts = d.attempts + 1

@@ -88,7 +88,11 @@ export const runWorkQueue = <A, E, R>(kind: WorkKind<A, E, R>): Effect.Effect<ne
     while (true) {
       const full = yield* round
       if (!failing) warned = false
-      if (!full) yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(kind.pollMs))
+      if (!full) {
+        yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(kind.pollMs))
+        // Items of one batch end together: let them all release before claiming for their slots.
+        yield* Effect.yieldNow()
+      }
     }
   }).pipe(Effect.scoped)
 

@@ -98,13 +98,18 @@ export const claim = ({ db }: Database, me: string, limit: number, holdMs: numbe
   Effect.map(
     run("webhooks.claim", () =>
       db.execute(sql`
+        -- The endpoints with due work. The probe is ordered (the index's order, so it stays an index
+        -- probe: as a plain EXISTS the planner chose a sequential scan, 4.6 ms per endpoint).
         with ep as (
           select w.project_id, w.id from webhook_endpoints w
-          where w.status = 'enabled' and exists (
+          cross join lateral (
             select 1 from webhook_deliveries d
             where d.project_id = w.project_id and d.webhook_id = w.id and d.status = 'pending'
-              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp()))
-          for update skip locked
+              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp())
+            order by d.next_attempt_at limit 1
+          ) due_work
+          where w.status = 'enabled'
+          for update of w skip locked
         ),
         -- Free slots per endpoint: 16 minus its live claims (an index holds only claimed pending rows).
         slots as (

@@ -153,3 +153,58 @@ const decideChannel = (
   // 7. Deliver; the source is the channel's.
   return decision(true, "allowed", channelSource)
 }
+
+const leaf = (v: boolean | undefined) => (v === undefined ? "." : v ? "1" : "0")
+
+/**
+ * The leaves of one set that `evaluatePrepared` reads for `p`, as a short string: the requested
+ * channels, then per category of the notiflow its `enabled` and requested channels, then the
+ * notiflow's. Two sets with the same key are decided alike (whatever else they hold).
+ */
+export const decisionLeavesKey = (p: PreparedEvaluation, set: PreferenceChoicesV2): string => {
+  const channels = p.channels
+  let key = ""
+  for (const ch of channels) key += leaf(set.channel_types[ch])
+  const entry = (e: NotiflowChoice | undefined) => {
+    key += leaf(e?.enabled)
+    for (const ch of channels) key += leaf(e?.channel_types?.[ch])
+  }
+  for (const c of p.categories) entry(categoryOf(set, c.id))
+  entry(notiflowOf(set, p.notiflow.id))
+  return key
+}
+
+/**
+ * `evaluatePrepared` for the users of one batch, decided once per distinct pair of what the
+ * decision reads ({@link decisionLeavesKey}): users whose sets differ only in leaves this notiflow
+ * and these channels do not read get the same frozen decisions object (so a writer may also
+ * serialise it once). A set object's key is computed once; sets are never changed while a batch
+ * runs. `scoped`: a tenant's batch (the second set is read), else the global scope.
+ */
+export const decisionMemo = (p: PreparedEvaluation, scoped: boolean) => {
+  const setIds = new Map<PreferenceChoicesV2, number>()
+  const keyIds = new Map<string, number>()
+  const idOf = (set: PreferenceChoicesV2): number => {
+    let id = setIds.get(set)
+    if (id === undefined) {
+      const key = decisionLeavesKey(p, set)
+      id = keyIds.get(key)
+      if (id === undefined) keyIds.set(key, (id = keyIds.size))
+      setIds.set(set, id)
+    }
+    return id
+  }
+  const byPair = new Map<number, DecisionsV2>()
+  return (global: PreferenceChoicesV2, tenantSet: PreferenceChoicesV2): DecisionsV2 => {
+    // Ids stay below 4,096 (two sets per user of a batch of at most 1,000 users, plus empty ones)
+    // for the pair's number to stay a small integer; above that, pairs are keyed apart anyway.
+    const g = idOf(global)
+    const pair = scoped ? g * 4096 + idOf(tenantSet) : g
+    let d = byPair.get(pair)
+    if (d === undefined || keyIds.size > 4096) {
+      d = Object.freeze(evaluatePrepared(p, global, scoped ? tenantSet : undefined))
+      if (keyIds.size <= 4096) byPair.set(pair, d)
+    }
+    return d
+  }
+}

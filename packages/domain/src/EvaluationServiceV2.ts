@@ -7,8 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { NotiflowNotFound, UserNotFound, ValidationFailed } from "./Errors.js"
 import { decodeEvaluateBody } from "./EvaluationService.js"
-import type { PreparedEvaluation } from "./BatchResolution.js"
-import { evaluatePrepared, prepareEvaluation } from "./BatchResolution.js"
+import { decisionMemo, evaluatePrepared, prepareEvaluation } from "./BatchResolution.js"
 import type { BatchEvaluationV2, DecisionsV2 } from "./EvaluationV2.js"
 import { isJsonObject, withIssues } from "./Issues.js"
 import { batchLinkIssues } from "./Links.js"
@@ -73,30 +72,6 @@ export const evaluateUserV2 = (projectId: ProjectId, externalId: ExternalUserId,
     }
   })
 
-/**
- * `evaluatePrepared` for one batch, decided once per distinct pair of set objects: users whose
- * sets are the same objects (users without sets, and repositories that share the decoding of
- * equal documents) get the same, frozen, decisions. Sets are never changed while a batch runs.
- */
-const memoizedDecisions = (prepared: PreparedEvaluation, global: boolean) => {
-  if (global) {
-    const byGlobal = new Map<PreferenceChoicesV2, DecisionsV2>()
-    return (g: PreferenceChoicesV2, _scoped: PreferenceChoicesV2): DecisionsV2 => {
-      let d = byGlobal.get(g)
-      if (d === undefined) byGlobal.set(g, (d = Object.freeze(evaluatePrepared(prepared, g, undefined))))
-      return d
-    }
-  }
-  const byPair = new Map<PreferenceChoicesV2, Map<PreferenceChoicesV2, DecisionsV2>>()
-  return (g: PreferenceChoicesV2, scoped: PreferenceChoicesV2): DecisionsV2 => {
-    let byScoped = byPair.get(g)
-    if (byScoped === undefined) byPair.set(g, (byScoped = new Map()))
-    let d = byScoped.get(scoped)
-    if (d === undefined) byScoped.set(scoped, (d = Object.freeze(evaluatePrepared(prepared, g, scoped))))
-    return d
-  }
-}
-
 /** Decisions for up to 1,000 users in one scope, in input order, reading all of them in one query. */
 export const evaluateUsersV2 = (projectId: ProjectId, scope: Scope, body: unknown) =>
   Effect.gen(function* () {
@@ -110,7 +85,7 @@ export const evaluateUsersV2 = (projectId: ProjectId, scope: Scope, body: unknow
     const found = yield* Effect.flatMap(ScopedPreferenceRepository, (r) => r.loadMany(projectId, [...new Set(ids)], scope))
     // The catalog's and the tenant's part of every decision is read once for the whole batch.
     const prepared = prepareEvaluation(tenant, notiflow, liveCategoriesOf(catalog, notiflow.id), defaults, decoded.value.channel_types)
-    const decide = memoizedDecisions(prepared, scope._tag === "Global")
+    const decide = decisionMemo(prepared, scope._tag === "Tenant")
     const results: ReadonlyArray<BatchEvaluationV2> = ids.map((user_id) => {
       const sets = found.get(user_id)
       return { user_id, user_found: sets !== undefined, channel_types: decide(sets?.global ?? emptyChoicesV2, sets?.scoped ?? emptyChoicesV2) }

@@ -3,7 +3,7 @@
  * and the resolution laws of issue 11: (1) every level only restricts, (2) a required notiflow is
  * always delivered, (3) a locked leaf's value is the lock's, (4) without tenants and categories
  * v2 decides (and shows) exactly as v1, (5) a tenant default reaches exactly the users without an
- * explicit choice at its leaf; and the batch evaluation (`prepareEvaluation` + `evaluatePrepared`)
+ * explicit choice at its leaf; and the batch evaluation (`prepareEvaluation` + `evaluatePrepared`, memoized by `decisionMemo`)
  * decides as `evaluateChannelV2`. Every law runs at least 1,000 times.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -14,6 +14,7 @@ import {
   applyPatch,
   applyPatchV2,
   categoryLookup,
+  decisionMemo,
   decodePatchV2,
   diffV2,
   emptyChoicesV2,
@@ -246,6 +247,35 @@ export const modelLaws = (options: ModelLawsOptions = {}): void => {
             const decided = evaluatePrepared(prepared, r.global, r.tenantSet)
             assert.deepStrictEqual(Object.keys(decided), channels)
             for (const ch of channels) assert.deepStrictEqual(decided[ch], evaluateChannelV2(r, n, categories, w.defaults, ch), `${n.id}/${ch}`)
+          }
+        }
+      }
+    )
+
+    law(
+      "decisionMemo decides every user of a batch as evaluatePrepared (shared, cloned and irrelevant-leaf sets)",
+      world.chain((w) =>
+        fc.tuple(
+          fc.constant(w),
+          fc.array(choicesV2For(w.catalog), { minLength: 1, maxLength: 4 }),
+          fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { minLength: 1, maxLength: 24 }),
+          fc.shuffledSubarray([...CHANNEL_TYPES], { minLength: 1 }),
+          fc.boolean()
+        )
+      ),
+      ([w, pool, picks, channels, tenantScope]) => {
+        const sets = [w.global, w.tenantSet, emptyChoicesV2, ...pool]
+        for (const n of w.catalog.notiflows.filter((e) => !e.deleted)) {
+          const prepared = prepareEvaluation(tenantScope ? w.tenant : undefined, n, liveCategoriesOf(w.catalog, n.id), w.defaults, channels)
+          const decide = decisionMemo(prepared, tenantScope)
+          for (const [gi, ti, clone] of picks) {
+            const pick = (i: number) => sets[i % sets.length]!
+            // A clone is another object with the same leaves: decided through its key, not its identity.
+            const global = clone ? (JSON.parse(JSON.stringify(pick(gi))) as PreferenceChoicesV2) : pick(gi)
+            const tenantSet = pick(ti)
+            const memo = decide(global, tenantSet)
+            assert.deepStrictEqual(memo, evaluatePrepared(prepared, global, tenantScope ? tenantSet : undefined), `${n.id}`)
+            assert.isTrue(Object.isFrozen(memo))
           }
         }
       }

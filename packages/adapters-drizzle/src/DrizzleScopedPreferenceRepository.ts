@@ -120,9 +120,14 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
     choices: asText(preferenceSets.choices, "choices"),
     categories: asText(preferenceSets.categories, "categories")
   }
-  const batchTenantFields = { ...batchGlobalFields, tenantChoices: asText(tps.choices, "tenantChoices") }
+  // The user×tenant row is looked up only for users who hold a set in some tenant (`has_tenant_sets`,
+  // kept by a trigger): a batch of 1,000 where a quarter hold one probes 250 rows, not 1,000
+  // (the probes were most of a tenant batch's extra database time; docs/performance.md, issue 11).
+  // The lookup keeps the primary-key prefix by the expression on the tenant (see `tenantJoin`).
+  const tenantChoicesText = sql<string | null>`case when ${users.hasTenantSets} then (select ${tps.choices}::text from ${tps} where ${tps.projectId} = ${users.projectId} and ${tps.userId} = ${users.id} and (${tps.tenantId} || '') = ${P("tenantId")}) end`
+  const batchTenantFields = { ...batchGlobalFields, tenantChoices: tenantChoicesText.as("tenantChoices") }
   const loadManyGlobal = db.select(batchGlobalFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
-  const loadManyTenant = db.select(batchTenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(manyUsers)
+  const loadManyTenant = db.select(batchTenantFields).from(users).innerJoin(preferenceSets, userJoin).where(manyUsers)
 
   const currentTenantVersion = db
     .select({ version: tps.version })

@@ -112,6 +112,12 @@ export const users = pgTable(
     revision: integer("revision").notNull().default(0),
     /** Links and tickets issued at or before this second answer 410 (LINKS.md §2.3). */
     linksValidAfter: timestamptz("links_valid_after"),
+    /**
+     * True once the user holds a set in some tenant (set by a trigger on every insert into
+     * `tenant_preference_sets`, migration 0011; never cleared: a stale true only costs a lookup).
+     * A batch read in a tenant looks up the user×tenant row only for these users.
+     */
+    hasTenantSets: boolean("has_tenant_sets").notNull().default(false),
     createdAt: timestamptz("created_at").notNull(),
     updatedAt: timestamptz("updated_at").notNull()
   },

@@ -13,6 +13,8 @@ export interface Reply {
   readonly body?: unknown
   /** A non-JSON body (e.g. Prometheus text); its `Content-Type` comes from `headers`. */
   readonly text?: string
+  /** A body already encoded as UTF-8 bytes (a large JSON written in place); `Content-Type` from `headers`. */
+  readonly bytes?: Buffer
   readonly headers?: Readonly<Record<string, string>>
   /**
    * A streamed body (chunked, no `Content-Length`), written after the status and headers: `write`

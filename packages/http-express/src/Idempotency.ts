@@ -174,7 +174,7 @@ export const makeIdempotencyHook = (options: IdempotencyOptions) => {
     const payload = encodeStoredReply({
       status: reply.status,
       headers: { ...reply.headers, [REQUEST_ID_HEADER]: ctx.requestId },
-      body: reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
+      body: reply.text ?? reply.bytes?.toString("utf8") ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
     })
     // The write is done: answer it even if the record cannot be stored. The claim then lapses
     // after its lock and a retry re-runs the request (merge patches apply once however often).

@@ -9,7 +9,9 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { batchLinksTexts, LINK_ROUTES } from "../src/links/Mint.js"
 import { batchSealer, macValid, parse, seal, userIdOf } from "../src/links/LinkToken.js"
-import { batchResponseText } from "../src/routes/EvaluateJson.js"
+import { batchResponseBytes } from "../src/routes/EvaluateJson.js"
+
+const batchResponseText = (...args: Parameters<typeof batchResponseBytes>) => batchResponseBytes(...args).toString("utf8")
 
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString("hex"))
 const u32 = fc.integer({ min: 0, max: 0xffffffff })
@@ -45,8 +47,8 @@ const response = channels.chain((chs) =>
   })
 )
 
-describe("batch evaluation response text", () => {
-  it("is JSON.stringify of the response, with and without links", () => {
+describe("batch evaluation response bytes", () => {
+  it("are the UTF-8 bytes of JSON.stringify of the response, with and without links", () => {
     fc.assert(
       fc.property(response, fc.boolean(), (r0, withLinks) => {
         const r = r0.tenant_id === undefined ? { notiflow_id: r0.notiflow_id, results: r0.results } : r0

@@ -75,6 +75,11 @@ export const sendReply = (
   const headers = { "Cache-Control": "no-store", ...extra, ...reply.headers }
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
   if (reply.stream !== undefined) return streamReply(req, res, reply.stream, onStreamError)
+  if (reply.bytes !== undefined) {
+    res.setHeader("Content-Length", String(reply.bytes.length))
+    res.end(req.method === "HEAD" ? undefined : reply.bytes)
+    return
+  }
   if (reply.text !== undefined) {
     res.setHeader("Content-Length", String(Buffer.byteLength(reply.text)))
     res.end(req.method === "HEAD" ? undefined : reply.text)

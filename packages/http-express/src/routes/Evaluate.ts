@@ -11,7 +11,7 @@ import { run } from "../internal/effectToPromise.js"
 import { TENANT_QUERY, userIdParam } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
-import { batchResponseText, jsonText } from "./EvaluateJson.js"
+import { batchResponseBytes, jsonBytes } from "./EvaluateJson.js"
 import { adminScope } from "./Scope.js"
 
 const projectOf = (ctx: RequestContext): ProjectId => principalOf(ctx).project.id as ProjectId
@@ -25,10 +25,10 @@ const one = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
 const batch = async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const scope = adminScope(ctx)
   const { response, grants } = await run(deps.runtime, evaluateUsersWithLinks(projectOf(ctx), scope, ctx.body, deps.now()))
-  if (grants === undefined) return jsonText(batchResponseText(response))
+  if (grants === undefined) return jsonBytes(batchResponseBytes(response))
   // LINKS.md §2.2: each result gains `links` (null for a user not found).
   const linksText = batchLinksTexts(deps.publicUrl.base)
-  return jsonText(batchResponseText(response, (userId) => linksText(grants.get(userId))))
+  return jsonBytes(batchResponseBytes(response, (userId) => linksText(grants.get(userId))))
 }
 
 const tags = ["Evaluation"]

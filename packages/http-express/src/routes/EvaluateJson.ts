@@ -1,5 +1,5 @@
 /**
- * The batch evaluation's response text (API.md §4.3, LINKS.md §2.2), written as a string: the
+ * The batch evaluation's response (API.md §4.3, LINKS.md §2.2), written as UTF-8 bytes: the
  * same bytes `JSON.stringify` gives the response object, without building a second object per
  * result for `links` or walking every decision. A batch of 1,000 users × 6 channels holds 6,000
  * decisions, almost all of them the domain's shared frozen constants: each one's JSON is
@@ -51,29 +51,65 @@ export interface BatchResponse {
 }
 
 /**
- * The response text; `linksOf` (only when the request asked for links) gives each result's
- * `links` member as JSON text (`null` for a user not found).
+ * UTF-8 bytes written in place: pieces are encoded straight into one growing buffer. Writing the
+ * batch as one string of ~5,000 concatenated pieces cost more to flatten and encode on `res.end`
+ * than to build (docs/performance.md, issue 16).
  */
-export const batchResponseText = (response: BatchResponse, linksOf?: (userId: ExternalUserId) => string): string => {
-  let out = `{"notiflow_id":${JSON.stringify(response.notiflow_id)}`
-  if (response.tenant_id !== undefined) out += `,"tenant_id":${JSON.stringify(response.tenant_id)}`
-  out += `,"results":[`
-  const results = response.results
-  // Users with equal sets share one decisions object (the domain decides them once): written once.
-  const written = new Map<BatchEvaluationV2["channel_types"], string>()
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i]!
-    out += i === 0 ? `{"user_id":` : `,{"user_id":`
-    out += JSON.stringify(r.user_id)
-    out += r.user_found ? `,"user_found":true,"channel_types":` : `,"user_found":false,"channel_types":`
-    let decisions = written.get(r.channel_types)
-    if (decisions === undefined) written.set(r.channel_types, (decisions = decisionsText(r.channel_types)))
-    out += decisions
-    if (linksOf !== undefined) out += `,"links":${linksOf(r.user_id as ExternalUserId)}`
-    out += "}"
+class Utf8Writer {
+  private buffer: Buffer
+  private length = 0
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size)
   }
-  return `${out}]}`
+  private room(n: number): void {
+    if (this.length + n <= this.buffer.length) return
+    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n))
+    this.buffer.copy(next, 0, 0, this.length)
+    this.buffer = next
+  }
+  text(s: string): void {
+    // At most 3 bytes per UTF-16 unit.
+    this.room(s.length * 3)
+    this.length += this.buffer.write(s, this.length, "utf8")
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length)
+    this.buffer.set(b, this.length)
+    this.length += b.length
+  }
+  done(): Buffer {
+    return this.buffer.subarray(0, this.length)
+  }
 }
 
-/** A 200 whose body is JSON text already written. */
-export const jsonText = (text: string): Reply => ({ status: 200, text, headers: { "Content-Type": "application/json; charset=utf-8" } })
+/**
+ * The response as UTF-8 JSON bytes (the bytes of `JSON.stringify` of the response object);
+ * `linksOf` (only when the request asked for links) gives each result's `links` member as JSON
+ * text (`null` for a user not found).
+ */
+export const batchResponseBytes = (response: BatchResponse, linksOf?: (userId: ExternalUserId) => string): Buffer => {
+  const results = response.results
+  const out = new Utf8Writer(256 + results.length * (linksOf === undefined ? 512 : 1536))
+  out.text(`{"notiflow_id":${JSON.stringify(response.notiflow_id)}`)
+  if (response.tenant_id !== undefined) out.text(`,"tenant_id":${JSON.stringify(response.tenant_id)}`)
+  out.text(`,"results":[`)
+  // Users with equal sets share one decisions object (the domain decides them once): encoded once.
+  const written = new Map<BatchEvaluationV2["channel_types"], Buffer>()
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!
+    // One write per user for its text, one copy for its decisions (each write is a native call).
+    out.text(`${i === 0 ? "{" : "},{"}"user_id":${JSON.stringify(r.user_id)}${r.user_found ? FOUND : NOT_FOUND}`)
+    let decisions = written.get(r.channel_types)
+    if (decisions === undefined) written.set(r.channel_types, (decisions = Buffer.from(decisionsText(r.channel_types), "utf8")))
+    out.bytes(decisions)
+    if (linksOf !== undefined) out.text(`,"links":${linksOf(r.user_id as ExternalUserId)}`)
+  }
+  out.text(results.length === 0 ? "]}" : "}]}")
+  return out.done()
+}
+
+const FOUND = `,"user_found":true,"channel_types":`
+const NOT_FOUND = `,"user_found":false,"channel_types":`
+
+/** A 200 whose body is JSON already encoded. */
+export const jsonBytes = (bytes: Buffer): Reply => ({ status: 200, bytes, headers: { "Content-Type": "application/json; charset=utf-8" } })

@@ -11,6 +11,9 @@ import { ChannelChoices, isNotiflowId, ReadOnlyField, Timestamp } from "./Prefer
 
 /** Live categories per project (M§8). */
 export const MAX_CATEGORIES = 1000
+
+/** Whether two id lists (a notiflow's category memberships) hold the same ids in the same order. */
+export const sameIds = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => a.length === b.length && a.every((id, i) => id === b[i])
 /** Categories per notiflow (M§8). */
 export const MAX_NOTIFLOW_CATEGORIES = 20
 

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { CategoryCatalogEntry, CategoryId, StoredCategory } from "./Categories.js"
-import { categoryToJson, decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory } from "./Categories.js"
+import { categoryToJson, decodeCategoryUpsert, isCategoryId, MAX_CATEGORIES, NotiflowCategoriesSchema, nextMemberships, sameCategory, sameIds } from "./Categories.js"
 import type { StoredNotiflow } from "./Catalog.js"
 import { notiflowToJsonV2, NotiflowUpsertSchema, sameEntry, applyNotiflowUpsert, newNotiflow, notiflowPathIssues } from "./Catalog.js"
 import { afterSave, categoryEvent, changedFields, notiflowEvent } from "./CatalogEvents.js"
@@ -160,9 +160,9 @@ export const upsertNotiflowV2 = (projectId: ProjectId, id: NotiflowId, body: unk
         // Written as a compare-and-set on the list read above, with the save when there is one:
         // a writer whose read is stale (notiflow or list) conflicts and retries from a fresh read.
         const change = { expected: storedList, next: memberships }
-        const listChanged = memberships.join("\n") !== storedList.join("\n")
+        const listChanged = !sameIds(memberships, storedList)
         let notiflow: StoredNotiflow | undefined = live
-        if (live === undefined || !sameEntry(live, decoded.value.entry) || liveIds.join("\n") !== liveBefore.join("\n")) {
+        if (live === undefined || !sameEntry(live, decoded.value.entry) || !sameIds(liveIds, liveBefore)) {
           const at = new Date(yield* Clock.currentTimeMillis)
           const after = afterSave<StoredNotiflow>(decoded.value.entry, stored, at)
           const event =

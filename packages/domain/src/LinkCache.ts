@@ -12,15 +12,14 @@ import * as Option from "effect/Option"
 import type { LinkKey, LinkScopeRecord } from "./LinkRepository.js"
 import { LinkRepository } from "./LinkRepository.js"
 import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
-import { makeCache, MAX_CACHE_TTL_MILLIS } from "./ProjectViewCache.js"
+import { cacheSettings, makeCache } from "./ProjectViewCache.js"
 
 /**
  * Wraps the link repository of the context. Provide it on top of an adapter layer:
  * `Layer.provideMerge(layerLinkCache(), adapterLayer)`.
  */
 export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<LinkRepository, never, LinkRepository> => {
-  const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
-  const max = options.maxProjects ?? 10_000
+  const { max, ttl } = cacheSettings(options)
   return Layer.effect(
     LinkRepository,
     Effect.gen(function* () {

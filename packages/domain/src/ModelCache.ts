@@ -12,7 +12,7 @@ import { CategoryRepository } from "./CategoryRepository.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
 import type { NotiflowId } from "./Preferences.js"
 import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
-import { makeCache, MAX_CACHE_TTL_MILLIS } from "./ProjectViewCache.js"
+import { cacheSettings, makeCache } from "./ProjectViewCache.js"
 import type { StoredTenantDefaults } from "./TenantRepository.js"
 import { TenantRepository } from "./TenantRepository.js"
 
@@ -24,8 +24,7 @@ type Wrapped = CategoryRepository | TenantRepository | NotiflowCatalogRepository
  * `Layer.provideMerge(layerModelCache(), adapterLayer)`.
  */
 export const layerModelCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<Wrapped, never, Wrapped> => {
-  const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
-  const max = options.maxProjects ?? 10_000
+  const { max, ttl } = cacheSettings(options)
   return Layer.effectContext(
     Effect.gen(function* () {
       const categories = yield* CategoryRepository

@@ -68,6 +68,12 @@ export interface ProjectViewCacheOptions {
   readonly maxProjects?: number
 }
 
+/** The options' time to live (capped at {@link MAX_CACHE_TTL_MILLIS}) and project bound, as every cache layer reads them. */
+export const cacheSettings = (options: ProjectViewCacheOptions): { readonly ttl: number; readonly max: number } => ({
+  ttl: Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS),
+  max: options.maxProjects ?? 10_000
+})
+
 /**
  * Wraps the catalog and project repositories of the context with a per-project cache. Provide
  * it on top of an adapter layer: `Layer.provideMerge(layerProjectViewCache(), adapterLayer)`.
@@ -75,8 +81,7 @@ export interface ProjectViewCacheOptions {
 export const layerProjectViewCache = (
   options: ProjectViewCacheOptions = {}
 ): Layer.Layer<NotiflowCatalogRepository | ProjectRepository, never, NotiflowCatalogRepository | ProjectRepository> => {
-  const ttl = Math.min(options.ttlMillis ?? MAX_CACHE_TTL_MILLIS, MAX_CACHE_TTL_MILLIS)
-  const max = options.maxProjects ?? 10_000
+  const { max, ttl } = cacheSettings(options)
   return Layer.effectContext(
     Effect.gen(function* () {
       const catalog = yield* NotiflowCatalogRepository

@@ -6,7 +6,7 @@
  */
 import { and, eq } from "drizzle-orm"
 import type { MembershipChange, NotiflowId, ProjectId } from "@notiflows/domain"
-import { VersionConflict } from "@notiflows/domain"
+import { sameIds, VersionConflict } from "@notiflows/domain"
 import { notiflowCategories } from "../schema.js"
 import type { NotiflowsDatabase } from "./database.js"
 import { Abort } from "./promiseToEffect.js"
@@ -21,7 +21,7 @@ export const replaceMemberships = async (
 ): Promise<void> => {
   const where = and(eq(notiflowCategories.projectId, projectId), eq(notiflowCategories.notiflowId, notiflowId))
   const stored = await tx.select({ categoryId: notiflowCategories.categoryId }).from(notiflowCategories).where(where).orderBy(notiflowCategories.position)
-  if (stored.map((r) => r.categoryId).join("\n") !== change.expected.join("\n")) {
+  if (!sameIds(stored.map((r) => r.categoryId), change.expected)) {
     throw new Abort(new VersionConflict({ expected: revision, actual: revision }))
   }
   await tx.delete(notiflowCategories).where(where)

@@ -4,7 +4,7 @@
  * history append can never interleave with another fiber: JavaScript runs one section at a time.
  */
 import * as Effect from "effect/Effect"
-import { renderEvent, RepositoryError } from "@notiflows/domain"
+import { renderEvent, RepositoryError, sameIds } from "@notiflows/domain"
 import type { Delivery, EventInput, JobItem, ProjectId, StoredBranding, StoredEvent, StoredJob, UserId, Webhook } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
 import type { IdempotencyRecord } from "../InMemoryIdempotencyRepository.js"
@@ -208,7 +208,7 @@ export const byId = <A extends { readonly id: string }>(a: A, b: A): number => (
 
 /** Whether a notiflow's stored membership list is `expected` (absent = `[]`). */
 export const membershipsAre = (project: ProjectRecord, notiflowId: string, expected: ReadonlyArray<CategoryId>): boolean =>
-  (project.memberships?.get(notiflowId) ?? []).join("\n") === expected.join("\n")
+  sameIds(project.memberships?.get(notiflowId) ?? [], expected)
 
 /** Replaces a notiflow's stored membership list (`[]` removes it). */
 export const replaceMemberships = (project: ProjectRecord, notiflowId: string, next: ReadonlyArray<CategoryId>): void => {

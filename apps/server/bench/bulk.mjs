@@ -11,6 +11,8 @@
  *   BENCH_BULK_RUNS   jobs (default 3)
  *   DATABASE_URL      the server to create a throwaway database on (default postgres://postgres@127.0.0.1:5432/test)
  *   BENCH_SERVICE_NODE_ARGS  node flags of the service, comma-separated (e.g. --cpu-prof,--cpu-prof-dir=/tmp/prof; then bench/profile.mjs)
+ *   BENCH_PROFILE_WINDOWS    a file to write each job's [start, end] window to (µs of the monotonic clock), for
+ *                            `PROFILE_WINDOWS=<file> node bench/profile.mjs` (the jobs alone, not the setup)
  *
  * Targets (issue 14): ≤ 5 s and ≤ 10x the raw UPDATE on an idle PostgreSQL. The load average is
  * printed with the figures: under load they say nothing.
@@ -63,6 +65,7 @@ try {
   for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => call("PUT", `/admin/users/${id}`, {})))
   const results = []
   const cpu = []
+  const windows = []
   for (let run = 0; run < runs; run++) {
     const cpuBefore = cpuMs(service.pid)
     const started = process.hrtime.bigint()
@@ -77,6 +80,7 @@ try {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     if (body.counts.updated !== items) throw new Error(`job ${job.id}: ${JSON.stringify(body.counts)}`)
     results.push(seconds)
+    windows.push([Number(started / 1000n), Number(process.hrtime.bigint() / 1000n)])
     cpu.push(cpuMs(service.pid) - cpuBefore)
   }
   // The floor: one statement updating the same rows' choices (no ledger, no events, no checks).
@@ -102,6 +106,7 @@ try {
     load_average: os.loadavg().map((l) => Number(l.toFixed(2)))
   }
   console.log(JSON.stringify(summary))
+  if (process.env.BENCH_PROFILE_WINDOWS) fs.writeFileSync(process.env.BENCH_PROFILE_WINDOWS, JSON.stringify(windows))
   const resultsDir = path.join(here, "results")
   fs.mkdirSync(resultsDir, { recursive: true })
   const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z")

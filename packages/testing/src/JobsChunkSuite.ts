@@ -143,7 +143,12 @@ export const jobsChunkCases = (it: It): void => {
         for (const u of users) ledger.push((yield* getScopedHistory(projectId, u, scope, "admin", { limit: 10 })).items.map((e) => [e.request_id, e.changed_at.getTime()]))
         assert.deepStrictEqual(ledger, [[[shared, ctx.at.getTime()]], [[shared, ctx.at.getTime()]], [["req_own", later.getTime()]]])
         const events = yield* Events
-        const stored = (yield* events.read(projectId, { after: null, limit: 1000, types: ["preferences.updated"] })).items
+        // The SQL feed shows a commit once older transactions (anywhere on the server) have ended.
+        let stored = (yield* events.read(projectId, { after: null, limit: 1000, types: ["preferences.updated"] })).items
+        for (let attempt = 0; attempt < 200 && stored.length < 3; attempt++) {
+          yield* Effect.sleep(25)
+          stored = (yield* events.read(projectId, { after: null, limit: 1000, types: ["preferences.updated"] })).items
+        }
         assert.strictEqual(stored.length, 3)
         stored.forEach((e, i) => {
           const w = writes[i]!

@@ -7,6 +7,11 @@
  *   BENCH_SERVICE_NODE_ARGS=--cpu-prof,--cpu-prof-dir=/tmp/prof node apps/server/bench/run.mjs
  *   node apps/server/bench/profile.mjs /tmp/prof            # newest profile in the directory
  *   node apps/server/bench/profile.mjs /tmp/prof/CPU.….cpuprofile [top]
+ *
+ *   PROFILE_WINDOWS=/tmp/windows.json  only the samples inside these [start, end] µs windows of the
+ *     monotonic clock (V8's profile clock and `process.hrtime` are both CLOCK_MONOTONIC on Linux; the
+ *     bulk bench writes its jobs' windows there with BENCH_PROFILE_WINDOWS)
+ *   PROFILE_INCLUSIVE=1  also the functions by inclusive time (on the stack)
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -30,8 +35,14 @@ if (fs.statSync(target).isDirectory()) {
 
 const profile = JSON.parse(fs.readFileSync(file, "utf8"))
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
+const windows = process.env.PROFILE_WINDOWS ? JSON.parse(fs.readFileSync(process.env.PROFILE_WINDOWS, "utf8")) : undefined
+const inWindow = (t) => windows === undefined || windows.some(([a, b]) => t >= a && t <= b)
 const selfTime = new Map()
-profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+let clock = profile.startTime
+profile.samples.forEach((id, i) => {
+  clock += profile.timeDeltas[i] ?? 0
+  if (inWindow(clock)) selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+})
 
 const groupOf = (frame) => {
   const url = frame.url ?? ""
@@ -69,3 +80,21 @@ process.stdout.write(`${file}\nprofiled ${ms(total).trim()}, busy ${ms(busy).tri
 for (const [g, t] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(t)} ${ms(t)}  ${g}\n`)
 process.stdout.write("\nby function (self time)\n")
 for (const [f, t] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(t)} ${ms(t)}  ${f}\n`)
+if (process.env.PROFILE_INCLUSIVE === "1") {
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const inclusive = new Map()
+  for (const [id, t] of selfTime) {
+    const seen = new Set()
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const frame = nodes.get(at).callFrame
+      if (frame.functionName === "(idle)" || frame.functionName === "(root)") continue
+      const key = `${frame.functionName || "(anonymous)"}  ${(frame.url ?? "").replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(packages|apps)\//, "$1/")}:${frame.lineNumber + 1}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      inclusive.set(key, (inclusive.get(key) ?? 0) + t)
+    }
+  }
+  process.stdout.write("\nby function (inclusive)\n")
+  for (const [f, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top * 2)) process.stdout.write(`${pct(t)} ${ms(t)}  ${f}\n`)
+}

@@ -164,42 +164,53 @@ const commitChunk = (job: StoredJob, scope: Scope, chunk: PlannedChunk, attempts
   })
 
 /**
+ * Chunk commits in the database at once. Two: while one chunk's statement runs, PostgreSQL runs
+ * the previous one's on the other core, and the service plans the next. Chunks of one job hold
+ * distinct items of distinct users (a job names a user once), so their statements touch disjoint
+ * rows; each is still one transaction. On PGlite they queue on its one connection.
+ */
+export const COMMITS_IN_FLIGHT = 2
+
+/**
  * Runs the job's pending items chunk by chunk until none is left; `onSettled` hears how many
  * items each commit settled (the heartbeat's progress). Sweeps the items in input order: the next
- * chunk (later items, other users) is read and planned while the previous one commits, one commit
- * at a time; items to read again wait for the next sweep. A storage failure fails the run with the
- * chunk's items still pending (nothing of a failed commit applies).
+ * chunk (later items, other users) is read and planned while earlier ones commit, at most
+ * `inFlight` commits at a time; items to read again wait for the next sweep. A storage failure
+ * fails the run with the chunk's items still pending (nothing of a failed commit applies).
  */
 export const runChunks = (
   job: StoredJob,
   precondition: (ifMatch: string) => ScopedPrecondition,
   onSettled: (n: number) => Effect.Effect<void>,
-  size: number = CHUNK_SIZE
+  size: number = CHUNK_SIZE,
+  inFlight: number = COMMITS_IN_FLIGHT
 ) =>
   Effect.gen(function* () {
     const scope = scopeOf(job.tenantId)
     const attempts = new Map<number, number>()
     let cursor = -1
     let retried = false
-    let inFlight: Fiber.RuntimeFiber<number, RepositoryError> | undefined
+    const commits: Array<Fiber.RuntimeFiber<number, RepositoryError>> = []
+    /** Waits for the oldest commit in flight; its items to read again mark the sweep for another round. */
+    const settleOldest = Effect.gen(function* () {
+      const worst = yield* Fiber.join(commits.shift()!)
+      if (worst > 0) {
+        retried = true
+        yield* backoff(worst)
+      }
+    })
     for (;;) {
       const chunk = yield* planChunk(job, scope, precondition, attempts, cursor, size)
-      if (inFlight !== undefined) {
-        const worst = yield* Fiber.join(inFlight)
-        inFlight = undefined
-        if (worst > 0) {
-          retried = true
-          yield* backoff(worst)
-        }
-      }
       if (chunk === undefined) {
+        while (commits.length > 0) yield* settleOldest
         // A sweep without items to read again has settled every item; otherwise sweep again.
         if (!retried) return
         cursor = -1
         retried = false
         continue
       }
+      while (commits.length >= Math.max(1, inFlight)) yield* settleOldest
       cursor = chunk.items[chunk.items.length - 1]!.index
-      inFlight = yield* Effect.fork(commitChunk(job, scope, chunk, attempts, onSettled))
+      commits.push(yield* Effect.fork(commitChunk(job, scope, chunk, attempts, onSettled)))
     }
   })

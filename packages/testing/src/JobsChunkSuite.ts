@@ -8,7 +8,20 @@ import { assert, describe } from "@effect/vitest"
 import type { Vitest } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { getScopedHistory, getScopedPreferences, JobRepository, loadModelCatalog, patchChecker, planItem, runChunks, scopeOf, tenantDefaultsOf, updateScopedPreferences } from "@notiflows/domain"
+import {
+  EventRepository as Events,
+  getScopedHistory,
+  getScopedPreferences,
+  JobRepository,
+  loadModelCatalog,
+  patchChecker,
+  planItem,
+  renderEvent,
+  runChunks,
+  scopeOf,
+  tenantDefaultsOf,
+  updateScopedPreferences
+} from "@notiflows/domain"
 import type { ChunkWrite, EventRepository, ItemSettlement } from "@notiflows/domain"
 import type { AdapterServices, ModelServices } from "./InMemory.js"
 import { createUser, freshProject, freshUserId } from "./internal/fixtures.js"
@@ -96,6 +109,55 @@ export const jobsChunkCases = (it: It): void => {
           [1, "bulk"]
         ])
         assert.strictEqual((yield* getScopedHistory(projectId, c, scope, "admin", { limit: 10 })).items.length, 1)
+      }))
+
+    it.effect("a chunk stores each event's payload byte for byte as rendered, and each write's own ledger fields when they differ", () =>
+      Effect.gen(function* () {
+        yield* drain()
+        const projectId = pid((yield* freshProject).id)
+        const users = [freshUserId("bytes"), freshUserId("bytes"), freshUserId("bytes")]
+        for (const u of users) yield* createUser(projectId, u)
+        const job = yield* submit(projectId, { user_ids: users, preferences: { channel_types: { sms: false } } })
+        const repo = yield* JobRepository
+        const claimed = Option.getOrThrow(yield* repo.claim({ owner: "runner", claimMs: 60_000, at: new Date() })).job
+        const scope = scopeOf(null)
+        const items = yield* repo.pendingSnapshots(projectId, job.id, scope, -1, 10)
+        const [catalog, defaults] = yield* loadModelCatalog(projectId)
+        const ctx = { scope, catalog, defaults, tenant: undefined, at: new Date(), precondition: testExecutor().precondition }
+        const check = patchChecker(catalog, undefined)
+        // A request id that needs escaping in JSON, shared by the chunk's writes.
+        const shared = 'req "shared" ü\\'
+        const writes = items.map((item) => {
+          const plan = planItem({ ...claimed, requestId: shared }, item, ctx, check)
+          assert.strictEqual(plan._tag, "write")
+          return (plan as Extract<typeof plan, { _tag: "write" }>).write
+        })
+        // The last write's entry differs from the others' (its own request id and time): it carries its own.
+        const later = new Date(ctx.at.getTime() + 1000)
+        const last = writes[2]!
+        const history = { ...last.history, request_id: "req_own", changed_at: later }
+        writes[2] = { ...last, history, event: { ...last.event, occurredAt: later, data: (id) => ({ ...(last.event.data(id) as object), request_id: "req_own" }) } }
+        const outcome = yield* repo.commitChunk({ projectId, jobId: job.id, scope, writes, settlements: [] })
+        assert.strictEqual(outcome.written.size, 3)
+        const ledger = []
+        for (const u of users) ledger.push((yield* getScopedHistory(projectId, u, scope, "admin", { limit: 10 })).items.map((e) => [e.request_id, e.changed_at.getTime()]))
+        assert.deepStrictEqual(ledger, [[[shared, ctx.at.getTime()]], [[shared, ctx.at.getTime()]], [["req_own", later.getTime()]]])
+        const events = yield* Events
+        // The SQL feed shows a commit once older transactions (anywhere on the server) have ended.
+        let stored = (yield* events.read(projectId, { after: null, limit: 1000, types: ["preferences.updated"] })).items
+        for (let attempt = 0; attempt < 200 && stored.length < 3; attempt++) {
+          yield* Effect.sleep(25)
+          stored = (yield* events.read(projectId, { after: null, limit: 1000, types: ["preferences.updated"] })).items
+        }
+        assert.strictEqual(stored.length, 3)
+        stored.forEach((e, i) => {
+          const w = writes[i]!
+          assert.strictEqual(e.payload, renderEvent(e.id, projectId, w.event, w.userId).payload)
+          assert.strictEqual(e.occurredAt.getTime(), w.event.occurredAt.getTime())
+          assert.strictEqual(e.orderingKey, w.event.orderingKey)
+        })
+        yield* repo.release(projectId, job.id, "runner")
+        yield* drain()
       }))
   })
 }

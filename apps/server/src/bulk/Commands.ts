@@ -4,6 +4,7 @@
  * checkpoint and the summary are written), so the signal is not turned into an interruption.
  */
 import { parseArgs } from "node:util"
+import { setFlagsFromString } from "node:v8"
 import type { Database } from "@notiflows/adapters-drizzle"
 import type { ImportMode, ProjectId } from "@notiflows/domain"
 import type { BulkIo } from "./Import.js"
@@ -40,6 +41,18 @@ const parse = (args: ReadonlyArray<string>, options: NonNullable<NonNullable<Par
   }
 }
 
+/**
+ * How far V8 lets the heap grow past what the last full collection kept, for the import command
+ * (issue 14: peak RSS < 256 MiB at 100,000 and 1,000,000 lines). V8's own factor goes up to 4x
+ * for a process with this much memory, and an import makes ~1 MB of short-lived strings and
+ * buffers per batch (its statements' parameters), so the default heap peaked near 190 MiB over
+ * ~50 MiB live (267 MiB RSS at 100,000 lines). 150% (a factor of 2.5) bounds it: 210 MiB RSS for
+ * about 4% more CPU; 100% gave 189 MiB for 18% more, 25% 163 MiB for 70% more (docs/performance.md).
+ * `--heap-growing-percent` is read at every full collection, so setting it when the command starts
+ * takes effect (unlike the heap size flags, fixed when the isolate is created).
+ */
+export const IMPORT_HEAP_GROWING_PERCENT = 150
+
 /** `import …` (argv after the command name). */
 export const importCommand = (args: ReadonlyArray<string>): BulkCommand => {
   const { values, positionals } = parse(args, {
@@ -57,8 +70,9 @@ export const importCommand = (args: ReadonlyArray<string>): BulkCommand => {
   const str = (k: string) => values[k] as string | undefined
   return {
     project: str("project"),
-    run: (database, projectId, io, signal) =>
-      runImport(
+    run: (database, projectId, io, signal) => {
+      setFlagsFromString(`--heap-growing-percent=${IMPORT_HEAP_GROWING_PERCENT}`)
+      return runImport(
         database,
         {
           projectId,
@@ -73,6 +87,7 @@ export const importCommand = (args: ReadonlyArray<string>): BulkCommand => {
         io,
         signal
       )
+    }
   }
 }
 

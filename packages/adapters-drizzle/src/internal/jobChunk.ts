@@ -47,11 +47,30 @@ export const toPendingSnapshot = (scope: Scope) => (r: Row): PendingSnapshot => 
   return { ...base, stored: { userId: r["uid"] as UserId, externalId, global, scoped } }
 }
 
-/** A write's values, keyed by its user's id in the statement's `w` map: the set's new choices, the ledger entry and the rendered event. */
-const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number]) => {
+/**
+ * The ledger and event fields a job's writes usually share (one actor, request, context and
+ * clock per chunk): sent once in the `c` map when every write of the chunk has the same value,
+ * else with each write. The statement reads them through {@link field}, the write's own first.
+ */
+const SHARED = ["changed_at", "actor_type", "actor_id", "request_id", "operation", "source", "context", "event_type", "event_at"] as const
+type Shared = Record<(typeof SHARED)[number], unknown>
+
+/** A write's own values, keyed by its user's id in the statement's `w` map; its event's payload goes to the `e` array (position `ev`). */
+const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number], ev: number) => {
   const event = renderEvent(uuidv7(), c.projectId, w.event, w.userId)
   const h = w.history
-  return {
+  const shared: Shared = {
+    changed_at: h.changed_at.toISOString(),
+    actor_type: h.actor.type,
+    actor_id: h.actor.id,
+    request_id: h.request_id,
+    operation: h.operation,
+    source: h.source,
+    context: h.context,
+    event_type: event.type,
+    event_at: event.occurredAt.toISOString()
+  }
+  const own: Record<string, unknown> = {
     idx: w.index,
     expected: w.expectedVersion,
     // The global row keeps v1 choices beside its `categories` column; a tenant row stores all three.
@@ -61,49 +80,65 @@ const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number]) => {
         : { channel_types: w.choices.channel_types, categories: w.choices.categories, notiflows: w.choices.notiflows },
     categories: w.choices.categories,
     history_id: uuidv7(),
-    changed_at: h.changed_at.toISOString(),
-    actor_type: h.actor.type,
-    actor_id: h.actor.id,
-    request_id: h.request_id,
     changes: h.changes,
-    operation: h.operation,
-    source: h.source,
-    context: h.context,
     event_id: event.id,
-    event_type: event.type,
-    event_at: event.occurredAt.toISOString(),
     event_key: event.orderingKey,
     event_user_id: event.userId,
-    event_payload: event.payload
+    ev
   }
+  return { own, shared, payload: event.payload }
 }
+
+const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b))
 
 /**
- * The statement's one parameter row: `w` (user id → write), `u` (index → user id of a write) and
- * `s` (index → `{status, error}` of a settlement). Every per-row value is a lookup in these maps
- * (jsonb objects: binary search) and every row set an index condition `= any(array)`: the
- * statement has no join whose plan depends on row estimates (a fresh job's items have none).
+ * The statement's parameters: `w` (user id → write), `u` (index → user id of a write), `s` (index
+ * → `{status, error}` of a settlement), `c` (the fields every write shares) and `e`, the events'
+ * payloads as ONE `json` array: a `json` value keeps its text byte for byte, so each payload is
+ * stored exactly as `renderEvent` wrote it, without escaping it into a JSON string and parsing that
+ * into `jsonb` (half the bytes of a chunk's parameters were payloads). Every per-row value is a
+ * lookup in the jsonb maps (binary search) and every row set an index condition `= any(array)`:
+ * the statement has no join whose plan depends on row estimates (a fresh job's items have none),
+ * except the payloads' (see the `outbox` step).
  */
 const paramsOf = (c: ChunkCommit) => {
+  const entries = c.writes.map((write, i) => writeEntry(c, write, i + 1))
+  const common: Record<string, unknown> = {}
+  const apart: Array<string> = []
+  for (const key of SHARED) {
+    const first = entries[0]?.shared[key]
+    if (entries.every((e) => sameValue(e.shared[key], first))) common[key] = first
+    else apart.push(key)
+  }
   const w: Record<string, unknown> = {}
   const u: Record<string, string> = {}
-  for (const write of c.writes) {
-    w[write.userId] = writeEntry(c, write)
+  const payloads: Array<string> = []
+  c.writes.forEach((write, i) => {
+    const { own, shared, payload } = entries[i]!
+    for (const key of apart) own[key] = shared[key as keyof Shared]
+    w[write.userId] = own
     u[String(write.index)] = write.userId
-  }
+    payloads.push(payload)
+  })
   const s: Record<string, unknown> = {}
   for (const { index, settlement } of c.settlements) s[String(index)] = { status: settlement.status, error: settlement.status === "failed" ? settlement.failure : null }
-  return { w: json(w), u: json(u), s: json(s) }
+  return { w: json(w), u: json(u), s: json(s), c: json(common), e: `[${payloads.join(",")}]` }
 }
-
-const LEDGER = sql`(w.v ->> 'history_id')::uuid, (w.v ->> 'changed_at')::timestamptz, w.v ->> 'actor_type', w.v ->> 'actor_id', w.v ->> 'request_id',
-  w.v -> 'changes', w.v ->> 'operation', w.v ->> 'source', nullif(w.v -> 'context', 'null'::jsonb)`
 
 // The maps, each read once per statement (a scalar subquery is evaluated once; joining the
 // one-row CTE instead would copy the whole map for every row).
 const W = sql`(select w from params)`
 const U = sql`(select u from params)`
 const S = sql`(select s from params)`
+const C = sql`(select c from params)`
+
+/** A shared field of the write `v` (jsonb): its own value if it has one, else the chunk's. */
+const field = (v: SQL, key: (typeof SHARED)[number]) => sql`coalesce(${v} -> ${sql.raw(`'${key}'`)}, ${C} -> ${sql.raw(`'${key}'`)})`
+/** The same as text (a JSON string's contents; NULL for JSON null). */
+const text = (v: SQL, key: (typeof SHARED)[number]) => sql`(${field(v, key)} #>> '{}')`
+
+const LEDGER = sql`(w.v ->> 'history_id')::uuid, ${text(sql`w.v`, "changed_at")}::timestamptz, ${text(sql`w.v`, "actor_type")}, ${text(sql`w.v`, "actor_id")},
+  ${text(sql`w.v`, "request_id")}, w.v -> 'changes', ${text(sql`w.v`, "operation")}, ${text(sql`w.v`, "source")}, nullif(${field(sql`w.v`, "context")}, 'null'::jsonb)`
 
 /** The users of the locked writes, for `= any(...)` index conditions. */
 const USERS = sql`array(select id from uids)`
@@ -111,7 +146,7 @@ const USERS = sql`array(select id from uids)`
 /** The scope's compare-and-set of every write whose item is locked pending, as `written(user_id, version, v)`, with the ledger entries. */
 const setWrites = (c: ChunkCommit, p: SQL): SQL => {
   const value = (key: string) => sql`${W} -> s.user_id::text -> ${sql.raw(`'${key}'`)}`
-  const at = sql`(${W} -> s.user_id::text ->> 'changed_at')::timestamptz`
+  const at = sql`${text(sql`(${W} -> s.user_id::text)`, "changed_at")}::timestamptz`
   const expected = sql`(${W} -> s.user_id::text ->> 'expected')::int`
   if (c.scope._tag === "Global") {
     return sql`written as (
@@ -129,7 +164,7 @@ const setWrites = (c: ChunkCommit, p: SQL): SQL => {
       returning s.user_id, s.version, ${W} -> s.user_id::text as v),
     inserted as (
       insert into tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
-      select u.project_id, u.id, ${t}, ${W} -> u.id::text -> 'choices', 1, (${W} -> u.id::text ->> 'changed_at')::timestamptz
+      select u.project_id, u.id, ${t}, ${W} -> u.id::text -> 'choices', 1, ${text(sql`(${W} -> u.id::text)`, "changed_at")}::timestamptz
       from users u where u.project_id = ${p} and u.id = any(${USERS}) and (${W} -> u.id::text ->> 'expected')::int = 0
       on conflict do nothing
       returning user_id, version),
@@ -144,25 +179,44 @@ export const jobChunkCommit = (c: ChunkCommit): SQL => {
   const p = sql`${c.projectId}::uuid`
   const j = sql`${c.jobId}::uuid`
   const params = paramsOf(c)
-  return sql`with params as materialized (select ${params.w}::jsonb as w, ${params.u}::jsonb as u, ${params.s}::jsonb as s),
+  // Index ranges (of the chunk, of its writes, of its settlements), an index condition on every
+  // job_items scan: without one each scan walks all the job's items, testing each against the
+  // chunk's array (O(job × chunk) per chunk); an empty list scans nothing.
+  const between = (indexes: ReadonlyArray<number>) => {
+    let lo = Infinity
+    let hi = -Infinity
+    for (const i of indexes) {
+      lo = Math.min(lo, i)
+      hi = Math.max(hi, i)
+    }
+    return indexes.length === 0 ? sql`between 0 and -1` : sql`between ${lo}::int and ${hi}::int`
+  }
+  const writes = c.writes.map((w) => w.index)
+  const settlements = c.settlements.map((s) => s.index)
+  const range = between([...writes, ...settlements])
+  return sql`with params as materialized (select ${params.w}::jsonb as w, ${params.u}::jsonb as u, ${params.s}::jsonb as s, ${params.c}::jsonb as c),
     item as materialized (
       select i.idx from job_items i
-      where i.project_id = ${p} and i.job_id = ${j} and i.status = 'pending'
+      where i.project_id = ${p} and i.job_id = ${j} and i.status = 'pending' and i.idx ${range}
         and i.idx = any(array(select k::int from params, jsonb_object_keys(params.u || params.s) k))
       order by i.idx for update),
     uids as materialized (select (${U} ->> i.idx::text)::uuid as id from item i where ${U} ? i.idx::text),
     ${setWrites(c, p)},
     outbox as (
-      insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
-      select ${p}, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')), (w.v ->> 'event_id')::uuid,
-        w.v ->> 'event_type', (w.v ->> 'event_at')::timestamptz, w.v ->> 'event_key', (w.v ->> 'event_user_id')::uuid, w.v ->> 'event_payload'
-      from written w order by (w.v ->> 'idx')::int),
+      -- xid and seq are the columns' defaults (the transaction's id, the sequence in the rows' order).
+      -- The payloads' positions join the written rows (at most a chunk on each side: a hash or a
+      -- nested loop over the materialized function scan both stay small).
+      insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
+      select ${p}, (w.v ->> 'event_id')::uuid, ${text(sql`w.v`, "event_type")}, ${text(sql`w.v`, "event_at")}::timestamptz,
+        w.v ->> 'event_key', (w.v ->> 'event_user_id')::uuid, e.payload::text
+      from written w join json_array_elements(${params.e}::json) with ordinality as e(payload, n) on e.n = (w.v ->> 'ev')::bigint
+      order by (w.v ->> 'idx')::int),
     done as (
       update job_items i set status = 'updated', version = (${W} -> (${U} ->> i.idx::text) ->> 'expected')::int + 1
-      where i.project_id = ${p} and i.job_id = ${j} and i.idx = any(array(select (v ->> 'idx')::int from written))),
+      where i.project_id = ${p} and i.job_id = ${j} and i.idx ${between(writes)} and i.idx = any(array(select (v ->> 'idx')::int from written))),
     settled as (
       update job_items i set status = ${S} -> i.idx::text ->> 'status', error = nullif(${S} -> i.idx::text -> 'error', 'null'::jsonb)
-      where i.project_id = ${p} and i.job_id = ${j} and i.idx = any(array(select idx from item where ${S} ? idx::text))
+      where i.project_id = ${p} and i.job_id = ${j} and i.idx ${between(settlements)} and i.idx = any(array(select idx from item where ${S} ? idx::text))
       returning i.idx)
     select (select coalesce(jsonb_agg(jsonb_build_array((v ->> 'idx')::int, version)), '[]'::jsonb) from written) as written,
       (select count(*)::int from settled) as settled,

@@ -6,12 +6,14 @@
  *   events after its cursor and below the feed's horizon (docs/events.md: nothing can commit
  *   behind it later) become `pending` deliveries when the filter matches; the cursor moves past
  *   every event looked at. A unique index makes a repeated dispatch harmless.
- * - **claim**: per endpoint (row-locked again, so the in-flight count is exact across instances),
- *   the due heads of the lanes (endpoint, ordering key, trigger: the earliest pending delivery in
- *   feed order), up to 16 in flight, found by walking the endpoint's due deliveries in due order
- *   (cost grows with what is claimed, not with the backlog); the claim is held for the attempt
- *   timeout + 5 s and the attempt row is written `interrupted` at once (what it stays if this
- *   instance dies).
+ * - **claim**: per endpoint (row-locked first, in the claim's transaction, then read on a snapshot
+ *   taken after the locks, so the in-flight count is exact across instances and a delivery is
+ *   never claimed twice), the due heads of the lanes (endpoint, ordering key, trigger: the earliest
+ *   pending delivery in feed order), up to 16 in flight, found by walking the endpoint's due
+ *   deliveries in due order (cost grows with what is claimed, not with the backlog); the claim is
+ *   held for the attempt timeout + 5 s and the attempt row is written `interrupted` at once (what
+ *   it stays if this instance dies). An attempt whose lease became too short before it was sent
+ *   is given back (**giveBack**).
  * - **finish**: the attempts' outcomes, a batch per statement, each only while this instance still
  *   holds the claim.
  *
@@ -27,6 +29,8 @@ import { run, runTransaction } from "./internal/promiseToEffect.js"
 import { rowsOf } from "./internal/statements.js"
 import type { FinishRow } from "./internal/webhookFinish.js"
 import { finishStatement } from "./internal/webhookFinish.js"
+import type { LockedEndpoint } from "./internal/webhookClaim.js"
+import { claimStatement, giveBackStatement, lockEndpoints } from "./internal/webhookClaim.js"
 import { toWebhook } from "./DrizzleWebhookRepository.js"
 
 const HORIZON = sql.raw(`(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`)
@@ -89,95 +93,50 @@ export interface ClaimedDelivery {
   /** The bytes to send (`undefined` when the event is gone, e.g. removed by retention). */
   readonly body: string | undefined
   readonly startedAt: Date
+  /**
+   * When the lease surely still holds until (this process's clock, epoch ms): `holdMs` after the
+   * claim statement was sent. The attempt is sent only while it can end well before this.
+   */
+  readonly leaseUntil: number
 }
 
 const dateOf = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)))
 
-/** Claims up to `limit` due deliveries for instance `me`, holding each for `holdMs`. */
+const toClaimed =
+  (leaseUntil: number) =>
+  (r: Record<string, unknown>): ClaimedDelivery => ({
+    projectId: String(r["project_id"]) as ProjectId,
+    id: String(r["id"]),
+    webhookId: String(r["webhook_id"]),
+    eventId: String(r["event_id"]),
+    trigger: String(r["trigger"]) as ClaimedDelivery["trigger"],
+    attempt: Number(r["attempts"]),
+    url: String(r["url"]),
+    secrets: r["previous_live"] === true ? [String(r["secret"]), String(r["previous_secret"])] : [String(r["secret"])],
+    body: r["body"] === null || r["body"] === undefined ? undefined : String(r["body"]),
+    startedAt: dateOf(r["started_at"]) ?? new Date(),
+    leaseUntil
+  })
+
+/**
+ * Claims up to `limit` due deliveries for instance `me`, holding each for `holdMs`: one transaction,
+ * the endpoints locked first, then the claim on a snapshot taken after the locks
+ * (`internal/webhookClaim.ts` says why).
+ */
 export const claim = ({ db }: Database, me: string, limit: number, holdMs: number): Effect.Effect<ReadonlyArray<ClaimedDelivery>, RepositoryError> =>
-  Effect.map(
-    run("webhooks.claim", () =>
-      db.execute(sql`
-        -- The endpoints with due work. The probe is ordered (the index's order, so it stays an index
-        -- probe: as a plain EXISTS the planner chose a sequential scan, 4.6 ms per endpoint).
-        with ep as (
-          select w.project_id, w.id from webhook_endpoints w
-          cross join lateral (
-            select 1 from webhook_deliveries d
-            where d.project_id = w.project_id and d.webhook_id = w.id and d.status = 'pending'
-              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp())
-            order by d.next_attempt_at limit 1
-          ) due_work
-          where w.status = 'enabled'
-          for update of w skip locked
-        ),
-        -- Free slots per endpoint: 16 minus its live claims (an index holds only claimed pending rows).
-        slots as (
-          select ep.project_id, ep.id as webhook_id, ${MAX_IN_FLIGHT_PER_ENDPOINT} - (
-            select count(*) from webhook_deliveries d
-            where d.project_id = ep.project_id and d.webhook_id = ep.id and d.status = 'pending'
-              and d.claimed_until is not null and d.claimed_until >= clock_timestamp())::int as free
-          from ep
-        ),
-        -- Per endpoint, its due unclaimed deliveries in due order (an index walk, stopped at the free
-        -- slots) that head their lane (endpoint, ordering key, trigger): no earlier pending delivery
-        -- in feed order. Only a head may be attempted: a key's next delivery waits until the previous
-        -- succeeded or was given up. Deliveries without a key (test pings) form one lane per trigger.
-        due as (
-          select s.project_id, h.id,
-                 row_number() over (partition by s.project_id, s.webhook_id order by h.next_attempt_at, h.event_xid, h.event_seq) as rn
-          from slots s cross join lateral (
-            select d.id, d.next_attempt_at, d.event_xid, d.event_seq from webhook_deliveries d
-            where d.project_id = s.project_id and d.webhook_id = s.webhook_id and d.status = 'pending'
-              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp())
-              and not exists (
-                select 1 from webhook_deliveries p
-                where p.project_id = d.project_id and p.webhook_id = d.webhook_id and p.ordering_key = d.ordering_key and p.trigger = d.trigger
-                  and p.status = 'pending' and (p.event_xid, p.event_seq) < (d.event_xid, d.event_seq))
-              and (d.ordering_key is not null or not exists (
-                select 1 from webhook_deliveries p
-                where p.project_id = d.project_id and p.webhook_id = d.webhook_id and p.ordering_key is null and p.trigger = d.trigger
-                  and p.status = 'pending' and (p.event_xid, p.event_seq) < (d.event_xid, d.event_seq)))
-            order by d.next_attempt_at, d.event_xid, d.event_seq
-            limit greatest(s.free, 0)
-          ) h
-        ),
-        picked as (select project_id, id from due order by rn limit ${limit}),
-        claimed as (
-          update webhook_deliveries d
-          set claimed_by = ${me}, claimed_until = clock_timestamp() + ${holdMs} * interval '1 millisecond', attempts = d.attempts + 1
-          from picked where d.project_id = picked.project_id and d.id = picked.id
-          returning d.project_id, d.id, d.webhook_id, d.event_id, d.trigger, d.attempts, d.payload
-        ),
-        started as (
-          insert into webhook_attempts (project_id, delivery_id, number, started_at, error)
-          select project_id, id, attempts, clock_timestamp(), 'interrupted' from claimed
-          returning delivery_id, started_at
-        )
-        select c.project_id, c.id, c.webhook_id, c.event_id, c.trigger, c.attempts, s.started_at,
-               coalesce(c.payload, e.payload) as body, w.url, w.secret, w.previous_secret,
-               (w.previous_secret is not null and w.previous_secret_expires_at > clock_timestamp()) as previous_live
-        from claimed c
-        join started s on s.delivery_id = c.id
-        join webhook_endpoints w on w.project_id = c.project_id and w.id = c.webhook_id
-        left join events e on e.project_id = c.project_id and e.id = c.event_id`)
-    ),
-    (result) =>
-      rowsOf(result).map(
-        (r): ClaimedDelivery => ({
-          projectId: String(r["project_id"]) as ProjectId,
-          id: String(r["id"]),
-          webhookId: String(r["webhook_id"]),
-          eventId: String(r["event_id"]),
-          trigger: String(r["trigger"]) as ClaimedDelivery["trigger"],
-          attempt: Number(r["attempts"]),
-          url: String(r["url"]),
-          secrets: r["previous_live"] === true ? [String(r["secret"]), String(r["previous_secret"])] : [String(r["secret"])],
-          body: r["body"] === null || r["body"] === undefined ? undefined : String(r["body"]),
-          startedAt: dateOf(r["started_at"]) ?? new Date()
-        })
-      )
+  runTransaction<ReadonlyArray<ClaimedDelivery>, never>("webhooks.claim", () =>
+    db.transaction(async (tx) => {
+      const endpoints = rowsOf(await tx.execute(lockEndpoints)).map((r): LockedEndpoint => ({ project_id: String(r["project_id"]), id: String(r["id"]) }))
+      if (endpoints.length === 0) return []
+      // The lease ends `holdMs` after the database's clock at the update, which is after this moment.
+      const leaseUntil = Date.now() + holdMs
+      return rowsOf(await tx.execute(claimStatement(endpoints, me, limit, holdMs, MAX_IN_FLIGHT_PER_ENDPOINT))).map(toClaimed(leaseUntil))
+    })
   )
+
+/** Gives a claimed attempt back unsent (see `internal/webhookClaim.ts`); a lost claim is left alone. */
+export const giveBack = ({ db }: Database, me: string, d: Pick<ClaimedDelivery, "projectId" | "id" | "attempt">): Effect.Effect<void, RepositoryError> =>
+  Effect.asVoid(run("webhooks.give_back", () => db.execute(giveBackStatement(me, d.projectId, d.id, d.attempt))))
 
 /** One attempt's outcome and the delivery's next step, for {@link finish}. */
 export interface Finished {

@@ -6,7 +6,9 @@
  * clock), so any number of instances cooperate, and a lease that expired (its instance died) is
  * claimable again: a crash is taken over by the next claim, anywhere. The loop:
  * - runs the kind's `prepare` (work that feeds the queue, e.g. webhook dispatch), then claims up to
- *   its free capacity (`maxInFlight` minus the items running) and runs each item in its own fiber;
+ *   its free capacity (`maxInFlight` minus the items running) and starts each item at once in its
+ *   own fiber (never more claimed than can start: no claimed item waits in a queue while its lease
+ *   runs);
  *   an item renews or releases its own lease (a job's heartbeat; a delivery's lease outlives its
  *   attempt timeout) and records its outcome, including when to retry it;
  * - looks again at once when a claim came back full, an item ended or the kind's `wakeup` fired,

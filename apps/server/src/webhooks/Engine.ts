@@ -34,6 +34,12 @@ export const LOG_PURGE_FIRST_MS = 60_000
 export const MAX_IN_FLIGHT = 128
 /** A claim outlives the attempt timeout by this much (EVENTS.md §4.3). */
 export const CLAIM_MARGIN_MS = 5_000
+/**
+ * An attempt starts only while its lease outlives the attempt's whole timeout by this much (a late
+ * timer, the socket's teardown); else it is given back unsent. So an attempt may wait at most
+ * CLAIM_MARGIN_MS − SEND_MARGIN_MS (2 s) between its claim and its send.
+ */
+export const SEND_MARGIN_MS = 3_000
 /** Events looked at per dispatch statement. */
 export const DISPATCH_BATCH = 1000
 const DAY_MS = 86_400_000
@@ -58,8 +64,13 @@ export const isRedacted = (body: string): boolean => {
 /** Records an attempt's outcome (through the engine's group commit); answers the endpoint's `failing_since` after it. */
 export type RecordAttempt = (finished: DrizzleWebhookDeliveries.Finished) => Effect.Effect<Date | null, RepositoryError>
 
-/** One attempt of a claimed delivery, recorded; disables the endpoint when §4.3 says so. */
-export const attempt = (settings: WebhookSettings, record: RecordAttempt, d: ClaimedDelivery, logger: Logger) =>
+/**
+ * One attempt of a claimed delivery, recorded; disables the endpoint when §4.3 says so. It is sent
+ * only while the lease holds for the whole attempt timeout plus {@link SEND_MARGIN_MS}, the timeout
+ * counted from the send itself; otherwise `giveBack` returns it unsent (no two attempts of one
+ * delivery can overlap: another instance claims it only after the lease).
+ */
+export const attempt = (settings: WebhookSettings, record: RecordAttempt, d: ClaimedDelivery, logger: Logger, giveBack: Effect.Effect<void, RepositoryError>) =>
   Effect.gen(function* () {
     const database = yield* DrizzleDatabase
     const finish = (outcome: AttemptOutcome, next: NextStep) =>
@@ -68,13 +79,15 @@ export const attempt = (settings: WebhookSettings, record: RecordAttempt, d: Cla
     if (d.body === undefined) return yield* finish(none, { _tag: "Failed" })
     if (isRedacted(d.body)) return yield* finish(none, { _tag: "Cancelled", reason: "redacted" })
     const body = d.body
+    const timeoutMs = settings.timeoutSeconds * 1000
+    if (Date.now() + timeoutMs + SEND_MARGIN_MS > d.leaseUntil) return yield* giveBack
     const timestamp = Math.floor(Date.now() / 1000)
     const outcome = yield* Effect.promise(() =>
       sendWebhook({
         url: d.url,
         headers: deliveryHeaders(d.secrets, d.eventId, timestamp, body),
         body,
-        timeoutMs: settings.timeoutSeconds * 1000,
+        timeoutMs,
         allowPrivate: settings.allowPrivate
       })
     )
@@ -126,7 +139,7 @@ export const webhookEngine = (settings: WebhookSettings, logger: Logger, me: str
       failurePauseMs: FAILURE_BACKOFF_MS,
       prepare: Effect.zipRight(purge, dispatch),
       claim: (limit) => DrizzleWebhookDeliveries.claim(database, me, limit, settings.timeoutSeconds * 1000 + CLAIM_MARGIN_MS),
-      run: (d) => attempt(settings, record, d, logger).pipe(Effect.provideService(DrizzleDatabase, database)),
+      run: (d) => attempt(settings, record, d, logger, DrizzleWebhookDeliveries.giveBack(database, me, d)).pipe(Effect.provideService(DrizzleDatabase, database)),
       // While the database fails, log once and back off (no warning every poll during an outage).
       failed: (step, cause, first) =>
         Effect.sync(() => {

@@ -52,8 +52,11 @@ export const classifyError = (e: unknown): AttemptError => {
  * pooled socket always goes where this attempt's check allowed; `Host` and SNI stay the URL's).
  * Our own agents, never the environment's (no proxy). Idle sockets close after 2 s, before
  * common receivers' keep-alive timeouts (Node's 5 s), so a reused socket is rarely a closing one.
+ * No socket limit: a request never queues behind the agent while its delivery's lease runs (the
+ * engine bounds the attempts in flight); in any case the attempt timeout runs from the send's
+ * start, DNS and any wait for a socket included.
  */
-const agentOptions = { keepAlive: true, timeout: 2_000, scheduling: "lifo" } as const
+const agentOptions = { keepAlive: true, timeout: 2_000, scheduling: "lifo", maxSockets: Infinity, maxTotalSockets: Infinity } as const
 const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) }
 
 /** The address to connect to: the host's, every one of them checked (§4.4). */

@@ -12,6 +12,7 @@
  *      (target p99 < 1 s).
  *
  *   DATABASE_URL   the server to create a throwaway database on (default postgres://postgres@127.0.0.1:5432/test)
+ *   BENCH_SERVICE_NODE_ARGS  comma-separated node flags for the service (e.g. `--cpu-prof,--cpu-prof-dir=/tmp/prof`)
  *
  * Run on a quiet machine; the load average is printed with the figures.
  */
@@ -31,6 +32,7 @@ const USERS = num("BENCH_WEBHOOK_USERS", 5000)
 const ENDPOINTS = num("BENCH_WEBHOOK_ENDPOINTS", 4)
 const SECONDS = num("BENCH_WEBHOOK_SECONDS", 30)
 const RATE = num("BENCH_WEBHOOK_RATE", 20)
+const NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(",").filter((a) => a !== "")
 const log = (...a) => console.log(...a)
 const key = (p) => `${p}_${randomBytes(24).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 30)}`
 const quantile = (xs, q) => {
@@ -40,7 +42,7 @@ const quantile = (xs, q) => {
 
 const startService = (env) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainJs, "serve"], { env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [...NODE_ARGS, mainJs, "serve"], { env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "inherit"] })
     let out = ""
     child.stdout.on("data", (d) => {
       if (out.length > 100_000) return

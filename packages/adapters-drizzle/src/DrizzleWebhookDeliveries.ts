@@ -6,11 +6,16 @@
  *   events after its cursor and below the feed's horizon (docs/events.md: nothing can commit
  *   behind it later) become `pending` deliveries when the filter matches; the cursor moves past
  *   every event looked at. A unique index makes a repeated dispatch harmless.
- * - **claim**: per endpoint (row-locked again, so the in-flight count is exact across instances),
- *   the due heads of the lanes (endpoint, ordering key, trigger: the earliest pending delivery in
- *   feed order), up to 16 in flight; the claim is held for the attempt timeout + 5 s and the attempt row is written
- *   `interrupted` at once (what it stays if this instance dies).
- * - **finish**: the attempt's outcome, only while this instance still holds the claim.
+ * - **claim**: per endpoint (row-locked first, in the claim's transaction, then read on a snapshot
+ *   taken after the locks, so the in-flight count is exact across instances and a delivery is
+ *   never claimed twice), the due heads of the lanes (endpoint, ordering key, trigger: the earliest
+ *   pending delivery in feed order), up to 16 in flight, found by walking the endpoint's due
+ *   deliveries in due order (cost grows with what is claimed, not with the backlog); the claim is
+ *   held for the attempt timeout + 5 s and the attempt row is written `interrupted` at once (what
+ *   it stays if this instance dies). An attempt whose lease became too short before it was sent
+ *   is given back (**giveBack**).
+ * - **finish**: the attempts' outcomes, a batch per statement, each only while this instance still
+ *   holds the claim.
  *
  * All times are the database's (`clock_timestamp()`), so instances agree on claims and due times.
  */
@@ -22,6 +27,10 @@ import type { Database } from "./internal/database.js"
 import { newId } from "./internal/ids.js"
 import { run, runTransaction } from "./internal/promiseToEffect.js"
 import { rowsOf } from "./internal/statements.js"
+import type { FinishRow } from "./internal/webhookFinish.js"
+import { finishStatement } from "./internal/webhookFinish.js"
+import type { LockedEndpoint } from "./internal/webhookClaim.js"
+import { claimStatement, giveBackStatement, lockEndpoints } from "./internal/webhookClaim.js"
 import { toWebhook } from "./DrizzleWebhookRepository.js"
 
 const HORIZON = sql.raw(`(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`)
@@ -84,146 +93,90 @@ export interface ClaimedDelivery {
   /** The bytes to send (`undefined` when the event is gone, e.g. removed by retention). */
   readonly body: string | undefined
   readonly startedAt: Date
+  /**
+   * When the lease surely still holds until (this process's clock, epoch ms): `holdMs` after the
+   * claim statement was sent. The attempt is sent only while it can end well before this.
+   */
+  readonly leaseUntil: number
 }
 
 const dateOf = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)))
 
-/** Claims up to `limit` due deliveries for instance `me`, holding each for `holdMs`. */
-export const claim = ({ db }: Database, me: string, limit: number, holdMs: number): Effect.Effect<ReadonlyArray<ClaimedDelivery>, RepositoryError> =>
-  Effect.map(
-    run("webhooks.claim", () =>
-      db.execute(sql`
-        with ep as (
-          select w.project_id, w.id from webhook_endpoints w
-          where w.status = 'enabled' and exists (
-            select 1 from webhook_deliveries d
-            where d.project_id = w.project_id and d.webhook_id = w.id and d.status = 'pending'
-              and d.next_attempt_at <= clock_timestamp() and (d.claimed_until is null or d.claimed_until < clock_timestamp()))
-          for update skip locked
-        ),
-        inflight as (
-          select d.project_id, d.webhook_id, count(*)::int as n from webhook_deliveries d
-          join ep on d.project_id = ep.project_id and d.webhook_id = ep.id
-          where d.status = 'pending' and d.claimed_until >= clock_timestamp()
-          group by d.project_id, d.webhook_id
-        ),
-        -- The head of each lane (endpoint, ordering key, trigger): its earliest pending delivery in
-        -- feed order, read in the order of the partial index on pending deliveries. Only a head may
-        -- be attempted: a key's next delivery waits until the previous succeeded or was given up.
-        heads as (
-          select distinct on (d.project_id, d.webhook_id, d.ordering_key, d.trigger)
-                 d.project_id, d.webhook_id, d.id, d.next_attempt_at, d.claimed_until, d.event_xid, d.event_seq
-          from webhook_deliveries d
-          join ep on d.project_id = ep.project_id and d.webhook_id = ep.id
-          where d.status = 'pending'
-          order by d.project_id, d.webhook_id, d.ordering_key, d.trigger, d.event_xid, d.event_seq
-        ),
-        due as (
-          select h.project_id, h.id, coalesce(i.n, 0) as n,
-                 row_number() over (partition by h.project_id, h.webhook_id order by h.next_attempt_at, h.event_xid, h.event_seq) as rn
-          from heads h
-          left join inflight i on i.project_id = h.project_id and i.webhook_id = h.webhook_id
-          where h.next_attempt_at <= clock_timestamp() and (h.claimed_until is null or h.claimed_until < clock_timestamp())
-        ),
-        picked as (select project_id, id from due where rn + n <= ${MAX_IN_FLIGHT_PER_ENDPOINT} order by rn limit ${limit}),
-        claimed as (
-          update webhook_deliveries d
-          set claimed_by = ${me}, claimed_until = clock_timestamp() + ${holdMs} * interval '1 millisecond', attempts = d.attempts + 1
-          from picked where d.project_id = picked.project_id and d.id = picked.id
-          returning d.project_id, d.id, d.webhook_id, d.event_id, d.trigger, d.attempts, d.payload
-        ),
-        started as (
-          insert into webhook_attempts (project_id, delivery_id, number, started_at, error)
-          select project_id, id, attempts, clock_timestamp(), 'interrupted' from claimed
-          returning delivery_id, started_at
-        )
-        select c.project_id, c.id, c.webhook_id, c.event_id, c.trigger, c.attempts, s.started_at,
-               coalesce(c.payload, e.payload) as body, w.url, w.secret, w.previous_secret,
-               (w.previous_secret is not null and w.previous_secret_expires_at > clock_timestamp()) as previous_live
-        from claimed c
-        join started s on s.delivery_id = c.id
-        join webhook_endpoints w on w.project_id = c.project_id and w.id = c.webhook_id
-        left join events e on e.project_id = c.project_id and e.id = c.event_id`)
-    ),
-    (result) =>
-      rowsOf(result).map(
-        (r): ClaimedDelivery => ({
-          projectId: String(r["project_id"]) as ProjectId,
-          id: String(r["id"]),
-          webhookId: String(r["webhook_id"]),
-          eventId: String(r["event_id"]),
-          trigger: String(r["trigger"]) as ClaimedDelivery["trigger"],
-          attempt: Number(r["attempts"]),
-          url: String(r["url"]),
-          secrets: r["previous_live"] === true ? [String(r["secret"]), String(r["previous_secret"])] : [String(r["secret"])],
-          body: r["body"] === null || r["body"] === undefined ? undefined : String(r["body"]),
-          startedAt: dateOf(r["started_at"]) ?? new Date()
-        })
-      )
-  )
+const toClaimed =
+  (leaseUntil: number) =>
+  (r: Record<string, unknown>): ClaimedDelivery => ({
+    projectId: String(r["project_id"]) as ProjectId,
+    id: String(r["id"]),
+    webhookId: String(r["webhook_id"]),
+    eventId: String(r["event_id"]),
+    trigger: String(r["trigger"]) as ClaimedDelivery["trigger"],
+    attempt: Number(r["attempts"]),
+    url: String(r["url"]),
+    secrets: r["previous_live"] === true ? [String(r["secret"]), String(r["previous_secret"])] : [String(r["secret"])],
+    body: r["body"] === null || r["body"] === undefined ? undefined : String(r["body"]),
+    startedAt: dateOf(r["started_at"]) ?? new Date(),
+    leaseUntil
+  })
 
 /**
- * Records an attempt and the delivery's next step, only while `me` still holds its claim for
- * that attempt; moves the endpoint's `failing_since` (set at the first failure since a success,
- * cleared by a success). Answers the endpoint's `failing_since` after it (`null` if none or the
- * claim was lost).
+ * Claims up to `limit` due deliveries for instance `me`, holding each for `holdMs`: one transaction,
+ * the endpoints locked first, then the claim on a snapshot taken after the locks
+ * (`internal/webhookClaim.ts` says why).
  */
-export const finish = (
-  database: Database,
-  me: string,
-  d: Pick<ClaimedDelivery, "projectId" | "id" | "webhookId" | "attempt" | "startedAt">,
-  outcome: AttemptOutcome,
-  next: NextStep
-): Effect.Effect<Date | null, RepositoryError> => {
-  const { db } = database
-  const status = next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
-  const delivery = sql`
-    update webhook_deliveries set status = ${status},
-      cancelled_reason = ${next._tag === "Cancelled" ? next.reason : null},
-      next_attempt_at = ${next._tag === "Retry" ? sql`clock_timestamp() + ${Math.round(next.delayMs)} * interval '1 millisecond'` : sql`null`},
-      completed_at = ${next._tag === "Retry" ? sql`null` : sql`clock_timestamp()`},
-      claimed_by = null, claimed_until = null
-    where project_id = ${d.projectId}::uuid and id = ${d.id}::uuid and claimed_by = ${me} and attempts = ${d.attempt} and status = 'pending'
-    returning project_id, id`
-  if (next._tag === "Cancelled" && next.reason === "redacted") {
-    // EVENTS.md §1.3: a redacted event's delivery keeps no attempts.
-    return Effect.as(
-      run("webhooks.finish", () =>
-        db.execute(sql`with d as (${delivery})
-          delete from webhook_attempts a using d where a.project_id = d.project_id and a.delivery_id = d.id`)
-      ),
-      null
-    )
-  }
-  const ok = next._tag === "Succeeded"
-  // One statement (one round trip). The endpoint row is written only when failing_since changes:
-  // the claim locks endpoint rows with SKIP LOCKED, so a write per delivery would hide the endpoint
-  // from claims while it is held.
-  return Effect.map(
-    run("webhooks.finish", () =>
-      db.execute(sql`
-        with d as (${delivery}),
-        a as (
-          update webhook_attempts t set duration_ms = ${outcome.durationMs}, response_status = ${outcome.responseStatus}, error = ${outcome.error},
-            retry_after = ${outcome.retryAfter}, response_body = ${outcome.responseBody}
-          from d where t.project_id = d.project_id and t.delivery_id = d.id and t.number = ${d.attempt}
-          returning 1
-        ),
-        w as (
-          update webhook_endpoints e set failing_since = ${ok ? sql`null` : sql`${d.startedAt.toISOString()}::timestamptz`}
-          from d where e.project_id = d.project_id and e.id = ${d.webhookId}::uuid
-            and ${ok ? sql`e.failing_since is not null` : sql`e.failing_since is null`}
-          returning e.failing_since
-        )
-        select (select count(*) from d)::int as n, (select count(*) from a)::int as a,
-          coalesce((select failing_since from w),
-                   (select failing_since from webhook_endpoints where project_id = ${d.projectId}::uuid and id = ${d.webhookId}::uuid)) as failing_since`)
-    ),
-    (result) => {
-      const row = rowsOf(result)[0]
-      return ok || row === undefined || Number(row["n"]) === 0 ? null : dateOf(row["failing_since"])
-    }
+export const claim = ({ db }: Database, me: string, limit: number, holdMs: number): Effect.Effect<ReadonlyArray<ClaimedDelivery>, RepositoryError> =>
+  runTransaction<ReadonlyArray<ClaimedDelivery>, never>("webhooks.claim", () =>
+    db.transaction(async (tx) => {
+      const endpoints = rowsOf(await tx.execute(lockEndpoints)).map((r): LockedEndpoint => ({ project_id: String(r["project_id"]), id: String(r["id"]) }))
+      if (endpoints.length === 0) return []
+      // The lease ends `holdMs` after the database's clock at the update, which is after this moment.
+      const leaseUntil = Date.now() + holdMs
+      return rowsOf(await tx.execute(claimStatement(endpoints, me, limit, holdMs, MAX_IN_FLIGHT_PER_ENDPOINT))).map(toClaimed(leaseUntil))
+    })
   )
+
+/** Gives a claimed attempt back unsent (see `internal/webhookClaim.ts`); a lost claim is left alone. */
+export const giveBack = ({ db }: Database, me: string, d: Pick<ClaimedDelivery, "projectId" | "id" | "attempt">): Effect.Effect<void, RepositoryError> =>
+  Effect.asVoid(run("webhooks.give_back", () => db.execute(giveBackStatement(me, d.projectId, d.id, d.attempt))))
+
+/** One attempt's outcome and the delivery's next step, for {@link finish}. */
+export interface Finished {
+  readonly delivery: Pick<ClaimedDelivery, "projectId" | "id" | "webhookId" | "attempt" | "startedAt">
+  readonly outcome: AttemptOutcome
+  readonly next: NextStep
+}
+
+const statusOf = (next: NextStep): FinishRow["status"] =>
+  next._tag === "Succeeded" ? "succeeded" : next._tag === "Retry" ? "pending" : next._tag === "Failed" ? "failed" : "cancelled"
+
+/**
+ * Records a batch of attempts (in completion order) and their deliveries' next steps in one
+ * statement (`internal/webhookFinish.ts`), each only while `me` still holds its claim for that
+ * attempt; moves the endpoints' `failing_since` (set at the first failure since a success, cleared
+ * by a success). Answers, per item, the endpoint's `failing_since` after it for a failure, `null`
+ * for a success, none, or a lost claim.
+ */
+export const finish = ({ db }: Database, me: string, items: ReadonlyArray<Finished>): Effect.Effect<ReadonlyArray<Date | null>, RepositoryError> => {
+  const rows = items.map(({ delivery: d, outcome, next }, ord): FinishRow => ({
+    ord,
+    project_id: d.projectId,
+    id: d.id,
+    webhook_id: d.webhookId,
+    attempt: d.attempt,
+    started_at: d.startedAt.toISOString(),
+    status: statusOf(next),
+    cancelled_reason: next._tag === "Cancelled" ? next.reason : null,
+    delay_ms: next._tag === "Retry" ? Math.round(next.delayMs) : null,
+    duration_ms: outcome.durationMs,
+    response_status: outcome.responseStatus,
+    error: outcome.error,
+    retry_after: outcome.retryAfter,
+    response_body: outcome.responseBody
+  }))
+  return Effect.map(run("webhooks.finish", () => db.execute(finishStatement(me, rows))), (result) => {
+    const failingSince = new Map<number, Date | null>()
+    for (const r of rowsOf(result)) failingSince.set(Number(r["ord"]), dateOf(r["failing_since"]))
+    return rows.map((r) => (r.status === "succeeded" ? null : (failingSince.get(r.ord) ?? null)))
+  })
 }
 
 /**

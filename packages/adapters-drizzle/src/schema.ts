@@ -511,7 +511,9 @@ export const webhookDeliveries = pgTable(
     primaryKey({ columns: [t.projectId, t.id] }),
     foreignKey({ columns: [t.projectId, t.webhookId], foreignColumns: [webhookEndpoints.projectId, webhookEndpoints.id] }).onDelete("cascade"),
     index("webhook_deliveries_log_idx").on(t.projectId, t.webhookId, t.id),
-    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    // The claim walks an endpoint's pending deliveries in due order, and counts its live claims.
+    index("webhook_deliveries_endpoint_due_idx").on(t.projectId, t.webhookId, t.nextAttemptAt, t.eventXid, t.eventSeq).where(sql`status = 'pending'`),
+    index("webhook_deliveries_claimed_idx").on(t.projectId, t.webhookId).where(sql`status = 'pending' and claimed_until is not null`),
     index("webhook_deliveries_key_idx").on(t.projectId, t.webhookId, t.orderingKey, t.trigger, t.eventXid, t.eventSeq).where(sql`status = 'pending'`),
     uniqueIndex("webhook_deliveries_event_unique").on(t.projectId, t.webhookId, t.eventId).where(sql`trigger = 'event'`),
     index("webhook_deliveries_event_idx").on(t.projectId, t.eventId)

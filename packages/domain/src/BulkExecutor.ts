@@ -15,7 +15,7 @@ import { preferencesUpdatedEvent } from "./Events.js"
 import type { HistoryInput } from "./History.js"
 import { ledgerFields } from "./History.js"
 import { JobRepository } from "./JobRepository.js"
-import type { ItemSettlement } from "./JobRepository.js"
+import type { ClaimedJob, ItemSettlement } from "./JobRepository.js"
 import type { JobError, PendingItem, StoredJob } from "./Jobs.js"
 import { bulkJobCompletedEvent } from "./Jobs.js"
 import { applyPatchV2, diffV2 } from "./PatchV2.js"
@@ -139,24 +139,32 @@ const heartbeat = (job: StoredJob, options: ExecutorOptions, settled: Ref.Ref<nu
     }
   })
 
+/** Claims the next runnable job for `options.owner` (`None` when there is none). */
+export const claimNextJob = (options: ExecutorOptions) =>
+  Effect.gen(function* () {
+    const repo = yield* JobRepository
+    return yield* repo.claim({ owner: options.owner, claimMs: options.claimMs, at: yield* now })
+  })
+
 /**
- * Claims and runs the next runnable job; `false` when there was none. A storage failure fails
- * the run: the claim is given back, and the job continues on the next claim.
+ * Runs a claimed job: its pending items under a heartbeat that keeps the claim, or `failed` at
+ * once when it made no progress for `stallMs`. A storage failure fails the run: the claim is
+ * given back, and the job continues on the next claim.
  */
-export const runNextJob = (options: ExecutorOptions) =>
+export const runClaimedJob = ({ job, progressAt }: ClaimedJob, options: ExecutorOptions) =>
   Effect.gen(function* () {
     const repo = yield* JobRepository
     const at = yield* now
-    const claimed = yield* repo.claim({ owner: options.owner, claimMs: options.claimMs, at })
-    if (Option.isNone(claimed)) return false
-    const { job, progressAt } = claimed.value
     if (at.getTime() - progressAt.getTime() > options.stallMs) {
       yield* finishJob(job, "failed", { code: "stalled", message: "The job made no progress for an hour (storage kept failing); pending items were not applied" })
-      return true
+      return
     }
     const settled = yield* Ref.make(0)
     yield* Effect.raceFirst(runItems(job, options, settled), heartbeat(job, options, settled)).pipe(
       Effect.tapError(() => Effect.ignore(repo.release(job.projectId, job.id, options.owner)))
     )
-    return true
   })
+
+/** Claims and runs the next runnable job; `false` when there was none. */
+export const runNextJob = (options: ExecutorOptions) =>
+  Effect.flatMap(claimNextJob(options), (claimed) => (Option.isNone(claimed) ? Effect.succeed(false) : Effect.as(runClaimedJob(claimed.value, options), true)))

@@ -1,15 +1,19 @@
 /**
- * The bulk job executor of the standalone service (BULK.md §1.2): every instance runs this loop.
- * It claims the next runnable job (`runNextJob`); when there is none it waits {@link POLL_MS}.
+ * The bulk job executor of the standalone service (BULK.md §1.2): every instance runs this loop,
+ * the shared claim engine (`runWorkQueue` in the domain, as webhook delivery) with jobs as its
+ * kind. It claims the next runnable job (`claimNextJob`) and runs it (`runClaimedJob`); when there
+ * is none it waits {@link POLL_MS}, and claims again at once when a job ends.
  * Failures (the database is down) are logged without data and retried after a pause; the claim
  * is given back, so any instance continues the job. Several instances cooperate through the
  * claims alone; a dead instance's job is taken over once its claim (`NOTIFLOWS_JOB_CLAIM_SECONDS`)
  * has passed, so within twice the claim time.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Logger } from "pino"
-import type { ExecutorOptions, JobWakeup } from "@notiflows/domain"
-import { DEFAULT_EXECUTOR, runNextJob } from "@notiflows/domain"
+import type { ClaimedJob, ExecutorOptions, JobWakeup, WorkKind } from "@notiflows/domain"
+import { claimNextJob, DEFAULT_EXECUTOR, runClaimedJob, runWorkQueue } from "@notiflows/domain"
 import { ifMatchPrecondition, loggableError } from "@notiflows/http-express"
 import type { AppConfig } from "../Config.js"
 import { instanceName } from "../webhooks/Engine.js"
@@ -18,6 +22,10 @@ import { instanceName } from "../webhooks/Engine.js"
 export const POLL_MS = 500
 /** The pause after a failed run. */
 export const FAILURE_PAUSE_MS = 2_000
+
+type JobRun = ReturnType<typeof runClaimedJob> | ReturnType<typeof claimNextJob>
+type JobRunError = Effect.Effect.Error<JobRun>
+type JobRunContext = Effect.Effect.Context<JobRun>
 
 /** The executor's options for this process. */
 export const executorOptions = (config: Pick<AppConfig, "jobClaimSeconds">): ExecutorOptions => ({
@@ -29,25 +37,27 @@ export const executorOptions = (config: Pick<AppConfig, "jobClaimSeconds">): Exe
   precondition: (ifMatch) => ifMatchPrecondition(ifMatch, "admin")
 })
 
-/** The loop (forked in the service's scope; interrupted at shutdown); an idle wait ends early on `wakeup` (a job submitted here). */
-export const jobLoop = (config: Pick<AppConfig, "jobClaimSeconds">, logger: Logger, wakeup?: JobWakeup["Type"]) => {
-  const options = executorOptions(config)
-  const once = runNextJob(options).pipe(
-    Effect.map((ran) => (ran ? 0 : POLL_MS)),
-    Effect.catchAll((e) =>
-      Effect.sync(() => {
-        const detail = e._tag === "RepositoryError" ? { error: loggableError(e.cause, false), operation: e.operation } : { error: { type: e._tag } }
-        logger.warn(detail, "bulk job run failed; retrying")
-        return FAILURE_PAUSE_MS
-      })
-    ),
-    Effect.catchAllDefect((defect) =>
-      Effect.sync(() => {
-        logger.error({ error: loggableError(defect, true) }, "bulk job run failed unexpectedly; retrying")
-        return FAILURE_PAUSE_MS
-      })
-    )
-  )
-  const idle = wakeup === undefined ? Effect.sleep(POLL_MS) : Effect.raceFirst(Effect.sleep(POLL_MS), wakeup.wait)
-  return Effect.forever(Effect.flatMap(once, (pause) => (pause === POLL_MS ? idle : pause > 0 ? Effect.sleep(pause) : Effect.void)))
-}
+/** Bulk jobs as a kind of the shared claim loop: one job at a time per instance. */
+export const jobKind = (options: ExecutorOptions, logger: Logger, wakeup?: JobWakeup["Type"]): WorkKind<ClaimedJob, JobRunError, JobRunContext> => ({
+  maxInFlight: 1,
+  // A job submitted here is claimed at once, not at the next poll.
+  ...(wakeup === undefined ? {} : { wakeup: wakeup.wait }),
+  pollMs: POLL_MS,
+  failurePauseMs: FAILURE_PAUSE_MS,
+  prepare: Effect.void,
+  claim: () => Effect.map(claimNextJob(options), (claimed) => (Option.isSome(claimed) ? [claimed.value] : [])),
+  run: (claimed) => runClaimedJob(claimed, options),
+  // Every failed run is logged (a job's failures are rare and each one names what failed).
+  failed: (_step, cause) =>
+    Effect.sync(() => {
+      const failure = Cause.failureOption(cause)
+      if (Option.isNone(failure)) return logger.error({ error: loggableError(Cause.squash(cause), true) }, "bulk job run failed unexpectedly; retrying")
+      const e = failure.value
+      const detail = e._tag === "RepositoryError" ? { error: loggableError(e.cause, false), operation: e.operation } : { error: { type: e._tag } }
+      logger.warn(detail, "bulk job run failed; retrying")
+    })
+})
+
+/** The loop (forked in the service's scope; interrupted at shutdown). */
+export const jobLoop = (config: Pick<AppConfig, "jobClaimSeconds">, logger: Logger, wakeup?: JobWakeup["Type"]) =>
+  runWorkQueue(jobKind(executorOptions(config), logger, wakeup))

@@ -1,0 +1,3 @@
+DROP INDEX "webhook_deliveries_due_idx";--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_endpoint_due_idx" ON "webhook_deliveries" USING btree ("project_id","webhook_id","next_attempt_at","event_xid","event_seq") WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_claimed_idx" ON "webhook_deliveries" USING btree ("project_id","webhook_id") WHERE status = 'pending' and claimed_until is not null;

@@ -106,6 +106,8 @@ const insertUsers = async (tx: NotiflowsDatabase, c: ImportContext, created: Rea
       choices: { channel_types: g?.choices.channel_types ?? {}, notiflows: g?.choices.notiflows ?? {} },
       categories: g?.choices.categories ?? {},
       version: g === undefined ? 0 : 1,
+      // Set here, so the trigger on the tenant sets' insert below finds it set and rewrites no user row.
+      has_tenant_sets: plan.sets.some((s) => s.tenantId !== null),
       history_id: uuidv7(),
       changes: g?.changes ?? [],
       operation: g?.operation ?? "replace"
@@ -115,11 +117,11 @@ const insertUsers = async (tx: NotiflowsDatabase, c: ImportContext, created: Rea
   await tx.execute(sql`
     with x as (
       select * from jsonb_to_recordset(${json(rows)}::jsonb)
-        as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)}, choices jsonb, categories jsonb, version int, history_id uuid, changes jsonb, operation text)),
+        as x(id uuid, external_id text, ${sql.raw(PROFILE_COLUMNS)}, choices jsonb, categories jsonb, version int, has_tenant_sets boolean, history_id uuid, changes jsonb, operation text)),
     u as (
-      insert into users (project_id, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, custom_fields, revision, created_at, updated_at)
+      insert into users (project_id, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, custom_fields, revision, has_tenant_sets, created_at, updated_at)
       select ${c.projectId}::uuid, id, external_id, email, phone, first_name, last_name, avatar, locale, timezone, coalesce(custom_fields, '{}'::jsonb), 1,
-             ${at}::timestamptz, ${at}::timestamptz from x),
+             has_tenant_sets, ${at}::timestamptz, ${at}::timestamptz from x),
     s as (
       insert into preference_sets (project_id, user_id, choices, categories, version, updated_at)
       select ${c.projectId}::uuid, id, choices, categories, version, ${at}::timestamptz from x)

@@ -86,9 +86,15 @@ export const evaluateUsersV2 = (projectId: ProjectId, scope: Scope, body: unknow
     // The catalog's and the tenant's part of every decision is read once for the whole batch.
     const prepared = prepareEvaluation(tenant, notiflow, liveCategoriesOf(catalog, notiflow.id), defaults, decoded.value.channel_types)
     const decide = decisionMemo(prepared, scope._tag === "Tenant")
+    // Repositories share one object for users whose stored documents are equal: one lookup per user.
+    const bySets = new Map<object, DecisionsV2>()
+    const unknown = decide(emptyChoicesV2, emptyChoicesV2)
     const results: ReadonlyArray<BatchEvaluationV2> = ids.map((user_id) => {
       const sets = found.get(user_id)
-      return { user_id, user_found: sets !== undefined, channel_types: decide(sets?.global ?? emptyChoicesV2, sets?.scoped ?? emptyChoicesV2) }
+      if (sets === undefined) return { user_id, user_found: false, channel_types: unknown }
+      let channel_types = bySets.get(sets)
+      if (channel_types === undefined) bySets.set(sets, (channel_types = decide(sets.global, sets.scoped)))
+      return { user_id, user_found: true, channel_types }
     })
     return {
       notiflow_id: notiflow.id as string,

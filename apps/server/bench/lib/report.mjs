@@ -138,7 +138,15 @@ export const render = (results) => {
     const decodeApply = domain.find((k) => k.name.startsWith("decodePatch"))
     const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel ("))
     const evalV2 = domain.filter((k) => k.name.startsWith("evaluateChannelV2"))
-    const tenantP50 = ratio(evt?.latency.p50, ev?.latency.p50)
+    const pairs = results.tenantInterleaved ?? []
+    const pairRatios = pairs.map((p) => p.ratio).sort((a, b) => a - b)
+    const half = pairRatios.length >> 1
+    const pairMedian = pairRatios.length === 0 ? undefined : pairRatios.length % 2 === 1 ? pairRatios[half] : (pairRatios[half - 1] + pairRatios[half]) / 2
+    const tenantP50 = pairMedian ?? ratio(evt?.latency.p50, ev?.latency.p50)
+    const tenantName =
+      pairMedian === undefined
+        ? "batch evaluate in a tenant p50 vs global p50 (issue 11)"
+        : `batch evaluate in a tenant p50 vs global p50, median of ${pairs.length} back-to-back pairs (${pairRatios.map((r) => r.toFixed(2)).join(", ")}) (issue 11)`
     const feedP50 = ratio(fd?.latency.p50, fb?.latency.p50)
     const putCpu = ratio(put?.serverCpuUsPerRequest, b?.serverCpuUsPerRequest)
     const getCpu = ratio(g?.serverCpuUsPerRequest, d?.serverCpuUsPerRequest)
@@ -171,7 +179,7 @@ export const render = (results) => {
           ),
           check("evaluateChannel (one channel)", evalOne?.nsPerOp, evalOne ? `${f(evalOne.nsPerOp)} ns` : "-", "< 1,000 ns", (v) => v < 1000),
           // Issue 11: model v2 (3 categories per notiflow).
-          check("batch evaluate in a tenant p50 vs global p50 (issue 11)", tenantP50, x(tenantP50), "<= 1.2x", (v) => v <= 1.2),
+          check(tenantName, tenantP50, x(tenantP50), "<= 1.2x", (v) => v <= 1.2),
           ...evalV2.map((k) => check(`${k.name} (issue 11)`, k.nsPerOp, `${f(k.nsPerOp)} ns`, "< 1,000 ns", (v) => v < 1000)),
           // Issue 16's rows for LINKS.md.
           check("batch evaluate with both links p50 vs without (issue 16)", linksP50, x(linksP50), "<= 1.3x", (v) => v <= 1.3),

@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import postgres from "postgres"
 import { DuplicateApiKeysError, migratePglite, migratePostgres, migrationsFolder } from "../src/index.js"
 import { scratchDir } from "./support/childProcess.js"
+import { migrationsBefore } from "./support/migrations.js"
 import { postgresAvailable, throwawayDatabase } from "./support/postgres.js"
 
 // Unreachable outside CI: the PostgreSQL case is reported as skipped (in CI the probe fails the file).
@@ -25,15 +26,7 @@ const scratch = scratchDir()
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
 /** The committed migrations before 0002 (what a database split by the race was migrated to). */
-const before0002 = (): string => {
-  const dir = path.join(scratch, "before-0002")
-  fs.mkdirSync(path.join(dir, "meta"), { recursive: true })
-  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: Array<{ idx: number; tag: string }> }
-  journal.entries = journal.entries.filter((e) => e.idx < 2)
-  fs.writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify(journal))
-  for (const e of journal.entries) fs.copyFileSync(path.join(migrationsFolder, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`))
-  return dir
-}
+const before0002 = (): string => migrationsBefore(scratch, 2, "0001_idempotency_claims")
 
 type Query = (text: string) => Promise<ReadonlyArray<Record<string, unknown>>>
 

@@ -8,7 +8,6 @@
  * unreachable outside CI).
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { PGlite } from "@electric-sql/pglite"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite"
@@ -17,8 +16,9 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js"
 import { migrate as migratePostgresDb } from "drizzle-orm/postgres-js/migrator"
 import * as Effect from "effect/Effect"
 import postgres from "postgres"
-import { migratePglite, migratePostgres, migrationsFolder } from "../src/index.js"
+import { migratePglite, migratePostgres } from "../src/index.js"
 import { scratchDir } from "./support/childProcess.js"
+import { migrationsBefore } from "./support/migrations.js"
 import { postgresAvailable, throwawayDatabase } from "./support/postgres.js"
 
 const available = await postgresAvailable()
@@ -26,16 +26,7 @@ const scratch = scratchDir()
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
 /** The committed migrations before 0011. */
-const before0011 = (): string => {
-  const dir = path.join(scratch, "before-0011")
-  fs.mkdirSync(path.join(dir, "meta"), { recursive: true })
-  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: Array<{ idx: number; tag: string }> }
-  journal.entries = journal.entries.filter((e) => e.idx < 11)
-  assert.strictEqual(journal.entries.at(-1)?.tag, "0010_erasure_subjects")
-  fs.writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify(journal))
-  for (const e of journal.entries) fs.copyFileSync(path.join(migrationsFolder, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`))
-  return dir
-}
+const before0011 = (): string => migrationsBefore(scratch, 11, "0010_erasure_subjects")
 
 type Query = (text: string) => Promise<ReadonlyArray<Record<string, unknown>>>
 

@@ -9,7 +9,6 @@
  * PostgreSQL (a throwaway database; skipped outside CI when the server is unreachable).
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { createHash } from "node:crypto"
 import { PGlite } from "@electric-sql/pglite"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -40,24 +39,16 @@ import {
   view
 } from "@notiflows/domain"
 import type { Database, NotiflowsDatabase } from "../src/index.js"
-import { DrizzleDatabase, layerRepositories, migratePglite, migratePostgres, migrationsFolder } from "../src/index.js"
+import { DrizzleDatabase, layerRepositories, migratePglite, migratePostgres } from "../src/index.js"
 import { scratchDir } from "./support/childProcess.js"
+import { migrationsBefore } from "./support/migrations.js"
 import { postgresAvailable, throwawayDatabase } from "./support/postgres.js"
 
 const scratch = scratchDir()
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
 /** The committed migrations up to the last v1 one (0002), as their own folder. */
-const v1Migrations = (): string => {
-  const dir = path.join(scratch, "v1-migrations")
-  fs.mkdirSync(path.join(dir, "meta"), { recursive: true })
-  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: Array<{ idx: number; tag: string }> }
-  journal.entries = journal.entries.filter((e) => e.idx <= 2)
-  assert.deepStrictEqual(journal.entries.map((e) => e.tag), ["0000_init", "0001_idempotency_claims", "0002_api_key_hash_unique"])
-  for (const e of journal.entries) fs.copyFileSync(path.join(migrationsFolder, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`))
-  fs.writeFileSync(path.join(dir, "meta", "_journal.json"), JSON.stringify(journal))
-  return dir
-}
+const v1Migrations = (): string => migrationsBefore(scratch, 3, "0002_api_key_hash_unique")
 
 /** The ETag formula of the HTTP layer (API.md §4.1): SHA-256 over user id, API, kind and body. */
 const tag = (userId: string, audience: Audience, kind: "view" | "explicit", body: unknown) =>

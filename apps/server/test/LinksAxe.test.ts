@@ -57,7 +57,8 @@ describe.skipIf(!runBrowserTests)("axe-core on the service's link pages", () => 
           expect(look.lang, name).toBe(lang)
           if (width === 320) expect(look.scrollWidth, `${name} reflows at 320 px`).toBeLessThanOrEqual(320)
           const violations = await axeViolations(tab)
-          if (Object.keys(violations).length > 0) failures[name] = violations
+          // Rule id → offending HTML, so a failure names what to fix.
+          if (violations.length > 0) failures[name] = Object.fromEntries(violations.map((v) => [v.id, v.nodes]))
           seen.push({ name, status })
         }
         const goto = async (name: string, status: number, url: string) => check(name, status, (await tab.goto(url))?.status())

@@ -1,42 +1,11 @@
 /**
- * Debian's Chromium through playwright-core (never a downloaded browser) with the launch flags of
- * `packages/pages/test/support/browser.ts` (issue 12's list), axe-core injected, and the keyboard
- * helpers the real-service browser suite uses.
+ * The real-service browser suites' helpers: Chromium and axe-core from `@notiflows/testing/browser`
+ * (one launch for every browser suite), a free port, and keyboard helpers.
  */
-import { existsSync, readFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { createServer } from "node:net"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Page } from "playwright-core"
 
-export const CHROMIUM = "/usr/bin/chromium"
-export const hasChromium = existsSync(CHROMIUM)
-/** Run when Chromium is there; in CI (`CI=true`) its absence fails the tests instead of skipping them. */
-export const runBrowserTests = hasChromium || process.env["CI"] === "true"
-
-export const launch = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
-
-/** LINKS.md §6's tags. */
-export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] as const
-
-/**
- * axe-core's violations (rule id → offending HTML) on the current document. axe is JavaScript, so
- * it runs in a context with JavaScript on; the pages carry no script, so the DOM is the one a
- * browser with JavaScript off gets.
- */
-export const axeViolations = async (page: Page): Promise<Record<string, ReadonlyArray<string>>> => {
-  await page.evaluate(axeSource)
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; nodes: Array<{ html: string }> }> }> } }).axe
-    const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })
-    return Object.fromEntries(result.violations.map((v) => [v.id, v.nodes.map((n) => n.html)]))
-  }, [...AXE_TAGS])
-}
+export { axeViolations, hasChromium, launch, runBrowserTests } from "@notiflows/testing/browser"
 
 /** A free loopback port (so the service's NOTIFLOWS_PUBLIC_URL can be its own address). */
 export const freePort = (): Promise<number> =>

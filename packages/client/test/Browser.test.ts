@@ -5,19 +5,15 @@
  * headers), reads the ETag, makes a conditional write, and gets a 412 as a `NotiflowsError`.
  * Chromium is Debian's (`.ci/run` installs it); outside CI without it: SKIPPED.
  */
-import { existsSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { build } from "esbuild"
-import { chromium, type Browser } from "playwright-core"
+import { hasChromium, inCi, launch } from "@notiflows/testing/browser"
+import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createAdminClient } from "../src/index.js"
 import type { TestService } from "./support.js"
 import { freshId, startService } from "./support.js"
-
-const CHROMIUM = "/usr/bin/chromium"
-const hasChromium = existsSync(CHROMIUM)
-const inCi = process.env["CI"] === "true"
 
 let service: TestService | undefined
 let page: Server | undefined
@@ -42,10 +38,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => page!.listen(0, "127.0.0.1", resolve))
   origin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`
   service = await startService({ allowedOrigins: [origin] })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
+  browser = await launch()
 })
 
 afterAll(async () => {

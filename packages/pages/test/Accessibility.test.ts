@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { statusOf } from "../src/index.js"
-import { axeViolations, hasChromium, launch, runBrowserTests } from "./support/browser.js"
+import { axeViolations, hasChromium, launch, runBrowserTests } from "@notiflows/testing/browser"
 import { branding, center, pageStates } from "./support/fixtures.js"
 import { type PageServer, startPageServer } from "./support/server.js"
 

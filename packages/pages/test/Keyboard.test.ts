@@ -7,7 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { hasChromium, launch, runBrowserTests } from "./support/browser.js"
+import { hasChromium, launch, runBrowserTests } from "@notiflows/testing/browser"
 import { branding, center } from "./support/fixtures.js"
 import { type PageServer, startPageServer } from "./support/server.js"
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
-import { hasChromium, launch, runBrowserTests } from "./support/browser.js"
+import { hasChromium, launch, runBrowserTests } from "@notiflows/testing/browser"
 import { branding, center, pageStates } from "./support/fixtures.js"
 import { type PageServer, startPageServer } from "./support/server.js"
 

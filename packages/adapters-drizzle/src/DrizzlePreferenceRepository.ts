@@ -29,14 +29,16 @@ const toChoices = (value: unknown): PreferenceChoices => {
 /**
  * The outbox write of a commit statement: the change's event, selected from the CTE that wrote
  * the set (`written`), so it exists exactly when the set changed; none when `eventId` is null.
- * `xid` and `seq` are the position (see `events` in schema.ts).
+ * `xid` and `seq` are the position (see `events` in schema.ts): the columns' default expressions,
+ * written out because drizzle's `INSERT … SELECT` names every column (the sequence as a `regclass`
+ * constant, resolved once at planning, not by name for every row).
  */
 export const eventInsert = (db: NotiflowsDatabase, written: { readonly _: { readonly alias: string } } | SQL) =>
   db.$with("outbox").as(
     db
       .insert(events)
       .select(
-        sql`select ${P("projectId")}::uuid, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')),
+        sql`select ${P("projectId")}::uuid, (pg_current_xact_id()::text)::bigint, nextval('events_seq_seq'::regclass),
                    ${P("eventId")}::uuid, ${P("eventType")}::text, ${P("changedAt")}::timestamptz, ${P("eventKey")}::text,
                    ${P("eventUserId")}::uuid, ${P("eventPayload")}::text
             from ${written} where ${P("eventId")}::uuid is not null`

@@ -8,7 +8,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { build } from "esbuild"
-import { hasChromium, inCi, launch } from "@notiflows/testing/browser"
+import { hasChromium, launch, runBrowserTests } from "@notiflows/testing/browser"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createAdminClient } from "../src/index.js"
@@ -48,7 +48,7 @@ afterAll(async () => {
 })
 
 describe("the user client in Chromium", () => {
-  it.skipIf(!hasChromium && !inCi)("reads, writes conditionally and narrows a 412, cross-origin", async () => {
+  it.skipIf(!runBrowserTests)("reads, writes conditionally and narrows a 412, cross-origin", async () => {
     expect(hasChromium, "Chromium must be installed in CI (.ci/run installs Debian's chromium)").toBe(true)
     const user = freshId("browser")
     await createAdminClient({ baseUrl: service!.url, secretKey: service!.secretKey }).users.upsert(user, {})

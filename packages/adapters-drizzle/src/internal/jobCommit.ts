@@ -56,8 +56,8 @@ export const jobItemCommit = (c: ScopedCommit, ref: JobItemRef): SQL => {
             ${v["requestId"]}::text, ${v["changes"]}::jsonb, ${v["operation"]}::text, ${v["source"]}::text, ${v["context"]}::jsonb from written w)`
   return sql`with ${item}, ${written},
     outbox as (
-      insert into events (project_id, xid, seq, id, type, occurred_at, ordering_key, user_id, payload)
-      select ${p}, (pg_current_xact_id()::text)::bigint, nextval(pg_get_serial_sequence('events', 'seq')), ${v["eventId"]}::uuid,
+      insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
+      select ${p}, ${v["eventId"]}::uuid,
         ${v["eventType"]}::text, ${at}, ${v["eventKey"]}::text, ${v["eventUserId"]}::uuid, ${v["eventPayload"]}::text
       from written where ${v["eventId"]}::uuid is not null),
     done as (

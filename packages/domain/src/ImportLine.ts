@@ -7,6 +7,7 @@ import * as Schema from "effect/Schema"
 import type { Change } from "./Changes.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, joinPath, reason, says, unknownKeys } from "./Issues.js"
+import { fastImportLine } from "./FastDecode.js"
 import { applyPatchV2, diffV2 } from "./PatchV2.js"
 import { ExternalUserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferencePatchV2 } from "./PreferencesV2.js"
@@ -56,8 +57,14 @@ export interface ImportLine {
 
 const decodeWire = decoderFor(ImportLineSchema)
 
-/** Validates a parsed line (API.md's schemas, ids and limits; not the catalog nor locks). */
+/** Validates a parsed line (API.md's schemas, ids and limits; not the catalog nor locks); common lines take a fast path. */
 export const decodeImportLine = (input: unknown): Decoded<ImportLine> => {
+  const quick = fastImportLine(input)
+  return quick !== undefined ? { ok: true, value: quick } : decodeImportLineBySchema(input)
+}
+
+/** {@link decodeImportLine} by the Schema alone (what its fast path must agree with). */
+export const decodeImportLineBySchema = (input: unknown): Decoded<ImportLine> => {
   const decoded = decodeWire(input)
   if (!decoded.ok) return decoded
   const v = decoded.value

@@ -35,7 +35,8 @@ export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
 export const CustomFields = Schema.Record({ key: Schema.String, value: JsonValue })
 export type CustomFields = typeof CustomFields.Type
 
-const MAX_CUSTOM_DEPTH = 16
+/** How deep custom fields nest (the top-level map is depth 0). */
+export const MAX_CUSTOM_DEPTH = 16
 
 /** The path of the first value nested deeper than {@link MAX_CUSTOM_DEPTH} levels, if any. */
 const tooDeep = (value: unknown, path: ReadonlyArray<string>, depth: number): ReadonlyArray<string> | undefined => {
@@ -162,15 +163,30 @@ const profileText = (max: number, check?: (s: string) => boolean, hint?: string,
 const optional = <S extends Schema.Schema.All>(s: S, description?: string) =>
   description === undefined ? Schema.optionalWith(s, { exact: true }) : Schema.optionalWith(s, { exact: true }).annotations({ description })
 
+/**
+ * Each profile field's rule: storable text of at most `max` characters passing `check` (when it
+ * has one). The upsert Schema below and the hand-written fast decoders (`FastDecode.ts`) read it.
+ */
+export const PROFILE_RULES: { readonly [K in ProfileField]: { readonly max: number; readonly check?: (s: string) => boolean } } = {
+  email: { max: 254, check: (s) => EMAIL.test(s) },
+  phone: { max: 16, check: (s) => E164.test(s) },
+  first_name: { max: 255 },
+  last_name: { max: 255 },
+  avatar: { max: 2048, check: validUrl },
+  locale: { max: 64, check: validLocale },
+  timezone: { max: 64, check: validTimezone }
+}
+const R = PROFILE_RULES
+
 /** A user upsert (API.md §5): absent fields stay as they are; `null` clears. */
 export const UserUpsertSchema = Schema.Struct({
-  email: optional(profileText(254, (s) => EMAIL.test(s), "an email address", { format: "email", pattern: EMAIL.source })),
-  phone: optional(profileText(16, (s) => E164.test(s), "an E.164 number such as +14155550123", { pattern: E164.source }), "E.164, e.g. +14155550123"),
-  first_name: optional(profileText(255)),
-  last_name: optional(profileText(255)),
-  avatar: optional(profileText(2048, validUrl, "an http or https URL", { format: "uri", pattern: "^[Hh][Tt][Tt][Pp][Ss]?:" }), "http or https URL"),
-  locale: optional(profileText(64, validLocale, "a BCP 47 language tag", { minLength: 1 }), "BCP 47 tag"),
-  timezone: optional(profileText(64, validTimezone, "an IANA time zone such as Europe/Paris", { minLength: 1 }), "IANA time zone"),
+  email: optional(profileText(R.email.max, R.email.check, "an email address", { format: "email", pattern: EMAIL.source })),
+  phone: optional(profileText(R.phone.max, R.phone.check, "an E.164 number such as +14155550123", { pattern: E164.source }), "E.164, e.g. +14155550123"),
+  first_name: optional(profileText(R.first_name.max)),
+  last_name: optional(profileText(R.last_name.max)),
+  avatar: optional(profileText(R.avatar.max, R.avatar.check, "an http or https URL", { format: "uri", pattern: "^[Hh][Tt][Tt][Pp][Ss]?:" }), "http or https URL"),
+  locale: optional(profileText(R.locale.max, R.locale.check, "a BCP 47 language tag", { minLength: 1 }), "BCP 47 tag"),
+  timezone: optional(profileText(R.timezone.max, R.timezone.check, "an IANA time zone such as Europe/Paris", { minLength: 1 }), "IANA time zone"),
   custom_fields: optional(
     Schema.NullOr(CustomFieldsPatch).annotations(says("must be an object or null")),
     "deep-merged; null removes a key; arrays are replaced; null for the whole map removes every key"

@@ -1,0 +1,174 @@
+/**
+ * Hand-written fast paths for the commonest inputs of two hot decoders: a v2 preference patch
+ * (every `PUT …/preferences`, every bulk item) and an import line (millions per import).
+ *
+ * The Schemas stay the contract. Each function here answers either exactly what the Schema's
+ * decode answers for `input` (the same value, keys in the same order), or `undefined` when it is
+ * not certain the input is valid and plain: the Schema then decodes it and reports every problem.
+ * So a fast path may only ever accept less, never more; the laws in `test/FastDecode.test.ts`
+ * check both directions on generated valid and invalid inputs. Inputs are parsed JSON: anything
+ * else (other prototypes, non-finite numbers, read-only keys) is left to the Schema.
+ *
+ * Why: effect/Schema's decode of a two-leaf patch costs ~14 µs (transforms re-validate their
+ * output, every level allocates), 15% of the import CLI's CPU (docs/performance.md).
+ */
+import { isCategoryId } from "./Categories.js"
+import type { ImportLine } from "./ImportLine.js"
+import type { NotiflowPatch } from "./PreferencePatch.js"
+import { MAX_PATCH_NOTIFLOWS } from "./PreferencePatch.js"
+import { CHANNEL_TYPES, isExternalUserId, isNotiflowId, isStorableText, RESERVED_IDS } from "./Preferences.js"
+import type { PreferencePatchV2 } from "./PreferencesV2.js"
+import { MAX_PATCH_CATEGORIES } from "./PreferencesV2.js"
+import { isTenantId } from "./Tenants.js"
+import type { ProfileField } from "./Users.js"
+import { MAX_CUSTOM_DEPTH, PROFILE_FIELDS, PROFILE_RULES } from "./Users.js"
+
+type Plain = Record<string, unknown>
+
+/** A plain object as `JSON.parse` makes them (no other prototype, no array). */
+const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype
+
+const isLeaf = (v: unknown): v is boolean | null => v === true || v === false || v === null
+
+const CHANNELS: ReadonlySet<string> = new Set(CHANNEL_TYPES)
+
+/** `channel_types` of a patch; keys in the Schema's order ({@link CHANNEL_TYPES}). */
+const channels = (v: unknown): Record<string, boolean | null> | undefined => {
+  if (!isPlain(v)) return undefined
+  let n = 0
+  for (const key in v) {
+    if (!CHANNELS.has(key) || !isLeaf(v[key])) return undefined
+    n++
+  }
+  const out: Record<string, boolean | null> = {}
+  if (n === 0) return out
+  for (const c of CHANNEL_TYPES) if (Object.hasOwn(v, c)) out[c] = v[c] as boolean | null
+  return out
+}
+
+/** One notiflow's or category's entry: `enabled` then `channel_types`; read-only keys go to the Schema. */
+const entry = (v: unknown): NotiflowPatch | null | undefined => {
+  if (v === null) return null
+  if (!isPlain(v)) return undefined
+  let enabled: boolean | null | undefined
+  let channelTypes: Record<string, boolean | null> | undefined
+  for (const key in v) {
+    if (key === "enabled") {
+      if (!isLeaf(v[key])) return undefined
+      enabled = v[key]
+    } else if (key === "channel_types") {
+      channelTypes = channels(v[key])
+      if (channelTypes === undefined) return undefined
+    } else return undefined
+  }
+  return { ...(enabled !== undefined ? { enabled } : {}), ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}) }
+}
+
+/** A map of entries by id (input order, as the Schema's record keeps it). */
+const entries = (v: unknown, isId: (s: string) => boolean, max: number): Record<string, NotiflowPatch | null> | undefined => {
+  if (!isPlain(v)) return undefined
+  const out: Record<string, NotiflowPatch | null> = {}
+  let n = 0
+  for (const id in v) {
+    if (++n > max || !isId(id)) return undefined
+    const e = entry(v[id])
+    if (e === undefined) return undefined
+    out[id] = e
+  }
+  return out
+}
+
+/** The fast path of `PreferencePatchV2Schema` (root `locked` and entries' read-only keys go to the Schema). */
+export const fastPatchV2 = (input: unknown): PreferencePatchV2 | undefined => {
+  if (!isPlain(input)) return undefined
+  let channelTypes: Record<string, boolean | null> | undefined
+  let categories: Record<string, NotiflowPatch | null> | undefined
+  let notiflows: Record<string, NotiflowPatch | null> | undefined
+  for (const key in input) {
+    const value = input[key]
+    if (key === "channel_types") {
+      if ((channelTypes = channels(value)) === undefined) return undefined
+    } else if (key === "categories") {
+      if ((categories = entries(value, isCategoryId, MAX_PATCH_CATEGORIES)) === undefined) return undefined
+    } else if (key === "notiflows") {
+      if ((notiflows = entries(value, isNotiflowId, MAX_PATCH_NOTIFLOWS)) === undefined) return undefined
+    } else return undefined
+  }
+  return {
+    ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
+    ...(categories !== undefined ? { categories } : {}),
+    ...(notiflows !== undefined ? { notiflows } : {})
+  }
+}
+
+const RESERVED: ReadonlySet<string> = RESERVED_IDS
+
+/** A JSON value of custom fields at `depth` (the map itself is 0): storable strings and keys, not too deep. */
+const jsonValue = (v: unknown, depth: number): boolean => {
+  if (depth > MAX_CUSTOM_DEPTH) return false
+  if (v === null || typeof v === "boolean") return true
+  if (typeof v === "number") return Number.isFinite(v)
+  if (typeof v === "string") return isStorableText(v)
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !jsonValue(v[i], depth + 1)) return false
+    return true
+  }
+  return isPlain(v) && jsonObject(v, depth)
+}
+
+const jsonObject = (v: Plain, depth: number): boolean => {
+  for (const key in v) if (RESERVED.has(key) || !isStorableText(key) || !jsonValue(v[key], depth + 1)) return false
+  return true
+}
+
+/** `custom_fields` of an upsert or a line: the value itself (a valid JSON map decodes to an equal one). */
+const customFields = (v: unknown): Readonly<Record<string, unknown>> | null | undefined =>
+  v === null ? null : isPlain(v) && jsonObject(v, 0) ? v : undefined
+
+/** A profile field: `null`, or text within its rule (PROFILE_RULES, as the upsert Schema). */
+const profileText = (field: ProfileField, v: unknown): boolean => {
+  if (v === null) return true
+  if (typeof v !== "string" || !isStorableText(v)) return false
+  const rule = PROFILE_RULES[field]
+  return (v.length <= rule.max || [...v].length <= rule.max) && (rule.check === undefined || rule.check(v))
+}
+
+const PROFILE: ReadonlySet<string> = new Set(PROFILE_FIELDS)
+
+/** The fast path of `decodeImportLine` (BULK.md §2.1). */
+export const fastImportLine = (input: unknown): ImportLine | undefined => {
+  if (!isPlain(input)) return undefined
+  const externalId = input["external_id"]
+  if (typeof externalId !== "string" || !isExternalUserId(externalId)) return undefined
+  let preferences: PreferencePatchV2 | undefined
+  let customFieldsValue: Readonly<Record<string, unknown>> | null | undefined
+  const tenants: Array<readonly [string, PreferencePatchV2]> = []
+  for (const key in input) {
+    const value = input[key]
+    if (key === "external_id") continue
+    if (PROFILE.has(key)) {
+      if (!profileText(key as ProfileField, value)) return undefined
+    } else if (key === "custom_fields") {
+      if ((customFieldsValue = customFields(value)) === undefined) return undefined
+    } else if (key === "preferences") {
+      if ((preferences = fastPatchV2(value)) === undefined) return undefined
+    } else if (key === "tenants") {
+      if (!isPlain(value)) return undefined
+      for (const tenantId in value) {
+        const patch = isTenantId(tenantId) ? fastPatchV2(value[tenantId]) : undefined
+        if (patch === undefined) return undefined
+        tenants.push([tenantId, patch])
+      }
+    } else return undefined
+  }
+  const profile: { [K in ProfileField]?: string | null } = {}
+  for (const f of PROFILE_FIELDS) if (Object.hasOwn(input, f)) profile[f] = input[f] as string | null
+  return {
+    externalId: externalId as ImportLine["externalId"],
+    profile,
+    ...(customFieldsValue !== undefined ? { customFields: customFieldsValue } : {}),
+    ...(preferences !== undefined ? { preferences } : {}),
+    tenants
+  }
+}

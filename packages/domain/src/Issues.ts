@@ -172,16 +172,10 @@ export const fieldIssues = (i: ParseResult.ParseIssue, prefix: ReadonlyArray<str
 /** The options every request decoder uses: every problem, and unknown keys are problems. */
 export const DECODE_OPTIONS = { errors: "all", onExcessProperty: "error" } as const
 
-/**
- * A pure decoder for a Schema: the value, or every problem as §3 fields. `fast`, when given, is a
- * hand-written path for common inputs that answers the Schema's value or `undefined` (then the
- * Schema decodes): see `FastDecode.ts`.
- */
-export const decoderFor = <A, I>(schema: Schema.Schema<A, I, never>, fast?: (input: unknown) => A | undefined): ((input: unknown) => Decoded<A>) => {
+/** A pure decoder for a Schema: the value, or every problem as §3 fields. */
+export const decoderFor = <A, I>(schema: Schema.Schema<A, I, never>): ((input: unknown) => Decoded<A>) => {
   const decode = Schema.decodeUnknownEither(schema, DECODE_OPTIONS)
   return (input) => {
-    const quick = fast?.(input)
-    if (quick !== undefined) return { ok: true, value: quick }
     const result = decode(input)
     return Either.isRight(result) ? { ok: true, value: result.right } : { ok: false, issues: fieldIssues(result.left.issue) }
   }

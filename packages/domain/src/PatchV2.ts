@@ -14,7 +14,6 @@ import { applyChannelPatch, applyNotiflowPatch, catalogIssues, withCatalogIssues
 import type { Audience, ChannelChoices, ChannelType, NotiflowCatalogEntry, NotiflowChoice } from "./Preferences.js"
 import { CHANNEL_TYPES, isChannelType, own } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferencePatchV2 } from "./PreferencesV2.js"
-import { fastPatchV2 } from "./FastDecode.js"
 import { PreferencePatchV2Schema } from "./PreferencesV2.js"
 
 /** What a v2 patch is validated against: audience, catalog (deleted entries included) and locks. */
@@ -89,7 +88,7 @@ export const lockIssues = (input: unknown, locks: PreferenceChoicesV2 | undefine
   return out
 }
 
-const decodeWire = decoderFor(PreferencePatchV2Schema, fastPatchV2)
+const decodeWire = decoderFor(PreferencePatchV2Schema)
 
 const dropLockedChannels = (patch: ChannelPatch | undefined, locks: ChannelChoices | undefined): ChannelPatch | undefined => {
   if (patch === undefined || locks === undefined) return patch

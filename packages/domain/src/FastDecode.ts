@@ -1,6 +1,6 @@
 /**
- * A hand-written fast path for the commonest import lines (millions per import), and for the v2
- * preference patches inside them.
+ * Hand-written fast paths for the parts of the commonest import lines (millions per import): v2
+ * preference patches, custom fields, profile text. `fastImportLine` (ImportLine.ts) composes them.
  *
  * The Schemas stay the contract. Each function here answers either exactly what the Schema's
  * decode answers for `input` (the same value, keys in the same order), or `undefined` when it is
@@ -15,20 +15,18 @@
  * stays with the Schema alone.
  */
 import { isCategoryId } from "./Categories.js"
-import type { ImportLine } from "./ImportLine.js"
 import type { NotiflowPatch } from "./PreferencePatch.js"
 import { MAX_PATCH_NOTIFLOWS } from "./PreferencePatch.js"
-import { CHANNEL_TYPES, isExternalUserId, isNotiflowId, isStorableText, RESERVED_IDS } from "./Preferences.js"
+import { CHANNEL_TYPES, isNotiflowId, isStorableText, RESERVED_IDS } from "./Preferences.js"
 import type { PreferencePatchV2 } from "./PreferencesV2.js"
 import { MAX_PATCH_CATEGORIES } from "./PreferencesV2.js"
-import { isTenantId } from "./Tenants.js"
 import type { ProfileField } from "./Users.js"
-import { MAX_CUSTOM_DEPTH, PROFILE_FIELDS, PROFILE_RULES } from "./Users.js"
+import { MAX_CUSTOM_DEPTH, PROFILE_RULES } from "./Users.js"
 
 type Plain = Record<string, unknown>
 
 /** A plain object as `JSON.parse` makes them (no other prototype, no array). */
-const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype
+export const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype
 
 const isLeaf = (v: unknown): v is boolean | null => v === true || v === false || v === null
 
@@ -125,52 +123,13 @@ const jsonObject = (v: Plain, depth: number): boolean => {
 }
 
 /** `custom_fields` of an upsert or a line: the value itself (a valid JSON map decodes to an equal one). */
-const customFields = (v: unknown): Readonly<Record<string, unknown>> | null | undefined =>
+export const fastCustomFields = (v: unknown): Readonly<Record<string, unknown>> | null | undefined =>
   v === null ? null : isPlain(v) && jsonObject(v, 0) ? v : undefined
 
 /** A profile field: `null`, or text within its rule (PROFILE_RULES, as the upsert Schema). */
-const profileText = (field: ProfileField, v: unknown): boolean => {
+export const fastProfileText = (field: ProfileField, v: unknown): boolean => {
   if (v === null) return true
   if (typeof v !== "string" || !isStorableText(v)) return false
   const rule = PROFILE_RULES[field]
   return (v.length <= rule.max || [...v].length <= rule.max) && (rule.check === undefined || rule.check(v))
-}
-
-const PROFILE: ReadonlySet<string> = new Set(PROFILE_FIELDS)
-
-/** The fast path of `decodeImportLine` (BULK.md §2.1). */
-export const fastImportLine = (input: unknown): ImportLine | undefined => {
-  if (!isPlain(input)) return undefined
-  const externalId = input["external_id"]
-  if (typeof externalId !== "string" || !isExternalUserId(externalId)) return undefined
-  let preferences: PreferencePatchV2 | undefined
-  let customFieldsValue: Readonly<Record<string, unknown>> | null | undefined
-  const tenants: Array<readonly [string, PreferencePatchV2]> = []
-  for (const key in input) {
-    const value = input[key]
-    if (key === "external_id") continue
-    if (PROFILE.has(key)) {
-      if (!profileText(key as ProfileField, value)) return undefined
-    } else if (key === "custom_fields") {
-      if ((customFieldsValue = customFields(value)) === undefined) return undefined
-    } else if (key === "preferences") {
-      if ((preferences = fastPatchV2(value)) === undefined) return undefined
-    } else if (key === "tenants") {
-      if (!isPlain(value)) return undefined
-      for (const tenantId in value) {
-        const patch = isTenantId(tenantId) ? fastPatchV2(value[tenantId]) : undefined
-        if (patch === undefined) return undefined
-        tenants.push([tenantId, patch])
-      }
-    } else return undefined
-  }
-  const profile: { [K in ProfileField]?: string | null } = {}
-  for (const f of PROFILE_FIELDS) if (Object.hasOwn(input, f)) profile[f] = input[f] as string | null
-  return {
-    externalId: externalId as ImportLine["externalId"],
-    profile,
-    ...(customFieldsValue !== undefined ? { customFields: customFieldsValue } : {}),
-    ...(preferences !== undefined ? { preferences } : {}),
-    tenants
-  }
 }

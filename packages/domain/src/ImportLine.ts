@@ -7,9 +7,9 @@ import * as Schema from "effect/Schema"
 import type { Change } from "./Changes.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, joinPath, reason, says, unknownKeys } from "./Issues.js"
-import { fastImportLine } from "./FastDecode.js"
+import { fastCustomFields, fastPatchV2, fastProfileText, isPlain } from "./FastDecode.js"
 import { applyPatchV2, diffV2 } from "./PatchV2.js"
-import { ExternalUserId } from "./Preferences.js"
+import { ExternalUserId, isExternalUserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferencePatchV2 } from "./PreferencesV2.js"
 import { emptyChoicesV2, PreferencePatchV2Schema } from "./PreferencesV2.js"
 import { isTenantId } from "./Tenants.js"
@@ -53,6 +53,48 @@ export interface ImportLine {
   readonly customFields?: Readonly<Record<string, unknown>> | null
   readonly preferences?: PreferencePatchV2
   readonly tenants: ReadonlyArray<readonly [string, PreferencePatchV2]>
+}
+
+const PROFILE: ReadonlySet<string> = new Set(PROFILE_FIELDS)
+
+/**
+ * The fast path of {@link decodeImportLine} (see FastDecode.ts): the Schema's exact value for a
+ * plain valid line without read-only keys, else `undefined` (the Schema decides and reports).
+ */
+export const fastImportLine = (input: unknown): ImportLine | undefined => {
+  if (!isPlain(input)) return undefined
+  const externalId = input["external_id"]
+  if (typeof externalId !== "string" || !isExternalUserId(externalId)) return undefined
+  let preferences: PreferencePatchV2 | undefined
+  let customFieldsValue: Readonly<Record<string, unknown>> | null | undefined
+  const tenants: Array<readonly [string, PreferencePatchV2]> = []
+  for (const key in input) {
+    const value = input[key]
+    if (key === "external_id") continue
+    if (PROFILE.has(key)) {
+      if (!fastProfileText(key as ProfileField, value)) return undefined
+    } else if (key === "custom_fields") {
+      if ((customFieldsValue = fastCustomFields(value)) === undefined) return undefined
+    } else if (key === "preferences") {
+      if ((preferences = fastPatchV2(value)) === undefined) return undefined
+    } else if (key === "tenants") {
+      if (!isPlain(value)) return undefined
+      for (const tenantId in value) {
+        const patch = isTenantId(tenantId) ? fastPatchV2(value[tenantId]) : undefined
+        if (patch === undefined) return undefined
+        tenants.push([tenantId, patch])
+      }
+    } else return undefined
+  }
+  const profile: { [K in ProfileField]?: string | null } = {}
+  for (const f of PROFILE_FIELDS) if (Object.hasOwn(input, f)) profile[f] = input[f] as string | null
+  return {
+    externalId: externalId as ImportLine["externalId"],
+    profile,
+    ...(customFieldsValue !== undefined ? { customFields: customFieldsValue } : {}),
+    ...(preferences !== undefined ? { preferences } : {}),
+    tenants
+  }
 }
 
 const decodeWire = decoderFor(ImportLineSchema)

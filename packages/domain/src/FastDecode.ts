@@ -6,8 +6,9 @@
  * decode answers for `input` (the same value, keys in the same order), or `undefined` when it is
  * not certain the input is valid and plain: the Schema then decodes it and reports every problem.
  * So a fast path may only ever accept less, never more; the laws in `test/FastDecode.test.ts`
- * check both directions on generated valid and invalid inputs. Inputs are parsed JSON: anything
- * else (other prototypes, non-finite numbers, read-only keys) is left to the Schema.
+ * check both directions on generated valid and invalid inputs. They walk what `JSON.parse` makes;
+ * anything else (other prototypes, hidden or symbol keys, holes, non-finite numbers, read-only
+ * keys) makes them answer `undefined`.
  *
  * Why: the measured exception of issue 9's rule (hand decoders only where the Schema costs more
  * than 5% of the path's CPU): decoding lines with the Schemas was 15% of the import CLI's CPU,
@@ -28,6 +29,13 @@ type Plain = Record<string, unknown>
 /** A plain object as `JSON.parse` makes them (no other prototype, no array). */
 export const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype
 
+/**
+ * True when `v` has exactly `seen` own keys: the enumerable string keys a `for…in` walk saw and
+ * nothing else (no hidden or symbol key, which effect's decoders see through `Reflect.ownKeys`).
+ * Every object level checks it after its walk, so the fast paths hold for any input, not only parsed JSON.
+ */
+export const onlyKeysSeen = (v: object, seen: number): boolean => Reflect.ownKeys(v).length === seen
+
 const isLeaf = (v: unknown): v is boolean | null => v === true || v === false || v === null
 
 const CHANNELS: ReadonlySet<string> = new Set(CHANNEL_TYPES)
@@ -40,6 +48,7 @@ const channels = (v: unknown): Record<string, boolean | null> | undefined => {
     if (!CHANNELS.has(key) || !isLeaf(v[key])) return undefined
     n++
   }
+  if (!onlyKeysSeen(v, n)) return undefined
   const out: Record<string, boolean | null> = {}
   if (n === 0) return out
   for (const c of CHANNEL_TYPES) if (Object.hasOwn(v, c)) out[c] = v[c] as boolean | null
@@ -61,6 +70,7 @@ const entry = (v: unknown): NotiflowPatch | null | undefined => {
       if (channelTypes === undefined) return undefined
     } else return undefined
   }
+  if (!onlyKeysSeen(v, (enabled !== undefined ? 1 : 0) + (channelTypes !== undefined ? 1 : 0))) return undefined
   return { ...(enabled !== undefined ? { enabled } : {}), ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}) }
 }
 
@@ -75,7 +85,7 @@ const entries = (v: unknown, isId: (s: string) => boolean, max: number): Record<
     if (e === undefined) return undefined
     out[id] = e
   }
-  return out
+  return onlyKeysSeen(v, n) ? out : undefined
 }
 
 /** The fast path of `PreferencePatchV2Schema` for import lines (root `locked` and entries' read-only keys go to the Schema). */
@@ -94,14 +104,13 @@ export const fastPatchV2 = (input: unknown): PreferencePatchV2 | undefined => {
       if ((notiflows = entries(value, isNotiflowId, MAX_PATCH_NOTIFLOWS)) === undefined) return undefined
     } else return undefined
   }
+  if (!onlyKeysSeen(input, (channelTypes !== undefined ? 1 : 0) + (categories !== undefined ? 1 : 0) + (notiflows !== undefined ? 1 : 0))) return undefined
   return {
     ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
     ...(categories !== undefined ? { categories } : {}),
     ...(notiflows !== undefined ? { notiflows } : {})
   }
 }
-
-const RESERVED: ReadonlySet<string> = RESERVED_IDS
 
 /** A JSON value of custom fields at `depth` (the map itself is 0): storable strings and keys, not too deep. */
 const jsonValue = (v: unknown, depth: number): boolean => {
@@ -110,7 +119,8 @@ const jsonValue = (v: unknown, depth: number): boolean => {
   if (typeof v === "number") return Number.isFinite(v)
   if (typeof v === "string") return isStorableText(v)
   if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype) return false
+    // Own keys: the indexes and `length` (no hole, no extra property).
+    if (Object.getPrototypeOf(v) !== Array.prototype || !onlyKeysSeen(v, v.length + 1)) return false
     for (let i = 0; i < v.length; i++) if (!(i in v) || !jsonValue(v[i], depth + 1)) return false
     return true
   }
@@ -118,11 +128,18 @@ const jsonValue = (v: unknown, depth: number): boolean => {
 }
 
 const jsonObject = (v: Plain, depth: number): boolean => {
-  for (const key in v) if (RESERVED.has(key) || !isStorableText(key) || !jsonValue(v[key], depth + 1)) return false
-  return true
+  let n = 0
+  for (const key in v) {
+    if (RESERVED_IDS.has(key) || !isStorableText(key) || !jsonValue(v[key], depth + 1)) return false
+    n++
+  }
+  return onlyKeysSeen(v, n)
 }
 
-/** `custom_fields` of an upsert or a line: the value itself (a valid JSON map decodes to an equal one). */
+/**
+ * `custom_fields` of a line: the caller's own object itself, not a copy (a valid JSON map decodes to
+ * an equal one; the line owns its parsed value).
+ */
 export const fastCustomFields = (v: unknown): Readonly<Record<string, unknown>> | null | undefined =>
   v === null ? null : isPlain(v) && jsonObject(v, 0) ? v : undefined
 

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import type { Change } from "./Changes.js"
 import type { Decoded, FieldIssue } from "./Issues.js"
 import { decoderFor, isJsonObject, issue, joinPath, reason, says, unknownKeys } from "./Issues.js"
-import { fastCustomFields, fastPatchV2, fastProfileText, isPlain } from "./FastDecode.js"
+import { fastCustomFields, fastPatchV2, fastProfileText, isPlain, onlyKeysSeen } from "./FastDecode.js"
 import { applyPatchV2, diffV2 } from "./PatchV2.js"
 import { ExternalUserId, isExternalUserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferencePatchV2 } from "./PreferencesV2.js"
@@ -68,8 +68,10 @@ export const fastImportLine = (input: unknown): ImportLine | undefined => {
   let preferences: PreferencePatchV2 | undefined
   let customFieldsValue: Readonly<Record<string, unknown>> | null | undefined
   const tenants: Array<readonly [string, PreferencePatchV2]> = []
+  let n = 0
   for (const key in input) {
     const value = input[key]
+    n++
     if (key === "external_id") continue
     if (PROFILE.has(key)) {
       if (!fastProfileText(key as ProfileField, value)) return undefined
@@ -84,8 +86,10 @@ export const fastImportLine = (input: unknown): ImportLine | undefined => {
         if (patch === undefined) return undefined
         tenants.push([tenantId, patch])
       }
+      if (!onlyKeysSeen(value, tenants.length)) return undefined
     } else return undefined
   }
+  if (!onlyKeysSeen(input, n)) return undefined
   const profile: { [K in ProfileField]?: string | null } = {}
   for (const f of PROFILE_FIELDS) if (Object.hasOwn(input, f)) profile[f] = input[f] as string | null
   return {

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * `pnpm test`: every package's suite, in two lanes at once — the service's (`apps/server`, about
- * 11 minutes alone: it starts the built service and CLI as processes, most of its time waiting on
- * them and on PostgreSQL) beside the packages' (one after the other, about 7 minutes). One lane
- * after the other took ~18 minutes on the 2-core CI machine. Each lane is one `turbo run test`
+ * `pnpm test`: every package's suite, in two lanes at once — the service's (`apps/server`, 7.5-11
+ * minutes alone: it starts the built service and CLI as processes, much of its time waiting on
+ * them and on PostgreSQL) beside the packages' (one after the other, about 7.5 minutes). On the
+ * 2-core CI machine the whole `.ci/run` took 16 m 21 s with one lane after the other and 13 m 47 s
+ * with both at once, back to back on a quiet machine. Each lane is one `turbo run test`
  * (turbo prefixes every line with its package, so interleaved output stays readable); the command
  * fails when either lane fails. Extra arguments go to both turbo runs.
  *
- * The builds the service's suite needs run first, alone (cache hits after `pnpm build`): the lanes
+ * The builds the service's suite needs run first, alone (cache hits after `pnpm build`, as in
+ * `pnpm verify`, a few seconds): the lanes
  * then run only their test tasks (`--only`), so no lane restores build outputs that the other
  * lane's suites are reading.
  */

@@ -18,7 +18,7 @@
 import { isCategoryId } from "./Categories.js"
 import type { NotiflowPatch } from "./PreferencePatch.js"
 import { MAX_PATCH_NOTIFLOWS } from "./PreferencePatch.js"
-import { CHANNEL_TYPES, isNotiflowId, isStorableText, RESERVED_IDS } from "./Preferences.js"
+import { CHANNEL_TYPES, isNotiflowId, isStorableText, RESERVED_IDS, withinLength } from "./Preferences.js"
 import type { PreferencePatchV2 } from "./PreferencesV2.js"
 import { MAX_PATCH_CATEGORIES } from "./PreferencesV2.js"
 import type { ProfileField } from "./Users.js"
@@ -26,7 +26,7 @@ import { MAX_CUSTOM_DEPTH, PROFILE_RULES } from "./Users.js"
 
 type Plain = Record<string, unknown>
 
-/** A plain object as `JSON.parse` makes them (no other prototype, no array). */
+/** A plain object as `JSON.parse` makes them: stricter than `isJsonObject` (no other prototype, no array). */
 export const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype
 
 /**
@@ -61,7 +61,9 @@ const entry = (v: unknown): NotiflowPatch | null | undefined => {
   if (!isPlain(v)) return undefined
   let enabled: boolean | null | undefined
   let channelTypes: Record<string, boolean | null> | undefined
+  let n = 0
   for (const key in v) {
+    n++
     if (key === "enabled") {
       if (!isLeaf(v[key])) return undefined
       enabled = v[key]
@@ -70,7 +72,7 @@ const entry = (v: unknown): NotiflowPatch | null | undefined => {
       if (channelTypes === undefined) return undefined
     } else return undefined
   }
-  if (!onlyKeysSeen(v, (enabled !== undefined ? 1 : 0) + (channelTypes !== undefined ? 1 : 0))) return undefined
+  if (!onlyKeysSeen(v, n)) return undefined
   return { ...(enabled !== undefined ? { enabled } : {}), ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}) }
 }
 
@@ -94,8 +96,10 @@ export const fastPatchV2 = (input: unknown): PreferencePatchV2 | undefined => {
   let channelTypes: Record<string, boolean | null> | undefined
   let categories: Record<string, NotiflowPatch | null> | undefined
   let notiflows: Record<string, NotiflowPatch | null> | undefined
+  let n = 0
   for (const key in input) {
     const value = input[key]
+    n++
     if (key === "channel_types") {
       if ((channelTypes = channels(value)) === undefined) return undefined
     } else if (key === "categories") {
@@ -104,7 +108,7 @@ export const fastPatchV2 = (input: unknown): PreferencePatchV2 | undefined => {
       if ((notiflows = entries(value, isNotiflowId, MAX_PATCH_NOTIFLOWS)) === undefined) return undefined
     } else return undefined
   }
-  if (!onlyKeysSeen(input, (channelTypes !== undefined ? 1 : 0) + (categories !== undefined ? 1 : 0) + (notiflows !== undefined ? 1 : 0))) return undefined
+  if (!onlyKeysSeen(input, n)) return undefined
   return {
     ...(channelTypes !== undefined ? { channel_types: channelTypes } : {}),
     ...(categories !== undefined ? { categories } : {}),
@@ -148,5 +152,5 @@ export const fastProfileText = (field: ProfileField, v: unknown): boolean => {
   if (v === null) return true
   if (typeof v !== "string" || !isStorableText(v)) return false
   const rule = PROFILE_RULES[field]
-  return (v.length <= rule.max || [...v].length <= rule.max) && (rule.check === undefined || rule.check(v))
+  return withinLength(v, rule.max) && (rule.check === undefined || rule.check(v))
 }

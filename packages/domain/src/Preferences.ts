@@ -74,10 +74,13 @@ export const Text = Schema.String.annotations(says("must be a string")).pipe(
   Schema.filter(isStorableText, { ...reason("invalid_format", STORABLE), jsonSchema: { pattern: "^[^\\u0000]*$" } })
 )
 
+/** True when `s` holds at most `max` code points (what JSON Schema's `maxLength` counts). */
+export const withinLength = (s: string, max: number): boolean => s.length <= max || [...s].length <= max
+
 /** Text of at most `max` code points (what JSON Schema's `maxLength` counts). */
 export const TextUpTo = (max: number) =>
   Text.pipe(
-    Schema.filter((s) => s.length <= max || [...s].length <= max, {
+    Schema.filter((s) => withinLength(s, max), {
       ...reason("too_long", `at most ${max} characters`),
       jsonSchema: { maxLength: max }
     })

@@ -2,9 +2,9 @@
  * A bulk job's chunk (BULK.md §1.2, `BulkChunk.ts`): ONE read of the pending items with their
  * users' sets, and ONE statement committing the chunk. The statement locks the chunk's items that
  * are still `pending` (`FOR UPDATE`, in index order: a second runner waits, then finds them
- * settled), then, set-based from `jsonb_to_recordset` arrays: every write's compare-and-set of its
- * set (at the expected version), the ledger entries and events of the rows written, the written
- * items' results, and the results of the items settled without a write. Each item's set, entry,
+ * settled), then, set-based and without a join (see {@link jobChunkCommit}): every write's
+ * compare-and-set of its set (at the expected version), the ledger entries and events of the rows
+ * written, the written items' results, and the results of the items settled without a write. Each item's set, entry,
  * event and result are rows of that one statement; a write whose version no longer matches (or
  * whose user is gone) writes nothing and comes back in `retry`, leaving the others applied.
  */
@@ -14,7 +14,7 @@ import type { ChunkCommit, ChunkOutcome, ExternalUserId, PendingSnapshot, Projec
 import { renderEvent } from "@notiflows/domain"
 import { v7 as uuidv7 } from "uuid"
 import { globalChoices, tenantChoices } from "../DrizzleScopedPreferenceRepository.js"
-import { fromJson, json, rowsOf } from "./statements.js"
+import { fromJson, json } from "./statements.js"
 
 type Row = Record<string, unknown>
 
@@ -49,14 +49,34 @@ export const toPendingSnapshot = (scope: Scope) => (r: Row): PendingSnapshot => 
 
 /**
  * The ledger and event fields a job's writes usually share (one actor, request, context and
- * clock per chunk): sent once in the `c` map when every write of the chunk has the same value,
- * else with each write. The statement reads them through {@link field}, the write's own first.
+ * clock per chunk): a scalar parameter each when every write of the chunk has the same value,
+ * else a field of each write (the parameter is then NULL). The statement reads them through
+ * `sharedField`, the write's own first.
  */
 const SHARED = ["changed_at", "actor_type", "actor_id", "request_id", "operation", "source", "context", "event_type", "event_at"] as const
-type Shared = Record<(typeof SHARED)[number], unknown>
+type SharedKey = (typeof SHARED)[number]
+type Shared = Record<SharedKey, unknown>
+const SHARED_TYPES: Record<SharedKey, string> = {
+  changed_at: "timestamptz",
+  actor_type: "text",
+  actor_id: "text",
+  request_id: "text",
+  operation: "text",
+  source: "text",
+  context: "jsonb",
+  event_type: "text",
+  event_at: "timestamptz"
+}
 
-/** A write's own values, keyed by its user's id in the statement's `w` map; its event's payload goes to the `e` array (position `ev`). */
-const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number], ev: number) => {
+/**
+ * A write, split in two: its set's new value, `[expected version, choices, categories, own
+ * changed_at or null]` in the `m` map under its user's id (the compare-and-set reads it by binary
+ * search per row), and its row of the `r` record set for the ledger entry, the event and the
+ * item's result (short keys: `i` index, `u` user id, `x` expected version, `h` ledger entry id,
+ * `d` changes, `e` event id, `k` ordering key, `y` the event's user id, `n` its payload's position
+ * in the `e` array; plus the shared fields that differ within the chunk).
+ */
+const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number], n: number) => {
   const event = renderEvent(uuidv7(), c.projectId, w.event, w.userId)
   const h = w.history
   const shared: Shared = {
@@ -70,162 +90,162 @@ const writeEntry = (c: ChunkCommit, w: ChunkCommit["writes"][number], ev: number
     event_type: event.type,
     event_at: event.occurredAt.toISOString()
   }
-  const own: Record<string, unknown> = {
-    idx: w.index,
-    expected: w.expectedVersion,
-    // The global row keeps v1 choices beside its `categories` column; a tenant row stores all three.
-    choices:
-      c.scope._tag === "Global"
-        ? { channel_types: w.choices.channel_types, notiflows: w.choices.notiflows }
-        : { channel_types: w.choices.channel_types, categories: w.choices.categories, notiflows: w.choices.notiflows },
-    categories: w.choices.categories,
-    history_id: uuidv7(),
-    changes: h.changes,
-    event_id: event.id,
-    event_key: event.orderingKey,
-    event_user_id: event.userId,
-    ev
-  }
-  return { own, shared, payload: event.payload }
+  // The global row keeps v1 choices beside its `categories` column; a tenant row stores all three.
+  const choices =
+    c.scope._tag === "Global"
+      ? { channel_types: w.choices.channel_types, notiflows: w.choices.notiflows }
+      : { channel_types: w.choices.channel_types, categories: w.choices.categories, notiflows: w.choices.notiflows }
+  const own: Record<string, unknown> = { i: w.index, u: w.userId, x: w.expectedVersion, h: uuidv7(), d: h.changes, e: event.id, k: event.orderingKey, y: event.userId, n }
+  return { own, set: [w.expectedVersion, choices, w.choices.categories] as Array<unknown>, shared, payload: event.payload }
 }
 
 const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b))
 
 /**
- * The statement's parameters: `w` (user id → write), `u` (index → user id of a write), `s` (index
- * → `{status, error}` of a settlement), `c` (the fields every write shares) and `e`, the events'
- * payloads as ONE `json` array: a `json` value keeps its text byte for byte, so each payload is
- * stored exactly as `renderEvent` wrote it, without escaping it into a JSON string and parsing that
- * into `jsonb` (half the bytes of a chunk's parameters were payloads). Every per-row value is a
- * lookup in the jsonb maps (binary search) and every row set an index condition `= any(array)`:
- * the statement has no join whose plan depends on row estimates (a fresh job's items have none),
- * except the payloads' (see the `outbox` step).
+ * The statement's parameters: `m` (user id → the set's new value), `r` (the writes' other
+ * fields as ONE jsonb array, read once by `jsonb_to_recordset` into typed columns), `s` (index →
+ * a settlement's `{status, error}`), `all` (every index of the chunk), `shared` (one value per
+ * {@link SHARED} field, NULL where the writes differ) and `e`, the events' payloads as ONE `json`
+ * array: a `json` value keeps its text byte for byte, so each payload is stored exactly as
+ * `renderEvent` wrote it, without escaping it into a JSON string and parsing that into `jsonb`.
  */
 const paramsOf = (c: ChunkCommit) => {
   const entries = c.writes.map((write, i) => writeEntry(c, write, i + 1))
-  const common: Record<string, unknown> = {}
-  const apart: Array<string> = []
+  const shared: Partial<Shared> = {}
+  const apart: Array<SharedKey> = []
   for (const key of SHARED) {
     const first = entries[0]?.shared[key]
-    if (entries.every((e) => sameValue(e.shared[key], first))) common[key] = first
+    if (entries.every((e) => sameValue(e.shared[key], first))) shared[key] = first
     else apart.push(key)
   }
-  const w: Record<string, unknown> = {}
-  const u: Record<string, string> = {}
+  const rows: Array<Record<string, unknown>> = []
+  const sets: Record<string, Array<unknown>> = {}
   const payloads: Array<string> = []
-  c.writes.forEach((write, i) => {
-    const { own, shared, payload } = entries[i]!
-    for (const key of apart) own[key] = shared[key as keyof Shared]
-    w[write.userId] = own
-    u[String(write.index)] = write.userId
+  for (const { own, set, shared: mine, payload } of entries) {
+    for (const key of apart) own[key] = mine[key]
+    if (apart.includes("changed_at")) set.push(mine.changed_at)
+    rows.push(own)
+    sets[own["u"] as string] = set
     payloads.push(payload)
-  })
-  const s: Record<string, unknown> = {}
-  for (const { index, settlement } of c.settlements) s[String(index)] = { status: settlement.status, error: settlement.status === "failed" ? settlement.failure : null }
-  return { w: json(w), u: json(u), s: json(s), c: json(common), e: `[${payloads.join(",")}]` }
+  }
+  const settlements: Record<string, unknown> = {}
+  for (const { index, settlement } of c.settlements)
+    settlements[String(index)] = { status: settlement.status, error: settlement.status === "failed" ? settlement.failure : null }
+  const all = [...c.writes.map((w) => w.index), ...c.settlements.map((s) => s.index)]
+  return { m: json(sets), r: json(rows), s: json(settlements), all: json(all), shared, e: `[${payloads.join(",")}]` }
 }
 
-// The maps, each read once per statement (a scalar subquery is evaluated once; joining the
-// one-row CTE instead would copy the whole map for every row).
-const W = sql`(select w from params)`
-const U = sql`(select u from params)`
+/** The columns of the `r` record set (timestamps as text, cast where used). */
+const RECORD = sql.raw(
+  `r(i int, u uuid, x int, h uuid, d jsonb, e uuid, k text, y uuid, n int, ${SHARED.map((k) => `${k} ${SHARED_TYPES[k] === "timestamptz" ? "text" : SHARED_TYPES[k]}`).join(", ")})`
+)
+
+/** A shared field of a row (`own`: its own value, NULL if none): its own value if it has one, else the chunk's parameter. */
+const sharedField = (shared: Partial<Shared>) => (own: SQL, key: SharedKey): SQL => {
+  const value = shared[key]
+  const param = value === undefined || value === null ? sql`null` : key === "context" ? sql`${json(value)}` : sql`${value}`
+  const merged = sql`coalesce(${own}, ${param}::${sql.raw(SHARED_TYPES[key] === "timestamptz" ? "text" : SHARED_TYPES[key])})`
+  return key === "context" ? sql`nullif(${merged}, 'null'::jsonb)` : sql`${merged}::${sql.raw(SHARED_TYPES[key])}`
+}
+type Field = ReturnType<typeof sharedField>
+const of = (row: string, key: SharedKey) => sql.raw(`${row}.${key}`)
+
+/** The written rows' ledger entries (the version a compare-and-set wrote is always the expected one plus one). */
+const ledger = (f: Field) =>
+  sql`r.x + 1, r.h, ${f(of("r", "changed_at"), "changed_at")}, ${f(of("r", "actor_type"), "actor_type")}, ${f(of("r", "actor_id"), "actor_id")},
+    ${f(of("r", "request_id"), "request_id")}, r.d, ${f(of("r", "operation"), "operation")}, ${f(of("r", "source"), "source")}, ${f(of("r", "context"), "context")}`
+
+// The maps, each read once per statement (a scalar subquery is evaluated once).
+const M = sql`(select m from params)`
 const S = sql`(select s from params)`
-const C = sql`(select c from params)`
+/** The rows of `r` written (their index among `ok`'s, an array built once). */
+const WRITTEN = sql`r.i = any(array(select i from ok))`
 
-/** A shared field of the write `v` (jsonb): its own value if it has one, else the chunk's. */
-const field = (v: SQL, key: (typeof SHARED)[number]) => sql`coalesce(${v} -> ${sql.raw(`'${key}'`)}, ${C} -> ${sql.raw(`'${key}'`)})`
-/** The same as text (a JSON string's contents; NULL for JSON null). */
-const text = (v: SQL, key: (typeof SHARED)[number]) => sql`(${field(v, key)} #>> '{}')`
-
-const LEDGER = sql`(w.v ->> 'history_id')::uuid, ${text(sql`w.v`, "changed_at")}::timestamptz, ${text(sql`w.v`, "actor_type")}, ${text(sql`w.v`, "actor_id")},
-  ${text(sql`w.v`, "request_id")}, w.v -> 'changes', ${text(sql`w.v`, "operation")}, ${text(sql`w.v`, "source")}, nullif(${field(sql`w.v`, "context")}, 'null'::jsonb)`
-
-/** The users of the locked writes, for `= any(...)` index conditions. */
-const USERS = sql`array(select id from uids)`
-
-/** The scope's compare-and-set of every write whose item is locked pending, as `written(user_id, version, v)`, with the ledger entries. */
-const setWrites = (c: ChunkCommit, p: SQL): SQL => {
-  const value = (key: string) => sql`${W} -> s.user_id::text -> ${sql.raw(`'${key}'`)}`
-  const at = sql`${text(sql`(${W} -> s.user_id::text)`, "changed_at")}::timestamptz`
-  const expected = sql`(${W} -> s.user_id::text ->> 'expected')::int`
+/**
+ * The scope's compare-and-set of every write whose item is locked pending (`written(user_id)`).
+ * No join: the rows to update are an index condition (`= any(array)`) and each row's new value a
+ * lookup in `m` — a join to the record set has no estimate to go by (a fresh job has no
+ * statistics) and was planned as a nested loop over it per set (O(chunk²), 60 ms a chunk).
+ */
+const setWrites = (c: ChunkCommit, p: SQL, f: Field): SQL => {
+  const value = (k: number) => sql`${M} -> s.user_id::text -> ${sql.raw(String(k))}`
+  const at = f(sql`${M} -> s.user_id::text ->> 3`, "changed_at")
+  const expected = sql`(${M} -> s.user_id::text ->> 0)::int`
+  const users = sql`array(select r.u from r where r.i = any(array(select idx from item)))`
   if (c.scope._tag === "Global") {
     return sql`written as (
-        update preference_sets s set choices = ${value("choices")}, categories = ${value("categories")}, version = s.version + 1, updated_at = ${at}
-        where s.project_id = ${p} and s.user_id = any(${USERS}) and s.version = ${expected}
-        returning s.user_id, s.version, ${W} -> s.user_id::text as v),
-      entry as (
-        insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
-        select ${p}, w.user_id, w.version, ${LEDGER} from written w)`
+        update preference_sets s set choices = ${value(1)}, categories = ${value(2)}, version = s.version + 1, updated_at = ${at}
+        where s.project_id = ${p} and s.user_id = any(${users}) and s.version = ${expected}
+        returning s.user_id)`
   }
   const t = sql`${c.scope.tenantId}::text`
   return sql`updated as (
-      update tenant_preference_sets s set choices = ${value("choices")}, version = s.version + 1, updated_at = ${at}
-      where s.project_id = ${p} and s.user_id = any(${USERS}) and (s.tenant_id || '') = ${t} and s.version = ${expected}
-      returning s.user_id, s.version, ${W} -> s.user_id::text as v),
+      update tenant_preference_sets s set choices = ${value(1)}, version = s.version + 1, updated_at = ${at}
+      where s.project_id = ${p} and s.user_id = any(${users}) and (s.tenant_id || '') = ${t} and s.version = ${expected}
+      returning s.user_id),
     inserted as (
       insert into tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
-      select u.project_id, u.id, ${t}, ${W} -> u.id::text -> 'choices', 1, ${text(sql`(${W} -> u.id::text)`, "changed_at")}::timestamptz
-      from users u where u.project_id = ${p} and u.id = any(${USERS}) and (${W} -> u.id::text ->> 'expected')::int = 0
+      select s.project_id, s.id, ${t}, ${M} -> s.id::text -> 1, 1, ${f(sql`${M} -> s.id::text ->> 3`, "changed_at")}
+      from users s where s.project_id = ${p} and s.id = any(${users}) and (${M} -> s.id::text ->> 0)::int = 0
       on conflict do nothing
-      returning user_id, version),
-    written as (select user_id, version, v from updated union all select n.user_id, n.version, ${W} -> n.user_id::text from inserted n),
-    entry as (
-      insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
-      select ${p}, w.user_id, ${t}, w.version, ${LEDGER} from written w)`
+      returning user_id),
+    written as (select user_id from updated union all select user_id from inserted)`
 }
 
-/** The chunk's statement; its one row is `{written: [[idx, version]…], settled, locked: [idx of the writes still pending]}`. */
+/** The ledger insert of the written rows. */
+const entries = (c: ChunkCommit, p: SQL, f: Field): SQL =>
+  c.scope._tag === "Global"
+    ? sql`insert into preference_history (project_id, user_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
+        select ${p}, r.u, ${ledger(f)} from r where ${WRITTEN}`
+    : sql`insert into tenant_preference_history (project_id, user_id, tenant_id, version, id, changed_at, actor_type, actor_id, request_id, changes, operation, source, context)
+        select ${p}, r.u, ${c.scope.tenantId}::text, ${ledger(f)} from r where ${WRITTEN}`
+
+/** The chunk's statement; its one row is `{written: {idx: version…}, settled, locked: [idx of the writes still pending]}`. */
 export const jobChunkCommit = (c: ChunkCommit): SQL => {
   const p = sql`${c.projectId}::uuid`
   const j = sql`${c.jobId}::uuid`
   const params = paramsOf(c)
-  // Index ranges (of the chunk, of its writes, of its settlements), an index condition on every
-  // job_items scan: without one each scan walks all the job's items, testing each against the
-  // chunk's array (O(job × chunk) per chunk); an empty list scans nothing.
-  const between = (indexes: ReadonlyArray<number>) => {
-    let lo = Infinity
-    let hi = -Infinity
-    for (const i of indexes) {
-      lo = Math.min(lo, i)
-      hi = Math.max(hi, i)
-    }
-    return indexes.length === 0 ? sql`between 0 and -1` : sql`between ${lo}::int and ${hi}::int`
-  }
-  const writes = c.writes.map((w) => w.index)
-  const settlements = c.settlements.map((s) => s.index)
-  const range = between([...writes, ...settlements])
-  return sql`with params as materialized (select ${params.w}::jsonb as w, ${params.u}::jsonb as u, ${params.s}::jsonb as s, ${params.c}::jsonb as c),
+  const f = sharedField(params.shared)
+  // The chunk's index range, an index condition on every job_items scan: without it a scan walks
+  // all the job's items, testing each against the chunk's array (O(job × chunk) per chunk).
+  let lo = Infinity
+  let hi = -Infinity
+  for (const w of c.writes) (lo = Math.min(lo, w.index)), (hi = Math.max(hi, w.index))
+  for (const s of c.settlements) (lo = Math.min(lo, s.index)), (hi = Math.max(hi, s.index))
+  const range = sql`i.project_id = ${p} and i.job_id = ${j} and i.idx between ${lo}::int and ${hi}::int`
+  // No statement below joins two row sets: every row set is an index condition or a filter on
+  // an array evaluated once, every per-row value a lookup in a map or an array.
+  return sql`with params as materialized (select ${params.m}::jsonb as m, ${params.s}::jsonb as s),
+    r as materialized (select * from jsonb_to_recordset(${params.r}::jsonb) as ${RECORD}),
+    payloads as materialized (select array(select e::text from json_array_elements(${params.e}::json) with ordinality as x(e, n) order by n) as a),
     item as materialized (
       select i.idx from job_items i
-      where i.project_id = ${p} and i.job_id = ${j} and i.status = 'pending' and i.idx ${range}
-        and i.idx = any(array(select k::int from params, jsonb_object_keys(params.u || params.s) k))
+      where ${range} and i.status = 'pending' and i.idx = any(array(select k::int from jsonb_array_elements_text(${params.all}::jsonb) k))
       order by i.idx for update),
-    uids as materialized (select (${U} ->> i.idx::text)::uuid as id from item i where ${U} ? i.idx::text),
-    ${setWrites(c, p)},
+    ${setWrites(c, p, f)},
+    ok as materialized (select r.i from r where r.u = any(array(select user_id from written))),
+    entry as (${entries(c, p, f)}),
     outbox as (
       -- xid and seq are the columns' defaults (the transaction's id, the sequence in the rows' order).
-      -- The payloads' positions join the written rows (at most a chunk on each side: a hash or a
-      -- nested loop over the materialized function scan both stay small).
       insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
-      select ${p}, (w.v ->> 'event_id')::uuid, ${text(sql`w.v`, "event_type")}, ${text(sql`w.v`, "event_at")}::timestamptz,
-        w.v ->> 'event_key', (w.v ->> 'event_user_id')::uuid, e.payload::text
-      from written w join json_array_elements(${params.e}::json) with ordinality as e(payload, n) on e.n = (w.v ->> 'ev')::bigint
-      order by (w.v ->> 'idx')::int),
+      select ${p}, r.e, ${f(of("r", "event_type"), "event_type")}, ${f(of("r", "event_at"), "event_at")}, r.k, r.y, (select a from payloads)[r.n]
+      from r where ${WRITTEN} order by r.i),
+    versions as materialized (select coalesce(jsonb_object_agg(r.i, r.x + 1), '{}'::jsonb) as m from r where ${WRITTEN}),
     done as (
-      update job_items i set status = 'updated', version = (${W} -> (${U} ->> i.idx::text) ->> 'expected')::int + 1
-      where i.project_id = ${p} and i.job_id = ${j} and i.idx ${between(writes)} and i.idx = any(array(select (v ->> 'idx')::int from written))),
+      update job_items i set status = 'updated', version = ((select m from versions) ->> i.idx::text)::int
+      where ${range} and i.idx = any(array(select i from ok))),
     settled as (
       update job_items i set status = ${S} -> i.idx::text ->> 'status', error = nullif(${S} -> i.idx::text -> 'error', 'null'::jsonb)
-      where i.project_id = ${p} and i.job_id = ${j} and i.idx ${between(settlements)} and i.idx = any(array(select idx from item where ${S} ? idx::text))
+      where ${range} and i.idx = any(array(select idx from item where ${S} ? idx::text))
       returning i.idx)
-    select (select coalesce(jsonb_agg(jsonb_build_array((v ->> 'idx')::int, version)), '[]'::jsonb) from written) as written,
+    select (select m from versions) as written,
       (select count(*)::int from settled) as settled,
-      (select coalesce(jsonb_agg(idx), '[]'::jsonb) from item where ${U} ? idx::text) as locked`
+      (select coalesce(jsonb_agg(idx), '[]'::jsonb) from item where idx = any(array(select i from r))) as locked`
 }
 
 /** The outcome of {@link jobChunkCommit}'s row. */
 export const toChunkOutcome = (row: Row | undefined): ChunkOutcome => {
-  const written = new Map(fromJson<Array<[number, number]>>(row?.["written"] ?? "[]").map(([i, v]) => [Number(i), Number(v)]))
+  const written = new Map(Object.entries(fromJson<Record<string, number>>(row?.["written"] ?? "{}")).map(([i, v]) => [Number(i), Number(v)]))
   // A locked (still pending) write that did not apply: its set moved or its user is gone.
   const retry = fromJson<Array<number>>(row?.["locked"] ?? "[]").map(Number).filter((i) => !written.has(i))
   return { written, settled: Number(row?.["settled"] ?? 0), retry }

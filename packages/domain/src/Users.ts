@@ -25,7 +25,8 @@ const JsonObject = <V extends Schema.Schema.Any>(value: V) =>
 export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
   Schema.Null,
   Schema.Boolean,
-  Schema.Number,
+  // `1e400` parses to Infinity, which JSON cannot hold (it would be stored, and answered, as null).
+  Schema.Finite.annotations(reason("invalid_format", "must be a finite number")),
   Text,
   Schema.Array(Schema.suspend(() => JsonValue)),
   JsonObject(Schema.suspend(() => JsonValue))

@@ -159,6 +159,15 @@ describe("decodeUserPatch: other fields", () => {
     assert.deepStrictEqual(issues.map((i) => i.field).sort(), ["custom_fields.a.__proto__", "custom_fields.b.0.constructor"])
     assertPrototypeClean(before)
   })
+
+  it("custom_fields: a number JSON cannot hold (1e400 parses to Infinity) is invalid_format at its path", () => {
+    const issues = expectIssues(decode(JSON.parse(`{"custom_fields":{"n":1e400,"list":[1,-1e400],"deep":{"x":1.5}}}`)))
+    assert.deepStrictEqual(
+      issues.map((i) => `${i.field}|${i.reason}|${i.message}`).sort(),
+      ["custom_fields.list.1|invalid_format|must be a finite number", "custom_fields.n|invalid_format|must be a finite number"]
+    )
+    assert.deepStrictEqual(accepts({ custom_fields: { n: 1e308, m: -0.5 } }), { profile: {}, custom_fields: { n: 1e308, m: -0.5 } })
+  })
 })
 
 describe("custom fields deep merge", () => {

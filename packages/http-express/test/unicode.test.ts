@@ -1,6 +1,7 @@
 /**
  * Issue 10, defect 2 through the router: NUL and lone surrogates in any stored string answer
- * 422 `invalid_format` at their path and change nothing; ids in paths answer 400.
+ * 422 `invalid_format` at their path and change nothing; ids in paths answer 400. Numbers JSON cannot
+ * hold (`1e400`, Infinity once parsed) are refused the same way.
  */
 import request from "supertest"
 import { describe, expect, it } from "vitest"
@@ -38,6 +39,14 @@ describe("text PostgreSQL cannot store", () => {
     expectInvalidFormat(await request(h.app).put(`/api/admin/users/${id}`).set(p.admin).send({ custom_fields: { k: "\udfff" } }), "custom_fields.k")
     const read = await request(h.app).get(`/api/admin/users/${id}`).set(p.admin)
     expect(read.body).toMatchObject({ first_name: "Ada", custom_fields: { k: "v" } })
+  })
+
+  it("a custom field number JSON cannot hold (1e400) is 422 and creates nothing (it would be stored as null)", async () => {
+    const p = await h.project()
+    const id = freshId("u")
+    const res = await request(h.app).put(`/api/admin/users/${id}`).set(p.admin).set("content-type", "application/json").send(`{"custom_fields":{"big":1e400}}`)
+    expectInvalidFormat(res, "custom_fields.big")
+    expect((await request(h.app).get(`/api/admin/users/${id}`).set(p.admin)).status).toBe(404)
   })
 
   it("a notiflow name with them is 422 and creates nothing", async () => {

@@ -61,7 +61,9 @@ const batchChoices = (r: ChoiceTexts): ScopedChoices => {
 
 /**
  * The tenant commit: update at the expected version, or insert the first version (only when 0 is
- * expected and the user exists); the history entry is selected from whichever wrote a row.
+ * expected and the user exists, its row locked `FOR KEY SHARE`: a concurrent deletion is waited for
+ * and then finds no user, instead of failing the insert's foreign key); the history entry is
+ * selected from whichever wrote a row.
  */
 export const tenantCommitQuery = (db: NotiflowsDatabase) => {
   const updated = db.$with("updated").as(
@@ -77,7 +79,8 @@ export const tenantCommitQuery = (db: NotiflowsDatabase) => {
       .select(
         sql`select ${users.projectId}, ${users.id}, ${P("tenantId")}::text, ${P("choices")}::jsonb, 1, ${P("changedAt")}::timestamptz
             from ${users} where ${users.projectId} = ${P("projectId")}::uuid and ${users.id} = ${P("userId")}::uuid
-            and ${P("expectedVersion")}::int = 0`
+            and ${P("expectedVersion")}::int = 0
+            for key share`
       )
       .onConflictDoNothing()
       .returning({ projectId: tps.projectId, userId: tps.userId, tenantId: tps.tenantId, version: tps.version })

@@ -187,6 +187,9 @@ const setWrites = (c: ChunkCommit, p: SQL, f: Field): SQL => {
       insert into tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
       select s.project_id, s.id, ${t}, ${M} -> s.id::text -> 1, 1, ${f(sql`${M} -> s.id::text ->> 3`, "changed_at")}
       from users s where s.project_id = ${p} and s.id = any(${users}) and (${M} -> s.id::text ->> 0)::int = 0
+      -- The users' rows locked (KEY SHARE): a concurrent DELETE of one is waited for, then the user is
+      -- not found (its item is read again), instead of failing the whole chunk on the foreign key.
+      for key share of s
       on conflict do nothing
       returning user_id),
     written as (select user_id from updated union all select user_id from inserted)`

@@ -47,6 +47,8 @@ export const jobItemCommit = (c: ScopedCommit, ref: JobItemRef): SQL => {
           insert into tenant_preference_sets (project_id, user_id, tenant_id, choices, version, updated_at)
           select project_id, id, ${c.scope.tenantId}::text, ${choicesJson(c.choices)}::jsonb, 1, ${at} from users
           where project_id = ${p} and id = ${u} and ${c.expectedVersion}::int = 0 and exists (select 1 from item)
+          -- KEY SHARE: a concurrent DELETE of the user is waited for, then the user is not found.
+          for key share
           on conflict do nothing
           returning version),
         written as (select version from updated union all select version from inserted),

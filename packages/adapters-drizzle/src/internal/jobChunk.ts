@@ -4,9 +4,10 @@
  * are still `pending` (`FOR UPDATE`, in index order: a second runner waits, then finds them
  * settled), then, set-based and without a join (see {@link jobChunkCommit}): every write's
  * compare-and-set of its set (at the expected version), the ledger entries and events of the rows
- * written, the written items' results, and the results of the items settled without a write. Each item's set, entry,
- * event and result are rows of that one statement; a write whose version no longer matches (or
- * whose user is gone) writes nothing and comes back in `retry`, leaving the others applied.
+ * written, the written items' results, and the results of the items settled without a write.
+ * Each item's set, entry, event and result are rows of that one statement; a write whose version
+ * no longer matches (or whose user is gone) writes nothing and comes back in `retry`, leaving the
+ * others applied.
  */
 import type { SQL } from "drizzle-orm"
 import { sql } from "drizzle-orm"
@@ -67,6 +68,8 @@ const SHARED_TYPES: Record<SharedKey, string> = {
   event_type: "text",
   event_at: "timestamptz"
 }
+/** How a shared field travels (a timestamp as its ISO text, cast where used). */
+const wireType = (key: SharedKey) => (SHARED_TYPES[key] === "timestamptz" ? "text" : SHARED_TYPES[key])
 
 /**
  * A write, split in two: its set's new value, `[expected version, choices, categories, own
@@ -104,7 +107,7 @@ const sameValue = (a: unknown, b: unknown) => a === b || (typeof a === "object" 
 /**
  * The statement's parameters: `m` (user id → the set's new value), `r` (the writes' other
  * fields as ONE jsonb array, read once by `jsonb_to_recordset` into typed columns), `s` (index →
- * a settlement's `{status, error}`), `all` (every index of the chunk), `shared` (one value per
+ * a settlement's `{status, error}`), `indexes` (every index of the chunk), `shared` (one value per
  * {@link SHARED} field, NULL where the writes differ) and `e`, the events' payloads as ONE `json`
  * array: a `json` value keeps its text byte for byte, so each payload is stored exactly as
  * `renderEvent` wrote it, without escaping it into a JSON string and parsing that into `jsonb`.
@@ -131,29 +134,30 @@ const paramsOf = (c: ChunkCommit) => {
   const settlements: Record<string, unknown> = {}
   for (const { index, settlement } of c.settlements)
     settlements[String(index)] = { status: settlement.status, error: settlement.status === "failed" ? settlement.failure : null }
-  const all = [...c.writes.map((w) => w.index), ...c.settlements.map((s) => s.index)]
-  return { m: json(sets), r: json(rows), s: json(settlements), all: json(all), shared, e: `[${payloads.join(",")}]` }
+  const indexes = [...c.writes.map((w) => w.index), ...c.settlements.map((s) => s.index)]
+  return { m: json(sets), r: json(rows), s: json(settlements), indexes, shared, e: `[${payloads.join(",")}]` }
 }
 
 /** The columns of the `r` record set (timestamps as text, cast where used). */
 const RECORD = sql.raw(
-  `r(i int, u uuid, x int, h uuid, d jsonb, e uuid, k text, y uuid, n int, ${SHARED.map((k) => `${k} ${SHARED_TYPES[k] === "timestamptz" ? "text" : SHARED_TYPES[k]}`).join(", ")})`
+  `r(i int, u uuid, x int, h uuid, d jsonb, e uuid, k text, y uuid, n int, ${SHARED.map((k) => `${k} ${wireType(k)}`).join(", ")})`
 )
 
 /** A shared field of a row (`own`: its own value, NULL if none): its own value if it has one, else the chunk's parameter. */
 const sharedField = (shared: Partial<Shared>) => (own: SQL, key: SharedKey): SQL => {
   const value = shared[key]
   const param = value === undefined || value === null ? sql`null` : key === "context" ? sql`${json(value)}` : sql`${value}`
-  const merged = sql`coalesce(${own}, ${param}::${sql.raw(SHARED_TYPES[key] === "timestamptz" ? "text" : SHARED_TYPES[key])})`
+  const merged = sql`coalesce(${own}, ${param}::${sql.raw(wireType(key))})`
   return key === "context" ? sql`nullif(${merged}, 'null'::jsonb)` : sql`${merged}::${sql.raw(SHARED_TYPES[key])}`
 }
 type Field = ReturnType<typeof sharedField>
-const of = (row: string, key: SharedKey) => sql.raw(`${row}.${key}`)
+/** A shared field of the `r` row being read. */
+const ofR = (f: Field, key: SharedKey) => f(sql.raw(`r.${key}`), key)
 
 /** The written rows' ledger entries (the version a compare-and-set wrote is always the expected one plus one). */
 const ledger = (f: Field) =>
-  sql`r.x + 1, r.h, ${f(of("r", "changed_at"), "changed_at")}, ${f(of("r", "actor_type"), "actor_type")}, ${f(of("r", "actor_id"), "actor_id")},
-    ${f(of("r", "request_id"), "request_id")}, r.d, ${f(of("r", "operation"), "operation")}, ${f(of("r", "source"), "source")}, ${f(of("r", "context"), "context")}`
+  sql`r.x + 1, r.h, ${ofR(f, "changed_at")}, ${ofR(f, "actor_type")}, ${ofR(f, "actor_id")},
+    ${ofR(f, "request_id")}, r.d, ${ofR(f, "operation")}, ${ofR(f, "source")}, ${ofR(f, "context")}`
 
 // The maps, each read once per statement (a scalar subquery is evaluated once).
 const M = sql`(select m from params)`
@@ -211,10 +215,8 @@ export const jobChunkCommit = (c: ChunkCommit): SQL => {
   const f = sharedField(params.shared)
   // The chunk's index range, an index condition on every job_items scan: without it a scan walks
   // all the job's items, testing each against the chunk's array (O(job × chunk) per chunk).
-  let lo = Infinity
-  let hi = -Infinity
-  for (const w of c.writes) (lo = Math.min(lo, w.index)), (hi = Math.max(hi, w.index))
-  for (const s of c.settlements) (lo = Math.min(lo, s.index)), (hi = Math.max(hi, s.index))
+  const lo = Math.min(...params.indexes)
+  const hi = Math.max(...params.indexes)
   const range = sql`i.project_id = ${p} and i.job_id = ${j} and i.idx between ${lo}::int and ${hi}::int`
   // No statement below joins two row sets: every row set is an index condition or a filter on
   // an array evaluated once, every per-row value a lookup in a map or an array.
@@ -223,7 +225,7 @@ export const jobChunkCommit = (c: ChunkCommit): SQL => {
     payloads as materialized (select array(select e::text from json_array_elements(${params.e}::json) with ordinality as x(e, n) order by n) as a),
     item as materialized (
       select i.idx from job_items i
-      where ${range} and i.status = 'pending' and i.idx = any(array(select k::int from jsonb_array_elements_text(${params.all}::jsonb) k))
+      where ${range} and i.status = 'pending' and i.idx = any(array(select k::int from jsonb_array_elements_text(${json(params.indexes)}::jsonb) k))
       order by i.idx for update),
     ${setWrites(c, p, f)},
     ok as materialized (select r.i from r where r.u = any(array(select user_id from written))),
@@ -231,7 +233,7 @@ export const jobChunkCommit = (c: ChunkCommit): SQL => {
     outbox as (
       -- xid and seq are the columns' defaults (the transaction's id, the sequence in the rows' order).
       insert into events (project_id, id, type, occurred_at, ordering_key, user_id, payload)
-      select ${p}, r.e, ${f(of("r", "event_type"), "event_type")}, ${f(of("r", "event_at"), "event_at")}, r.k, r.y, (select a from payloads)[r.n]
+      select ${p}, r.e, ${ofR(f, "event_type")}, ${ofR(f, "event_at")}, r.k, r.y, (select a from payloads)[r.n]
       from r where ${WRITTEN} order by r.i),
     versions as materialized (select coalesce(jsonb_object_agg(r.i, r.x + 1), '{}'::jsonb) as m from r where ${WRITTEN}),
     done as (

@@ -20,7 +20,9 @@ import type {
   ScopedChoices,
   ScopedCommit,
   ScopedHistoryEntry,
+  Scope,
   Slice,
+  StoredScopedPreferences,
   TenantId,
   UserId
 } from "@notiflows/domain"
@@ -32,6 +34,7 @@ import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
+import { toRepositoryError } from "./internal/errors.js"
 import { run } from "./internal/promiseToEffect.js"
 import type { ChoiceTexts } from "./internal/choicesCache.js"
 import { makeChoicesCache } from "./internal/choicesCache.js"
@@ -106,18 +109,24 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   // `tenant_id = $` the planner (PGlite without statistics) picks the `(project_id, tenant_id)`
   // index and loops over the whole tenant's rows for every user of a batch (6-9x the global read).
   const tenantJoin = and(eq(tps.projectId, users.projectId), eq(tps.userId, users.id), sql`(${tps.tenantId} || '') = ${P("tenantId")}`)
-  const globalFields = { userId: users.id, externalId: users.externalId, version: preferenceSets.version, choices: preferenceSets.choices, categories: preferenceSets.categories }
-  const tenantFields = { ...globalFields, tenantVersion: tps.version, tenantChoices: tps.choices }
   const oneUser = and(eq(users.projectId, P("projectId")), eq(users.externalId, P("externalId")))
   // One query for the whole list; a jsonb array parameter reads the same on both drivers.
   const manyUsers = and(eq(users.projectId, P("projectId")), sql`${users.externalId} in (select jsonb_array_elements_text(${P("externalIds")}::jsonb))`)
 
-  const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
-  const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
-  // The batch reads the documents as text: equal documents are decoded once (internal/choicesCache.ts).
+  // Reads take the documents as text: equal documents are decoded once (internal/choicesCache.ts).
   // Every field is aliased as its key, so the prepared read takes the driver's rows unmapped (hotRaw).
   const asText = (column: typeof preferenceSets.choices | typeof preferenceSets.categories | typeof tps.choices, alias: string) =>
     sql<string | null>`${column}::text`.as(alias)
+  const globalFields = {
+    userId: sql<string>`${users.id}`.as("userId"),
+    externalId: sql<string>`${users.externalId}`.as("externalId"),
+    version: sql<number>`${preferenceSets.version}`.as("version"),
+    choices: asText(preferenceSets.choices, "choices"),
+    categories: asText(preferenceSets.categories, "categories")
+  }
+  const tenantFields = { ...globalFields, tenantVersion: sql<number | null>`${tps.version}`.as("tenantVersion"), tenantChoices: asText(tps.choices, "tenantChoices") }
+  const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
+  const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
   const batchGlobalFields = {
     externalId: sql<string>`${users.externalId}`.as("externalId"),
     choices: asText(preferenceSets.choices, "choices"),
@@ -143,8 +152,8 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
     .where(and(eq(preferenceSets.projectId, P("projectId")), eq(preferenceSets.userId, P("userId"))))
 
   return {
-    loadGlobal: hot(loadGlobal, "nf_scoped_load_global", prepare),
-    loadTenant: hot(loadTenant, "nf_scoped_load_tenant", prepare),
+    loadGlobal: hotRaw(loadGlobal, "nf_scoped_load_global", prepare),
+    loadTenant: hotRaw(loadTenant, "nf_scoped_load_tenant", prepare),
     loadManyGlobal: hotRaw(loadManyGlobal, "nf_scoped_load_many_global", prepare),
     loadManyTenant: hotRaw(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
     commitGlobal: hot(commitQuery(db, true), "nf_scoped_commit_global", prepare),
@@ -242,23 +251,31 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     )
   }
 
+  /** The user and the scope's sets, as `load` answers them (`undefined`: unknown user). */
+  const loadRows = async (projectId: string, externalId: string, scope: Scope): Promise<StoredScopedPreferences | undefined> => {
+    if (scope._tag === "Global") {
+      const [r] = await st.loadGlobal.execute({ projectId, externalId })
+      if (r === undefined) return undefined
+      const global: PreferenceSetV2 = { version: r.version, ...decoded(r).global }
+      return { userId: r.userId as UserId, externalId: r.externalId as ExternalUserId, global, scoped: global }
+    }
+    const [r] = await st.loadTenant.execute({ projectId, externalId, tenantId: scope.tenantId })
+    if (r === undefined) return undefined
+    const sets = decoded(r)
+    return {
+      userId: r.userId as UserId,
+      externalId: r.externalId as ExternalUserId,
+      global: { version: r.version, ...sets.global },
+      scoped: { version: r.tenantVersion ?? 0, ...sets.scoped }
+    }
+  }
+
   return {
-    load: (projectId, externalId, scope) =>
-      scope._tag === "Global"
-        ? Effect.map(run("preferences.load", () => st.loadGlobal.execute({ projectId, externalId })), (rows) =>
-            Option.map(Option.fromNullable(rows[0]), (r) => {
-              const global: PreferenceSetV2 = { version: r.version, ...globalChoices(r.choices, r.categories) }
-              return { userId: r.userId as UserId, externalId: r.externalId as ExternalUserId, global, scoped: global }
-            })
-          )
-        : Effect.map(run("preferences.load", () => st.loadTenant.execute({ projectId, externalId, tenantId: scope.tenantId })), (rows) =>
-            Option.map(Option.fromNullable(rows[0]), (r) => ({
-              userId: r.userId as UserId,
-              externalId: r.externalId as ExternalUserId,
-              global: { version: r.version, ...globalChoices(r.choices, r.categories) },
-              scoped: { version: r.tenantVersion ?? 0, ...tenantChoices(r.tenantChoices) }
-            }))
-          ),
+    load: (projectId, externalId, scope) => Effect.map(run("preferences.load", () => loadRows(projectId, externalId, scope)), Option.fromNullable),
+    loadPromise: (projectId, externalId, scope) =>
+      loadRows(projectId, externalId, scope).catch((e: unknown) => {
+        throw toRepositoryError("preferences.load")(e)
+      }),
     loadMany: (projectId, externalIds, scope) => {
       if (externalIds.length === 0) return Effect.succeed(new Map())
       const ids = json(externalIds)

@@ -7,6 +7,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { ModelPeek, NOTHING_HELD } from "./CachedParts.js"
 import type { CategoryId, StoredCategory } from "./Categories.js"
 import { CategoryRepository } from "./CategoryRepository.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
@@ -20,17 +21,23 @@ type Wrapped = CategoryRepository | TenantRepository | NotiflowCatalogRepository
 
 /**
  * Wraps the category and tenant repositories of the context, and the notiflow catalog's save
- * (it writes memberships too). Provide it on top of an adapter layer:
+ * (it writes memberships too); provides what it holds as {@link ModelPeek}. Provide it on top of an adapter layer:
  * `Layer.provideMerge(layerModelCache(), adapterLayer)`.
  */
-export const layerModelCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<Wrapped, never, Wrapped> => {
+export const layerModelCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<Wrapped | ModelPeek, never, Wrapped> => {
   const { max, ttl } = cacheSettings(options)
   return Layer.effectContext(
     Effect.gen(function* () {
       const categories = yield* CategoryRepository
       const tenants = yield* TenantRepository
       const catalog = yield* NotiflowCatalogRepository
-      if (ttl <= 0) return Context.make(CategoryRepository, categories).pipe(Context.add(TenantRepository, tenants), Context.add(NotiflowCatalogRepository, catalog))
+      if (ttl <= 0) {
+        return Context.make(CategoryRepository, categories).pipe(
+          Context.add(TenantRepository, tenants),
+          Context.add(NotiflowCatalogRepository, catalog),
+          Context.add(ModelPeek, NOTHING_HELD.model)
+        )
+      }
       const lists = makeCache<ReadonlyArray<StoredCategory>>(ttl, max)
       const memberships = makeCache<ReadonlyMap<NotiflowId, ReadonlyArray<CategoryId>>>(ttl, max)
       const defaults = makeCache<StoredTenantDefaults>(ttl, max * 10)
@@ -57,9 +64,15 @@ export const layerModelCache = (options: ProjectViewCacheOptions = {}): Layer.La
         deleteDefaults: (projectId, tenantId, expectedRevision) =>
           Effect.ensuring(tenants.deleteDefaults(projectId, tenantId, expectedRevision), defaults.invalidate(tenantKey(projectId, tenantId)))
       }
+      const peek: ModelPeek["Type"] = {
+        categories: lists.peek,
+        memberships: memberships.peek,
+        tenantDefaults: (projectId, tenantId) => defaults.peek(tenantKey(projectId, tenantId))
+      }
       return Context.make(CategoryRepository, cachedCategories).pipe(
         Context.add(TenantRepository, cachedTenants),
-        Context.add(NotiflowCatalogRepository, cachedCatalog)
+        Context.add(NotiflowCatalogRepository, cachedCatalog),
+        Context.add(ModelPeek, peek)
       )
     })
   )

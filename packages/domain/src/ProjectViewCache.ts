@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { NOTHING_HELD, ProjectViewPeek } from "./CachedParts.js"
 import type { StoredNotiflow } from "./Catalog.js"
 import type { RepositoryError } from "./Errors.js"
 import { NotiflowCatalogRepository } from "./NotiflowCatalogRepository.js"
@@ -58,7 +59,16 @@ export const makeCache = <A>(ttl: number, maxEntries: number, keep: (a: A) => bo
     })
   const invalidate = (key: string) => Effect.sync(() => void entries.delete(key))
   const clear = Effect.sync(() => entries.clear())
-  return { get, invalidate, clear }
+  /**
+   * The value of a finished, fresh load, without running anything (`undefined` otherwise): the
+   * fiberless read path (DirectReads.ts). Freshness by the wall clock, which the live `Clock`
+   * answers; under a test clock an entry just looks stale.
+   */
+  const peek = (key: string): A | undefined => {
+    const hit = entries.get(key)
+    return hit?.done !== undefined && Date.now() - hit.at < ttl ? hit.done.value : undefined
+  }
+  return { get, invalidate, clear, peek }
 }
 
 export interface ProjectViewCacheOptions {
@@ -75,12 +85,13 @@ export const cacheSettings = (options: ProjectViewCacheOptions): { readonly ttl:
 })
 
 /**
- * Wraps the catalog and project repositories of the context with a per-project cache. Provide
+ * Wraps the catalog and project repositories of the context with a per-project cache, and
+ * provides what it holds as {@link ProjectViewPeek}. Provide
  * it on top of an adapter layer: `Layer.provideMerge(layerProjectViewCache(), adapterLayer)`.
  */
 export const layerProjectViewCache = (
   options: ProjectViewCacheOptions = {}
-): Layer.Layer<NotiflowCatalogRepository | ProjectRepository, never, NotiflowCatalogRepository | ProjectRepository> => {
+): Layer.Layer<NotiflowCatalogRepository | ProjectRepository | ProjectViewPeek, never, NotiflowCatalogRepository | ProjectRepository> => {
   const { max, ttl } = cacheSettings(options)
   return Layer.effectContext(
     Effect.gen(function* () {
@@ -104,8 +115,13 @@ export const layerProjectViewCache = (
         // Provisioning may change the project's security mode and signing keys.
         ensureProjectWithKeys: (input) => Effect.tap(projects.ensureProjectWithKeys(input), (r) => projectCache.invalidate(r.project.id))
       }
-      if (ttl <= 0) return Context.make(NotiflowCatalogRepository, catalog).pipe(Context.add(ProjectRepository, projects))
-      return Context.make(NotiflowCatalogRepository, cachedCatalog).pipe(Context.add(ProjectRepository, cachedProjects))
+      if (ttl <= 0) {
+        return Context.make(NotiflowCatalogRepository, catalog).pipe(Context.add(ProjectRepository, projects), Context.add(ProjectViewPeek, NOTHING_HELD.projectView))
+      }
+      return Context.make(NotiflowCatalogRepository, cachedCatalog).pipe(
+        Context.add(ProjectRepository, cachedProjects),
+        Context.add(ProjectViewPeek, { notiflows: catalogs.peek, project: projectCache.peek })
+      )
     })
   )
 }

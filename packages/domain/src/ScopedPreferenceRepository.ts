@@ -89,6 +89,12 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
       externalId: ExternalUserId,
       scope: Scope
     ) => Effect.Effect<Option.Option<StoredScopedPreferences>, RepositoryError>
+    /**
+     * `load` as a plain promise, for the read path without fibers (DirectReads.ts): the same
+     * statement and answer (`undefined` for an unknown user), rejecting with `RepositoryError`
+     * and bounded like every other call. Optional: without it every read runs `load`.
+     */
+    readonly loadPromise?: (projectId: ProjectId, externalId: ExternalUserId, scope: Scope) => Promise<StoredScopedPreferences | undefined>
     /** Many users in one read; users that do not exist are absent from the map. */
     readonly loadMany: (
       projectId: ProjectId,

@@ -26,6 +26,7 @@ import { TenantRepository } from "./TenantRepository.js"
 import type { Scope } from "./Tenants.js"
 import type { ModelCatalog } from "./ViewV2.js"
 import { categoryLookup, explicitViewV2, notiflowLookup, viewV2 } from "./ViewV2.js"
+import { catalogOf, NO_MEMBERSHIPS } from "./internal/catalogOf.js"
 import { retryOnConflict } from "./internal/retry.js"
 
 /** Everything a scope's representation is computed from. */
@@ -43,22 +44,6 @@ export interface ScopedSnapshot {
 
 /** A precondition on the current snapshot (`If-Match`), re-checked on every retry. */
 export type ScopedPrecondition = (snapshot: ScopedSnapshot) => string | undefined
-
-const NO_MEMBERSHIPS: ModelCatalog["memberships"] = new Map()
-
-/**
- * One catalog object per set of parts: while the caches answer the same notiflows, categories and
- * memberships, every request gets the same object, so what is memoized per catalog (the lookups
- * of `ViewV2`) is built once instead of per request.
- */
-const catalogs = new WeakMap<ModelCatalog["notiflows"], ModelCatalog>()
-const catalogOf = (notiflows: ModelCatalog["notiflows"], categories: ModelCatalog["categories"], memberships: ModelCatalog["memberships"]): ModelCatalog => {
-  const known = catalogs.get(notiflows)
-  if (known !== undefined && known.categories === categories && known.memberships === memberships) return known
-  const catalog: ModelCatalog = { notiflows, categories, memberships }
-  catalogs.set(notiflows, catalog)
-  return catalog
-}
 
 /** The catalog of v2 (notiflows, categories, memberships) and the project defaults. */
 export const loadModelCatalog = (projectId: ProjectId) =>

@@ -13,7 +13,9 @@ import type {
   ScopedHistoryEntry,
   ScopedPreferenceRepository,
   Scope,
+  StoredScopedPreferences,
   LedgerKey,
+  ProjectId,
   TenantId,
   UserId
 } from "@notiflows/domain"
@@ -75,19 +77,17 @@ export const commitSync = (store: Store, commit: ScopedCommit): PreferenceSetV2 
   return set
 }
 
+/** A user and the scope's sets, as `load` and `loadPromise` answer them. */
+const loadSync = (store: Store, projectId: ProjectId, externalId: ExternalUserId, scope: Scope): StoredScopedPreferences | undefined => {
+  const record = usersOf(store, projectId).get(externalId)
+  if (record === undefined) return undefined
+  return { userId: record.user.id as UserId, externalId, global: globalSetOf(record), scoped: scopedSetOf(record, scope) }
+}
+
 /** The port over a shared store. */
 export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRepository["Type"] => ({
-  load: (projectId, externalId, scope) =>
-    Effect.sync(() => {
-      const record = usersOf(store, projectId).get(externalId)
-      if (record === undefined) return Option.none()
-      return Option.some({
-        userId: record.user.id as UserId,
-        externalId,
-        global: globalSetOf(record),
-        scoped: scopedSetOf(record, scope)
-      })
-    }),
+  load: (projectId, externalId, scope) => Effect.sync(() => Option.fromNullable(loadSync(store, projectId, externalId, scope))),
+  loadPromise: async (projectId, externalId, scope) => loadSync(store, projectId, externalId, scope),
   loadMany: (projectId, externalIds, scope) =>
     Effect.sync(() => {
       const users = usersOf(store, projectId)

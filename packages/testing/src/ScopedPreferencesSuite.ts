@@ -116,6 +116,31 @@ export const scopedPreferencesCases = (it: ModelIt, concurrency = 20): void => {
         assert.strictEqual(same.user.revision, created.user.revision)
       }))
 
+    it.effect("loadPromise, where offered, answers what load answers (fiberless reads)", () =>
+      Effect.gen(function* () {
+        const repo = yield* ScopedPreferenceRepository
+        const loadPromise = repo.loadPromise
+        if (loadPromise === undefined) return
+        const project = pid((yield* freshProject).id)
+        const k = catId()
+        yield* upsertCategory(project, k, { name: "k" })
+        const t = tenant()
+        const user = yield* createUser(project)
+        const u = ext(user.external_id)
+        const other = ext((yield* createUser(project)).external_id)
+        yield* put(project, u, globalScope, { categories: { [k]: { enabled: false } }, channel_types: { sms: false } })
+        yield* put(project, u, scopeOf(t), { channel_types: { chat: false } })
+        yield* put(project, u, scopeOf(t), { channel_types: { email: false } })
+        for (const [who, scope] of [[u, globalScope], [u, scopeOf(t)], [other, scopeOf(t)], [other, scopeOf(tenant())], [ext("nobody"), globalScope], [ext("nobody"), scopeOf(t)]] as const) {
+          const viaEffect = Option.getOrUndefined(yield* repo.load(project, who, scope))
+          const viaPromise = yield* Effect.promise(() => loadPromise(project, who, scope))
+          assert.deepStrictEqual(viaPromise, viaEffect)
+        }
+        const loaded = yield* Effect.promise(() => loadPromise(project, u, scopeOf(t)))
+        assert.strictEqual(loaded?.scoped.version, 2)
+        assert.strictEqual(loaded?.global.version, 1)
+      }))
+
     it.effect("a locked leaf refuses the whole patch: nothing stored, no version, no history", () =>
       Effect.gen(function* () {
         const db = yield* ModelInspector

@@ -121,7 +121,28 @@ export const bounded = <A, E, R>(operation: string, timeoutMs: number, effect: E
     )
   })
 
-/** The same service with every method that returns an Effect bounded by `timeoutMs`. */
+/**
+ * One promise-returning repository call (e.g. `loadPromise`, the fiberless read path) bounded
+ * like {@link bounded}: past `timeoutMs` it rejects with the unavailable `RepositoryError`; the
+ * driver's promise is left to settle unobserved.
+ */
+export const boundedPromise = <A>(operation: string, timeoutMs: number, promise: Promise<A>): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timedOut({ operation, timeoutMs, deadline: 0 })), timeoutMs)
+    timer.unref()
+    promise.then(
+      (a) => {
+        clearTimeout(timer)
+        resolve(a)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e)
+      }
+    )
+  })
+
+/** The same service with every method that returns an Effect or a Promise bounded by `timeoutMs`. */
 export const boundService = <S extends object>(port: string, service: S, timeoutMs: number): S => {
   const out: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(service)) {
@@ -129,7 +150,8 @@ export const boundService = <S extends object>(port: string, service: S, timeout
       typeof value === "function"
         ? (...args: Array<unknown>) => {
             const result: unknown = (value as (...a: Array<unknown>) => unknown).apply(service, args)
-            return Effect.isEffect(result) ? bounded(`${port}.${name}`, timeoutMs, result) : result
+            if (Effect.isEffect(result)) return bounded(`${port}.${name}`, timeoutMs, result)
+            return result instanceof Promise ? boundedPromise(`${port}.${name}`, timeoutMs, result) : result
           }
         : value
   }

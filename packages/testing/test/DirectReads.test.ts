@@ -1,0 +1,99 @@
+/**
+ * The fiberless snapshot read (domain DirectReads.ts) over the in-memory adapter and the real
+ * cache layers: it answers what `getScopedPreferences` answers, declines (`undefined`) whenever a
+ * cached part is missing, and never serves a part this instance just changed.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { DirectSnapshot, ExternalUserId, NotiflowId, ProjectId, TenantId } from "@notiflows/domain"
+import {
+  directSnapshots,
+  getScopedPreferences,
+  globalScope,
+  layerModelCache,
+  layerProjectViewCache,
+  ProjectRepository,
+  scopeOf,
+  updateScopedPreferences,
+  updateTenantDefaults,
+  upsertCategory,
+  upsertNotiflowV2,
+  upsertUserV2,
+  UserNotFound
+} from "@notiflows/domain"
+import { InMemory } from "@notiflows/testing"
+
+const admin = { actor: { type: "system" as const, id: "test" }, requestId: "req", source: "admin_api" as const }
+
+const setup = Effect.gen(function* () {
+  const context = yield* InMemory.make
+  const raw = Layer.succeedContext(context)
+  const cached = Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), raw))
+  const project = (yield* Effect.provide(Effect.flatMap(ProjectRepository, (p) => p.create({ name: "p", securityMode: "on" })), raw)).id as ProjectId
+  return { cached, raw, project }
+})
+
+/** The read's promise as an effect; `undefined` when it declines. */
+const direct = (read: DirectSnapshot, project: ProjectId, user: string, scope = globalScope) => {
+  const p = read(project, user as ExternalUserId, scope)
+  return p === undefined ? Effect.succeed(undefined) : Effect.promise(() => p.then((s) => s, (e: unknown) => e))
+}
+
+describe("directSnapshots", () => {
+  it.live("declines while the caches are cold, then answers what getScopedPreferences answers", () =>
+    Effect.gen(function* () {
+      const { cached, raw, project } = yield* setup
+      // Written behind the caches: they hold nothing yet.
+      yield* Effect.gen(function* () {
+        yield* upsertCategory(project, "k" as never, { name: "k" })
+        yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1", categories: ["k"] } as never)
+        yield* upsertUserV2({ projectId: project, externalId: "ada" as ExternalUserId, body: {}, context: admin })
+      }).pipe(Effect.provide(raw))
+      yield* Effect.gen(function* () {
+        const read = Option.getOrThrow(yield* directSnapshots)
+        const t = "acme" as TenantId
+        assert.isUndefined(yield* direct(read, project, "ada"))
+        const viaUseCase = yield* getScopedPreferences(project, "ada" as ExternalUserId, globalScope)
+        assert.deepStrictEqual(yield* direct(read, project, "ada"), viaUseCase)
+        // A tenant: its defaults are not cached yet.
+        yield* updateTenantDefaults(project, t, { channel_types: { sms: false } })
+        assert.isUndefined(yield* direct(read, project, "ada", scopeOf(t)))
+        yield* updateScopedPreferences({ projectId: project, externalId: "ada" as ExternalUserId, scope: scopeOf(t), audience: "admin", body: { channel_types: { chat: false } }, context: admin })
+        const inTenant = yield* getScopedPreferences(project, "ada" as ExternalUserId, scopeOf(t))
+        assert.deepStrictEqual(yield* direct(read, project, "ada", scopeOf(t)), inTenant)
+        // An unknown user: UserNotFound, like the use case.
+        const missing = yield* direct(read, project, "nobody")
+        assert.instanceOf(missing, UserNotFound)
+        // An unknown project: declined (the use case answers ProjectNotFound).
+        assert.isUndefined(yield* direct(read, "00000000-0000-7000-8000-000000000000" as ProjectId, "ada"))
+      }).pipe(Effect.provide(cached))
+    }))
+
+  it.live("never serves a catalog this instance just changed", () =>
+    Effect.gen(function* () {
+      const { cached, project } = yield* setup
+      yield* Effect.gen(function* () {
+        const read = Option.getOrThrow(yield* directSnapshots)
+        yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1" } as never)
+        yield* upsertUserV2({ projectId: project, externalId: "ada" as ExternalUserId, body: {}, context: admin })
+        yield* getScopedPreferences(project, "ada" as ExternalUserId, globalScope)
+        assert.isDefined(yield* direct(read, project, "ada"))
+        yield* upsertNotiflowV2(project, "n2" as NotiflowId, { name: "n2" } as never)
+        assert.isUndefined(yield* direct(read, project, "ada"))
+        yield* getScopedPreferences(project, "ada" as ExternalUserId, globalScope)
+        const again = yield* direct(read, project, "ada")
+        assert.deepStrictEqual(
+          (again as { catalog: { notiflows: ReadonlyArray<{ id: string }> } }).catalog.notiflows.map((n) => n.id),
+          ["n1", "n2"]
+        )
+      }).pipe(Effect.provide(cached))
+    }))
+
+  it.live("offers nothing without the caches", () =>
+    Effect.gen(function* () {
+      const { raw } = yield* setup
+      assert.isTrue(Option.isNone(yield* Effect.provide(directSnapshots, raw)))
+    }))
+})

@@ -13,11 +13,16 @@ import { createHash } from "node:crypto"
 export const etagOf = (userId: string, audience: string, kind: "view" | "explicit", body: unknown, scope?: string): string =>
   etagOfJson(userId, audience, kind, JSON.stringify(body), scope)
 
+const tagPrefix = (userId: string, audience: string, kind: "view" | "explicit", scope: string | undefined): string =>
+  scope === undefined ? `${userId}\n${audience}\n${kind}\n` : `${userId}\n${audience}\n${kind}\ntenant:${scope}\n`
+
 /** {@link etagOf} over the body's JSON text, when the caller has serialised it already. */
-export const etagOfJson = (userId: string, audience: string, kind: "view" | "explicit", json: string, scope?: string): string => {
-  const input = scope === undefined ? `${userId}\n${audience}\n${kind}\n${json}` : `${userId}\n${audience}\n${kind}\ntenant:${scope}\n${json}`
-  return `"${createHash("sha256").update(input, "utf8").digest("base64url")}"`
-}
+export const etagOfJson = (userId: string, audience: string, kind: "view" | "explicit", json: string, scope?: string): string =>
+  `"${createHash("sha256").update(tagPrefix(userId, audience, kind, scope) + json, "utf8").digest("base64url")}"`
+
+/** {@link etagOfJson} over the JSON text's UTF-8 bytes (the same tag, without encoding the text again). */
+export const etagOfBytes = (userId: string, audience: string, kind: "view" | "explicit", json: Buffer, scope?: string): string =>
+  `"${createHash("sha256").update(tagPrefix(userId, audience, kind, scope), "utf8").update(json).digest("base64url")}"`
 
 /** A strong tag over a resource's JSON text that belongs to no user (e.g. tenant defaults). */
 export const etagOfResource = (resource: string, json: string): string =>

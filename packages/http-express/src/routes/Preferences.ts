@@ -9,22 +9,21 @@ import { consentHeaderOf } from "../ConsentHeader.js"
 import {
   ExplicitPreferencesViewV2,
   getScopedHistory,
-  getScopedPreferences,
   PageInfo,
   PreferencePatchV2Schema,
   PreferencesViewV2,
   resetScopedPreferences,
   ScopedHistoryEntryJson,
-  scopedExplicitView,
-  scopedView,
   updateScopedPreferences,
   UserHistoryEntryJson
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
-import { etagOf, etagOfJson, ifMatchHolds, noneMatchHits } from "../ETag.js"
+import { etagOfBytes, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { consentContextOf, header, principalOf } from "../Http.js"
+import { snapshotOf } from "../internal/DirectReads.js"
 import { run } from "../internal/effectToPromise.js"
+import { viewText } from "../internal/ViewText.js"
 import { explicitFlag, PAGE_QUERY, pageQuery, TENANT_QUERY, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
@@ -53,28 +52,24 @@ const ExplicitPreferencesView = ExplicitPreferencesViewV2.annotations({ identifi
 /** Whose preferences a request addresses, and in which scope (path first, then scope: M§8's order). */
 type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope }
 
-const fullBody = (s: ScopedSnapshot, audience: Audience) => scopedView(s, audience)
-const explicitBody = (s: ScopedSnapshot, audience: Audience) => scopedExplicitView(s, audience)
-
 /** The scope's part of an ETag: `undefined` in the global scope, so v1's tags stand (M§4). */
 const tagScope = (s: ScopedSnapshot): string | undefined => (s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
 
-const tags = (s: ScopedSnapshot, audience: Audience) => ({
-  view: etagOf(s.userId, audience, "view", fullBody(s, audience), tagScope(s)),
-  explicit: etagOf(s.userId, audience, "explicit", explicitBody(s, audience), tagScope(s))
-})
+const tagOf = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit") =>
+  etagOfBytes(s.userId, audience, kind, viewText(s, audience, kind).bytes, tagScope(s))
 
-/** A JSON reply serialised once: the same text is hashed for the ETag and sent. */
-const taggedReply = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit", body: unknown): Reply => {
-  const text = JSON.stringify(body)
+/** A view's JSON reply: the same text (memoized, internal/ViewText.ts) is hashed for the ETag and sent. */
+const taggedReply = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit"): Reply => {
+  const { text, bytes } = viewText(s, audience, kind)
   return {
     status: 200,
     text,
-    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfJson(s.userId, audience, kind, text, tagScope(s)), "Cache-Control": PREFERENCES_CACHE_CONTROL }
+    bytes,
+    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfBytes(s.userId, audience, kind, bytes, tagScope(s)), "Cache-Control": PREFERENCES_CACHE_CONTROL }
   }
 }
 
-const viewReply = (s: ScopedSnapshot, audience: Audience): Reply => taggedReply(s, audience, "view", fullBody(s, audience))
+const viewReply = (s: ScopedSnapshot, audience: Audience): Reply => taggedReply(s, audience, "view")
 
 /**
  * The `If-Match` precondition: holds when the header lists the current tag of this API's view
@@ -90,8 +85,8 @@ const precondition = (ctx: RequestContext, audience: Audience) => {
 export const ifMatchPrecondition =
   (ifMatch: string, audience: Audience = "admin") =>
   (s: ScopedSnapshot): string | undefined => {
-    const current = tags(s, audience)
-    return ifMatchHolds(ifMatch, [current.view, current.explicit]) ? undefined : current.view
+    const view = tagOf(s, audience, "view")
+    return ifMatchHolds(ifMatch, [view, tagOf(s, audience, "explicit")]) ? undefined : view
   }
 
 /**
@@ -101,8 +96,8 @@ export const ifMatchPrecondition =
 const read = (audience: Audience, target: Target, kind: "view" | "explicit") => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const explicit = kind === "explicit" || explicitFlag(ctx)
   const { projectId, externalId, scope } = target(ctx)
-  const s = await run(deps.runtime, getScopedPreferences(projectId, externalId, scope))
-  const reply = explicit ? taggedReply(s, audience, "explicit", explicitBody(s, audience)) : viewReply(s, audience)
+  const s = await snapshotOf(deps.runtime, projectId, externalId, scope)
+  const reply = taggedReply(s, audience, explicit ? "explicit" : "view")
   const etag = reply.headers?.["ETag"] ?? ""
   const ifNoneMatch = header(ctx.headers, "if-none-match")
   if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
@@ -127,6 +122,9 @@ const writeContext = (ctx: RequestContext, audience: Audience): WriteContext => 
 
 const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const { projectId, externalId, scope } = target(ctx)
+  // The first attempt decides on this snapshot (read without a fiber when the caches allow); a
+  // stale one loses the compare-and-set and the retry reads again.
+  const current = await snapshotOf(deps.runtime, projectId, externalId, scope)
   const s = await run(
     deps.runtime,
     updateScopedPreferences({
@@ -136,6 +134,7 @@ const update = (audience: Audience, target: Target) => async (ctx: RequestContex
       audience,
       body: ctx.body,
       context: writeContext(ctx, audience),
+      current,
       ...precondition(ctx, audience)
     })
   )

@@ -59,9 +59,7 @@ describe("the memoized view text", () => {
       fc.property(snapshotIn(world), (reads) => {
         for (const { snapshot, audience, kind } of reads) {
           const body = kind === "view" ? scopedView(snapshot, audience) : scopedExplicitView(snapshot, audience)
-          const { text, bytes } = viewText(snapshot, audience, kind)
-          expect(text).toBe(JSON.stringify(body))
-          expect(bytes.equals(Buffer.from(text, "utf8"))).toBe(true)
+          expect(viewText(snapshot, audience, kind).toString("utf8")).toBe(JSON.stringify(body))
         }
       }),
       { numRuns: 300 }

@@ -10,15 +10,15 @@
  * serialising ~4 KB again. The key is the whole input, so an entry can never be stale: a changed
  * catalog or defaults is a new object, hence a new key; old entries age out.
  *
- * Each entry keeps the text's UTF-8 bytes too: they are hashed for the ETag and sent as they are,
- * instead of encoding ~4 KB twice per request.
+ * An entry is the text's UTF-8 bytes: hashed for the ETag and sent as they are, instead of
+ * encoding ~4 KB twice per request.
  *
- * Bounded: at most {@link MAX_ENTRIES} texts (about 4 KB each, twice), the oldest inserted dropped first.
+ * Bounded: at most {@link MAX_ENTRIES} texts (about 4 KB each), the oldest inserted dropped first.
  */
 import type { Audience, PreferenceSetV2, ScopedSnapshot } from "@notiflows/domain"
 import { scopedExplicitView, scopedView } from "@notiflows/domain"
 
-/** Entries kept; ~32 MiB at 4 KB a view (text and bytes). */
+/** Entries kept; ~16 MiB at 4 KB a view. */
 export const MAX_ENTRIES = 4096
 
 const ids = new WeakMap<object, number>()
@@ -34,15 +34,9 @@ const idOf = (o: object | undefined): number => {
   return id
 }
 
-/** A view's JSON text and its UTF-8 bytes (what is hashed for the ETag and sent). */
-export interface ViewText {
-  readonly text: string
-  readonly bytes: Buffer
-}
+const texts = new Map<string, Buffer>()
 
-const texts = new Map<string, ViewText>()
-
-const remember = (key: string, text: ViewText): ViewText => {
+const remember = (key: string, text: Buffer): Buffer => {
   if (texts.size >= MAX_ENTRIES) {
     const oldest = texts.keys().next()
     if (oldest.done !== true) texts.delete(oldest.value)
@@ -53,7 +47,7 @@ const remember = (key: string, text: ViewText): ViewText => {
 
 /**
  * A set's choices as text: every field of `PreferenceChoicesV2` (the version is not read by a view).
- * A field added to the choices must be added here (ViewText.test.ts checks the field list).
+ * A field added to the choices must be added here (test/viewText.test.ts checks the field list).
  */
 export const CHOICE_FIELDS = ["channel_types", "categories", "notiflows"] as const
 const choicesText = (set: PreferenceSetV2): string => JSON.stringify([set.channel_types, set.categories, set.notiflows])
@@ -70,13 +64,19 @@ const keyOf = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit")
   return `t\n${audience}\n${idOf(s.catalog)}.${idOf(s.defaults)}.${idOf(s.tenant)}\n${choicesText(s.global)}\n${scoped}`
 }
 
-/** The JSON text of the snapshot's view (`kind: "view"`) or explicit view, as `JSON.stringify` writes it, with its bytes. */
-export const viewText = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit"): ViewText => {
+/**
+ * The UTF-8 bytes of the JSON text `JSON.stringify` writes for the snapshot's view (`kind:
+ * "view"`) or explicit view. Each in its own allocation: a slice of Node's shared pool would keep
+ * the whole 8 KB slab alive as long as the entry.
+ */
+export const viewText = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit"): Buffer => {
   const key = keyOf(s, audience, kind)
   const known = texts.get(key)
   if (known !== undefined) return known
   const text = JSON.stringify(kind === "view" ? scopedView(s, audience) : scopedExplicitView(s, audience))
-  return remember(key, { text, bytes: Buffer.from(text, "utf8") })
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, "utf8"))
+  bytes.write(text, "utf8")
+  return remember(key, bytes)
 }
 
 /** How many texts are held (tests). */

@@ -5,10 +5,11 @@
  */
 import * as Effect from "effect/Effect"
 import type { ScopedSnapshot } from "@notiflows/domain"
-import { getScopedPreferences, liveCategoriesOf, PreconditionFailed, scopedView, scopeOf, updateScopedPreferences } from "@notiflows/domain"
+import { liveCategoriesOf, PreconditionFailed, scopedView, scopeOf, updateScopedPreferences } from "@notiflows/domain"
 import type { Branding, CenterForm, CenterState, PageModel } from "@notiflows/pages"
 import { centerChanges, centerStateFromView, changesToPatch } from "@notiflows/pages"
 import { etagOf } from "../ETag.js"
+import { snapshotOf } from "../internal/DirectReads.js"
 import { run } from "../internal/effectToPromise.js"
 import type { ActionEnv } from "./Unsubscribe.js"
 import type { VerifiedLink } from "./Verify.js"
@@ -25,8 +26,7 @@ const stateOf = (s: ScopedSnapshot): CenterState => {
   return centerStateFromView({ view: scopedView(s, "user"), etag: viewTag(s), tenantId: s.scope._tag === "Tenant" ? s.scope.tenantId : null, required })
 }
 
-const snapshot = (env: ActionEnv, link: VerifiedLink) =>
-  run(env.runtime, getScopedPreferences(link.projectId, link.user.externalId, scopeOf(link.record.tenantId)))
+const snapshot = (env: ActionEnv, link: VerifiedLink) => snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOf(link.record.tenantId))
 
 /** GET/HEAD: the center from the stored state. */
 export const centerPage = async (env: ActionEnv, link: VerifiedLink): Promise<{ readonly model: PageModel; readonly etag: string }> => {

@@ -5,8 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import type { ConsentContext, LinkLeaf, LinkScope, ScopedSnapshot, Source, WriteContext } from "@notiflows/domain"
-import { PreconditionFailed, readLinkLeaf, readLinkState, UNDO_TICKET_SECONDS, writeLinkLeaf } from "@notiflows/domain"
+import { linkLeafOf, PreconditionFailed, scopeOf as scopeOfTenant, UNDO_TICKET_SECONDS, writeLinkLeaf } from "@notiflows/domain"
 import type { PageModel, ScopeView } from "@notiflows/pages"
+import { snapshotOf } from "../internal/DirectReads.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
 import { run } from "../internal/effectToPromise.js"
 import { seal } from "./LinkToken.js"
@@ -27,12 +28,16 @@ const viewOf = (scope: LinkScope, leaf: LinkLeaf): ScopeView =>
     ? { kind: "channel", channel: scope.channel_type! }
     : { kind: scope.notiflow_id !== undefined ? "notiflow" : "category", name: leaf.name ?? "", channel: scope.channel_type ?? null }
 
-const readLeaf = (env: ActionEnv, link: VerifiedLink): Promise<LinkLeaf> =>
-  run(env.runtime, readLinkLeaf(link.projectId, link.user.externalId, link.record.tenantId, scopeOf(link)))
+/**
+ * The leaf and the snapshot it was read from (domain `readLinkState`, read without a fiber when
+ * the caches allow): a write decided on it commits against it (no second read).
+ */
+const readState = async (env: ActionEnv, link: VerifiedLink): Promise<{ readonly leaf: LinkLeaf; readonly snapshot: ScopedSnapshot }> => {
+  const snapshot = await snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOfTenant(link.record.tenantId))
+  return { leaf: linkLeafOf(snapshot, scopeOf(link)), snapshot }
+}
 
-/** The leaf and the snapshot it was read from: a write decided on it commits against it (no second read). */
-const readState = (env: ActionEnv, link: VerifiedLink): Promise<{ readonly leaf: LinkLeaf; readonly snapshot: ScopedSnapshot }> =>
-  run(env.runtime, readLinkState(link.projectId, link.user.externalId, link.record.tenantId, scopeOf(link)))
+const readLeaf = async (env: ActionEnv, link: VerifiedLink): Promise<LinkLeaf> => (await readState(env, link)).leaf
 
 const context = (env: ActionEnv, link: VerifiedLink, source: Source): WriteContext => ({
   actor: { type: "link", id: link.token.jti },

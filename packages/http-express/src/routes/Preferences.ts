@@ -56,14 +56,13 @@ type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly
 const tagScope = (s: ScopedSnapshot): string | undefined => (s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
 
 const tagOf = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit") =>
-  etagOfBytes(s.userId, audience, kind, viewText(s, audience, kind).bytes, tagScope(s))
+  etagOfBytes(s.userId, audience, kind, viewText(s, audience, kind), tagScope(s))
 
 /** A view's JSON reply: the same text (memoized, internal/ViewText.ts) is hashed for the ETag and sent. */
 const taggedReply = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit"): Reply => {
-  const { text, bytes } = viewText(s, audience, kind)
+  const bytes = viewText(s, audience, kind)
   return {
     status: 200,
-    text,
     bytes,
     headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfBytes(s.userId, audience, kind, bytes, tagScope(s)), "Cache-Control": PREFERENCES_CACHE_CONTROL }
   }

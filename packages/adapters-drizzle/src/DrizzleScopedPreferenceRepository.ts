@@ -193,26 +193,34 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
   const st = makeScopedStatements(database)
   const decoded = makeChoicesCache(batchChoices)
 
+  /** The compare-and-set commit; its refusals as values (`commit` fails with them, `commitPromise` resolves them). */
+  const commitRows = async (c: ScopedCommit): Promise<PreferenceSetV2 | VersionConflict | UserNotFound> => {
+    const { projectId, userId, scope, expectedVersion, choices, history } = c
+    const values = commitValues({ projectId, userId, expectedVersion, choices, categories: choices.categories, history, event: c.event })
+    const rows =
+      scope._tag === "Global"
+        ? await st.commitGlobal.execute(values)
+        : await st.commitTenant.execute({ ...values, tenantId: scope.tenantId, choices: choicesJson(choices) })
+    const row = rows[0]
+    // Only the three maps of `choices` (callers may hand a whole set, with its old version).
+    if (row !== undefined) return { version: row.version, channel_types: choices.channel_types, categories: choices.categories, notiflows: choices.notiflows }
+    // Conflict path: a fresh statement reads the version the concurrent writer left.
+    const current =
+      scope._tag === "Global"
+        ? await st.currentGlobalVersion.execute({ projectId, userId })
+        : await st.currentTenantVersion.execute({ projectId, userId, tenantId: scope.tenantId })
+    const actual = current[0]
+    return actual === undefined ? new UserNotFound({ userId }) : new VersionConflict({ expected: expectedVersion, actual: actual.version ?? 0 })
+  }
+
   const commit = (c: ScopedCommit): Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError> =>
-    Effect.gen(function* () {
-      const { projectId, userId, scope, expectedVersion, choices, history } = c
-      const values = commitValues({ projectId, userId, expectedVersion, choices, categories: choices.categories, history, event: c.event })
-      const rows =
-        scope._tag === "Global"
-          ? yield* run("preferences.commit", () => st.commitGlobal.execute(values))
-          : yield* run("preferences.commit", () => st.commitTenant.execute({ ...values, tenantId: scope.tenantId, choices: choicesJson(choices) }))
-      const row = rows[0]
-      // Only the three maps of `choices` (callers may hand a whole set, with its old version).
-      if (row !== undefined) return { version: row.version, channel_types: choices.channel_types, categories: choices.categories, notiflows: choices.notiflows }
-      // Conflict path: a fresh statement reads the version the concurrent writer left.
-      const current =
-        scope._tag === "Global"
-          ? yield* run("preferences.commit", () => st.currentGlobalVersion.execute({ projectId, userId }))
-          : yield* run("preferences.commit", () => st.currentTenantVersion.execute({ projectId, userId, tenantId: scope.tenantId }))
-      const actual = current[0]
-      return yield* actual === undefined
-        ? Effect.fail(new UserNotFound({ userId }))
-        : Effect.fail(new VersionConflict({ expected: expectedVersion, actual: actual.version ?? 0 }))
+    Effect.flatMap(run("preferences.commit", () => commitRows(c)), (r) =>
+      r instanceof VersionConflict || r instanceof UserNotFound ? Effect.fail(r) : Effect.succeed(r)
+    )
+
+  const commitPromise = (c: ScopedCommit): Promise<PreferenceSetV2 | VersionConflict | UserNotFound> =>
+    commitRows(c).catch((e: unknown) => {
+      throw toRepositoryError("preferences.commit")(e)
     })
 
   const history = (projectId: ProjectId, userId: UserId, tenantId: TenantId | null, query: { limit: number; after?: number; before?: number }) => {
@@ -289,6 +297,7 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
         : Effect.map(run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })), toMap)
     },
     commit,
+    commitPromise,
     history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),
     listSets: makeListSets(database),
     ...makeExportReads(database)

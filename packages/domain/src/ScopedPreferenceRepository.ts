@@ -108,6 +108,12 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
      * this is the v1 set: `PreferenceRepository` sees the same version and history.
      */
     readonly commit: (commit: ScopedCommit) => Effect.Effect<PreferenceSetV2, VersionConflict | UserNotFound | RepositoryError>
+    /**
+     * `commit` as a plain promise, for the write path without fibers (DirectWrites.ts): the same
+     * statement and outcome, its refusals (`VersionConflict`, `UserNotFound`) resolved as values,
+     * rejecting with `RepositoryError` only, bounded like every other call. Optional.
+     */
+    readonly commitPromise?: (commit: ScopedCommit) => Promise<PreferenceSetV2 | VersionConflict | UserNotFound>
     /** History of one scope's set, newest first, paginated by version (`[]` for a set never written). */
     readonly history: (
       projectId: ProjectId,

@@ -21,6 +21,7 @@ import { isConfigurable } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferenceSetV2, TenantDefaults } from "./PreferencesV2.js"
 import { emptyChoicesV2 } from "./PreferencesV2.js"
 import type { ResolutionInput } from "./Resolution.js"
+import type { ScopedCommit } from "./ScopedPreferenceRepository.js"
 import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import { TenantRepository } from "./TenantRepository.js"
 import type { Scope } from "./Tenants.js"
@@ -85,15 +86,73 @@ export const scopedView = (s: ScopedSnapshot, audience: Audience) => viewV2(reso
 /** The explicit view of the snapshot's scope. */
 export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => explicitViewV2(s.scoped, s.catalog, audience)
 
+/** Whose set a write changes, and who writes. */
+export interface ScopedWriteTarget {
+  readonly projectId: ProjectId
+  readonly externalId: ExternalUserId
+  readonly scope: Scope
+  readonly context: WriteContext
+}
+
+/** A write's next choices on a snapshot, or its refusal (pure: DirectWrites.ts runs it too). */
+export type ScopedNext = (s: ScopedSnapshot) => PreferenceChoicesV2 | ValidationFailed
+
+/** What one attempt of a write does with its snapshot: nothing (no change), or this commit. */
+export type ScopedWritePlan =
+  | { readonly _tag: "Unchanged"; readonly snapshot: ScopedSnapshot }
+  | { readonly _tag: "Commit"; readonly snapshot: ScopedSnapshot; readonly commit: ScopedCommit }
+
+/**
+ * One attempt of a write on `snapshot`, decided without effects: the next choices (or the body's
+ * refusal), the precondition, the diff; when something changes, the compare-and-set commit at
+ * the snapshot's version with its ledger entry and event, stamped `now`.
+ */
+export const planScopedWrite = (
+  input: ScopedWriteTarget,
+  snapshot: ScopedSnapshot,
+  next: ScopedNext,
+  precondition: ScopedPrecondition | undefined,
+  operation: Operation,
+  now: number
+): ScopedWritePlan | ValidationFailed | PreconditionFailed => {
+  const next_ = next(snapshot)
+  if (next_ instanceof ValidationFailed) return next_
+  const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
+  const current = precondition?.(snapshot)
+  if (current !== undefined) return new PreconditionFailed({ current })
+  const changes = diffV2(snapshot.scoped, choices)
+  if (changes.length === 0) return { _tag: "Unchanged", snapshot }
+  const history: HistoryInput = {
+    actor: input.context.actor,
+    request_id: input.context.requestId,
+    changed_at: new Date(now),
+    changes,
+    ...ledgerFields(input.context, operation)
+  }
+  const expectedVersion = snapshot.scoped.version
+  const tenantId = input.scope._tag === "Global" ? null : input.scope.tenantId
+  const commit: ScopedCommit = {
+    projectId: input.projectId,
+    userId: snapshot.userId,
+    scope: input.scope,
+    expectedVersion,
+    choices,
+    history,
+    event: preferencesUpdatedEvent({ externalId: input.externalId, tenantId, version: expectedVersion + 1, preferences: choices, history })
+  }
+  return { _tag: "Commit", snapshot, commit }
+}
+
+/** The snapshot after its plan's commit stored `saved`. */
+export const afterCommit = (plan: Extract<ScopedWritePlan, { _tag: "Commit" }>, saved: PreferenceSetV2): ScopedSnapshot => ({
+  ...plan.snapshot,
+  scoped: saved,
+  global: plan.commit.scope._tag === "Global" ? saved : plan.snapshot.global
+})
+
 const writeScoped = (
-  input: {
-    readonly projectId: ProjectId
-    readonly externalId: ExternalUserId
-    readonly scope: Scope
-    readonly context: WriteContext
-    readonly current?: ScopedSnapshot | undefined
-  },
-  next: (s: ScopedSnapshot) => Effect.Effect<PreferenceChoicesV2, ValidationFailed>,
+  input: ScopedWriteTarget & { readonly current?: ScopedSnapshot | undefined },
+  next: ScopedNext,
   precondition: ScopedPrecondition | undefined,
   operation: Operation
 ) =>
@@ -109,38 +168,29 @@ const writeScoped = (
     })
     const attempt = Effect.gen(function* () {
       const snapshot = yield* load
-      const next_ = yield* next(snapshot)
-      const choices: PreferenceChoicesV2 = { channel_types: next_.channel_types, categories: next_.categories, notiflows: next_.notiflows }
-      const current = precondition?.(snapshot)
-      if (current !== undefined) return yield* Effect.fail(new PreconditionFailed({ current }))
-      const changes = diffV2(snapshot.scoped, choices)
-      if (changes.length === 0) return snapshot
-      const changedAt = new Date(yield* Clock.currentTimeMillis)
-      const history: HistoryInput = {
-        actor: input.context.actor,
-        request_id: input.context.requestId,
-        changed_at: changedAt,
-        changes,
-        ...ledgerFields(input.context, operation)
-      }
-      const expectedVersion = snapshot.scoped.version
-      const tenantId = input.scope._tag === "Global" ? null : input.scope.tenantId
+      const plan = planScopedWrite(input, snapshot, next, precondition, operation, yield* Clock.currentTimeMillis)
+      if (plan instanceof ValidationFailed || plan instanceof PreconditionFailed) return yield* Effect.fail(plan)
+      if (plan._tag === "Unchanged") return plan.snapshot
       const saved = yield* repo
-        .commit({
-          projectId: input.projectId,
-          userId: snapshot.userId,
-          scope: input.scope,
-          expectedVersion,
-          choices,
-          history,
-          event: preferencesUpdatedEvent({ externalId: input.externalId, tenantId, version: expectedVersion + 1, preferences: choices, history })
-        })
+        .commit(plan.commit)
         .pipe(Effect.catchTag("UserNotFound", () => Effect.fail(new UserNotFound({ externalId: input.externalId }))))
-      const updated: ScopedSnapshot = { ...snapshot, scoped: saved, global: input.scope._tag === "Global" ? saved : snapshot.global }
-      return updated
+      return afterCommit(plan, saved)
     })
     return yield* retryOnConflict(attempt)
   })
+
+/** The next choices of a merge patch (API.md §4.2, MODEL.md §5): the body decoded for the audience and the scope's locks, applied. */
+export const patchNext =
+  (body: unknown, audience: Audience): ScopedNext =>
+  (s) => {
+    const decoded = decodePatchV2(body, {
+      audience,
+      notiflow: notiflowLookup(s.catalog),
+      category: categoryLookup(s.catalog),
+      locks: s.tenant?.locks
+    })
+    return decoded.ok ? applyPatchV2(s.scoped, decoded.value) : new ValidationFailed({ issues: decoded.issues })
+  }
 
 /**
  * `PUT …/preferences[?tenant_id=T]`: validate (catalog, audience, T's locks), merge, commit the
@@ -159,21 +209,7 @@ export const updateScopedPreferences = (input: {
    * the first attempt commits against it instead of reading again.
    */
   readonly current?: ScopedSnapshot
-}) =>
-  writeScoped(
-    input,
-    (s) => {
-      const decoded = decodePatchV2(input.body, {
-        audience: input.audience,
-        notiflow: notiflowLookup(s.catalog),
-        category: categoryLookup(s.catalog),
-        locks: s.tenant?.locks
-      })
-      return decoded.ok ? Effect.succeed(applyPatchV2(s.scoped, decoded.value)) : Effect.fail(new ValidationFailed({ issues: decoded.issues }))
-    },
-    input.precondition,
-    "patch"
-  )
+}) => writeScoped(input, patchNext(input.body, input.audience), input.precondition, "patch")
 
 /** `DELETE …/preferences[?tenant_id=T]`: empties the scope's set (one history entry if it changed). */
 export const resetScopedPreferences = (input: {
@@ -182,7 +218,7 @@ export const resetScopedPreferences = (input: {
   readonly scope: Scope
   readonly context: WriteContext
   readonly precondition?: ScopedPrecondition
-}) => writeScoped(input, () => Effect.succeed(emptyChoicesV2), input.precondition, "reset")
+}) => writeScoped(input, () => emptyChoicesV2, input.precondition, "reset")
 
 /**
  * A scope's history, newest first. On the user API, changes to notiflows the user may not

@@ -105,6 +105,7 @@ export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRe
       const out = commitSync(store, commit)
       return out instanceof VersionConflict || out instanceof UserNotFound ? Effect.fail(out) : Effect.succeed(out)
     }),
+  commitPromise: async (commit) => commitSync(store, commit),
   history: (projectId, userId, scope, query) =>
     Effect.sync(() => sliceNewestFirst([...historyOf(userById(store, projectId, userId), scope)].reverse(), (e) => e.version, query)),
   listSets: makeListSets(store),

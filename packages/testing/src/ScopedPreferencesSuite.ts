@@ -9,7 +9,9 @@ import * as Option from "effect/Option"
 import {
   PreferenceRepository,
   ScopedPreferenceRepository,
+  UserNotFound,
   ValidationFailed,
+  VersionConflict,
   deleteUser,
   evaluateUserV2,
   evaluateUsersV2,
@@ -139,6 +141,35 @@ export const scopedPreferencesCases = (it: ModelIt, concurrency = 20): void => {
         const loaded = yield* Effect.promise(() => loadPromise(project, u, scopeOf(t)))
         assert.strictEqual(loaded?.scoped.version, 2)
         assert.strictEqual(loaded?.global.version, 1)
+      }))
+
+    it.effect("commitPromise, where offered, commits what commit does and resolves its refusals", () =>
+      Effect.gen(function* () {
+        const repo = yield* ScopedPreferenceRepository
+        const commitPromise = repo.commitPromise
+        if (commitPromise === undefined) return
+        const db = yield* ModelInspector
+        const project = pid((yield* freshProject).id)
+        const user = yield* createUser(project)
+        const u = ext(user.external_id)
+        const t = tenant()
+        const choices = { channel_types: { sms: false }, categories: {}, notiflows: {} }
+        const history = { actor: { type: "system" as const, id: "test" }, request_id: "req_p", changed_at: new Date(), changes: [{ path: "channel_types.sms", from: null, to: false }], operation: "patch" as const, source: "admin_api" as const, context: null }
+        for (const scope of [globalScope, scopeOf(t)]) {
+          const commit = { projectId: project, userId: user.id, scope, expectedVersion: 0, choices, history }
+          const saved: unknown = yield* Effect.promise(() => commitPromise(commit))
+          assert.deepStrictEqual(saved, { version: 1, ...choices })
+          const again: unknown = yield* Effect.promise(() => commitPromise(commit))
+          assert.instanceOf(again, VersionConflict)
+          assert.strictEqual((again as VersionConflict).actual, 1)
+        }
+        assert.strictEqual((yield* some(yield* db.tenantSetRow(project, user.id, t), "tenant set")).version, 1)
+        const loaded = Option.getOrThrow(yield* repo.load(project, u, scopeOf(t)))
+        assert.strictEqual(loaded.global.version, 1)
+        const nobody = yield* Effect.promise(() =>
+          commitPromise({ projectId: project, userId: "01890000-0000-7000-8000-000000000000" as never, scope: globalScope, expectedVersion: 0, choices, history })
+        )
+        assert.instanceOf(nobody, UserNotFound)
       }))
 
     it.effect("a locked leaf refuses the whole patch: nothing stored, no version, no history", () =>

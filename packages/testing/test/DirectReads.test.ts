@@ -10,6 +10,10 @@ import * as Option from "effect/Option"
 import type { DirectSnapshot, ExternalUserId, NotiflowId, ProjectId, TenantId } from "@notiflows/domain"
 import {
   directSnapshots,
+  directUpdates,
+  PreconditionFailed,
+  retryScopedUpdate,
+  ValidationFailed,
   getScopedPreferences,
   globalScope,
   layerModelCache,
@@ -95,5 +99,40 @@ describe("directSnapshots", () => {
     Effect.gen(function* () {
       const { raw } = yield* setup
       assert.isTrue(Option.isNone(yield* Effect.provide(directSnapshots, raw)))
+    }))
+
+  it.live("directUpdates: the use case's first attempt; a lost compare-and-set gives undefined and writes nothing", () =>
+    Effect.gen(function* () {
+      const { cached, project } = yield* setup
+      yield* Effect.gen(function* () {
+        const update = Option.getOrThrow(yield* directUpdates)
+        yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1" } as never)
+        const u = "ada" as ExternalUserId
+        yield* upsertUserV2({ projectId: project, externalId: u, body: {}, context: admin })
+        const target = { projectId: project, externalId: u, scope: globalScope, audience: "admin" as const, context: admin }
+        const before = yield* getScopedPreferences(project, u, globalScope)
+        const run = (body: unknown, current = before, precondition?: () => string | undefined) =>
+          Effect.promise(() => update({ ...target, body, current, ...(precondition ? { precondition } : {}) }).then((s) => s, (e: unknown) => e))
+        const written = yield* run({ channel_types: { sms: false }, notiflows: { n1: { enabled: false } } })
+        const after = yield* getScopedPreferences(project, u, globalScope)
+        assert.deepStrictEqual(written, after)
+        assert.strictEqual(after.scoped.version, 1)
+        // The same write again on the stale snapshot: the compare-and-set loses, nothing is written.
+        assert.isUndefined(yield* run({ channel_types: { chat: false } }))
+        assert.strictEqual((yield* getScopedPreferences(project, u, globalScope)).scoped.version, 1)
+        // The retry the router runs then: counted, on a fresh read.
+        const retried = yield* retryScopedUpdate({ ...target, body: { channel_types: { chat: false } } })
+        assert.strictEqual(retried.scoped.version, 2)
+        // No change: the snapshot as it is, no version.
+        const same = yield* run({ channel_types: { chat: false } }, retried)
+        assert.deepStrictEqual(same, retried)
+        // Refusals as the use case's errors.
+        const invalid = yield* run({ notiflows: { nope: { enabled: false } } }, retried)
+        assert.instanceOf(invalid, ValidationFailed)
+        const viaUseCase = yield* Effect.flip(updateScopedPreferences({ ...target, body: { notiflows: { nope: { enabled: false } } } }))
+        assert.deepStrictEqual((invalid as ValidationFailed).issues, (viaUseCase as ValidationFailed).issues)
+        assert.instanceOf(yield* run({ channel_types: { sms: true } }, retried, () => "\"tag\""), PreconditionFailed)
+        assert.strictEqual((yield* getScopedPreferences(project, u, globalScope)).scoped.version, 2)
+      }).pipe(Effect.provide(cached))
     }))
 })

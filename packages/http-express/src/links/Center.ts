@@ -9,7 +9,7 @@ import { liveCategoriesOf, PreconditionFailed, scopedView, scopeOf, updateScoped
 import type { Branding, CenterForm, CenterState, PageModel } from "@notiflows/pages"
 import { centerChanges, centerStateFromView, changesToPatch } from "@notiflows/pages"
 import { etagOf } from "../ETag.js"
-import { snapshotOf } from "../internal/DirectReads.js"
+import { snapshotOf } from "../internal/Direct.js"
 import { run } from "../internal/effectToPromise.js"
 import type { ActionEnv } from "./Unsubscribe.js"
 import type { VerifiedLink } from "./Verify.js"

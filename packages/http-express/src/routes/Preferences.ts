@@ -14,14 +14,13 @@ import {
   PreferencesViewV2,
   resetScopedPreferences,
   ScopedHistoryEntryJson,
-  updateScopedPreferences,
   UserHistoryEntryJson
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
 import { etagOfBytes, ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { consentContextOf, header, principalOf } from "../Http.js"
-import { snapshotOf } from "../internal/DirectReads.js"
+import { snapshotOf, updateOf } from "../internal/Direct.js"
 import { run } from "../internal/effectToPromise.js"
 import { viewText } from "../internal/ViewText.js"
 import { explicitFlag, PAGE_QUERY, pageQuery, TENANT_QUERY, userIdParam, versionKey } from "./Params.js"
@@ -121,22 +120,15 @@ const writeContext = (ctx: RequestContext, audience: Audience): WriteContext => 
 
 const update = (audience: Audience, target: Target) => async (ctx: RequestContext, deps: HandlerDeps): Promise<Reply> => {
   const { projectId, externalId, scope } = target(ctx)
-  // The first attempt decides on this snapshot (read without a fiber when the caches allow); a
-  // stale one loses the compare-and-set and the retry reads again.
-  const current = await snapshotOf(deps.runtime, projectId, externalId, scope)
-  const s = await run(
-    deps.runtime,
-    updateScopedPreferences({
-      projectId,
-      externalId,
-      scope,
-      audience,
-      body: ctx.body,
-      context: writeContext(ctx, audience),
-      current,
-      ...precondition(ctx, audience)
-    })
-  )
+  const s = await updateOf(deps.runtime, {
+    projectId,
+    externalId,
+    scope,
+    audience,
+    body: ctx.body,
+    context: writeContext(ctx, audience),
+    ...precondition(ctx, audience)
+  })
   return viewReply(s, audience)
 }
 

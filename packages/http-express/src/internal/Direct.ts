@@ -1,0 +1,46 @@
+/**
+ * The fiberless snapshot read and merge-patch write (domain DirectReads.ts, DirectWrites.ts) of a
+ * router's runtime: built once, on the first request, from the runtime's caches and repository.
+ * Until they are built, and for runtimes without caches, `loadPromise` or `commitPromise`, every
+ * read and write runs its use case.
+ */
+import type { DirectSnapshot, DirectUpdate, DirectUpdateInput, ExternalUserId, ProjectId, Scope, ScopedSnapshot } from "@notiflows/domain"
+import { directSnapshots, directUpdates, getScopedPreferences, retryScopedUpdate, updateScopedPreferences } from "@notiflows/domain"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { RouterRuntime } from "./effectToPromise.js"
+import { run } from "./effectToPromise.js"
+
+interface Fiberless {
+  readonly read: DirectSnapshot | undefined
+  readonly update: DirectUpdate | undefined
+}
+
+/** Per runtime: `null` while being built, then what the runtime offers. */
+const built = new WeakMap<RouterRuntime, Fiberless | null>()
+
+const fiberlessOf = (runtime: RouterRuntime): Fiberless | null => {
+  const known = built.get(runtime)
+  if (known !== undefined) return known
+  built.set(runtime, null)
+  runtime.runPromise(Effect.all([directSnapshots, directUpdates])).then(
+    ([read, update]) => built.set(runtime, { read: Option.getOrUndefined(read), update: Option.getOrUndefined(update) }),
+    () => built.set(runtime, { read: undefined, update: undefined })
+  )
+  return null
+}
+
+/** The user's snapshot in a scope: from the fiberless read when the caches hold every other part, else the use case. */
+export const snapshotOf = (runtime: RouterRuntime, projectId: ProjectId, externalId: ExternalUserId, scope: Scope): Promise<ScopedSnapshot> =>
+  fiberlessOf(runtime)?.read?.(projectId, externalId, scope) ?? run(runtime, getScopedPreferences(projectId, externalId, scope))
+
+/**
+ * A merge-patch write: read and first attempt without fibers when the runtime allows; after a
+ * lost compare-and-set, the use case retries on fresh reads. Otherwise the use case throughout.
+ */
+export const updateOf = async (runtime: RouterRuntime, input: Omit<DirectUpdateInput, "current">): Promise<ScopedSnapshot> => {
+  const update = fiberlessOf(runtime)?.update
+  const current = await snapshotOf(runtime, input.projectId, input.externalId, input.scope)
+  if (update === undefined) return run(runtime, updateScopedPreferences({ ...input, current }))
+  return (await update({ ...input, current })) ?? run(runtime, retryScopedUpdate(input))
+}

@@ -73,12 +73,8 @@ export const leafPatch = (scope: LinkScope, value: boolean | null): Record<strin
 /** Why a conditional leaf write did not happen (checked on the snapshot it would write, retries included). */
 export const LEAF_CHANGED = "leaf_changed"
 
-/**
- * Writes `value` at the link's leaf when `expect` holds for the leaf as found (re-checked on every
- * retry of the optimistic commit); fails with `PreconditionFailed` otherwise. An unchanged value
- * writes nothing (no version, history or event).
- */
-export const writeLinkLeaf = (input: {
+/** What a link's leaf write is given. */
+export interface LinkLeafWriteInput {
   readonly projectId: ProjectId
   readonly externalId: ExternalUserId
   readonly tenantId: TenantId | null
@@ -86,17 +82,32 @@ export const writeLinkLeaf = (input: {
   readonly value: boolean | null
   readonly expect: (leaf: LinkLeaf) => boolean
   readonly context: WriteContext
-  /** The snapshot the caller decided on ({@link readLinkState}); `expect` is still checked on it. */
-  readonly found?: ScopedSnapshot
-}) =>
-  updateScopedPreferences({
-    projectId: input.projectId,
-    externalId: input.externalId,
-    scope: scopeOf(input.tenantId),
-    // Hidden notiflows and categories may be link scopes (§2.1): the admin audience writes them.
-    audience: "admin",
-    body: leafPatch(input.scope, input.value),
-    context: input.context,
-    precondition: (s) => (input.expect(linkLeafOf(s, input.scope)) ? undefined : LEAF_CHANGED),
-    ...(input.found !== undefined ? { current: input.found } : {})
-  })
+}
+
+/**
+ * The merge-patch write of a link's leaf: the admin audience (hidden notiflows and categories may
+ * be link scopes, §2.1) and `expect` as the precondition, checked on every snapshot the write
+ * decides on (each retry included). Run by {@link writeLinkLeaf}, or without a fiber by the
+ * transport (DirectWrites.ts).
+ */
+export const linkLeafUpdate = (input: LinkLeafWriteInput) => ({
+  projectId: input.projectId,
+  externalId: input.externalId,
+  scope: scopeOf(input.tenantId),
+  audience: "admin" as const,
+  body: leafPatch(input.scope, input.value),
+  context: input.context,
+  precondition: (s: ScopedSnapshot) => (input.expect(linkLeafOf(s, input.scope)) ? undefined : LEAF_CHANGED)
+})
+
+/**
+ * Writes `value` at the link's leaf when `expect` holds for the leaf as found (re-checked on every
+ * retry of the optimistic commit); fails with `PreconditionFailed` otherwise. An unchanged value
+ * writes nothing (no version, history or event).
+ */
+export const writeLinkLeaf = (
+  input: LinkLeafWriteInput & {
+    /** The snapshot the caller decided on ({@link readLinkState}); `expect` is still checked on it. */
+    readonly found?: ScopedSnapshot
+  }
+) => updateScopedPreferences({ ...linkLeafUpdate(input), ...(input.found !== undefined ? { current: input.found } : {}) })

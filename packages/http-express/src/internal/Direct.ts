@@ -38,9 +38,14 @@ export const snapshotOf = (runtime: RouterRuntime, projectId: ProjectId, externa
  * A merge-patch write: read and first attempt without fibers when the runtime allows; after a
  * lost compare-and-set, the use case retries on fresh reads. Otherwise the use case throughout.
  */
-export const updateOf = async (runtime: RouterRuntime, input: Omit<DirectUpdateInput, "current">): Promise<ScopedSnapshot> => {
+export const updateOf = async (
+  runtime: RouterRuntime,
+  input: Omit<DirectUpdateInput, "current">,
+  /** The snapshot the caller already read and decided on (else it is read here). */
+  found?: ScopedSnapshot
+): Promise<ScopedSnapshot> => {
   const update = fiberlessOf(runtime)?.update
-  const current = await snapshotOf(runtime, input.projectId, input.externalId, input.scope)
+  const current = found ?? (await snapshotOf(runtime, input.projectId, input.externalId, input.scope))
   if (update === undefined) return run(runtime, updateScopedPreferences({ ...input, current }))
   return (await update({ ...input, current })) ?? run(runtime, retryScopedUpdate(input))
 }

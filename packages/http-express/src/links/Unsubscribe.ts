@@ -3,13 +3,11 @@
  * the confirm form, undo and resubscribe. Each returns a page model (or the empty one-click 200);
  * every write is a merge patch of the link's one leaf with `actor {type: link, id: jti}`.
  */
-import * as Effect from "effect/Effect"
 import type { ConsentContext, LinkLeaf, LinkScope, ScopedSnapshot, Source, WriteContext } from "@notiflows/domain"
-import { linkLeafOf, PreconditionFailed, scopeOf as scopeOfTenant, UNDO_TICKET_SECONDS, writeLinkLeaf } from "@notiflows/domain"
+import { linkLeafOf, linkLeafUpdate, PreconditionFailed, scopeOf as scopeOfTenant, UNDO_TICKET_SECONDS } from "@notiflows/domain"
 import type { PageModel, ScopeView } from "@notiflows/pages"
-import { snapshotOf } from "../internal/Direct.js"
+import { snapshotOf, updateOf } from "../internal/Direct.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
-import { run } from "../internal/effectToPromise.js"
 import { seal } from "./LinkToken.js"
 import type { VerifiedLink } from "./Verify.js"
 import { checkTicket } from "./Verify.js"
@@ -55,8 +53,7 @@ const write = async (
   source: Source,
   found: ScopedSnapshot
 ): Promise<boolean> => {
-  const effect = writeLinkLeaf({
-    found,
+  const input = linkLeafUpdate({
     projectId: link.projectId,
     externalId: link.user.externalId,
     tenantId: link.record.tenantId,
@@ -65,7 +62,13 @@ const write = async (
     expect,
     context: context(env, link, source)
   })
-  return run(env.runtime, Effect.catchIf(Effect.as(effect, true), (e) => e instanceof PreconditionFailed, () => Effect.succeed(false)))
+  try {
+    await updateOf(env.runtime, input, found)
+    return true
+  } catch (error) {
+    if (error instanceof PreconditionFailed) return false
+    throw error
+  }
 }
 
 /** §4: GET and HEAD read only. */

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
 import { versionConflictRetries, webhookOutcomes, writeContentionFailures } from "@notiflows/domain"
+import { fiberlessInFlight } from "./internal/Direct.js"
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag); default true. */
@@ -90,7 +91,8 @@ export const makeMetrics = (options: MetricsOptions = {}) => {
       help: "Domain use cases running (each holds at most one database connection at a time)",
       registers: [registry],
       collect() {
-        this.set(pool().useCasesInFlight)
+        // The host counts the use cases it runs; the router adds its fiberless reads and writes.
+        this.set(pool().useCasesInFlight + fiberlessInFlight())
       }
     })
   }

@@ -30,9 +30,24 @@ const fiberlessOf = (runtime: RouterRuntime): Fiberless | null => {
   return null
 }
 
+let inFlight = 0
+/** Counts a fiberless read or write while it runs (the host's in-flight gauge counts use cases by their runs). */
+const counted = <A>(p: Promise<A>): Promise<A> => {
+  inFlight++
+  return p.finally(() => inFlight--)
+}
+
+/** Fiberless reads and writes running now, in this process (Metrics.ts adds them to `notiflows_use_cases_in_flight`). */
+export const fiberlessInFlight = (): number => inFlight
+
+const directRead = (runtime: RouterRuntime, projectId: ProjectId, externalId: ExternalUserId, scope: Scope): Promise<ScopedSnapshot> | undefined => {
+  const read = fiberlessOf(runtime)?.read?.(projectId, externalId, scope)
+  return read === undefined ? undefined : counted(read)
+}
+
 /** The user's snapshot in a scope: from the fiberless read when the caches hold every other part, else the use case. */
 export const snapshotOf = (runtime: RouterRuntime, projectId: ProjectId, externalId: ExternalUserId, scope: Scope): Promise<ScopedSnapshot> =>
-  fiberlessOf(runtime)?.read?.(projectId, externalId, scope) ?? run(runtime, getScopedPreferences(projectId, externalId, scope))
+  directRead(runtime, projectId, externalId, scope) ?? run(runtime, getScopedPreferences(projectId, externalId, scope))
 
 /**
  * A merge-patch write: read and first attempt without fibers when the runtime allows; after a
@@ -47,5 +62,5 @@ export const updateOf = async (
   const update = fiberlessOf(runtime)?.update
   const current = found ?? (await snapshotOf(runtime, input.projectId, input.externalId, input.scope))
   if (update === undefined) return run(runtime, updateScopedPreferences({ ...input, current }))
-  return (await update({ ...input, current })) ?? run(runtime, retryScopedUpdate(input))
+  return (await counted(update({ ...input, current }))) ?? run(runtime, retryScopedUpdate(input))
 }

@@ -12,6 +12,7 @@ import { linkKeys, linkScopes, users } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { insertActiveLinkKey, newScopeRecordId, replaceActiveLinkKey } from "./internal/linkKeys.js"
+import { toRepositoryError } from "./internal/errors.js"
 import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
 import { fromJson, hot, json } from "./internal/statements.js"
 
@@ -139,6 +140,13 @@ export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
       Effect.map(
         run("links.findUser", () => userById.execute({ projectId, userId })),
         (rows) => Option.map(Option.fromNullable(rows[0]), toUser)
+      ),
+    findUserPromise: (projectId, userId) =>
+      userById.execute({ projectId, userId }).then(
+        (rows) => Option.map(Option.fromNullable(rows[0]), toUser),
+        (e: unknown) => {
+          throw toRepositoryError("links.findUser")(e)
+        }
       ),
     findUsers: (projectId, externalIds) =>
       externalIds.length === 0

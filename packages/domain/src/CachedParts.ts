@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import type * as Option from "effect/Option"
 import type { StoredNotiflow } from "./Catalog.js"
 import type { CategoryId, StoredCategory } from "./Categories.js"
+import type { LinkKey, LinkScopeRecord } from "./LinkRepository.js"
 import type { NotiflowId, ProjectId } from "./Preferences.js"
 import type { Project } from "./ProjectRepository.js"
 import type { StoredTenantDefaults } from "./TenantRepository.js"
@@ -33,8 +34,18 @@ export class ModelPeek extends Context.Tag("@notiflows/domain/ModelPeek")<
   }
 >() {}
 
+/** The link cache's parts (`layerLinkCache`): link keys and scope records that exist. */
+export class LinkPeek extends Context.Tag("@notiflows/domain/LinkPeek")<
+  LinkPeek,
+  {
+    readonly key: (projectId: ProjectId, kid: string) => Option.Option<LinkKey> | undefined
+    readonly scope: (projectId: ProjectId, id: string) => Option.Option<LinkScopeRecord> | undefined
+  }
+>() {}
+
 /** Peeks for caches that are off (time to live 0): nothing is ever held. */
 export const NOTHING_HELD = {
+  links: { key: () => undefined, scope: () => undefined } satisfies LinkPeek["Type"],
   projectView: { notiflows: () => undefined, project: () => undefined } satisfies ProjectViewPeek["Type"],
   model: { categories: () => undefined, memberships: () => undefined, tenantDefaults: () => undefined } satisfies ModelPeek["Type"]
 }

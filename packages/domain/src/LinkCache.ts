@@ -9,22 +9,23 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { LinkPeek, NOTHING_HELD } from "./CachedParts.js"
 import type { LinkKey, LinkScopeRecord } from "./LinkRepository.js"
 import { LinkRepository } from "./LinkRepository.js"
 import type { ProjectViewCacheOptions } from "./ProjectViewCache.js"
 import { cacheSettings, makeCache } from "./ProjectViewCache.js"
 
 /**
- * Wraps the link repository of the context. Provide it on top of an adapter layer:
+ * Wraps the link repository of the context and provides what it holds as {@link LinkPeek}.
+ * Provide it on top of an adapter layer:
  * `Layer.provideMerge(layerLinkCache(), adapterLayer)`.
  */
-export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<LinkRepository, never, LinkRepository> => {
+export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Layer<LinkRepository | LinkPeek, never, LinkRepository> => {
   const { max, ttl } = cacheSettings(options)
-  return Layer.effect(
-    LinkRepository,
+  return Layer.effectContext(
     Effect.gen(function* () {
       const links = yield* LinkRepository
-      if (ttl <= 0) return links
+      if (ttl <= 0) return Context.make(LinkRepository, links).pipe(Context.add(LinkPeek, NOTHING_HELD.links))
       // Only what exists is kept: ids from forged tokens (checked before their MAC) never push the
       // real keys and scopes out.
       const keys = makeCache<Option.Option<LinkKey>>(ttl, max, Option.isSome)
@@ -38,7 +39,8 @@ export const layerLinkCache = (options: ProjectViewCacheOptions = {}): Layer.Lay
         revoke: (projectId, kid, when) => Effect.ensuring(links.revoke(projectId, kid, when), keys.clear),
         revokeAll: (projectId, when) => Effect.ensuring(links.revokeAll(projectId, when), keys.clear)
       }
-      return cached
+      const peek: LinkPeek["Type"] = { key: (projectId, kid) => keys.peek(at(projectId, kid)), scope: (projectId, id) => scopes.peek(at(projectId, id)) }
+      return Context.make(LinkRepository, cached).pipe(Context.add(LinkPeek, peek))
     })
   )
 }

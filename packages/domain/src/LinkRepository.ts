@@ -73,6 +73,8 @@ export class LinkRepository extends Context.Tag("@notiflows/domain/LinkRepositor
     readonly findScope: (projectId: ProjectId, id: string) => Effect.Effect<Option.Option<LinkScopeRecord>, RepositoryError>
     /** A user by our id (tokens carry it). */
     readonly findUser: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<LinkUser>, RepositoryError>
+    /** `findUser` as a plain promise (a token's verification without a fiber); rejects with `RepositoryError`. Optional. */
+    readonly findUserPromise?: (projectId: ProjectId, userId: UserId) => Promise<Option.Option<LinkUser>>
     /** Users by external id (batch minting); unknown ones are absent. */
     readonly findUsers: (projectId: ProjectId, externalIds: ReadonlyArray<ExternalUserId>) => Effect.Effect<ReadonlyMap<ExternalUserId, LinkUser>, RepositoryError>
     /** Sets the user's `links_valid_after` to `at`; `None` for an unknown user. */

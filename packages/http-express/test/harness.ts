@@ -5,13 +5,13 @@
  */
 import { Writable } from "node:stream"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import express from "express"
 import * as jose from "jose"
 import pino from "pino"
 import type { ApiKeyId, EventRepository, IdempotencyRepository, Project, ProjectId, ProjectSettingsChange } from "@notiflows/domain"
-import { mintApiKey, ProjectRepository } from "@notiflows/domain"
+import { layerLinkCache, layerModelCache, layerProjectViewCache, mintApiKey, ProjectRepository } from "@notiflows/domain"
 import { InMemory } from "@notiflows/testing"
 import type { RouterOptions } from "../src/index.js"
 import { makeIdempotencyHook, makeMetrics, makeRouter } from "../src/index.js"
@@ -46,10 +46,16 @@ export interface Harness {
 /** The public URL every harness router is configured with (LINKS.md §2.3). */
 export const PUBLIC_URL = "https://prefs.example.com/api"
 
-export const makeHarness = (
-  options: Partial<RouterOptions> = {},
-  layer: Layer.Layer<HarnessServices> = InMemory.layer
-): Harness => {
+/**
+ * The in-memory adapters with the service's caches in front (apps/server's composition): reads
+ * and writes whose parts are cached, and link verifications, take the fiberless paths.
+ */
+export const cachedInMemory: Layer.Layer<HarnessServices> = Layer.provideMerge(
+  layerLinkCache(),
+  Layer.provideMerge(layerModelCache(), Layer.provideMerge(layerProjectViewCache(), InMemory.layer))
+)
+
+export const makeHarness = (options: Partial<RouterOptions> = {}, layer: Layer.Layer<HarnessServices> = cachedInMemory): Harness => {
   const runtime = ManagedRuntime.make(layer)
   const logs: Array<string> = []
   const sink = new Writable({

@@ -96,6 +96,7 @@ export const makeLinkRepository = (store: Store): LinkRepository["Type"] => ({
       Option.map(Option.fromNullable(store.projects.get(projectId)?.linkScopes?.get(id)), (r): LinkScopeRecord => ({ id: r.id, scope: r.scope, tenantId: r.tenantId }))
     ),
   findUser: (projectId, userId) => Effect.sync(() => Option.map(Option.fromNullable(userById(store, projectId, userId)), linkUser)),
+  findUserPromise: async (projectId, userId) => Option.map(Option.fromNullable(userById(store, projectId, userId)), linkUser),
   findUsers: (projectId, externalIds) =>
     Effect.sync(() => {
       const out = new Map<ExternalUserId, LinkUser>()

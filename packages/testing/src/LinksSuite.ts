@@ -125,9 +125,13 @@ export const linksCases = (it: ModelIt): void => {
         const at = new Date("2026-05-06T07:08:09.123Z")
         assert.strictEqual(Option.getOrThrow(yield* repo.revokeUserLinks(project, ext(user.external_id), at)).toISOString(), at.toISOString())
         assert.strictEqual((yield* some(yield* repo.findUser(project, user.id), "user")).linksValidAfter?.toISOString(), at.toISOString())
+        // The promise form, where offered (a token's verification without a fiber), answers the same.
+        const findUserPromise = repo.findUserPromise
+        if (findUserPromise !== undefined) assert.deepStrictEqual(yield* Effect.promise(() => findUserPromise(project, user.id)), yield* repo.findUser(project, user.id))
         assert.isTrue(Option.isNone(yield* repo.revokeUserLinks(project, ext("nobody"), at)))
         yield* deleteUser(project, ext(user.external_id))
         assert.isTrue(Option.isNone(yield* repo.findUser(project, user.id)))
+        if (findUserPromise !== undefined) assert.isTrue(Option.isNone(yield* Effect.promise(() => findUserPromise(project, user.id))))
       }))
   })
 

@@ -6,8 +6,9 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { LinkKey, LinkScopeRecord, LinkUser, ProjectId, UserId } from "@notiflows/domain"
-import { isExpired, issuedInFuture, LinkRepository, NO_SCOPE_RECORD, PURPOSE_CODE, revokedForUser } from "@notiflows/domain"
+import { isExpired, issuedInFuture, LinkPeek, LinkRepository, NO_SCOPE_RECORD, PURPOSE_CODE, revokedForUser } from "@notiflows/domain"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
+import { run } from "../internal/effectToPromise.js"
 import type { ParsedToken } from "./LinkToken.js"
 import { macValid, parse, userIdOf } from "./LinkToken.js"
 
@@ -26,27 +27,73 @@ export type Verification =
 
 const fail404: Verification = { ok: false, status: 404, early: true }
 
-/** Checks 1–8 of §1 for a token on a route of `purpose`. */
+/** What checks 1–8 read: each answers its record, or `undefined` when it cannot now (a cache miss). */
+interface Lookups {
+  readonly key: (projectId: ProjectId, kid: string) => Promise<Option.Option<LinkKey>> | undefined
+  readonly scope: (projectId: ProjectId, id: string) => Promise<Option.Option<LinkScopeRecord>> | undefined
+  readonly user: (projectId: ProjectId, userId: UserId) => Promise<Option.Option<LinkUser>>
+}
+
+/** Checks 1–8 over `lookups`, the first failing one deciding; `undefined` when a lookup could not answer. */
+const check = async (token: ParsedToken, purpose: "unsubscribe" | "preference_center", nowMs: number, lookups: Lookups): Promise<Verification | undefined> => {
+  const projectId = token.project as ProjectId
+  const found = lookups.key(projectId, token.kid)
+  if (found === undefined) return undefined
+  const key = await found
+  if (Option.isNone(key) || !macValid(token, key.value.secret)) return fail404
+  if (token.purpose !== PURPOSE_CODE[purpose] || issuedInFuture(token.iat, nowMs)) return fail404
+  const scoped = token.scope === NO_SCOPE_RECORD ? Promise.resolve(Option.some<LinkScopeRecord>({ id: NO_SCOPE_RECORD, scope: null, tenantId: null })) : lookups.scope(projectId, token.scope)
+  if (scoped === undefined) return undefined
+  const record = await scoped
+  if (Option.isNone(record) || (purpose === "unsubscribe" && record.value.scope === null)) return fail404
+  const gone: Verification = { ok: false, status: 410, early: false, projectId }
+  if (key.value.revokedAt !== null || isExpired(token.exp, nowMs)) return gone
+  const user = await lookups.user(projectId, userIdOf(token, key.value.secret) as UserId)
+  if (Option.isNone(user) || revokedForUser(token.iat, user.value.linksValidAfter)) return gone
+  return { ok: true, link: { projectId, token, key: key.value, user: user.value, record: record.value } }
+}
+
+/** Per runtime: lookups from the link cache's peeks and `findUserPromise` (none without them), `null` while being built. */
+const peeking = new WeakMap<RouterRuntime, Lookups | undefined | null>()
+
+const peekLookups = (runtime: RouterRuntime): Lookups | undefined => {
+  const known = peeking.get(runtime)
+  if (known !== undefined) return known ?? undefined
+  peeking.set(runtime, null)
+  runtime.runPromise(Effect.all([Effect.serviceOption(LinkPeek), Effect.serviceOption(LinkRepository)])).then(
+    ([peek, repo]) => {
+      const findUser = Option.isSome(repo) ? repo.value.findUserPromise : undefined
+      if (Option.isNone(peek) || findUser === undefined) return peeking.set(runtime, undefined)
+      const held = (o: Option.Option<unknown> | undefined) => (o === undefined ? undefined : Promise.resolve(o))
+      return peeking.set(runtime, {
+        key: (projectId, kid) => held(peek.value.key(projectId, kid)) as Promise<Option.Option<LinkKey>> | undefined,
+        scope: (projectId, id) => held(peek.value.scope(projectId, id)) as Promise<Option.Option<LinkScopeRecord>> | undefined,
+        user: findUser
+      })
+    },
+    () => peeking.set(runtime, undefined)
+  )
+  return undefined
+}
+
+/** Lookups through the repository, one use case each (what a cache miss falls back to). */
+const repositoryLookups = (runtime: RouterRuntime): Lookups => ({
+  key: (projectId, kid) => run(runtime, Effect.flatMap(LinkRepository, (r) => r.findKey(projectId, kid))),
+  scope: (projectId, id) => run(runtime, Effect.flatMap(LinkRepository, (r) => r.findScope(projectId, id))),
+  user: (projectId, userId) => run(runtime, Effect.flatMap(LinkRepository, (r) => r.findUser(projectId, userId)))
+})
+
+/**
+ * Checks 1–8 of §1 for a token on a route of `purpose`: without a fiber when the link cache holds
+ * the token's key and scope record (the user is read by `findUserPromise`), else through the
+ * repository (which fills the cache).
+ */
 export const verifyLink = async (runtime: RouterRuntime, raw: string, purpose: "unsubscribe" | "preference_center", nowMs: number): Promise<Verification> => {
   const token = parse(raw)
   if (token === undefined) return fail404
-  const projectId = token.project as ProjectId
-  return runtime.runPromise(
-    Effect.gen(function* () {
-      const repo = yield* LinkRepository
-      const key = yield* repo.findKey(projectId, token.kid)
-      if (Option.isNone(key) || !macValid(token, key.value.secret)) return fail404
-      if (token.purpose !== PURPOSE_CODE[purpose] || issuedInFuture(token.iat, nowMs)) return fail404
-      const record: Option.Option<LinkScopeRecord> =
-        token.scope === NO_SCOPE_RECORD ? Option.some({ id: NO_SCOPE_RECORD, scope: null, tenantId: null }) : yield* repo.findScope(projectId, token.scope)
-      if (Option.isNone(record) || (purpose === "unsubscribe" && record.value.scope === null)) return fail404
-      const gone: Verification = { ok: false, status: 410, early: false, projectId }
-      if (key.value.revokedAt !== null || isExpired(token.exp, nowMs)) return gone
-      const user = yield* repo.findUser(projectId, userIdOf(token, key.value.secret) as UserId)
-      if (Option.isNone(user) || revokedForUser(token.iat, user.value.linksValidAfter)) return gone
-      return { ok: true, link: { projectId, token, key: key.value, user: user.value, record: record.value } } satisfies Verification
-    })
-  )
+  const peeked = peekLookups(runtime)
+  const fast = peeked === undefined ? undefined : await check(token, purpose, nowMs, peeked)
+  return fast ?? (await check(token, purpose, nowMs, repositoryLookups(runtime))) ?? fail404
 }
 
 /** An undo ticket (§4) of a verified link: `bad` (400), `expired` (410), or its `prev` value. */

@@ -12,8 +12,7 @@ import { linkKeys, linkScopes, users } from "./schema.js"
 import type { Database } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
 import { insertActiveLinkKey, newScopeRecordId, replaceActiveLinkKey } from "./internal/linkKeys.js"
-import { toRepositoryError } from "./internal/errors.js"
-import { Abort, run, runTransaction } from "./internal/promiseToEffect.js"
+import { Abort, run, runPromise, runTransaction } from "./internal/promiseToEffect.js"
 import { fromJson, hot, json } from "./internal/statements.js"
 
 type KeyRow = typeof linkKeys.$inferSelect
@@ -32,6 +31,8 @@ const toScope = (r: ScopeRow): LinkScopeRecord => ({ id: r.id, scope: r.scope ==
 
 const userSelection = { userId: users.id, externalId: users.externalId, locale: users.locale, linksValidAfter: users.linksValidAfter }
 const toUser = (r: { userId: LinkUser["userId"]; externalId: ExternalUserId; locale: string | null; linksValidAfter: Date | null }): LinkUser => r
+/** The user of a by-id read's rows, if any. */
+const firstUser = (rows: ReadonlyArray<Parameters<typeof toUser>[0]>): Option.Option<LinkUser> => Option.map(Option.fromNullable(rows[0]), toUser)
 
 const P = sql.placeholder
 
@@ -136,18 +137,8 @@ export const make = ({ db, prepare }: Database): LinkRepository["Type"] => {
         run("links.findScope", () => scopeById.execute({ projectId, id })),
         (rows) => Option.map(Option.fromNullable(rows[0]), toScope)
       ),
-    findUser: (projectId, userId) =>
-      Effect.map(
-        run("links.findUser", () => userById.execute({ projectId, userId })),
-        (rows) => Option.map(Option.fromNullable(rows[0]), toUser)
-      ),
-    findUserPromise: (projectId, userId) =>
-      userById.execute({ projectId, userId }).then(
-        (rows) => Option.map(Option.fromNullable(rows[0]), toUser),
-        (e: unknown) => {
-          throw toRepositoryError("links.findUser")(e)
-        }
-      ),
+    findUser: (projectId, userId) => Effect.map(run("links.findUser", () => userById.execute({ projectId, userId })), firstUser),
+    findUserPromise: (projectId, userId) => runPromise("links.findUser", () => userById.execute({ projectId, userId })).then(firstUser),
     findUsers: (projectId, externalIds) =>
       externalIds.length === 0
         ? Effect.succeed(new Map())

@@ -34,8 +34,7 @@ import { choicesJson, toChoicesV2 } from "./DrizzleTenantRepository.js"
 import { preferenceHistory, preferenceSets, tenantPreferenceHistory, tenantPreferenceSets, users } from "./schema.js"
 import type { Database, NotiflowsDatabase } from "./internal/database.js"
 import { DrizzleDatabase } from "./internal/database.js"
-import { toRepositoryError } from "./internal/errors.js"
-import { run } from "./internal/promiseToEffect.js"
+import { run, runPromise } from "./internal/promiseToEffect.js"
 import type { ChoiceTexts } from "./internal/choicesCache.js"
 import { makeChoicesCache } from "./internal/choicesCache.js"
 import { fromJson, hot, hotRaw, json } from "./internal/statements.js"
@@ -218,10 +217,6 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
       r instanceof VersionConflict || r instanceof UserNotFound ? Effect.fail(r) : Effect.succeed(r)
     )
 
-  const commitPromise = (c: ScopedCommit): Promise<PreferenceSetV2 | VersionConflict | UserNotFound> =>
-    commitRows(c).catch((e: unknown) => {
-      throw toRepositoryError("preferences.commit")(e)
-    })
 
   const history = (projectId: ProjectId, userId: UserId, tenantId: TenantId | null, query: { limit: number; after?: number; before?: number }) => {
     const { after, before, limit } = query
@@ -280,10 +275,7 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
 
   return {
     load: (projectId, externalId, scope) => Effect.map(run("preferences.load", () => loadRows(projectId, externalId, scope)), Option.fromNullable),
-    loadPromise: (projectId, externalId, scope) =>
-      loadRows(projectId, externalId, scope).catch((e: unknown) => {
-        throw toRepositoryError("preferences.load")(e)
-      }),
+    loadPromise: (projectId, externalId, scope) => runPromise("preferences.load", () => loadRows(projectId, externalId, scope)),
     loadMany: (projectId, externalIds, scope) => {
       if (externalIds.length === 0) return Effect.succeed(new Map())
       const ids = json(externalIds)
@@ -297,7 +289,7 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
         : Effect.map(run("preferences.loadMany", () => st.loadManyTenant.execute({ projectId, externalIds: ids, tenantId: scope.tenantId })), toMap)
     },
     commit,
-    commitPromise,
+    commitPromise: (c) => runPromise("preferences.commit", () => commitRows(c)),
     history: (projectId, userId, scope, query) => history(projectId, userId, scope._tag === "Global" ? null : scope.tenantId, query),
     listSets: makeListSets(database),
     ...makeExportReads(database)

@@ -35,17 +35,18 @@ export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = Eff
   const repo = yield* Effect.serviceOption(ScopedPreferenceRepository)
   const load = Option.isSome(repo) ? repo.value.loadPromise : undefined
   if (Option.isNone(view) || Option.isNone(model) || load === undefined) return Option.none()
-  const held = { view: view.value, model: model.value }
+  const cachedView = view.value
+  const cachedModel = model.value
   const snapshot: DirectSnapshot = (projectId, externalId, scope) => {
-    const notiflows = held.view.notiflows(projectId)
-    const project = held.view.project(projectId)
-    const categories = held.model.categories(projectId)
+    const notiflows = cachedView.notiflows(projectId)
+    const project = cachedView.project(projectId)
+    const categories = cachedModel.categories(projectId)
     if (notiflows === undefined || project === undefined || Option.isNone(project) || categories === undefined) return undefined
-    const memberships = categories.length === 0 ? NO_MEMBERSHIPS : held.model.memberships(projectId)
+    const memberships = categories.length === 0 ? NO_MEMBERSHIPS : cachedModel.memberships(projectId)
     if (memberships === undefined) return undefined
     let tenant: TenantDefaults | undefined
     if (scope._tag === "Tenant") {
-      const stored = held.model.tenantDefaults(projectId, scope.tenantId)
+      const stored = cachedModel.tenantDefaults(projectId, scope.tenantId)
       if (stored === undefined) return undefined
       tenant = stored.defaults
     }

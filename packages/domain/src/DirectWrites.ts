@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import { UserNotFound, VersionConflict } from "./Errors.js"
+import { PreconditionFailed, UserNotFound, ValidationFailed, VersionConflict } from "./Errors.js"
 import type { Audience } from "./Preferences.js"
 import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import type { ScopedPrecondition, ScopedSnapshot, ScopedWriteTarget } from "./ScopedPreferenceService.js"
@@ -37,7 +37,7 @@ export const directUpdates: Effect.Effect<Option.Option<DirectUpdate>> = Effect.
   if (commit === undefined) return Option.none()
   const update: DirectUpdate = async (input) => {
     const plan = planScopedWrite(input, input.current, patchNext(input.body, input.audience), input.precondition, "patch", Date.now())
-    if (plan._tag !== "Commit" && plan._tag !== "Unchanged") throw plan
+    if (plan instanceof ValidationFailed || plan instanceof PreconditionFailed) throw plan
     if (plan._tag === "Unchanged") return plan.snapshot
     const saved = await commit(plan.commit)
     if (saved instanceof VersionConflict) return undefined

@@ -39,6 +39,13 @@ const setup = Effect.gen(function* () {
   return { cached, raw, project }
 })
 
+/** Notiflow `n1` and user `ada` in the project (through the caches, like a request would). */
+const seedAda = (project: ProjectId) =>
+  Effect.gen(function* () {
+    yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1" } as never)
+    yield* upsertUserV2({ projectId: project, externalId: "ada" as ExternalUserId, body: {}, context: admin })
+  })
+
 /** The read's promise as an effect; `undefined` when it declines. */
 const direct = (read: DirectSnapshot, project: ProjectId, user: string, scope = globalScope) => {
   const p = read(project, user as ExternalUserId, scope)
@@ -80,8 +87,7 @@ describe("directSnapshots", () => {
       const { cached, project } = yield* setup
       yield* Effect.gen(function* () {
         const read = Option.getOrThrow(yield* directSnapshots)
-        yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1" } as never)
-        yield* upsertUserV2({ projectId: project, externalId: "ada" as ExternalUserId, body: {}, context: admin })
+        yield* seedAda(project)
         yield* getScopedPreferences(project, "ada" as ExternalUserId, globalScope)
         assert.isDefined(yield* direct(read, project, "ada"))
         yield* upsertNotiflowV2(project, "n2" as NotiflowId, { name: "n2" } as never)
@@ -106,9 +112,8 @@ describe("directSnapshots", () => {
       const { cached, project } = yield* setup
       yield* Effect.gen(function* () {
         const update = Option.getOrThrow(yield* directUpdates)
-        yield* upsertNotiflowV2(project, "n1" as NotiflowId, { name: "n1" } as never)
+        yield* seedAda(project)
         const u = "ada" as ExternalUserId
-        yield* upsertUserV2({ projectId: project, externalId: u, body: {}, context: admin })
         const target = { projectId: project, externalId: u, scope: globalScope, audience: "admin" as const, context: admin }
         const before = yield* getScopedPreferences(project, u, globalScope)
         const run = (body: unknown, current = before, precondition?: () => string | undefined) =>

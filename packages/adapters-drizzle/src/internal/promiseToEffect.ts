@@ -11,6 +11,20 @@ import { driverCall } from "./timeouts.js"
 /** Runs a driver call; any rejection becomes a `RepositoryError` for `operation`. */
 export const run = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, RepositoryError> => driverCall(f, toRepositoryError(operation))
 
+/**
+ * A driver call as a plain promise, for the ports' fiberless methods (`loadPromise`,
+ * `commitPromise`, `findUserPromise`): any rejection becomes a `RepositoryError` for `operation`,
+ * as {@link run} does. The time bound is added by the layer (`boundService`).
+ */
+export const runPromise = <A>(operation: string, f: () => Promise<A>): Promise<A> => {
+  const failed = toRepositoryError(operation)
+  try {
+    return f().catch((e: unknown) => Promise.reject(failed(e)))
+  } catch (e) {
+    return Promise.reject(failed(e))
+  }
+}
+
 /** Thrown inside a transaction to roll it back with a domain error instead of a failure. */
 export class Abort<E> {
   constructor(readonly error: E) {}

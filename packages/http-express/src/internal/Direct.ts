@@ -4,31 +4,17 @@
  * Until they are built, and for runtimes without caches, `loadPromise` or `commitPromise`, every
  * read and write runs its use case.
  */
-import type { DirectSnapshot, DirectUpdate, DirectUpdateInput, ExternalUserId, ProjectId, Scope, ScopedSnapshot } from "@notiflows/domain"
+import type { DirectUpdateInput, ExternalUserId, ProjectId, Scope, ScopedSnapshot } from "@notiflows/domain"
 import { directSnapshots, directUpdates, getScopedPreferences, retryScopedUpdate, updateScopedPreferences } from "@notiflows/domain"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { RouterRuntime } from "./effectToPromise.js"
-import { run } from "./effectToPromise.js"
+import { perRuntime, run } from "./effectToPromise.js"
 
-interface Fiberless {
-  readonly read: DirectSnapshot | undefined
-  readonly update: DirectUpdate | undefined
-}
-
-/** Per runtime: `null` while being built, then what the runtime offers. */
-const built = new WeakMap<RouterRuntime, Fiberless | null>()
-
-const fiberlessOf = (runtime: RouterRuntime): Fiberless | null => {
-  const known = built.get(runtime)
-  if (known !== undefined) return known
-  built.set(runtime, null)
-  runtime.runPromise(Effect.all([directSnapshots, directUpdates])).then(
-    ([read, update]) => built.set(runtime, { read: Option.getOrUndefined(read), update: Option.getOrUndefined(update) }),
-    () => built.set(runtime, { read: undefined, update: undefined })
-  )
-  return null
-}
+/** The fiberless read and write the runtime offers (each `undefined` when it offers none). */
+const fiberlessOf = perRuntime(
+  Effect.map(Effect.all([directSnapshots, directUpdates]), ([read, update]) => ({ read: Option.getOrUndefined(read), update: Option.getOrUndefined(update) }))
+)
 
 let inFlight = 0
 /** Counts a fiberless read or write while it runs (the host's in-flight gauge counts use cases by their runs). */

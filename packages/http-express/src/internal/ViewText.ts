@@ -17,6 +17,7 @@
  */
 import type { Audience, PreferenceSetV2, ScopedSnapshot } from "@notiflows/domain"
 import { scopedExplicitView, scopedView } from "@notiflows/domain"
+import { etagOfBytes } from "../ETag.js"
 
 /** Entries kept; ~16 MiB at 4 KB a view. */
 export const MAX_ENTRIES = 4096
@@ -78,6 +79,13 @@ export const viewText = (s: ScopedSnapshot, audience: Audience, kind: "view" | "
   bytes.write(text, "utf8")
   return remember(key, bytes)
 }
+
+/**
+ * The strong ETag of the snapshot's view or explicit view (ETag.ts: the tenant names the scope;
+ * none in the global scope, so v1's tags stand), over its memoized bytes.
+ */
+export const viewTag = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit", bytes: Buffer = viewText(s, audience, kind)): string =>
+  etagOfBytes(s.userId, audience, kind, bytes, s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
 
 /** How many texts are held (tests). */
 export const viewTextEntries = (): number => texts.size

@@ -53,3 +53,25 @@ export const run = async <A, E, R>(runtime: ManagedRuntime.ManagedRuntime<R, nev
   if (Option.isSome(failure)) throw failure.value
   throw new InternalError({ cause: Cause.squash(exit.cause) })
 }
+
+/**
+ * A value the router derives once per runtime by running `build` (e.g. the fiberless paths it
+ * offers): started on first use, `undefined` until it is built — callers take their use-case path
+ * meanwhile — and for good when building fails.
+ */
+export const perRuntime = <A>(build: Effect.Effect<A, never, RouterServices>): ((runtime: RouterRuntime) => A | undefined) => {
+  const built = new WeakMap<RouterRuntime, { value: A | undefined }>()
+  return (runtime) => {
+    const known = built.get(runtime)
+    if (known !== undefined) return known.value
+    const slot: { value: A | undefined } = { value: undefined }
+    built.set(runtime, slot)
+    runtime.runPromise(build).then(
+      (a) => {
+        slot.value = a
+      },
+      () => undefined
+    )
+    return undefined
+  }
+}

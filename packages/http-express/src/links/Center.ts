@@ -8,22 +8,18 @@ import type { ScopedSnapshot } from "@notiflows/domain"
 import { liveCategoriesOf, PreconditionFailed, scopedView, scopeOf, updateScopedPreferences } from "@notiflows/domain"
 import type { Branding, CenterForm, CenterState, PageModel } from "@notiflows/pages"
 import { centerChanges, centerStateFromView, changesToPatch } from "@notiflows/pages"
-import { etagOf } from "../ETag.js"
 import { snapshotOf } from "../internal/Direct.js"
+import { viewTag } from "../internal/ViewText.js"
 import { run } from "../internal/effectToPromise.js"
 import type { ActionEnv } from "./Unsubscribe.js"
 import type { VerifiedLink } from "./Verify.js"
-
-/** The ETag of the user-audience view of a snapshot, as the User API answers it (MODEL.md §4). */
-const viewTag = (s: ScopedSnapshot): string =>
-  etagOf(s.userId, "user", "view", scopedView(s, "user"), s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
 
 const stateOf = (s: ScopedSnapshot): CenterState => {
   // Required notiflows are not in the user view; the center shows them read-only.
   const required = s.catalog.notiflows
     .filter((n) => n.required && !n.deleted && n.include_in_preferences)
     .map((n) => ({ id: n.id as string, name: n.name, categories: liveCategoriesOf(s.catalog, n.id).filter((c) => c.include_in_preferences).map((c) => c.id as string) }))
-  return centerStateFromView({ view: scopedView(s, "user"), etag: viewTag(s), tenantId: s.scope._tag === "Tenant" ? s.scope.tenantId : null, required })
+  return centerStateFromView({ view: scopedView(s, "user"), etag: viewTag(s, "user", "view"), tenantId: s.scope._tag === "Tenant" ? s.scope.tenantId : null, required })
 }
 
 const snapshot = (env: ActionEnv, link: VerifiedLink) => snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOf(link.record.tenantId))
@@ -54,7 +50,10 @@ export const saveCenter = async (env: ActionEnv, link: VerifiedLink, form: Cente
           body: patch,
           context: { actor: { type: "link", id: link.token.jti }, requestId: env.requestId, source: "preference_center", consent: env.consent },
           // Another write between the read and the commit loses nothing: the save is stale.
-          precondition: (s) => (viewTag(s) === form.etag ? undefined : viewTag(s))
+          precondition: (s) => {
+            const tag = viewTag(s, "user", "view")
+            return tag === form.etag ? undefined : tag
+          }
         }),
         () => true
       ),

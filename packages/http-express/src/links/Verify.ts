@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type { LinkKey, LinkScopeRecord, LinkUser, ProjectId, UserId } from "@notiflows/domain"
 import { isExpired, issuedInFuture, LinkPeek, LinkRepository, NO_SCOPE_RECORD, PURPOSE_CODE, revokedForUser } from "@notiflows/domain"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
-import { run } from "../internal/effectToPromise.js"
+import { perRuntime, run } from "../internal/effectToPromise.js"
 import type { ParsedToken } from "./LinkToken.js"
 import { macValid, parse, userIdOf } from "./LinkToken.js"
 
@@ -27,12 +27,14 @@ export type Verification =
 
 const fail404: Verification = { ok: false, status: 404, early: true }
 
-/** What checks 1–8 read: each answers its record, or `undefined` when it cannot now (a cache miss). */
+/** What checks 1–8 read: each answers its record (now or later), or `undefined` when it cannot now (a cache miss). */
 interface Lookups {
-  readonly key: (projectId: ProjectId, kid: string) => Promise<Option.Option<LinkKey>> | undefined
-  readonly scope: (projectId: ProjectId, id: string) => Promise<Option.Option<LinkScopeRecord>> | undefined
+  readonly key: (projectId: ProjectId, kid: string) => Option.Option<LinkKey> | Promise<Option.Option<LinkKey>> | undefined
+  readonly scope: (projectId: ProjectId, id: string) => Option.Option<LinkScopeRecord> | Promise<Option.Option<LinkScopeRecord>> | undefined
   readonly user: (projectId: ProjectId, userId: UserId) => Promise<Option.Option<LinkUser>>
 }
+
+const NO_RECORD: Option.Option<LinkScopeRecord> = Option.some({ id: NO_SCOPE_RECORD, scope: null, tenantId: null })
 
 /** Checks 1–8 over `lookups`, the first failing one deciding; `undefined` when a lookup could not answer. */
 const check = async (token: ParsedToken, purpose: "unsubscribe" | "preference_center", nowMs: number, lookups: Lookups): Promise<Verification | undefined> => {
@@ -42,7 +44,7 @@ const check = async (token: ParsedToken, purpose: "unsubscribe" | "preference_ce
   const key = await found
   if (Option.isNone(key) || !macValid(token, key.value.secret)) return fail404
   if (token.purpose !== PURPOSE_CODE[purpose] || issuedInFuture(token.iat, nowMs)) return fail404
-  const scoped = token.scope === NO_SCOPE_RECORD ? Promise.resolve(Option.some<LinkScopeRecord>({ id: NO_SCOPE_RECORD, scope: null, tenantId: null })) : lookups.scope(projectId, token.scope)
+  const scoped = token.scope === NO_SCOPE_RECORD ? NO_RECORD : lookups.scope(projectId, token.scope)
   if (scoped === undefined) return undefined
   const record = await scoped
   if (Option.isNone(record) || (purpose === "unsubscribe" && record.value.scope === null)) return fail404
@@ -53,28 +55,13 @@ const check = async (token: ParsedToken, purpose: "unsubscribe" | "preference_ce
   return { ok: true, link: { projectId, token, key: key.value, user: user.value, record: record.value } }
 }
 
-/** Per runtime: lookups from the link cache's peeks and `findUserPromise` (none without them), `null` while being built. */
-const peeking = new WeakMap<RouterRuntime, Lookups | undefined | null>()
-
-const peekLookups = (runtime: RouterRuntime): Lookups | undefined => {
-  const known = peeking.get(runtime)
-  if (known !== undefined) return known ?? undefined
-  peeking.set(runtime, null)
-  runtime.runPromise(Effect.all([Effect.serviceOption(LinkPeek), Effect.serviceOption(LinkRepository)])).then(
-    ([peek, repo]) => {
-      const findUser = Option.isSome(repo) ? repo.value.findUserPromise : undefined
-      if (Option.isNone(peek) || findUser === undefined) return peeking.set(runtime, undefined)
-      const held = (o: Option.Option<unknown> | undefined) => (o === undefined ? undefined : Promise.resolve(o))
-      return peeking.set(runtime, {
-        key: (projectId, kid) => held(peek.value.key(projectId, kid)) as Promise<Option.Option<LinkKey>> | undefined,
-        scope: (projectId, id) => held(peek.value.scope(projectId, id)) as Promise<Option.Option<LinkScopeRecord>> | undefined,
-        user: findUser
-      })
-    },
-    () => peeking.set(runtime, undefined)
-  )
-  return undefined
-}
+/** Lookups from the link cache's peeks and `findUserPromise`; none when the runtime lacks either. */
+const peekLookups = perRuntime(
+  Effect.map(Effect.all([Effect.serviceOption(LinkPeek), Effect.serviceOption(LinkRepository)]), ([peek, repo]): Lookups | undefined => {
+    const user = Option.isSome(repo) ? repo.value.findUserPromise : undefined
+    return Option.isNone(peek) || user === undefined ? undefined : { key: peek.value.key, scope: peek.value.scope, user }
+  })
+)
 
 /** Lookups through the repository, one use case each (what a cache miss falls back to). */
 const repositoryLookups = (runtime: RouterRuntime): Lookups => ({

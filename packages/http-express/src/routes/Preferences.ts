@@ -17,12 +17,12 @@ import {
   UserHistoryEntryJson
 } from "@notiflows/domain"
 import * as Schema from "effect/Schema"
-import { etagOfBytes, ifMatchHolds, noneMatchHits } from "../ETag.js"
+import { ifMatchHolds, noneMatchHits } from "../ETag.js"
 import type { Reply, RequestContext } from "../Http.js"
 import { consentContextOf, header, principalOf } from "../Http.js"
 import { snapshotOf, updateOf } from "../internal/Direct.js"
 import { run } from "../internal/effectToPromise.js"
-import { viewText } from "../internal/ViewText.js"
+import { viewTag, viewText } from "../internal/ViewText.js"
 import { explicitFlag, PAGE_QUERY, pageQuery, TENANT_QUERY, userIdParam, versionKey } from "./Params.js"
 import type { HandlerDeps, RouteSpec } from "./Route.js"
 import { json } from "./Route.js"
@@ -51,19 +51,13 @@ const ExplicitPreferencesView = ExplicitPreferencesViewV2.annotations({ identifi
 /** Whose preferences a request addresses, and in which scope (path first, then scope: M§8's order). */
 type Target = (ctx: RequestContext) => { readonly projectId: ProjectId; readonly externalId: ExternalUserId; readonly scope: Scope }
 
-/** The scope's part of an ETag: `undefined` in the global scope, so v1's tags stand (M§4). */
-const tagScope = (s: ScopedSnapshot): string | undefined => (s.scope._tag === "Tenant" ? s.scope.tenantId : undefined)
-
-const tagOf = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit") =>
-  etagOfBytes(s.userId, audience, kind, viewText(s, audience, kind), tagScope(s))
-
-/** A view's JSON reply: the same text (memoized, internal/ViewText.ts) is hashed for the ETag and sent. */
+/** A view's JSON reply: the same bytes (memoized, internal/ViewText.ts) are hashed for the ETag and sent. */
 const taggedReply = (s: ScopedSnapshot, audience: Audience, kind: "view" | "explicit"): Reply => {
   const bytes = viewText(s, audience, kind)
   return {
     status: 200,
     bytes,
-    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: etagOfBytes(s.userId, audience, kind, bytes, tagScope(s)), "Cache-Control": PREFERENCES_CACHE_CONTROL }
+    headers: { "Content-Type": JSON_CONTENT_TYPE, ETag: viewTag(s, audience, kind, bytes), "Cache-Control": PREFERENCES_CACHE_CONTROL }
   }
 }
 
@@ -83,8 +77,8 @@ const precondition = (ctx: RequestContext, audience: Audience) => {
 export const ifMatchPrecondition =
   (ifMatch: string, audience: Audience = "admin") =>
   (s: ScopedSnapshot): string | undefined => {
-    const view = tagOf(s, audience, "view")
-    return ifMatchHolds(ifMatch, [view, tagOf(s, audience, "explicit")]) ? undefined : view
+    const view = viewTag(s, audience, "view")
+    return ifMatchHolds(ifMatch, [view, viewTag(s, audience, "explicit")]) ? undefined : view
   }
 
 /**

@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import type {
   Change,
   ExternalUserId,
+  LinkedSets,
   PreferenceChoicesV2,
   PreferenceSetV2,
   ProjectId,
@@ -126,6 +127,17 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   const tenantFields = { ...globalFields, tenantVersion: sql<number | null>`${tps.version}`.as("tenantVersion"), tenantChoices: asText(tps.choices, "tenantChoices") }
   const loadGlobal = db.select(globalFields).from(users).innerJoin(preferenceSets, userJoin).where(oneUser)
   const loadTenant = db.select(tenantFields).from(users).innerJoin(preferenceSets, userJoin).leftJoin(tps, tenantJoin).where(oneUser)
+  // A link token's user (by internal id, with its link fields) and the same sets: a one-click
+  // POST's user and leaf in one statement. Mapped by drizzle (the timestamp column), one row.
+  const byId = and(eq(users.projectId, P("projectId")), eq(users.id, P("userId")))
+  const linkFields = { locale: users.locale, linksValidAfter: users.linksValidAfter }
+  const loadLinkedGlobal = db.select({ ...globalFields, ...linkFields }).from(users).innerJoin(preferenceSets, userJoin).where(byId)
+  const loadLinkedTenant = db
+    .select({ ...tenantFields, ...linkFields })
+    .from(users)
+    .innerJoin(preferenceSets, userJoin)
+    .leftJoin(tps, tenantJoin)
+    .where(byId)
   const batchGlobalFields = {
     externalId: sql<string>`${users.externalId}`.as("externalId"),
     choices: asText(preferenceSets.choices, "choices"),
@@ -153,6 +165,8 @@ export const makeScopedStatements = ({ db, prepare }: Database) => {
   return {
     loadGlobal: hotRaw(loadGlobal, "nf_scoped_load_global", prepare),
     loadTenant: hotRaw(loadTenant, "nf_scoped_load_tenant", prepare),
+    loadLinkedGlobal: hot(loadLinkedGlobal, "nf_scoped_load_linked_global", prepare),
+    loadLinkedTenant: hot(loadLinkedTenant, "nf_scoped_load_linked_tenant", prepare),
     loadManyGlobal: hotRaw(loadManyGlobal, "nf_scoped_load_many_global", prepare),
     loadManyTenant: hotRaw(loadManyTenant, "nf_scoped_load_many_tenant", prepare),
     commitGlobal: hot(commitQuery(db, true), "nf_scoped_commit_global", prepare),
@@ -254,28 +268,43 @@ export const make = (database: Database): ScopedPreferenceRepository["Type"] => 
     )
   }
 
-  /** The user and the scope's sets, as `load` answers them (`undefined`: unknown user). */
-  const loadRows = async (projectId: string, externalId: string, scope: Scope): Promise<StoredScopedPreferences | undefined> => {
-    if (scope._tag === "Global") {
-      const [r] = await st.loadGlobal.execute({ projectId, externalId })
-      if (r === undefined) return undefined
-      const global: PreferenceSetV2 = { version: r.version, ...decoded(r).global }
-      return { userId: r.userId as UserId, externalId: r.externalId as ExternalUserId, global, scoped: global }
-    }
-    const [r] = await st.loadTenant.execute({ projectId, externalId, tenantId: scope.tenantId })
-    if (r === undefined) return undefined
+  /** A load row's sets (`tenantVersion`/`tenantChoices` present in a tenant scope). */
+  type LoadRow = ChoiceTexts & { readonly userId: string; readonly externalId: string; readonly version: number; readonly tenantVersion?: number | null }
+  const storedOf = (r: LoadRow, scope: Scope): StoredScopedPreferences => {
     const sets = decoded(r)
+    const global: PreferenceSetV2 = { version: r.version, ...sets.global }
     return {
       userId: r.userId as UserId,
       externalId: r.externalId as ExternalUserId,
-      global: { version: r.version, ...sets.global },
-      scoped: { version: r.tenantVersion ?? 0, ...sets.scoped }
+      global,
+      scoped: scope._tag === "Global" ? global : { version: r.tenantVersion ?? 0, ...sets.scoped }
     }
+  }
+
+  /** The user and the scope's sets, as `load` answers them (`undefined`: unknown user). */
+  const loadRows = async (projectId: string, externalId: string, scope: Scope): Promise<StoredScopedPreferences | undefined> => {
+    const [r] =
+      scope._tag === "Global"
+        ? await st.loadGlobal.execute({ projectId, externalId })
+        : await st.loadTenant.execute({ projectId, externalId, tenantId: scope.tenantId })
+    return r === undefined ? undefined : storedOf(r, scope)
+  }
+
+  /** A link token's user by internal id and the scope's sets (`undefined`: unknown user). */
+  const loadLinkedRows = async (projectId: ProjectId, userId: UserId, scope: Scope): Promise<LinkedSets | undefined> => {
+    const [r] =
+      scope._tag === "Global"
+        ? await st.loadLinkedGlobal.execute({ projectId, userId })
+        : await st.loadLinkedTenant.execute({ projectId, userId, tenantId: scope.tenantId })
+    if (r === undefined) return undefined
+    const stored = storedOf(r, scope)
+    return { user: { userId: stored.userId, externalId: stored.externalId, locale: r.locale, linksValidAfter: r.linksValidAfter }, stored }
   }
 
   return {
     load: (projectId, externalId, scope) => Effect.map(run("preferences.load", () => loadRows(projectId, externalId, scope)), Option.fromNullable),
     loadPromise: (projectId, externalId, scope) => runPromise("preferences.load", () => loadRows(projectId, externalId, scope)),
+    loadLinkedPromise: (projectId, userId, scope) => runPromise("preferences.loadLinked", () => loadLinkedRows(projectId, userId, scope)),
     loadMany: (projectId, externalIds, scope) => {
       if (externalIds.length === 0) return Effect.succeed(new Map())
       const ids = json(externalIds)

@@ -16,7 +16,8 @@ import * as Option from "effect/Option"
 import { ModelPeek, ProjectViewPeek } from "./CachedParts.js"
 import { UserNotFound } from "./Errors.js"
 import { catalogOf, NO_MEMBERSHIPS } from "./internal/catalogOf.js"
-import type { ExternalUserId, ProjectId } from "./Preferences.js"
+import type { LinkUser } from "./LinkRepository.js"
+import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { TenantDefaults } from "./PreferencesV2.js"
 import { ScopedPreferenceRepository } from "./ScopedPreferenceRepository.js"
 import type { ScopedSnapshot } from "./ScopedPreferenceService.js"
@@ -26,36 +27,79 @@ import type { Scope } from "./Tenants.js"
 export type DirectSnapshot = (projectId: ProjectId, externalId: ExternalUserId, scope: Scope) => Promise<ScopedSnapshot> | undefined
 
 /**
+ * A link token's user and its snapshot in `scope`, by the user's internal id, in one statement;
+ * the promise answers `undefined` for an unknown user. `undefined` instead of a promise: a cached
+ * part is missing (read the user, then the snapshot, as without this).
+ */
+export type DirectLinkedSnapshot = (
+  projectId: ProjectId,
+  userId: UserId,
+  scope: Scope
+) => Promise<{ readonly user: LinkUser; readonly snapshot: ScopedSnapshot } | undefined> | undefined
+
+/** A snapshot's parts other than the user's sets, as the caches hold them now; `undefined` when one is missing. */
+type Parts = Pick<ScopedSnapshot, "scope" | "tenant" | "catalog" | "defaults">
+
+const partsFrom = (cachedView: ProjectViewPeek["Type"], cachedModel: ModelPeek["Type"]) => (projectId: ProjectId, scope: Scope): Parts | undefined => {
+  const notiflows = cachedView.notiflows(projectId)
+  const project = cachedView.project(projectId)
+  const categories = cachedModel.categories(projectId)
+  if (notiflows === undefined || project === undefined || Option.isNone(project) || categories === undefined) return undefined
+  const memberships = categories.length === 0 ? NO_MEMBERSHIPS : cachedModel.memberships(projectId)
+  if (memberships === undefined) return undefined
+  let tenant: TenantDefaults | undefined
+  if (scope._tag === "Tenant") {
+    const stored = cachedModel.tenantDefaults(projectId, scope.tenantId)
+    if (stored === undefined) return undefined
+    tenant = stored.defaults
+  }
+  return { scope, tenant, catalog: catalogOf(notiflows, categories, memberships), defaults: project.value.defaults }
+}
+
+/** The caches' parts and the repository, when the context offers the peeks and the repository `pick`s method. */
+const withParts = <M>(pick: (repo: ScopedPreferenceRepository["Type"]) => M | undefined) =>
+  Effect.gen(function* () {
+    const view = yield* Effect.serviceOption(ProjectViewPeek)
+    const model = yield* Effect.serviceOption(ModelPeek)
+    const repo = yield* Effect.serviceOption(ScopedPreferenceRepository)
+    const method = Option.isSome(repo) ? pick(repo.value) : undefined
+    if (Option.isNone(view) || Option.isNone(model) || method === undefined) return undefined
+    return { parts: partsFrom(view.value, model.value), method }
+  })
+
+/**
  * The fiberless snapshot read over the context's caches and repository; `None` when the context
  * has no caches' peeks or its repository no `loadPromise` (every read then runs the use case).
  */
-export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = Effect.gen(function* () {
-  const view = yield* Effect.serviceOption(ProjectViewPeek)
-  const model = yield* Effect.serviceOption(ModelPeek)
-  const repo = yield* Effect.serviceOption(ScopedPreferenceRepository)
-  const load = Option.isSome(repo) ? repo.value.loadPromise : undefined
-  if (Option.isNone(view) || Option.isNone(model) || load === undefined) return Option.none()
-  const cachedView = view.value
-  const cachedModel = model.value
-  const snapshot: DirectSnapshot = (projectId, externalId, scope) => {
-    const notiflows = cachedView.notiflows(projectId)
-    const project = cachedView.project(projectId)
-    const categories = cachedModel.categories(projectId)
-    if (notiflows === undefined || project === undefined || Option.isNone(project) || categories === undefined) return undefined
-    const memberships = categories.length === 0 ? NO_MEMBERSHIPS : cachedModel.memberships(projectId)
-    if (memberships === undefined) return undefined
-    let tenant: TenantDefaults | undefined
-    if (scope._tag === "Tenant") {
-      const stored = cachedModel.tenantDefaults(projectId, scope.tenantId)
-      if (stored === undefined) return undefined
-      tenant = stored.defaults
-    }
-    const catalog = catalogOf(notiflows, categories, memberships)
-    const defaults = project.value.defaults
-    return load(projectId, externalId, scope).then((stored): ScopedSnapshot => {
-      if (stored === undefined) throw new UserNotFound({ externalId })
-      return { ...stored, scope, tenant, catalog, defaults }
+export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = Effect.map(
+  withParts((r) => r.loadPromise),
+  (found) => {
+    if (found === undefined) return Option.none()
+    const { method: load, parts } = found
+    return Option.some<DirectSnapshot>((projectId, externalId, scope) => {
+      const p = parts(projectId, scope)
+      if (p === undefined) return undefined
+      return load(projectId, externalId, scope).then((stored): ScopedSnapshot => {
+        if (stored === undefined) throw new UserNotFound({ externalId })
+        return { ...stored, ...p }
+      })
     })
   }
-  return Option.some(snapshot)
-})
+)
+
+/**
+ * A link's user and snapshot in one statement (the repository's `loadLinkedPromise`) over the
+ * caches' parts; `None` when the context lacks the peeks or the method.
+ */
+export const directLinkedSnapshots: Effect.Effect<Option.Option<DirectLinkedSnapshot>> = Effect.map(
+  withParts((r) => r.loadLinkedPromise),
+  (found) => {
+    if (found === undefined) return Option.none()
+    const { method: load, parts } = found
+    return Option.some<DirectLinkedSnapshot>((projectId, userId, scope) => {
+      const p = parts(projectId, scope)
+      if (p === undefined) return undefined
+      return load(projectId, userId, scope).then((linked) => (linked === undefined ? undefined : { user: linked.user, snapshot: { ...linked.stored, ...p } }))
+    })
+  }
+)

@@ -9,6 +9,7 @@ import type * as Option from "effect/Option"
 import type { RepositoryError, UserNotFound, VersionConflict } from "./Errors.js"
 import type { EventInput } from "./Events.js"
 import type { HistoryInput, ScopedHistoryEntry } from "./History.js"
+import type { LinkUser } from "./LinkRepository.js"
 import type { Slice, SliceQuery } from "./Pagination.js"
 import type { ExternalUserId, ProjectId, UserId } from "./Preferences.js"
 import type { PreferenceChoicesV2, PreferenceSetV2 } from "./PreferencesV2.js"
@@ -26,6 +27,12 @@ export interface StoredScopedPreferences {
   readonly externalId: ExternalUserId
   readonly global: PreferenceSetV2
   readonly scoped: PreferenceSetV2
+}
+
+/** A user found by internal id (a link token's user, LINKS.md §1 check 8) with the sets a scope's view needs. */
+export interface LinkedSets {
+  readonly user: LinkUser
+  readonly stored: StoredScopedPreferences
 }
 
 /** The choices of one user in a batch: the global set and the scope's set (the same in the global scope). */
@@ -95,6 +102,13 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
      * and bounded like every other call. Optional: without it every read runs `load`.
      */
     readonly loadPromise?: (projectId: ProjectId, externalId: ExternalUserId, scope: Scope) => Promise<StoredScopedPreferences | undefined>
+    /**
+     * A link token's user by internal id (what `LinkRepository.findUser` answers) and the scope's
+     * sets (what `loadPromise` answers for that user), in one statement: a one-click POST reads
+     * its user and its leaf at once. `undefined` for an unknown user; rejects with
+     * `RepositoryError`. Optional: without it the two are read one after the other.
+     */
+    readonly loadLinkedPromise?: (projectId: ProjectId, userId: UserId, scope: Scope) => Promise<LinkedSets | undefined>
     /** Many users in one read; users that do not exist are absent from the map. */
     readonly loadMany: (
       projectId: ProjectId,

@@ -8,8 +8,8 @@ import * as Option from "effect/Option"
 import type { ExternalUserId, LinkKey, LinkScopeRecord, LinkUser, ProjectId } from "@notiflows/domain"
 import { LinkKeyActive, LinkKeyNotFound, scopeRecordKey } from "@notiflows/domain"
 import type { LinkRepository } from "@notiflows/domain"
-import type { ProjectRecord, Store, UserRecord } from "./internal/store.js"
-import { requireProject, userById } from "./internal/store.js"
+import type { ProjectRecord, Store } from "./internal/store.js"
+import { linkUser, requireProject, userById } from "./internal/store.js"
 
 const newKey = (projectId: ProjectId, at: Date): LinkKey => ({
   projectId,
@@ -28,13 +28,6 @@ const put = (project: ProjectRecord, key: LinkKey): LinkKey => {
   keys.splice(keys.findIndex((k) => k.kid === key.kid), 1, key)
   return key
 }
-
-const linkUser = (r: UserRecord): LinkUser => ({
-  userId: r.user.id,
-  externalId: r.user.external_id,
-  locale: r.user.locale ?? null,
-  linksValidAfter: r.linksValidAfter ?? null
-})
 
 const scopeId = (taken: ReadonlyMap<string, unknown>): string => {
   for (;;) {

@@ -23,7 +23,7 @@ import { compareLedgerKeys, emptySetV2, scopeOf, UserNotFound, VersionConflict }
 import { uuidv7 } from "./internal/ids.js"
 import type { UserRecord } from "./internal/store.js"
 import type { Store } from "./internal/store.js"
-import { appendEvent, sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
+import { appendEvent, linkUser, sliceNewestFirst, snapshot, userById, usersOf } from "./internal/store.js"
 import { commitToRecord } from "./InMemoryPreferenceRepository.js"
 import { makeListSets } from "./InMemorySetListing.js"
 
@@ -88,6 +88,11 @@ const loadSync = (store: Store, projectId: ProjectId, externalId: ExternalUserId
 export const makeScopedPreferenceRepository = (store: Store): ScopedPreferenceRepository["Type"] => ({
   load: (projectId, externalId, scope) => Effect.sync(() => Option.fromNullable(loadSync(store, projectId, externalId, scope))),
   loadPromise: async (projectId, externalId, scope) => loadSync(store, projectId, externalId, scope),
+  loadLinkedPromise: async (projectId, userId, scope) => {
+    const record = userById(store, projectId, userId)
+    const stored = record === undefined ? undefined : loadSync(store, projectId, record.user.external_id as ExternalUserId, scope)
+    return record === undefined || stored === undefined ? undefined : { user: linkUser(record), stored }
+  },
   loadMany: (projectId, externalIds, scope) =>
     Effect.sync(() => {
       const users = usersOf(store, projectId)

@@ -5,9 +5,10 @@
 import { assert, describe } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { LinkScope } from "@notiflows/domain"
+import type { LinkScope, Scope } from "@notiflows/domain"
 import {
   deleteUser,
+  globalScope,
   LinkKeyActive,
   LinkKeyNotFound,
   LinkRepository,
@@ -15,10 +16,13 @@ import {
   NO_SCOPE_RECORD,
   revokedForUser,
   revokeUserLinks,
+  ScopedPreferenceRepository,
+  scopeOf,
+  updateScopedPreferences,
   UserNotFound,
   ValidationFailed
 } from "@notiflows/domain"
-import { createNotiflow, createUser, flipFailure, freshProject, some } from "./internal/fixtures.js"
+import { admin, createNotiflow, createUser, flipFailure, freshProject, some } from "./internal/fixtures.js"
 import type { ModelIt, ModelLayer } from "./internal/modelHarness.js"
 import { ext, pid, runModelSuite, tenant } from "./internal/modelHarness.js"
 
@@ -132,6 +136,39 @@ export const linksCases = (it: ModelIt): void => {
         yield* deleteUser(project, ext(user.external_id))
         assert.isTrue(Option.isNone(yield* repo.findUser(project, user.id)))
         if (findUserPromise !== undefined) assert.isTrue(Option.isNone(yield* Effect.promise(() => findUserPromise(project, user.id))))
+      }))
+
+    it.effect("loadLinkedPromise, where offered, answers findUser's user and load's sets by internal id, in either scope", () =>
+      Effect.gen(function* () {
+        const links = yield* LinkRepository
+        const sets = yield* ScopedPreferenceRepository
+        const loadLinked = sets.loadLinkedPromise
+        if (loadLinked === undefined) return
+        const project = pid((yield* freshProject).id)
+        const user = yield* createUser(project, undefined, { locale: "fr-CA" })
+        const u = ext(user.external_id)
+        const t = tenant()
+        const write = (scope: Scope, body: unknown) => updateScopedPreferences({ projectId: project, externalId: u, scope, audience: "admin", body, context: admin() })
+        yield* write(globalScope, { channel_types: { sms: false } })
+        yield* write(scopeOf(t), { channel_types: { email: false } })
+        yield* revokeUserLinks(project, u, Date.UTC(2026, 4, 6, 7, 8, 9))
+        const check = (userId: typeof user.id) =>
+          Effect.gen(function* () {
+            for (const scope of [globalScope, scopeOf(t), scopeOf(tenant())]) {
+              const linked = yield* Effect.promise(() => loadLinked(project, userId, scope))
+              const found = Option.getOrUndefined(yield* links.findUser(project, userId))
+              const stored = found === undefined ? undefined : Option.getOrUndefined(yield* sets.load(project, found.externalId, scope))
+              assert.deepStrictEqual(linked, found === undefined || stored === undefined ? undefined : { user: found, stored })
+            }
+          })
+        yield* check(user.id)
+        const linked = yield* Effect.promise(() => loadLinked(project, user.id, scopeOf(t)))
+        assert.deepStrictEqual([linked?.stored.global.version, linked?.stored.scoped.version, linked?.user.locale], [1, 1, "fr-CA"])
+        assert.isNotNull(linked?.user.linksValidAfter)
+        yield* check("00000000-0000-7000-8000-000000000000" as typeof user.id)
+        yield* deleteUser(project, u)
+        yield* check(user.id)
+        assert.isUndefined(yield* Effect.promise(() => loadLinked(project, user.id, globalScope)))
       }))
   })
 

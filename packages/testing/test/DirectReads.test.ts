@@ -7,9 +7,11 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { DirectSnapshot, ExternalUserId, NotiflowId, ProjectId, TenantId } from "@notiflows/domain"
+import type { DirectSnapshot, ExternalUserId, NotiflowId, ProjectId, TenantId, UserId } from "@notiflows/domain"
 import {
+  directLinkedSnapshots,
   directSnapshots,
+  LinkRepository,
   directUpdates,
   PreconditionFailed,
   retryScopedUpdate,
@@ -105,6 +107,27 @@ describe("directSnapshots", () => {
     Effect.gen(function* () {
       const { raw } = yield* setup
       assert.isTrue(Option.isNone(yield* Effect.provide(directSnapshots, raw)))
+      assert.isTrue(Option.isNone(yield* Effect.provide(directLinkedSnapshots, raw)))
+    }))
+
+  it.live("directLinkedSnapshots: a link's user and snapshot by internal id, what findUser and the use case answer; declines cold", () =>
+    Effect.gen(function* () {
+      const { cached, project } = yield* setup
+      yield* Effect.gen(function* () {
+        const linked = Option.getOrThrow(yield* directLinkedSnapshots)
+        yield* seedAda(project)
+        const u = "ada" as ExternalUserId
+        const t = "acme" as TenantId
+        const user = Option.getOrThrow(yield* Effect.flatMap(LinkRepository, (r) => r.findUsers(project, [u]).pipe(Effect.map((m) => Option.fromNullable(m.get(u))))))
+        yield* updateTenantDefaults(project, t, { channel_types: { sms: false } })
+        assert.isUndefined(linked(project, user.userId, scopeOf(t)), "declines until the caches hold the tenant's defaults")
+        yield* updateScopedPreferences({ projectId: project, externalId: u, scope: scopeOf(t), audience: "admin", body: { channel_types: { chat: false } }, context: admin })
+        for (const scope of [globalScope, scopeOf(t)]) {
+          const snapshot = yield* getScopedPreferences(project, u, scope)
+          assert.deepStrictEqual(yield* Effect.promise(() => linked(project, user.userId, scope)!), { user, snapshot })
+        }
+        assert.isUndefined(yield* Effect.promise(() => linked(project, "00000000-0000-7000-8000-000000000000" as UserId, globalScope)!))
+      }).pipe(Effect.provide(cached))
     }))
 
   it.live("directUpdates: the use case's first attempt; a lost compare-and-set gives undefined and writes nothing", () =>

@@ -18,7 +18,7 @@ const fiberlessOf = perRuntime(
 
 let inFlight = 0
 /** Counts a fiberless read or write while it runs (the host's in-flight gauge counts use cases by their runs). */
-const counted = <A>(p: Promise<A>): Promise<A> => {
+export const counted = <A>(p: Promise<A>): Promise<A> => {
   inFlight++
   return p.finally(() => inFlight--)
 }

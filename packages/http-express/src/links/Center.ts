@@ -23,16 +23,18 @@ const stateOf = (s: ScopedSnapshot): CenterState => {
 }
 
 const snapshot = (env: ActionEnv, link: VerifiedLink) => snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOf(link.record.tenantId))
+/** The first read: the snapshot read with the token's user when there is one. */
+const firstSnapshot = async (env: ActionEnv, link: VerifiedLink) => link.snapshot ?? (await snapshot(env, link))
 
 /** GET/HEAD: the center from the stored state. */
 export const centerPage = async (env: ActionEnv, link: VerifiedLink): Promise<{ readonly model: PageModel; readonly etag: string }> => {
-  const state = stateOf(await snapshot(env, link))
+  const state = stateOf(await firstSnapshot(env, link))
   return { model: { kind: "center", center: state, notice: { kind: "none" } }, etag: state.etag }
 }
 
 /** POST `action=save`: diff-only, conditional on the rendered ETag. */
 export const saveCenter = async (env: ActionEnv, link: VerifiedLink, form: CenterForm, branding: Branding): Promise<{ readonly model: PageModel; readonly etag: string }> => {
-  const now = stateOf(await snapshot(env, link))
+  const now = stateOf(await firstSnapshot(env, link))
   const changes = centerChanges(form, now, branding)
   const stale = (state: CenterState) => ({ model: { kind: "center", center: state, notice: { kind: "stale", changes } } as PageModel, etag: state.etag })
   if (form.etag !== now.etag) return stale(now)

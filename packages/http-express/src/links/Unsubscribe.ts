@@ -28,14 +28,19 @@ const viewOf = (scope: LinkScope, leaf: LinkLeaf): ScopeView =>
 
 /**
  * The leaf and the snapshot it was read from (domain `readLinkState`, read without a fiber when
- * the caches allow): a write decided on it commits against it (no second read).
+ * the caches allow, or with the token's user): a write decided on it commits against it (no
+ * second read).
  */
 const readState = async (env: ActionEnv, link: VerifiedLink): Promise<{ readonly leaf: LinkLeaf; readonly snapshot: ScopedSnapshot }> => {
-  const snapshot = await snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOfTenant(link.record.tenantId))
+  const snapshot = link.snapshot ?? (await freshSnapshot(env, link))
   return { leaf: linkLeafOf(snapshot, scopeOf(link)), snapshot }
 }
 
-const readLeaf = async (env: ActionEnv, link: VerifiedLink): Promise<LinkLeaf> => (await readState(env, link)).leaf
+const freshSnapshot = (env: ActionEnv, link: VerifiedLink): Promise<ScopedSnapshot> =>
+  snapshotOf(env.runtime, link.projectId, link.user.externalId, scopeOfTenant(link.record.tenantId))
+
+/** The leaf as stored now (after a lost write: never the snapshot read with the user). */
+const readLeaf = async (env: ActionEnv, link: VerifiedLink): Promise<LinkLeaf> => linkLeafOf(await freshSnapshot(env, link), scopeOf(link))
 
 const context = (env: ActionEnv, link: VerifiedLink, source: Source): WriteContext => ({
   actor: { type: "link", id: link.token.jti },
@@ -73,7 +78,7 @@ const write = async (
 
 /** §4: GET and HEAD read only. */
 export const confirmPage = async (env: ActionEnv, link: VerifiedLink): Promise<PageModel> => {
-  const leaf = await readLeaf(env, link)
+  const { leaf } = await readState(env, link)
   return { kind: "confirm", scope: viewOf(scopeOf(link), leaf), state: leaf.state }
 }
 

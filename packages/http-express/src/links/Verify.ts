@@ -5,8 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { LinkKey, LinkScopeRecord, LinkUser, ProjectId, UserId } from "@notiflows/domain"
-import { isExpired, issuedInFuture, LinkPeek, LinkRepository, NO_SCOPE_RECORD, PURPOSE_CODE, revokedForUser } from "@notiflows/domain"
+import type { DirectLinkedSnapshot, LinkKey, LinkScopeRecord, LinkUser, ProjectId, ScopedSnapshot, UserId } from "@notiflows/domain"
+import { directLinkedSnapshots, isExpired, issuedInFuture, LinkPeek, LinkRepository, NO_SCOPE_RECORD, PURPOSE_CODE, revokedForUser, scopeOf } from "@notiflows/domain"
+import { counted } from "../internal/Direct.js"
 import type { RouterRuntime } from "../internal/effectToPromise.js"
 import { perRuntime, run } from "../internal/effectToPromise.js"
 import type { ParsedToken } from "./LinkToken.js"
@@ -18,6 +19,11 @@ export interface VerifiedLink {
   readonly key: LinkKey
   readonly user: LinkUser
   readonly record: LinkScopeRecord
+  /**
+   * The user's snapshot in the record's scope, when it was read with the user (one statement):
+   * what the link's first read uses instead of reading again. Never a re-read after a lost write.
+   */
+  readonly snapshot?: ScopedSnapshot | undefined
 }
 
 export type Verification =
@@ -32,6 +38,21 @@ interface Lookups {
   readonly key: (projectId: ProjectId, kid: string) => Option.Option<LinkKey> | Promise<Option.Option<LinkKey>> | undefined
   readonly scope: (projectId: ProjectId, id: string) => Option.Option<LinkScopeRecord> | Promise<Option.Option<LinkScopeRecord>> | undefined
   readonly user: (projectId: ProjectId, userId: UserId) => Promise<Option.Option<LinkUser>>
+  /** The user with its snapshot in one statement, when the caches allow (else `user` reads it alone). */
+  readonly linked?: DirectLinkedSnapshot | undefined
+}
+
+/** The user (and the snapshot in `record`'s scope, when read with it). */
+const userOf = async (
+  lookups: Lookups,
+  projectId: ProjectId,
+  userId: UserId,
+  record: LinkScopeRecord
+): Promise<{ readonly user: Option.Option<LinkUser>; readonly snapshot?: ScopedSnapshot }> => {
+  const linked = lookups.linked?.(projectId, userId, scopeOf(record.tenantId))
+  if (linked === undefined) return { user: await lookups.user(projectId, userId) }
+  const found = await counted(linked)
+  return found === undefined ? { user: Option.none() } : { user: Option.some(found.user), snapshot: found.snapshot }
 }
 
 const NO_RECORD: Option.Option<LinkScopeRecord> = Option.some({ id: NO_SCOPE_RECORD, scope: null, tenantId: null })
@@ -50,17 +71,24 @@ const check = async (token: ParsedToken, purpose: "unsubscribe" | "preference_ce
   if (Option.isNone(record) || (purpose === "unsubscribe" && record.value.scope === null)) return fail404
   const gone: Verification = { ok: false, status: 410, early: false, projectId }
   if (key.value.revokedAt !== null || isExpired(token.exp, nowMs)) return gone
-  const user = await lookups.user(projectId, userIdOf(token, key.value.secret) as UserId)
+  const { user, snapshot } = await userOf(lookups, projectId, userIdOf(token, key.value.secret) as UserId, record.value)
   if (Option.isNone(user) || revokedForUser(token.iat, user.value.linksValidAfter)) return gone
-  return { ok: true, link: { projectId, token, key: key.value, user: user.value, record: record.value } }
+  return { ok: true, link: { projectId, token, key: key.value, user: user.value, record: record.value, snapshot } }
 }
 
-/** Lookups from the link cache's peeks and `findUserPromise`; none when the runtime lacks either. */
+/**
+ * Lookups from the link cache's peeks and `findUserPromise` (with the user's snapshot read along
+ * when the preference caches and repository allow); none when the runtime lacks either.
+ */
 const peekLookups = perRuntime(
-  Effect.map(Effect.all([Effect.serviceOption(LinkPeek), Effect.serviceOption(LinkRepository)]), ([peek, repo]): Lookups | undefined => {
-    const user = Option.isSome(repo) ? repo.value.findUserPromise : undefined
-    return Option.isNone(peek) || user === undefined ? undefined : { key: peek.value.key, scope: peek.value.scope, user }
-  })
+  Effect.map(
+    Effect.all([Effect.serviceOption(LinkPeek), Effect.serviceOption(LinkRepository), directLinkedSnapshots]),
+    ([peek, repo, linked]): Lookups | undefined => {
+      const user = Option.isSome(repo) ? repo.value.findUserPromise : undefined
+      if (Option.isNone(peek) || user === undefined) return undefined
+      return { key: peek.value.key, scope: peek.value.scope, user, linked: Option.getOrUndefined(linked) }
+    }
+  )
 )
 
 /** Lookups through the repository, one use case each (what a cache miss falls back to). */

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import { renderEvent, RepositoryError, sameIds } from "@notiflows/domain"
-import type { Delivery, EventInput, JobItem, ProjectId, StoredBranding, StoredEvent, StoredJob, UserId, Webhook } from "@notiflows/domain"
+import type { Delivery, EventInput, JobItem, LinkUser, ProjectId, StoredBranding, StoredEvent, StoredJob, UserId, Webhook } from "@notiflows/domain"
 import { uuidv7 } from "./ids.js"
 import type { IdempotencyRecord } from "../InMemoryIdempotencyRepository.js"
 import type {
@@ -142,6 +142,14 @@ export const userById = (store: Store, projectId: string, userId: string): UserR
   const externalId = project?.userIds.get(userId)
   return externalId === undefined ? undefined : project?.users.get(externalId)
 }
+
+/** A user record as the link repository answers it (`findUser`, `loadLinkedPromise`). */
+export const linkUser = (r: UserRecord): LinkUser => ({
+  userId: r.user.id as LinkUser["userId"],
+  externalId: r.user.external_id as LinkUser["externalId"],
+  locale: r.user.locale ?? null,
+  linksValidAfter: r.linksValidAfter ?? null
+})
 
 /** Deep copy and freeze: what is stored can't be changed through a reference the caller kept. */
 export const snapshot = <A>(value: A): A => deepFreeze(structuredClone(value))

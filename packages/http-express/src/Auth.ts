@@ -13,7 +13,7 @@ import type { Principal } from "./Http.js"
 import type { AuthCredential } from "./HttpErrors.js"
 import { Unauthenticated } from "./HttpErrors.js"
 import type { CredentialCache } from "./internal/CredentialCache.js"
-import { constantTimeEqual, hashPresentedKey } from "./internal/KeyHash.js"
+import { hashPresentedKey, sameKeyHash } from "./internal/KeyHash.js"
 import { verifyUserToken } from "./UserToken.js"
 
 const isExternalUserId = Schema.is(ExternalUserId)
@@ -53,7 +53,7 @@ const resolveKey = async (
   if (apiKeyKindOf(value) !== kind) throw unauthenticated(auth, false)
   const hash = hashPresentedKey(value)
   const record = await deps.cache.keyByHash(hash)
-  if (record === undefined || !constantTimeEqual(record.hash, hash)) throw unauthenticated(auth, false)
+  if (record === undefined || !sameKeyHash(record.hash, hash)) throw unauthenticated(auth, false)
   if (record.key.kind !== kind || record.key.revokedAt !== null) throw unauthenticated(auth, false)
   const project = await deps.cache.project(record.key.projectId)
   if (project === undefined) throw unauthenticated(auth, false)

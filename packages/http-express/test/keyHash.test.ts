@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fc from "fast-check"
 import { apiKeyKindOf, hashApiKey, mintApiKey } from "@notiflows/domain"
-import { hashPresentedKey } from "../src/internal/KeyHash.js"
+import { hashPresentedKey, sameKeyHash } from "../src/internal/KeyHash.js"
 
 describe("API key hash", () => {
   it.effect("a minted key's stored hash is the hash authentication computes", () =>
@@ -24,6 +24,19 @@ describe("API key hash", () => {
         assert.strictEqual(await Effect.runPromise(hashApiKey(s)), hashPresentedKey(s))
       }),
       { numRuns: 300 }
+    )
+  })
+
+  it("sameKeyHash is string equality, for hashes and for any strings", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 70 }), fc.string({ unit: "binary", maxLength: 70 }), (a, b) => {
+        assert.strictEqual(sameKeyHash(a, b), a === b)
+        assert.isTrue(sameKeyHash(a, a))
+        assert.strictEqual(sameKeyHash(hashPresentedKey(a), hashPresentedKey(b)), hashPresentedKey(a) === hashPresentedKey(b))
+        // Lone surrogates too (they are not one-to-one in UTF-8).
+        assert.isFalse(sameKeyHash("\ud800", "\udc00"))
+      }),
+      { numRuns: 500 }
     )
   })
 })

@@ -10,9 +10,12 @@ import { createHash, timingSafeEqual } from "node:crypto"
 /** Hex SHA-256 of the whole key (UTF-8): identical to the domain's `hashApiKey`. */
 export const hashPresentedKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex")
 
-/** Constant-time string equality (lengths may differ: compared over hashes of equal size). */
-export const constantTimeEqual = (a: string, b: string): boolean => {
-  const ha = createHash("sha256").update(a, "utf8").digest()
-  const hb = createHash("sha256").update(b, "utf8").digest()
-  return timingSafeEqual(ha, hb) && a.length === b.length
+/**
+ * Constant-time equality of two key hashes (hex text, as {@link hashPresentedKey} writes and the
+ * store keeps). Their length is public (64 for every key), so unequal lengths answer at once;
+ * equal ones are compared byte for byte in constant time, without hashing them again.
+ */
+export const sameKeyHash = (a: string, b: string): boolean => {
+  // UTF-16 code units as bytes: one-to-one for any string, so equal bytes are equal strings.
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, "utf16le"), Buffer.from(b, "utf16le"))
 }

@@ -99,14 +99,15 @@ config.smoke = !full
 
 // The tenant batch has no baseline of its own: its yardstick is the service's global batch.
 // So have the links cases (issue 16): the batch with links against the same batch without, one-click against (b).
-const KIND_BASELINES = { put: ["a", "b", "c"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [], feed: ["f"] }
+const KIND_BASELINES = { put: ["a", "b", "c", "r"], get: ["d"], evaluate: ["e"], "evaluate-tenant": [], "evaluate-links": [], unsubscribe: [], feed: ["f"] }
 const BASELINE_NAMES = {
   a: "(a) Express + JSON decode",
   b: "(b) raw UPDATE … || … RETURNING",
   c: "(c) naive drizzle transaction",
   d: "(d) raw single-row SELECT",
   e: "(e) raw SELECT … = ANY($1)",
-  f: "(f) raw SELECT of the feed page"
+  f: "(f) raw SELECT of the feed page",
+  r: "(r) raw read + compare-and-set UPDATE"
 }
 
 // ---- process bookkeeping -----------------------------------------------------------------------

@@ -10,8 +10,11 @@
  *   (e) POST   /preferences/evaluate: one raw `SELECT ... WHERE external_id = ANY($2)` of the batch
  *   (f) GET    /events?after=&limit=: the feed's page query as one raw statement, the rows' stored
  *              JSON texts answered in the feed's envelope (lib/feed.mjs)
+ *   (r) PUT    the floor of a PUT in two round trips: one raw read of the set, the merge in JS, one
+ *              raw compare-and-set `UPDATE` (retried on a lost race). No validation, history, event,
+ *              view or ETag: what two statements cost by themselves, next to (b)'s one
  *
- * Environment: BASELINE (comma list of a-e), BASELINE_DB (postgres | pglite | none), DATABASE_URL
+ * Environment: BASELINE (comma list of a-f, r), BASELINE_DB (postgres | pglite | none), DATABASE_URL
  * or PGLITE_DIR, PROJECT_ID, PORT, POOL_SIZE.
  */
 import * as http from "node:http"
@@ -133,6 +136,24 @@ if (which.has("c")) {
     })
     if (result === undefined) return notFound(res)
     res.json(result)
+  })
+}
+
+if (which.has("r")) {
+  const read = `SELECT p.user_id, p.choices, p.version
+                FROM users AS u JOIN preference_sets AS p ON p.project_id = u.project_id AND p.user_id = u.id
+                WHERE u.project_id = $1 AND u.external_id = $2`
+  const cas = `UPDATE preference_sets SET choices = $3::jsonb, version = version + 1, updated_at = now()
+               WHERE project_id = $1 AND user_id = $2 AND version = $4
+               RETURNING version`
+  app.put("/admin/users/:userId/preferences", async (req, res) => {
+    for (;;) {
+      const [row] = await query(read, [projectId, req.params.userId])
+      if (row === undefined) return notFound(res)
+      const choices = mergePatch(row.choices, req.body)
+      const [written] = await query(cas, [projectId, row.user_id, choices, row.version])
+      if (written !== undefined) return res.json({ choices, version: written.version })
+    }
   })
 }
 

@@ -94,6 +94,7 @@ export const render = (results) => {
       a: get("postgres", "baseline-a", "put", n),
       b: get("postgres", "baseline-b", "put", n),
       c: get("postgres", "baseline-c", "put", n),
+      r: get("postgres", "baseline-r", "put", n),
       g: get("postgres", "service", "get", n),
       d: get("postgres", "baseline-d", "get", n),
       ev: get("postgres", "service", "evaluate", n),
@@ -105,12 +106,14 @@ export const render = (results) => {
       fb: get("postgres", "baseline-f", "feed", n)
     })
     const rows = config.concurrencies.map((n) => {
-      const { put, a, b, c, g, d, ev, e, evt } = at(n)
+      const { put, a, b, c, r, g, d, ev, e, evt } = at(n)
       return [
         n,
         pct(ratio(put?.rps, a?.rps)),
         pct(ratio(put?.rps, b?.rps)),
         x(ratio(put?.rps, c?.rps)),
+        pct(ratio(r?.rps, b?.rps)),
+        pct(ratio(put?.rps, r?.rps)),
         x(ratio(put?.latency.p99, b?.latency.p99)),
         pct(ratio(g?.rps, d?.rps)),
         x(ratio(ev?.latency.p50, e?.latency.p50)),
@@ -122,7 +125,7 @@ export const render = (results) => {
     add(
       "Service as a ratio to the baselines (PostgreSQL)",
       table(
-        ["conc", "PUT/(a) req/s", "PUT/(b) req/s", "PUT/(c) req/s", "PUT p99/(b) p99", "GET/(d) req/s", "evaluate p50/(e) p50", "evaluate p99/(e) p99", "tenant/global evaluate p50", "global/tenant evaluate req/s"],
+        ["conc", "PUT/(a) req/s", "PUT/(b) req/s", "PUT/(c) req/s", "(r)/(b) req/s", "PUT/(r) req/s", "PUT p99/(b) p99", "GET/(d) req/s", "evaluate p50/(e) p50", "evaluate p99/(e) p99", "tenant/global evaluate p50", "global/tenant evaluate req/s"],
         rows
       )
     )

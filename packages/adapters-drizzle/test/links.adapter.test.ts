@@ -7,7 +7,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { sql } from "drizzle-orm"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { ProjectRepository } from "@notiflows/domain"
+import { LinkRepository, ProjectRepository, ScopedPreferenceRepository } from "@notiflows/domain"
 import { linksSuite } from "@notiflows/testing"
 import { DrizzleDatabase, layerPglite } from "../src/index.js"
 import { layerSqlModelInspector } from "./support/SqlModelInspector.js"
@@ -35,6 +35,12 @@ const sqlCases = (name: string, db: typeof pglite) =>
           )
         )
         assert.isTrue(second._tag === "Left")
+      }))
+
+    it.effect("the drizzle repositories offer the fiberless link reads (the conformance cases on them are not skipped)", () =>
+      Effect.gen(function* () {
+        assert.isFunction((yield* ScopedPreferenceRepository).loadLinkedPromise)
+        assert.isFunction((yield* LinkRepository).findUserPromise)
       }))
   })
 

@@ -105,8 +105,9 @@ export class ScopedPreferenceRepository extends Context.Tag("@notiflows/domain/S
     /**
      * A link token's user by internal id (what `LinkRepository.findUser` answers) and the scope's
      * sets (what `loadPromise` answers for that user), in one statement: a one-click POST reads
-     * its user and its leaf at once. `undefined` for an unknown user; rejects with
-     * `RepositoryError`. Optional: without it the two are read one after the other.
+     * its user and its leaf at once. `undefined` for an unknown user (and, as for `load`, for a
+     * user without a global set, which the schema never holds: a user is created with its set);
+     * rejects with `RepositoryError`. Optional: without it the two are read one after the other.
      */
     readonly loadLinkedPromise?: (projectId: ProjectId, userId: UserId, scope: Scope) => Promise<LinkedSets | undefined>
     /** Many users in one read; users that do not exist are absent from the map. */

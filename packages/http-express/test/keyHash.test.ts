@@ -33,10 +33,10 @@ describe("API key hash", () => {
         assert.strictEqual(sameKeyHash(a, b), a === b)
         assert.isTrue(sameKeyHash(a, a))
         assert.strictEqual(sameKeyHash(hashPresentedKey(a), hashPresentedKey(b)), hashPresentedKey(a) === hashPresentedKey(b))
-        // Lone surrogates too (they are not one-to-one in UTF-8).
-        assert.isFalse(sameKeyHash("\ud800", "\udc00"))
       }),
       { numRuns: 500 }
     )
+    // Lone surrogates too (UTF-8 would encode both as U+FFFD).
+    assert.isFalse(sameKeyHash("\ud800", "\udc00"))
   })
 })

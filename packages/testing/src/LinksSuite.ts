@@ -164,8 +164,12 @@ export const linksCases = (it: ModelIt): void => {
         yield* check(user.id)
         const linked = yield* Effect.promise(() => loadLinked(project, user.id, scopeOf(t)))
         assert.deepStrictEqual([linked?.stored.global.version, linked?.stored.scoped.version, linked?.user.locale], [1, 1, "fr-CA"])
-        assert.isNotNull(linked?.user.linksValidAfter)
+        assert.instanceOf(linked?.user.linksValidAfter, Date)
+        assert.strictEqual(linked?.user.linksValidAfter?.toISOString(), "2026-05-06T07:08:09.000Z")
         yield* check("00000000-0000-7000-8000-000000000000" as typeof user.id)
+        // Another project never reads this user.
+        const other = pid((yield* freshProject).id)
+        assert.isUndefined(yield* Effect.promise(() => loadLinked(other, user.id, globalScope)))
         yield* deleteUser(project, u)
         yield* check(user.id)
         assert.isUndefined(yield* Effect.promise(() => loadLinked(project, user.id, globalScope)))

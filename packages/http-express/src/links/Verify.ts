@@ -100,8 +100,12 @@ const repositoryLookups = (runtime: RouterRuntime): Lookups => ({
 
 /**
  * Checks 1–8 of §1 for a token on a route of `purpose`: without a fiber when the link cache holds
- * the token's key and scope record (the user is read by `findUserPromise`), else through the
- * repository (which fills the cache).
+ * the token's key and scope record (the user is read with its snapshot in the record's scope by
+ * `loadLinkedPromise` when the preference caches hold the other parts, else by
+ * `findUserPromise`), else through the repository (which fills the cache). The user (and its
+ * snapshot) is read only once checks 1–7 passed, as before; the snapshot is read before the
+ * routes' rate limits and body checks, so a refused request may have read it (one indexed
+ * statement either way).
  */
 export const verifyLink = async (runtime: RouterRuntime, raw: string, purpose: "unsubscribe" | "preference_center", nowMs: number): Promise<Verification> => {
   const token = parse(raw)

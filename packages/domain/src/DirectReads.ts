@@ -68,22 +68,32 @@ const withParts = <M>(pick: (repo: ScopedPreferenceRepository["Type"]) => M | un
   })
 
 /**
+ * A fiberless read: the repository's promise method `pick` (by project, `key` and scope), its
+ * answer completed with the caches' parts by `answer`; `undefined` instead of a promise when a
+ * part is missing, `None` when the context lacks the peeks or the method.
+ */
+const fiberlessRead = <K, S, A>(
+  pick: (repo: ScopedPreferenceRepository["Type"]) => ((projectId: ProjectId, key: K, scope: Scope) => Promise<S>) | undefined,
+  answer: (stored: S, parts: Parts, key: K) => A
+): Effect.Effect<Option.Option<(projectId: ProjectId, key: K, scope: Scope) => Promise<A> | undefined>> =>
+  Effect.map(withParts(pick), (found) => {
+    if (found === undefined) return Option.none()
+    const { method: load, parts } = found
+    return Option.some((projectId: ProjectId, key: K, scope: Scope) => {
+      const p = parts(projectId, scope)
+      return p === undefined ? undefined : load(projectId, key, scope).then((stored) => answer(stored, p, key))
+    })
+  })
+
+/**
  * The fiberless snapshot read over the context's caches and repository; `None` when the context
  * has no caches' peeks or its repository no `loadPromise` (every read then runs the use case).
  */
-export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = Effect.map(
-  withParts((r) => r.loadPromise),
-  (found) => {
-    if (found === undefined) return Option.none()
-    const { method: load, parts } = found
-    return Option.some<DirectSnapshot>((projectId, externalId, scope) => {
-      const p = parts(projectId, scope)
-      if (p === undefined) return undefined
-      return load(projectId, externalId, scope).then((stored): ScopedSnapshot => {
-        if (stored === undefined) throw new UserNotFound({ externalId })
-        return { ...stored, ...p }
-      })
-    })
+export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = fiberlessRead(
+  (r) => r.loadPromise,
+  (stored, parts, externalId: ExternalUserId): ScopedSnapshot => {
+    if (stored === undefined) throw new UserNotFound({ externalId })
+    return { ...stored, ...parts }
   }
 )
 
@@ -91,15 +101,7 @@ export const directSnapshots: Effect.Effect<Option.Option<DirectSnapshot>> = Eff
  * A link's user and snapshot in one statement (the repository's `loadLinkedPromise`) over the
  * caches' parts; `None` when the context lacks the peeks or the method.
  */
-export const directLinkedSnapshots: Effect.Effect<Option.Option<DirectLinkedSnapshot>> = Effect.map(
-  withParts((r) => r.loadLinkedPromise),
-  (found) => {
-    if (found === undefined) return Option.none()
-    const { method: load, parts } = found
-    return Option.some<DirectLinkedSnapshot>((projectId, userId, scope) => {
-      const p = parts(projectId, scope)
-      if (p === undefined) return undefined
-      return load(projectId, userId, scope).then((linked) => (linked === undefined ? undefined : { user: linked.user, snapshot: { ...linked.stored, ...p } }))
-    })
-  }
+export const directLinkedSnapshots: Effect.Effect<Option.Option<DirectLinkedSnapshot>> = fiberlessRead(
+  (r) => r.loadLinkedPromise,
+  (linked, parts) => (linked === undefined ? undefined : { user: linked.user, snapshot: { ...linked.stored, ...parts } })
 )

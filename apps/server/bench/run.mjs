@@ -31,6 +31,7 @@ import { runReplicaPart } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
 import { randomFeedPath, seedEvents } from "./lib/feed.mjs"
 import { ensureTokens } from "./lib/links.mjs"
+import { pairedLetters, runRatioPairs } from "./lib/pairs.mjs"
 import { seed } from "./lib/seed.mjs"
 import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
@@ -72,6 +73,9 @@ const config = {
   // Issue 11's tenant ratio, also measured as pairs of the global and the tenant batch run back to
   // back (alternating which goes first); the report judges the median of the pairs' ratios.
   interleavePairs: Math.floor(num("BENCH_INTERLEAVE_PAIRS", 4)),
+  // Issue 16's ratios to (b), (c) and (d), also measured as back-to-back pairs (lib/pairs.mjs);
+  // the report judges their medians. 0: sequential cases only.
+  ratioPairs: Math.floor(num("BENCH_RATIO_PAIRS", 3)),
   requestTimeoutSeconds: num("BENCH_REQUEST_TIMEOUT", 30),
   serviceNodeArgs: list("BENCH_SERVICE_NODE_ARGS", []),
   serviceEnv: env.BENCH_SERVICE_ENV ? JSON.parse(env.BENCH_SERVICE_ENV) : {},
@@ -388,22 +392,42 @@ const runPostgres = async (results) => {
   log(`  seeded ${config.users} users and ${config.notiflows} notiflows, copied for the baselines (${Date.now() - t} ms)`)
 
   const service = { ...(await startService("postgres", { DATABASE_URL: url })), feed }
+  // The baselines the ratio pairs need stay up (idle) after their own cases.
+  const paired = pairedLetters(config)
+  const kept = {}
   try {
     for (const kind of config.kinds) {
       for (const letter of KIND_BASELINES[kind]) {
         const db = letter === "a" ? { BASELINE_DB: "none" } : { BASELINE_DB: "postgres", DATABASE_URL: baselineUrl, PROJECT_ID: projectId }
-        const baseline = { ...(await startBaseline(letter, db, "postgres")), feed }
+        const baseline = kept[letter] ?? { ...(await startBaseline(letter, db, "postgres")), feed }
+        if (paired.has(letter)) kept[letter] = baseline
         try {
           await runCases({ database: "postgres", system: `baseline-${letter}`, label: BASELINE_NAMES[letter], target: baseline, kind })
         } finally {
-          await stopProc(baseline)
+          if (!paired.has(letter)) await stopProc(baseline)
         }
       }
       await runCases({ database: "postgres", system: "service", label: "service", target: service, kind })
     }
     if (config.kinds.includes("evaluate") && config.kinds.includes("evaluate-tenant")) results.tenantInterleaved = await interleavedTenant(service)
+    if (paired.size > 0) {
+      log("  back-to-back pairs at the target concurrency (issue 16's ratios):")
+      results.ratioPairs = await runRatioPairs({
+        service,
+        baselines: kept,
+        config,
+        runLoad,
+        waitIdle,
+        ensureTokens: (target) => ensureTokens(target, config, tmp),
+        cases,
+        log,
+        fmt,
+        names: BASELINE_NAMES
+      })
+    }
   } finally {
     await stopProc(service)
+    for (const baseline of Object.values(kept)) await stopProc(baseline)
   }
   // The same service with N workers (issue 16), PUT and GET: the same run, the same database.
   for (const n of config.workers.filter((w) => w > 1)) {

@@ -14,7 +14,9 @@
  *   PROFILE_INCLUSIVE=1  also the functions by inclusive time (on the stack)
  */
 import * as fs from "node:fs"
+import { SourceMap } from "node:module"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
 const [target, topArg] = process.argv.slice(2)
 if (target === undefined) {
@@ -44,6 +46,41 @@ profile.samples.forEach((id, i) => {
   if (inWindow(clock)) selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
 })
 
+/**
+ * A frame of a bundle (dist/main.js, one file of many sources: its `.map` beside it names them) as
+ * the frame of the source it came from, so packages and functions are told apart as without the
+ * bundle. Frames of other files stay as they are.
+ */
+const bundles = new Map()
+const bundleOf = (url) => {
+  if (!bundles.has(url)) {
+    let map
+    try {
+      const payload = JSON.parse(fs.readFileSync(`${fileURLToPath(url)}.map`, "utf8"))
+      if ((payload.sources?.length ?? 0) > 1) map = new SourceMap(payload)
+    } catch {}
+    bundles.set(url, map)
+  }
+  return bundles.get(url)
+}
+const originalFrames = new Map()
+const original = (frame) => {
+  if (!frame.url?.startsWith("file:") || frame.lineNumber < 0) return frame
+  const map = bundleOf(frame.url)
+  if (map === undefined) return frame
+  const key = `${frame.url}:${frame.lineNumber}:${frame.columnNumber}:${frame.functionName}`
+  if (!originalFrames.has(key)) {
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber)
+    originalFrames.set(
+      key,
+      entry?.originalSource === undefined
+        ? frame
+        : { ...frame, url: new URL(entry.originalSource, frame.url).href, lineNumber: entry.originalLine, columnNumber: entry.originalColumn }
+    )
+  }
+  return originalFrames.get(key)
+}
+
 const groupOf = (frame) => {
   const url = frame.url ?? ""
   const pnpm = /node_modules\/\.pnpm\/((?:@[^+/]+\+)?[^@/]+)@/.exec(url)
@@ -62,7 +99,7 @@ let idle = 0
 const groups = new Map()
 const functions = new Map()
 for (const [id, t] of selfTime) {
-  const frame = nodes.get(id).callFrame
+  const frame = original(nodes.get(id).callFrame)
   total += t
   if (frame.functionName === "(idle)") {
     idle += t
@@ -87,7 +124,7 @@ if (process.env.PROFILE_INCLUSIVE === "1") {
   for (const [id, t] of selfTime) {
     const seen = new Set()
     for (let at = id; at !== undefined; at = parent.get(at)) {
-      const frame = nodes.get(at).callFrame
+      const frame = original(nodes.get(at).callFrame)
       if (frame.functionName === "(idle)" || frame.functionName === "(root)") continue
       const key = `${frame.functionName || "(anonymous)"}  ${(frame.url ?? "").replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(packages|apps)\//, "$1/")}:${frame.lineNumber + 1}`
       if (seen.has(key)) continue

@@ -75,7 +75,7 @@ const config = {
   interleavePairs: Math.floor(num("BENCH_INTERLEAVE_PAIRS", 4)),
   // Issue 16's ratios to (b), (c) and (d), also measured as back-to-back pairs (lib/pairs.mjs);
   // the report judges their medians. 0: sequential cases only.
-  ratioPairs: Math.floor(num("BENCH_RATIO_PAIRS", 3)),
+  ratioPairs: Math.floor(num("BENCH_RATIO_PAIRS", 4)),
   requestTimeoutSeconds: num("BENCH_REQUEST_TIMEOUT", 30),
   serviceNodeArgs: list("BENCH_SERVICE_NODE_ARGS", []),
   serviceEnv: env.BENCH_SERVICE_ENV ? JSON.parse(env.BENCH_SERVICE_ENV) : {},
@@ -416,6 +416,10 @@ const runPostgres = async (results) => {
         service,
         baselines: kept,
         config,
+        // Where the report judges the targets: the target concurrency, or the nearest one run.
+        concurrency: config.concurrencies.includes(config.targetConcurrency)
+          ? config.targetConcurrency
+          : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best)),
         runLoad,
         waitIdle,
         ensureTokens: (target) => ensureTokens(target, config, tmp),

@@ -1,7 +1,7 @@
 /**
  * Issue 16's ratios to the raw baselines, measured as back-to-back pairs (since 2026-12-01, the
  * tenth session): the service's case and its baseline's case run one right after the other at the
- * target concurrency, `config.ratioPairs` times, alternating which goes first; the report judges
+ * concurrency the targets are judged at, `config.ratioPairs` times, alternating which goes first; the report judges
  * the median of the pairs' ratios (as issue 11's tenant ratio, `interleavedTenant` in run.mjs).
  *
  * Why: the sequential cases of a kind run minutes apart (every baseline at three concurrencies,
@@ -31,7 +31,7 @@ export const pairedLetters = (config) => new Set(wanted(config).map((p) => p.let
  * one pair (req/s, p99 latency, server CPU per request). Every run is kept as a case
  * (`pair-service`, `pair-baseline-<letter>`), so its errors count against the run's validity.
  */
-export const runRatioPairs = async ({ service, baselines, config, runLoad, waitIdle, ensureTokens, cases, log, fmt, names }) => {
+export const runRatioPairs = async ({ service, baselines, config, concurrency, runLoad, waitIdle, ensureTokens, cases, log, fmt, names }) => {
   const out = {}
   for (const p of wanted(config)) {
     const baseline = baselines[p.letter]
@@ -43,14 +43,25 @@ export const runRatioPairs = async ({ service, baselines, config, runLoad, waitI
       for (const side of order) {
         const target = side === "service" ? service : baseline
         const kind = side === "service" ? p.serviceKind : p.baselineKind
-        if (kind === "unsubscribe") await ensureTokens(target)
-        await waitIdle(target.proc.pid)
-        const r = await runLoad(target, kind, config.targetConcurrency)
-        if (kind === "unsubscribe") target.tokenCursor += r.sent
         const label = `${side === "service" ? "service" : names[p.letter]}, ${p.name} pair ${i + 1}`
-        cases.push({ database: "postgres", system: side === "service" ? "pair-service" : `pair-baseline-${p.letter}`, label, kind, connections: config.targetConcurrency, pair: p.name, ...r })
-        got[side] = r
+        const base = { database: "postgres", system: side === "service" ? "pair-service" : `pair-baseline-${p.letter}`, label, kind, connections: concurrency, pair: p.name }
+        try {
+          if (kind === "unsubscribe") await ensureTokens(target)
+          // Both sides idle: nothing left over from the previous run of either.
+          await waitIdle(service.proc.pid)
+          await waitIdle(baseline.proc.pid)
+          const r = await runLoad(target, kind, concurrency)
+          if (kind === "unsubscribe") target.tokenCursor += r.sent
+          cases.push({ ...base, ...r })
+          got[side] = r
+        } catch (error) {
+          // A failed case makes the run NOT A RESULT (the report's validity); the pair is dropped.
+          cases.push({ ...base, failed: String(error?.message ?? error) })
+          log(`  ${label} FAILED: ${error?.message ?? error}`)
+          break
+        }
       }
+      if (got.service === undefined || got.baseline === undefined) continue
       const s = got.service
       const b = got.baseline
       const pair = { rps: s.rps / b.rps, p99: s.latency.p99 / b.latency.p99, cpu: s.serverCpuUsPerRequest / b.serverCpuUsPerRequest, first: order[0] }

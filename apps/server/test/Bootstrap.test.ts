@@ -12,11 +12,12 @@ import { client, postgresAvailable, randomKey, runCli, startService, throwawayDa
 
 const INSTANCES = 3
 // Rounds: the defect this guards (a split project) failed 7 of 20 keyed and 4 of 10 keyless rounds
-// before its fix (9 of 20 with the fix's first half), so 10 keyed rounds miss it with a chance of
-// 0.65^10 ≈ 1.3% and 5 keyless ones 0.6^5 ≈ 8% (both at once ≈ 0.1%). Each round starts three
-// services (~5.5 s on CI's two busy cores): 20 + 8 rounds were 154 s of the CI run (2026-12-01).
-const ROUNDS = 10
-const DEFAULT_ROUNDS = 5
+// before its fix (9 of 20 with the fix's first half), so 14 keyed rounds miss it with a chance of
+// 0.65^14 ≈ 0.2% and 6 keyless ones 0.6^6 ≈ 5% (rates from few rounds, measured when a process took
+// ~1.8 s to start, ~0.8 s since the bundled entry point: a narrower race window may fail less
+// often). Each round starts three services; 20 + 8 rounds were 154 s of CI (2026-12-01).
+const ROUNDS = 14
+const DEFAULT_ROUNDS = 6
 
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex")
 

@@ -9,9 +9,10 @@
  * Why two and in this order: the suites are mostly CPU-bound on the 2-core CI machine. Before
  * (until 2026-12-01), the lanes were fixed — the service's suite alone beside all the packages'
  * one after the other — and after the service's processes started faster (the bundled entry
- * point), the service's lane ended ~4 minutes before the packages' (a fresh clone's `.ci/run`:
- * 730 s against ~890 s of vitest). `EXPECTED_SECONDS` is that run's duration per suite; a package
- * missing from it (a new one) goes first, so a slow newcomer never ends up alone at the end.
+ * point), the service's lane ended minutes before the packages' (a fresh clone's `.ci/run` on
+ * this project's machine: 730 s of vitest against 888 s). `EXPECTED_SECONDS` is one such run's
+ * duration per suite (only their order matters); a package missing from it (a new one) goes
+ * first, so a slow newcomer never ends up alone at the end.
  *
  * The builds the suites need run first, alone (cache hits after `pnpm build`, as in `pnpm
  * verify`, a few seconds): the lanes then run only their test tasks (`--only`), so no lane restores
@@ -23,7 +24,7 @@ import { join } from "node:path"
 
 const extra = process.argv.slice(2)
 const LANES = 2
-/** Seconds of each suite in a fresh clone's `.ci/run` on the CI machine (2026-12-01). */
+/** Seconds of each suite in a fresh clone's `.ci/run` on this project's machine (2026-12-01). */
 const EXPECTED_SECONDS = {
   "@notiflows/server": 730,
   "@notiflows/adapters-drizzle": 356,
@@ -48,7 +49,8 @@ const suites = () => {
       }
     }
   }
-  return names.sort((a, b) => (EXPECTED_SECONDS[b] ?? Infinity) - (EXPECTED_SECONDS[a] ?? Infinity))
+  const expected = (name) => EXPECTED_SECONDS[name] ?? Number.MAX_SAFE_INTEGER
+  return names.sort((a, b) => expected(b) - expected(a))
 }
 
 const run = (args) =>
@@ -68,7 +70,7 @@ const queue = suites()
 const failed = []
 const lane = async () => {
   for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    const code = await run(["run", "test", "--only", `--filter=${name}`, "--concurrency=1", ...extra])
+    const code = await run(["run", "test", "--only", `--filter=${name}`, ...extra])
     if (code !== 0) failed.push(name)
   }
 }

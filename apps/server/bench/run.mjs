@@ -31,7 +31,7 @@ import { runReplicaPart } from "./lib/replica.mjs"
 import { BENCH_TENANT } from "./lib/ids.mjs"
 import { randomFeedPath, seedEvents } from "./lib/feed.mjs"
 import { ensureTokens } from "./lib/links.mjs"
-import { pairedLetters, runRatioPairs } from "./lib/pairs.mjs"
+import { backToBack, judgedConcurrency, pairedLetters, runRatioPairs } from "./lib/pairs.mjs"
 import { seed } from "./lib/seed.mjs"
 import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
@@ -335,21 +335,22 @@ const runCases = async ({ database, system, label, target, kind }) => {
  * errors count against the run's validity.
  */
 const interleavedTenant = async (service) => {
-  const pairs = []
-  for (let i = 0; i < config.interleavePairs; i++) {
-    const order = i % 2 === 0 ? ["evaluate", "evaluate-tenant"] : ["evaluate-tenant", "evaluate"]
-    const p50 = {}
-    for (const kind of order) {
-      await waitIdle(service.proc.pid)
-      const r = await runLoad(service, kind, config.targetConcurrency)
-      cases.push({ database: "postgres", system: "service-interleaved", label: `service, pair ${i + 1}`, kind, connections: config.targetConcurrency, ...r })
-      p50[kind] = r.latency.p50
-    }
-    const pair = { global: p50["evaluate"], tenant: p50["evaluate-tenant"], ratio: p50["evaluate-tenant"] / p50["evaluate"] }
-    pairs.push(pair)
-    log(`  interleaved pair ${i + 1} (${order[0]} first): global p50 ${fmt(pair.global, 2)} ms, tenant p50 ${fmt(pair.tenant, 2)} ms, ratio ${fmt(pair.ratio, 2)}x`)
-  }
-  return pairs
+  const side = (kind) => ({ target: service, kind, system: "service-interleaved", label: (i) => `service, pair ${i + 1}` })
+  const runs = await backToBack({
+    a: side("evaluate"),
+    b: side("evaluate-tenant"),
+    count: config.interleavePairs,
+    concurrency: config.targetConcurrency,
+    runLoad,
+    waitIdle,
+    cases,
+    log
+  })
+  return runs.map(({ a, b, first, index }) => {
+    const pair = { global: a.latency.p50, tenant: b.latency.p50, ratio: b.latency.p50 / a.latency.p50 }
+    log(`  interleaved pair ${index + 1} (${first === "a" ? "evaluate" : "evaluate-tenant"} first): global p50 ${fmt(pair.global, 2)} ms, tenant p50 ${fmt(pair.tenant, 2)} ms, ratio ${fmt(pair.ratio, 2)}x`)
+    return pair
+  })
 }
 
 // ---- PostgreSQL ----------------------------------------------------------------------------------
@@ -416,10 +417,7 @@ const runPostgres = async (results) => {
         service,
         baselines: kept,
         config,
-        // Where the report judges the targets: the target concurrency, or the nearest one run.
-        concurrency: config.concurrencies.includes(config.targetConcurrency)
-          ? config.targetConcurrency
-          : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best)),
+        concurrency: judgedConcurrency(config),
         runLoad,
         waitIdle,
         ensureTokens: (target) => ensureTokens(target, config, tmp),

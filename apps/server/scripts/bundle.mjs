@@ -91,6 +91,12 @@ const result = await build({
   logLevel: "warning",
   metafile: true
 })
+// Every `import.meta` of a bundled file was rewritten to name that file; one left over would name
+// the bundle instead (a wrong path found only at run time), so it fails the build. The banner
+// holds the only three.
+const bundled = await readFile(outfile, "utf8")
+const metas = bundled.match(/import\.meta\b/g)?.length ?? 0
+if (metas !== 3) throw new Error(`dist/main.js holds ${metas - 3} import.meta the bundle did not rewrite (see ownLocation)`)
 const inputs = Object.keys(result.metafile.inputs).length
 const bytes = result.metafile.outputs["dist/main.js"]?.bytes ?? 0
 process.stdout.write(`bundled ${inputs} files into dist/main.js (${(bytes / 1024).toFixed(0)} KiB)\n`)

@@ -5,7 +5,7 @@
  */
 
 import { f, MiB, pct, ratio, table, x } from "./format.mjs"
-import { pairMedian as pairsMedian } from "./pairs.mjs"
+import { judgedConcurrency, pairMedian as pairsMedian } from "./pairs.mjs"
 import { replicaSection } from "./replicaReport.mjs"
 
 // autocannon counts timeouts among errors too.
@@ -132,9 +132,7 @@ export const render = (results) => {
     )
 
     // ---- targets ----
-    const n = config.concurrencies.includes(config.targetConcurrency)
-      ? config.targetConcurrency
-      : config.concurrencies.reduce((best, c) => (Math.abs(c - config.targetConcurrency) < Math.abs(best - config.targetConcurrency) ? c : best))
+    const n = judgedConcurrency(config)
     const { put, b, c, g, d, ev, e, evt, evl, uns, fd, fb } = at(n)
     const linksP50 = ratio(evl?.latency.p50, ev?.latency.p50)
     const oneClick = ratio(uns?.rps, b?.rps)
@@ -143,9 +141,9 @@ export const render = (results) => {
     const evalOne = domain.find((k) => k.name.startsWith("evaluateChannel ("))
     const evalV2 = domain.filter((k) => k.name.startsWith("evaluateChannelV2"))
     const pairs = results.tenantInterleaved ?? []
-    const pairRatios = pairs.map((p) => p.ratio).sort((a, b) => a - b)
-    const half = pairRatios.length >> 1
-    const pairMedian = pairRatios.length === 0 ? undefined : pairRatios.length % 2 === 1 ? pairRatios[half] : (pairRatios[half - 1] + pairRatios[half]) / 2
+    const tenantPairs = pairsMedian(pairs, "ratio")
+    const pairMedian = tenantPairs?.value
+    const pairRatios = [...(tenantPairs?.all ?? [])].sort((a, b) => a - b)
     const tenantP50 = pairMedian ?? ratio(evt?.latency.p50, ev?.latency.p50)
     const tenantName =
       pairMedian === undefined

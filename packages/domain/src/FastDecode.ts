@@ -12,8 +12,9 @@
  *
  * Why: the measured exception of issue 9's rule (hand decoders only where the Schema costs more
  * than 5% of the path's CPU): decoding lines with the Schemas was 15% of the import CLI's CPU,
- * 21-33 µs a line (docs/performance.md, sixth session). The PUT's decode is ~2% of a PUT: it
- * stays with the Schema alone.
+ * 21-33 µs a line (docs/performance.md, sixth session). `fastPatchV2` also serves every v2
+ * patch decode (`decodePatchV2`: PUT, bulk items, links' pages), since issue 16 asks the PUT's
+ * CPU down by a quarter and the patch's Schema decode was ~4% of it (eleventh session).
  */
 import { isCategoryId } from "./Categories.js"
 import type { NotiflowPatch } from "./PreferencePatch.js"

@@ -27,6 +27,7 @@ import { TenantRepository } from "./TenantRepository.js"
 import type { Scope } from "./Tenants.js"
 import type { ModelCatalog } from "./ViewV2.js"
 import { categoryLookup, explicitViewV2, notiflowLookup, viewV2 } from "./ViewV2.js"
+import { viewV2Text } from "./ViewV2Text.js"
 import { catalogOf, NO_MEMBERSHIPS } from "./internal/catalogOf.js"
 import { retryOnConflict } from "./internal/retry.js"
 
@@ -82,6 +83,9 @@ export const getScopedPreferences = (projectId: ProjectId, externalId: ExternalU
 
 /** The global or tenant view of a snapshot (M§4). */
 export const scopedView = (s: ScopedSnapshot, audience: Audience) => viewV2(resolutionOf(s), s.catalog, s.defaults, audience)
+
+/** `JSON.stringify(scopedView(s, audience))`, written from entries (ViewV2Text.ts). */
+export const scopedViewText = (s: ScopedSnapshot, audience: Audience): string => viewV2Text(resolutionOf(s), s.catalog, s.defaults, audience)
 
 /** The explicit view of the snapshot's scope. */
 export const scopedExplicitView = (s: ScopedSnapshot, audience: Audience) => explicitViewV2(s.scoped, s.catalog, audience)

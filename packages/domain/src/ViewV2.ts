@@ -4,7 +4,7 @@
  */
 import * as Schema from "effect/Schema"
 import type { CategoryCatalogEntry, CategoryId } from "./Categories.js"
-import type { PreferenceChoicesV2 } from "./PreferencesV2.js"
+import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
 import { CategoryChoice } from "./PreferencesV2.js"
 import { CHANNEL_TYPES, ChannelChoices, isVisible, NotiflowChoice, own } from "./Preferences.js"
 import type { Audience, ChannelType, NotiflowCatalogEntry, ProjectDefaults } from "./Preferences.js"
@@ -143,14 +143,56 @@ const entryChannels = (resolve: (c: ChannelType) => Resolved | undefined): Chann
   return out
 }
 
+type Locks = TenantDefaults["locks"] | undefined
+
+/** The root `channel_types` of a view: R1 for each channel type, in `CHANNEL_TYPES` order. */
+export const rootChannelsView = (input: ResolutionInput, defaults: ProjectDefaults): EffectiveChannelTypes =>
+  Object.fromEntries(CHANNEL_TYPES.map((c) => [c, resolveChannel(input, defaults, c).value])) as EffectiveChannelTypes
+
+/** A visible category's entry of a view. */
+export const categoryEntryView = (input: ResolutionInput, category: CategoryCatalogEntry, locks: Locks): CategoryPreferenceView => {
+  const locked = lockedOf(locks === undefined ? undefined : own(locks.categories, category.id))
+  return {
+    enabled: resolveCategoryEnabled(input, category).value,
+    channel_types: entryChannels((c) => resolveCategoryChannel(input, category, c)),
+    name: category.name,
+    ...(locked !== undefined ? { locked } : {})
+  }
+}
+
+/** A visible notiflow's entry of a view; `visibleCategories` are the audience's visible category ids. */
+export const notiflowEntryView = (
+  input: ResolutionInput,
+  catalog: ModelCatalog,
+  entry: NotiflowCatalogEntry,
+  visibleCategories: ReadonlySet<string>,
+  locks: Locks
+): NotiflowPreferenceViewV2 => {
+  const ids = liveCategoriesOf(catalog, entry.id).filter((c) => visibleCategories.has(c.id)).map((c) => c.id as string)
+  const locked = lockedOf(locks === undefined ? undefined : own(locks.notiflows, entry.id))
+  return {
+    enabled: resolveNotiflowEnabled(input, entry).value,
+    channel_types: entryChannels((c) => resolveNotiflowChannel(input, entry, c)),
+    name: entry.name,
+    ...(ids.length > 0 ? { categories: ids } : {}),
+    ...(locked !== undefined ? { locked } : {})
+  }
+}
+
+/** The root `locked` of a tenant view, when something is locked at the root. */
+export const rootLockedView = (locks: Locks): LockedRoot | undefined => {
+  const rootLocked = lockedOf(locks === undefined ? undefined : { channel_types: locks.channel_types })
+  return rootLocked?.channel_types !== undefined ? { channel_types: rootLocked.channel_types } : undefined
+}
+
 /**
  * The global view (`input.tenant` undefined) or the tenant view of M§4: R1's values, `categories`
  * only when non-empty, `locked` in tenant views only where something is locked. Without
- * categories and tenant this is v1's view byte for byte.
+ * categories and tenant this is v1's view byte for byte. ViewV2Text.ts writes its JSON text
+ * from the same entries.
  */
 export const viewV2 = (input: ResolutionInput, catalog: ModelCatalog, defaults: ProjectDefaults, audience: Audience): PreferencesViewV2 => {
   const locks = input.tenant?.locks
-  const channel_types = Object.fromEntries(CHANNEL_TYPES.map((c) => [c, resolveChannel(input, defaults, c).value])) as EffectiveChannelTypes
   // Ids are validated (never `__proto__`), so assignment is safe; insertion in code-unit order,
   // JavaScript then lists integer-like keys first.
   const categories: Record<string, CategoryPreferenceView> = {}
@@ -158,33 +200,19 @@ export const viewV2 = (input: ResolutionInput, catalog: ModelCatalog, defaults: 
   for (const category of catalog.categories) {
     if (!isCategoryVisible(category, audience)) continue
     visibleCategories.add(category.id)
-    const locked = lockedOf(locks === undefined ? undefined : own(locks.categories, category.id))
-    categories[category.id] = {
-      enabled: resolveCategoryEnabled(input, category).value,
-      channel_types: entryChannels((c) => resolveCategoryChannel(input, category, c)),
-      name: category.name,
-      ...(locked !== undefined ? { locked } : {})
-    }
+    categories[category.id] = categoryEntryView(input, category, locks)
   }
   const notiflows: Record<string, NotiflowPreferenceViewV2> = {}
   for (const entry of catalog.notiflows) {
     if (!isVisible(entry, audience)) continue
-    const ids = liveCategoriesOf(catalog, entry.id).filter((c) => visibleCategories.has(c.id)).map((c) => c.id as string)
-    const locked = lockedOf(locks === undefined ? undefined : own(locks.notiflows, entry.id))
-    notiflows[entry.id] = {
-      enabled: resolveNotiflowEnabled(input, entry).value,
-      channel_types: entryChannels((c) => resolveNotiflowChannel(input, entry, c)),
-      name: entry.name,
-      ...(ids.length > 0 ? { categories: ids } : {}),
-      ...(locked !== undefined ? { locked } : {})
-    }
+    notiflows[entry.id] = notiflowEntryView(input, catalog, entry, visibleCategories, locks)
   }
-  const rootLocked = lockedOf(locks === undefined ? undefined : { channel_types: locks.channel_types })
+  const locked = rootLockedView(locks)
   return {
-    channel_types,
+    channel_types: rootChannelsView(input, defaults),
     ...(visibleCategories.size > 0 ? { categories } : {}),
     notiflows,
-    ...(rootLocked?.channel_types !== undefined ? { locked: { channel_types: rootLocked.channel_types } } : {})
+    ...(locked !== undefined ? { locked } : {})
   }
 }
 

@@ -6,7 +6,7 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { Audience, PreferenceChoicesV2, ScopedSnapshot, UserId, ExternalUserId, TenantId } from "@notiflows/domain"
-import { PreferenceChoicesV2 as ChoicesSchema, scopedExplicitView, scopedView } from "@notiflows/domain"
+import { PreferenceChoicesV2 as ChoicesSchema, resolutionOf, scopedExplicitView, scopedView, viewV2, viewV2Text } from "@notiflows/domain"
 import { Arbitraries, ModelArbitraries } from "@notiflows/testing"
 const { choicesV2For, modelCatalog, tenantDefaultsFor } = ModelArbitraries
 const { projectDefaults } = Arbitraries
@@ -63,6 +63,18 @@ describe("the memoized view text", () => {
         }
       }),
       { numRuns: 300 }
+    )
+  })
+
+  it("writes a view from entries (domain ViewV2Text.ts) as JSON.stringify writes the view, on any catalog, sets and tenant", () => {
+    fc.assert(
+      fc.property(snapshotIn(world), (reads) => {
+        for (const { snapshot: s, audience } of reads) {
+          const input = resolutionOf(s)
+          expect(viewV2Text(input, s.catalog, s.defaults, audience)).toBe(JSON.stringify(viewV2(input, s.catalog, s.defaults, audience)))
+        }
+      }),
+      { numRuns: 500 }
     )
   })
 

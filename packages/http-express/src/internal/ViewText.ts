@@ -16,7 +16,7 @@
  * Bounded: at most {@link MAX_ENTRIES} texts (about 4 KB each), the oldest inserted dropped first.
  */
 import type { Audience, PreferenceSetV2, ScopedSnapshot } from "@notiflows/domain"
-import { scopedExplicitView, scopedView } from "@notiflows/domain"
+import { scopedExplicitView, scopedViewText } from "@notiflows/domain"
 import { etagOfBytes } from "../ETag.js"
 
 /** Entries kept; ~16 MiB at 4 KB a view. */
@@ -74,7 +74,7 @@ export const viewText = (s: ScopedSnapshot, audience: Audience, kind: "view" | "
   const key = keyOf(s, audience, kind)
   const known = texts.get(key)
   if (known !== undefined) return known
-  const text = JSON.stringify(kind === "view" ? scopedView(s, audience) : scopedExplicitView(s, audience))
+  const text = kind === "view" ? scopedViewText(s, audience) : JSON.stringify(scopedExplicitView(s, audience))
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, "utf8"))
   bytes.write(text, "utf8")
   return remember(key, bytes)

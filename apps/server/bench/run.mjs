@@ -340,7 +340,7 @@ const interleavedTenant = async (service) => {
     a: side("evaluate"),
     b: side("evaluate-tenant"),
     count: config.interleavePairs,
-    concurrency: config.targetConcurrency,
+    concurrency: judgedConcurrency(config),
     runLoad,
     waitIdle,
     cases,

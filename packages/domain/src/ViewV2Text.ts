@@ -13,9 +13,10 @@
  * computed by the same functions as `viewV2` (`categoryEntryView`, `notiflowEntryView`).
  */
 import type { CategoryCatalogEntry } from "./Categories.js"
-import { isVisible, own } from "./Preferences.js"
+import { categoryOf, notiflowOf } from "./internal/r1.js"
+import { isVisible } from "./Preferences.js"
 import type { Audience, NotiflowCatalogEntry, ProjectDefaults } from "./Preferences.js"
-import type { PreferenceChoicesV2, TenantDefaults } from "./PreferencesV2.js"
+import type { TenantDefaults } from "./PreferencesV2.js"
 import type { ResolutionInput } from "./Resolution.js"
 import type { ModelCatalog } from "./ViewV2.js"
 import { categoryEntryView, isCategoryVisible, notiflowEntryView, rootChannelsView, rootLockedView } from "./ViewV2.js"
@@ -78,9 +79,6 @@ const templateOf = (catalog: ModelCatalog, tenant: TenantDefaults | undefined, a
   return (byAudience[audience] ??= makeTemplate(catalog, tenant, audience))
 }
 
-const names = (set: PreferenceChoicesV2 | undefined, record: "categories" | "notiflows", id: string): boolean =>
-  set !== undefined && own(set[record], id) !== undefined
-
 /** `JSON.stringify(viewV2(input, catalog, defaults, audience))`, from the template's texts and the entries the sets name. */
 export const viewV2Text = (input: ResolutionInput, catalog: ModelCatalog, defaults: ProjectDefaults, audience: Audience): string => {
   const t = templateOf(catalog, input.tenant, audience)
@@ -91,7 +89,7 @@ export const viewV2Text = (input: ResolutionInput, catalog: ModelCatalog, defaul
     out += ',"categories":{'
     for (let i = 0; i < t.categories.length; i++) {
       const c = t.categories[i]!
-      const named = names(global, "categories", c.entry.id) || names(tenantSet, "categories", c.entry.id)
+      const named = categoryOf(global, c.entry.id) !== undefined || categoryOf(tenantSet, c.entry.id) !== undefined
       out += (i > 0 ? "," : "") + c.key + (named ? JSON.stringify(categoryEntryView(input, c.entry, locks)) : c.plain)
     }
     out += "}"
@@ -99,7 +97,7 @@ export const viewV2Text = (input: ResolutionInput, catalog: ModelCatalog, defaul
   out += ',"notiflows":{'
   for (let i = 0; i < t.notiflows.length; i++) {
     const n = t.notiflows[i]!
-    const named = names(global, "notiflows", n.entry.id) || names(tenantSet, "notiflows", n.entry.id)
+    const named = notiflowOf(global, n.entry.id) !== undefined || notiflowOf(tenantSet, n.entry.id) !== undefined
     out += (i > 0 ? "," : "") + n.key + (named ? JSON.stringify(notiflowEntryView(input, catalog, n.entry, t.visibleCategories, locks)) : n.plain)
   }
   return `${out}}${t.locked}}`

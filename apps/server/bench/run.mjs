@@ -33,7 +33,7 @@ import { randomFeedPath, seedEvents } from "./lib/feed.mjs"
 import { ensureTokens } from "./lib/links.mjs"
 import { backToBack, judgedConcurrency, pairedLetters, runRatioPairs } from "./lib/pairs.mjs"
 import { seed } from "./lib/seed.mjs"
-import { freePort, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
+import { busyShare, freePort, machineTicks, sampleTreeRss, startNode, stop, tail, treeCpuMs as cpuMs, treeRss as rss, waitHttp, waitLog } from "./lib/proc.mjs"
 import { render } from "./lib/report.mjs"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -242,14 +242,17 @@ const runLoad = (target, kind, connections) =>
   new Promise((resolve, reject) => {
     const child = fork(loadJs, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] })
     let cpu0 = 0
+    let machine0 = machineTicks()
     let sampler
     let settled = false
     child.on("message", (msg) => {
       if (msg.type === "measure-start") {
         cpu0 = cpuMs(target.proc.pid)
+        machine0 = machineTicks()
         sampler = sampleTreeRss(target.proc.pid)
       } else if (msg.type === "result") {
         const cpu1 = cpuMs(target.proc.pid)
+        const machineBusy = busyShare(machine0, machineTicks())
         const memory = sampler?.stop() ?? { peak: rss(target.proc.pid), last: rss(target.proc.pid) }
         settled = true
         const r = msg.result
@@ -257,6 +260,9 @@ const runLoad = (target, kind, connections) =>
           ...r,
           serverCpuMs: cpu1 - cpu0,
           serverCpuUsPerRequest: r.requests > 0 ? ((cpu1 - cpu0) * 1000) / r.requests : 0,
+          // Every process's share of all cores (the service, PostgreSQL, the load generator):
+          // where it is near 1, no process can go faster without another slowing down.
+          machineBusy,
           rssPeak: memory.peak,
           rssLast: memory.last
         })

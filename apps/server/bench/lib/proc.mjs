@@ -108,6 +108,24 @@ export const cpuMs = (pid) => {
   }
 }
 
+/**
+ * The machine's CPU time so far, all cores (`/proc/stat`'s first line, in clock ticks): `busy` is
+ * every state but idle and iowait. Two readings give the share of all cores busy between them.
+ */
+export const machineTicks = () => {
+  try {
+    const line = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]
+    const t = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    const total = t.reduce((a, b) => a + b, 0)
+    return { busy: total - t[3] - t[4], total }
+  } catch {
+    return { busy: 0, total: 0 }
+  }
+}
+
+/** The share of all cores busy between two {@link machineTicks} readings (undefined without /proc). */
+export const busyShare = (a, b) => (b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : undefined)
+
 /** Samples a process's RSS every `everyMs` until stopped; answers the peak and the last value. */
 export const sampleRss = (pid, everyMs = 250) => {
   let peak = rss(pid)

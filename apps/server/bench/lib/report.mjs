@@ -220,12 +220,25 @@ export const render = (results) => {
           for (const conc of config.concurrencies) {
             const one = get("postgres", "service", kind, conc)
             const many = get("postgres", `service-w${w}`, kind, conc)
-            rows.push([w, kind, conc, f(one?.rps), f(many?.rps), x(ratio(many?.rps, one?.rps)), f(one?.serverCpuUsPerRequest), f(many?.serverCpuUsPerRequest), f(many?.latency.p99, 2)])
+            // The most N workers can gain while every process keeps its CPU per request: the idle
+            // share of the machine left by the one-worker case (all cores busy: no gain at all).
+            const ceiling = one?.machineBusy > 0 ? 1 / one.machineBusy : undefined
+            rows.push([
+              w, kind, conc, f(one?.rps), f(many?.rps), x(ratio(many?.rps, one?.rps)), f(one?.serverCpuUsPerRequest), f(many?.serverCpuUsPerRequest), f(many?.latency.p99, 2),
+              pct(one?.machineBusy), pct(many?.machineBusy), x(ceiling)
+            ])
           }
-      add(
-        "serve --workers N vs one process (PostgreSQL; the load generator and PostgreSQL share the same cores)",
-        table(["workers", "request", "conc", "1 worker req/s", "N workers req/s", "ratio", "1 worker CPU µs/req", "N workers CPU µs/req", "N workers p99 ms"], rows, ["r", "l"])
+      const busyNote =
+        "Machine busy: the share of all cores in use during the case (every process: the service, PostgreSQL, the load generator). The ceiling is the most N workers could gain if every process kept its CPU per request: 1 / the one-worker case's busy share."
+      const workersTable = table(
+        ["workers", "request", "conc", "1 worker req/s", "N workers req/s", "ratio", "1 worker CPU µs/req", "N workers CPU µs/req", "N workers p99 ms", "machine busy, 1 worker", "machine busy, N workers", "ceiling (1 / busy)"],
+        rows,
+        ["r", "l"]
       )
+      add("serve --workers N vs one process (PostgreSQL; the load generator and PostgreSQL share the same cores)", {
+        text: `${workersTable.text}\n${busyNote}`,
+        md: `${workersTable.md}\n\n${busyNote}`
+      })
       const w2 = counts.includes(2) ? 2 : counts[0]
       const ratioAt = (kind) => ratio(get("postgres", `service-w${w2}`, kind, n)?.rps, get("postgres", "service", kind, n)?.rps)
       add(

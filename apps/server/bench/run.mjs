@@ -242,7 +242,7 @@ const runLoad = (target, kind, connections) =>
   new Promise((resolve, reject) => {
     const child = fork(loadJs, [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] })
     let cpu0 = 0
-    let machine0 = machineTicks()
+    let machine0
     let sampler
     let settled = false
     child.on("message", (msg) => {
@@ -252,7 +252,7 @@ const runLoad = (target, kind, connections) =>
         sampler = sampleTreeRss(target.proc.pid)
       } else if (msg.type === "result") {
         const cpu1 = cpuMs(target.proc.pid)
-        const machineBusy = busyShare(machine0, machineTicks())
+        const machineBusy = machine0 === undefined ? undefined : busyShare(machine0, machineTicks())
         const memory = sampler?.stop() ?? { peak: rss(target.proc.pid), last: rss(target.proc.pid) }
         settled = true
         const r = msg.result
@@ -260,8 +260,9 @@ const runLoad = (target, kind, connections) =>
           ...r,
           serverCpuMs: cpu1 - cpu0,
           serverCpuUsPerRequest: r.requests > 0 ? ((cpu1 - cpu0) * 1000) / r.requests : 0,
-          // Every process's share of all cores (the service, PostgreSQL, the load generator):
-          // where it is near 1, no process can go faster without another slowing down.
+          // The share of all cores busy (every process on the machine, mostly the service,
+          // PostgreSQL and the load generator, plus steal): near 1, no process can go faster
+          // without another slowing down.
           machineBusy,
           rssPeak: memory.peak,
           rssLast: memory.last

@@ -109,8 +109,10 @@ export const cpuMs = (pid) => {
 }
 
 /**
- * The machine's CPU time so far, all cores (`/proc/stat`'s first line, in clock ticks): `busy` is
- * every state but idle and iowait. Two readings give the share of all cores busy between them.
+ * The machine's CPU time so far, all cores (`/proc/stat`'s first line, in clock ticks: user, nice,
+ * system, idle, iowait, irq, softirq, steal; guest time is already in user and nice): `busy` is
+ * every state but idle and iowait, so it holds every process on the machine and steal. Two
+ * readings give the share of all cores busy between them.
  */
 export const machineTicks = () => {
   try {

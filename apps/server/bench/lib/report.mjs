@@ -220,16 +220,16 @@ export const render = (results) => {
           for (const conc of config.concurrencies) {
             const one = get("postgres", "service", kind, conc)
             const many = get("postgres", `service-w${w}`, kind, conc)
-            // The most N workers can gain while every process keeps its CPU per request: the idle
-            // share of the machine left by the one-worker case (all cores busy: no gain at all).
-            const ceiling = one?.machineBusy > 0 ? 1 / one.machineBusy : undefined
+            // 1 / the one-worker case's busy share: the gain at which every core would be busy if
+            // all busy time grew with the request rate.
+            const ceiling = ratio(1, one?.machineBusy)
             rows.push([
               w, kind, conc, f(one?.rps), f(many?.rps), x(ratio(many?.rps, one?.rps)), f(one?.serverCpuUsPerRequest), f(many?.serverCpuUsPerRequest), f(many?.latency.p99, 2),
               pct(one?.machineBusy), pct(many?.machineBusy), x(ceiling)
             ])
           }
       const busyNote =
-        "Machine busy: the share of all cores in use during the case (every process: the service, PostgreSQL, the load generator). The ceiling is the most N workers could gain if every process kept its CPU per request: 1 / the one-worker case's busy share."
+        "Machine busy: the share of all cores not idle or in iowait during the case's measured window (/proc/stat: every process on the machine, mostly the service, PostgreSQL and the load generator, plus irq, softirq and steal). Ceiling = 1 / the one-worker busy share: the gain at which all cores would be busy if all busy time grew with the request rate and no process's CPU per request grew. Fixed load (other processes, steal, pollers) makes the real limit somewhat higher; the extra workers' own fixed load makes it lower. The one-worker case is the sequential one, not run back to back with the N-worker case; at concurrency 1 throughput is bound by latency, not CPU, and the ceiling means little there."
       const workersTable = table(
         ["workers", "request", "conc", "1 worker req/s", "N workers req/s", "ratio", "1 worker CPU µs/req", "N workers CPU µs/req", "N workers p99 ms", "machine busy, 1 worker", "machine busy, N workers", "ceiling (1 / busy)"],
         rows,

@@ -252,7 +252,7 @@ const runLoad = (target, kind, connections) =>
         sampler = sampleTreeRss(target.proc.pid)
       } else if (msg.type === "result") {
         const cpu1 = cpuMs(target.proc.pid)
-        const machineBusy = machine0 === undefined ? undefined : busyShare(machine0, machineTicks())
+        const machineBusy = busyShare(machine0, machineTicks())
         const memory = sampler?.stop() ?? { peak: rss(target.proc.pid), last: rss(target.proc.pid) }
         settled = true
         const r = msg.result

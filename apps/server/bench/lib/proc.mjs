@@ -125,8 +125,8 @@ export const machineTicks = () => {
   }
 }
 
-/** The share of all cores busy between two {@link machineTicks} readings (undefined without /proc). */
-export const busyShare = (a, b) => (b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : undefined)
+/** The share of all cores busy between two {@link machineTicks} readings (undefined without /proc or a first reading). */
+export const busyShare = (a, b) => (a !== undefined && b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : undefined)
 
 /** Samples a process's RSS every `everyMs` until stopped; answers the peak and the last value. */
 export const sampleRss = (pid, everyMs = 250) => {
